@@ -1,0 +1,357 @@
+//! ISO 7816-4 command and response APDUs, and the status words this card uses.
+
+use std::fmt;
+
+use zeroize::Zeroizing;
+
+/// Largest response data an extended Le can ask for.
+pub const MAX_EXTENDED_LE: usize = 65_536;
+/// Largest response data a short Le can ask for.
+pub const MAX_SHORT_LE: usize = 256;
+
+/// A command APDU. Data of sensitive commands (VERIFY, CHANGE REFERENCE DATA)
+/// is wiped on drop and never shown by `Debug` or [`Command::redacted_hex`].
+#[derive(Clone)]
+pub struct Command {
+    pub cla: u8,
+    pub ins: u8,
+    pub p1: u8,
+    pub p2: u8,
+    data: Zeroizing<Vec<u8>>,
+    /// Expected response length; `None` means no Le field.
+    pub le: Option<usize>,
+    /// Force extended length encoding even when the sizes fit short APDUs.
+    pub extended: bool,
+    sensitive: bool,
+}
+
+impl Command {
+    pub fn new(cla: u8, ins: u8, p1: u8, p2: u8) -> Self {
+        Command {
+            cla,
+            ins,
+            p1,
+            p2,
+            data: Zeroizing::new(Vec::new()),
+            le: None,
+            extended: false,
+            sensitive: false,
+        }
+    }
+
+    pub fn with_data(mut self, data: &[u8]) -> Self {
+        self.data = Zeroizing::new(data.to_vec());
+        self
+    }
+
+    /// Attach data that must never appear in a log (a PIN).
+    pub fn with_secret_data(mut self, data: &[u8]) -> Self {
+        self.data = Zeroizing::new(data.to_vec());
+        self.sensitive = true;
+        self
+    }
+
+    pub fn with_le(mut self, le: usize) -> Self {
+        self.le = Some(le);
+        self
+    }
+
+    pub fn extended(mut self) -> Self {
+        self.extended = true;
+        self
+    }
+
+    pub fn data(&self) -> &[u8] {
+        &self.data
+    }
+
+    pub fn is_sensitive(&self) -> bool {
+        self.sensitive
+    }
+
+    fn uses_extended(&self) -> bool {
+        self.extended || self.data.len() > 255 || self.le.is_some_and(|le| le > MAX_SHORT_LE)
+    }
+
+    /// Encode to bytes (ISO 7816-4 cases 1–4, short or extended).
+    pub fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
+        let mut out = Zeroizing::new(Vec::with_capacity(self.data.len() + 9));
+        out.extend_from_slice(&[self.cla, self.ins, self.p1, self.p2]);
+        let extended = self.uses_extended();
+        if !self.data.is_empty() {
+            if extended {
+                out.push(0);
+                out.extend_from_slice(&(self.data.len() as u16).to_be_bytes());
+            } else {
+                out.push(self.data.len() as u8);
+            }
+            out.extend_from_slice(&self.data);
+        }
+        if let Some(le) = self.le {
+            if extended {
+                if self.data.is_empty() {
+                    out.push(0);
+                }
+                // 65536 is encoded as 00 00.
+                out.extend_from_slice(&((le % MAX_EXTENDED_LE) as u16).to_be_bytes());
+            } else {
+                out.push((le % MAX_SHORT_LE) as u8);
+            }
+        }
+        out
+    }
+
+    /// Hex of the encoded command with secret data replaced by `**` per byte.
+    pub fn redacted_hex(&self) -> String {
+        let bytes = self.to_bytes();
+        if !self.sensitive {
+            return hex::encode_upper(&bytes[..]);
+        }
+        let header_len = if self.uses_extended() { 7 } else { 5 };
+        let mut s = hex::encode_upper(&bytes[..header_len.min(bytes.len())]);
+        s.push_str(&"**".repeat(self.data.len()));
+        s
+    }
+}
+
+impl fmt::Debug for Command {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Command({})", self.redacted_hex())
+    }
+}
+
+/// A response APDU: data and status word.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Response {
+    pub data: Vec<u8>,
+    pub sw: StatusWord,
+}
+
+impl Response {
+    /// Split raw bytes into data and status word. Fewer than two bytes is an error.
+    pub fn parse(raw: &[u8]) -> Result<Self, MalformedResponse> {
+        if raw.len() < 2 {
+            return Err(MalformedResponse { len: raw.len() });
+        }
+        let (data, sw) = raw.split_at(raw.len() - 2);
+        Ok(Response {
+            data: data.to_vec(),
+            sw: StatusWord::from_bytes(sw[0], sw[1]),
+        })
+    }
+
+    pub fn is_ok(&self) -> bool {
+        self.sw == StatusWord::Success
+    }
+}
+
+impl fmt::Debug for Response {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Response({} bytes, {})", self.data.len(), self.sw)
+    }
+}
+
+/// A response shorter than a status word.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the card sent a malformed response ({len} bytes, no status word)")]
+pub struct MalformedResponse {
+    pub len: usize,
+}
+
+/// Status words, typed where `jpki` acts on them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StatusWord {
+    /// 9000
+    Success,
+    /// 61xx: this many more bytes wait for GET RESPONSE (0 means 256).
+    BytesRemaining(u8),
+    /// 6Cxx: wrong Le; resend with this Le (0 means 256).
+    WrongLe(u8),
+    /// 63Cx: verification failed or retry query; x tries left.
+    TriesLeft(u8),
+    /// 6281 / 6282 / 6B00 style "end of file reached".
+    EndOfFile(u16),
+    /// 6700
+    WrongLength,
+    /// 6981
+    IncompatibleFileStructure,
+    /// 6982
+    SecurityStatusNotSatisfied,
+    /// 6983
+    AuthenticationBlocked,
+    /// 6984
+    ReferenceDataUnusable,
+    /// 6985
+    ConditionsNotSatisfied,
+    /// 6986
+    CommandNotAllowed,
+    /// 6A80
+    IncorrectData,
+    /// 6A82
+    FileNotFound,
+    /// 6A86 / 6A88 / 6B00
+    IncorrectParameters(u16),
+    /// 6D00
+    InstructionNotSupported,
+    /// 6E00
+    ClassNotSupported,
+    /// 6F00
+    NoPreciseDiagnosis,
+    Other(u16),
+}
+
+impl StatusWord {
+    pub fn from_bytes(sw1: u8, sw2: u8) -> Self {
+        let word = u16::from_be_bytes([sw1, sw2]);
+        match (sw1, sw2) {
+            (0x90, 0x00) => Self::Success,
+            (0x61, n) => Self::BytesRemaining(n),
+            (0x6C, n) => Self::WrongLe(n),
+            (0x63, n) if n & 0xF0 == 0xC0 => Self::TriesLeft(n & 0x0F),
+            (0x62, 0x82) => Self::EndOfFile(word),
+            (0x67, 0x00) => Self::WrongLength,
+            (0x69, 0x81) => Self::IncompatibleFileStructure,
+            (0x69, 0x82) => Self::SecurityStatusNotSatisfied,
+            (0x69, 0x83) => Self::AuthenticationBlocked,
+            (0x69, 0x84) => Self::ReferenceDataUnusable,
+            (0x69, 0x85) => Self::ConditionsNotSatisfied,
+            (0x69, 0x86) => Self::CommandNotAllowed,
+            (0x6A, 0x80) => Self::IncorrectData,
+            (0x6A, 0x82) => Self::FileNotFound,
+            (0x6A, 0x86) | (0x6A, 0x88) | (0x6B, 0x00) => Self::IncorrectParameters(word),
+            (0x6D, 0x00) => Self::InstructionNotSupported,
+            (0x6E, 0x00) => Self::ClassNotSupported,
+            (0x6F, 0x00) => Self::NoPreciseDiagnosis,
+            _ => Self::Other(word),
+        }
+    }
+
+    pub fn to_u16(self) -> u16 {
+        match self {
+            Self::Success => 0x9000,
+            Self::BytesRemaining(n) => 0x6100 | n as u16,
+            Self::WrongLe(n) => 0x6C00 | n as u16,
+            Self::TriesLeft(n) => 0x63C0 | (n & 0x0F) as u16,
+            Self::WrongLength => 0x6700,
+            Self::IncompatibleFileStructure => 0x6981,
+            Self::SecurityStatusNotSatisfied => 0x6982,
+            Self::AuthenticationBlocked => 0x6983,
+            Self::ReferenceDataUnusable => 0x6984,
+            Self::ConditionsNotSatisfied => 0x6985,
+            Self::CommandNotAllowed => 0x6986,
+            Self::IncorrectData => 0x6A80,
+            Self::FileNotFound => 0x6A82,
+            Self::InstructionNotSupported => 0x6D00,
+            Self::ClassNotSupported => 0x6E00,
+            Self::NoPreciseDiagnosis => 0x6F00,
+            Self::EndOfFile(w) | Self::IncorrectParameters(w) | Self::Other(w) => w,
+        }
+    }
+
+    /// 63C0, 6983 and 6984 all mean the PIN is blocked (cards differ).
+    pub fn means_blocked(self) -> bool {
+        matches!(
+            self,
+            Self::TriesLeft(0) | Self::AuthenticationBlocked | Self::ReferenceDataUnusable
+        )
+    }
+
+    /// A short English explanation, for error messages.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Self::Success => "success",
+            Self::BytesRemaining(_) => "more response data available",
+            Self::WrongLe(_) => "wrong expected length",
+            Self::TriesLeft(_) => "verification failed",
+            Self::EndOfFile(_) => "end of file reached",
+            Self::WrongLength => "wrong length",
+            Self::IncompatibleFileStructure => "command incompatible with file structure",
+            Self::SecurityStatusNotSatisfied => "security status not satisfied (PIN not verified)",
+            Self::AuthenticationBlocked => "authentication method blocked",
+            Self::ReferenceDataUnusable => "reference data not usable (blocked)",
+            Self::ConditionsNotSatisfied => "conditions of use not satisfied",
+            Self::CommandNotAllowed => "command not allowed",
+            Self::IncorrectData => "incorrect data",
+            Self::FileNotFound => "file or application not found",
+            Self::IncorrectParameters(_) => "incorrect parameters",
+            Self::InstructionNotSupported => "instruction not supported",
+            Self::ClassNotSupported => "class not supported",
+            Self::NoPreciseDiagnosis => "no precise diagnosis",
+            Self::Other(_) => "unexpected status",
+        }
+    }
+}
+
+impl fmt::Display for StatusWord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04X} ({})", self.to_u16(), self.meaning())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encodes_every_case() {
+        assert_eq!(&Command::new(0, 0x20, 0, 0x80).to_bytes()[..], [0, 0x20, 0, 0x80]);
+        assert_eq!(
+            &Command::new(0, 0xB0, 0, 0).with_le(256).to_bytes()[..],
+            [0, 0xB0, 0, 0, 0]
+        );
+        assert_eq!(
+            &Command::new(0, 0xB0, 0, 0).with_le(65_536).to_bytes()[..],
+            [0, 0xB0, 0, 0, 0, 0, 0]
+        );
+        assert_eq!(
+            &Command::new(0, 0xA4, 2, 0x0C).with_data(&[0, 0x18]).to_bytes()[..],
+            [0, 0xA4, 2, 0x0C, 2, 0, 0x18]
+        );
+        assert_eq!(
+            &Command::new(0x80, 0x2A, 0, 0x80)
+                .with_data(&[1, 2])
+                .with_le(256)
+                .to_bytes()[..],
+            [0x80, 0x2A, 0, 0x80, 2, 1, 2, 0]
+        );
+        assert_eq!(
+            &Command::new(0x80, 0x2A, 0, 0x80)
+                .with_data(&[1, 2])
+                .with_le(256)
+                .extended()
+                .to_bytes()[..],
+            [0x80, 0x2A, 0, 0x80, 0, 0, 2, 1, 2, 1, 0]
+        );
+    }
+
+    #[test]
+    fn redacts_secret_data() {
+        let cmd = Command::new(0, 0x20, 0, 0x80).with_secret_data(b"1234");
+        assert_eq!(cmd.redacted_hex(), "0020008004********");
+        assert!(!format!("{cmd:?}").contains("31323334"));
+    }
+
+    #[test]
+    fn status_words_round_trip() {
+        for word in [
+            0x9000u16, 0x6110, 0x6C20, 0x63C3, 0x63C0, 0x6700, 0x6982, 0x6983, 0x6984, 0x6A82,
+            0x6A86, 0x6B00, 0x6D00, 0x6E00, 0x6F00, 0x1234,
+        ] {
+            let [a, b] = word.to_be_bytes();
+            assert_eq!(StatusWord::from_bytes(a, b).to_u16(), word);
+        }
+        assert!(StatusWord::from_bytes(0x63, 0xC0).means_blocked());
+        assert!(StatusWord::from_bytes(0x69, 0x83).means_blocked());
+        assert!(StatusWord::from_bytes(0x69, 0x84).means_blocked());
+        assert!(!StatusWord::from_bytes(0x63, 0xC1).means_blocked());
+    }
+
+    #[test]
+    fn short_responses_are_errors() {
+        assert!(Response::parse(&[]).is_err());
+        assert!(Response::parse(&[0x90]).is_err());
+        let r = Response::parse(&[1, 2, 0x90, 0]).unwrap();
+        assert_eq!(r.data, [1, 2]);
+        assert!(r.is_ok());
+    }
+}

@@ -1,0 +1,505 @@
+//! The JPKI applet client: select, retry query, verify, read, sign.
+//!
+//! It remembers what is selected so it never sends a SELECT twice, reads the
+//! retry counter before every VERIFY, and never resends a VERIFY.
+
+use crate::apdu::{Command, Response, StatusWord, MAX_EXTENDED_LE, MAX_SHORT_LE};
+use crate::cert::{der_sequence_len, MAX_EF_OBJECT};
+use crate::error::{Error, Result};
+use crate::pin::{Pin, PinKind};
+use crate::transport::{exchange, Traffic, Transport, TransportError};
+
+/// The applets `jpki` talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applet {
+    /// 公的個人認証AP
+    Jpki,
+    /// 券面事項入力補助AP
+    CardInfo,
+}
+
+impl Applet {
+    pub fn aid(self) -> &'static [u8] {
+        match self {
+            Applet::Jpki => &[0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01],
+            Applet::CardInfo => &[0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04, 0x08],
+        }
+    }
+}
+
+/// Certificates on the JPKI applet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CertKind {
+    Auth,
+    Sign,
+    AuthCa,
+    SignCa,
+}
+
+impl CertKind {
+    pub fn fid(self) -> u16 {
+        match self {
+            CertKind::Sign => 0x0001,
+            CertKind::SignCa => 0x0002,
+            CertKind::Auth => 0x000A,
+            CertKind::AuthCa => 0x000B,
+        }
+    }
+
+    /// The PIN the card wants before it lets the file be read.
+    pub fn required_pin(self) -> Option<PinKind> {
+        (self == CertKind::Sign).then_some(PinKind::Sign)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            CertKind::Auth => "auth",
+            CertKind::Sign => "sign",
+            CertKind::AuthCa => "auth-ca",
+            CertKind::SignCa => "sign-ca",
+        }
+    }
+}
+
+/// The two private keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyKind {
+    Auth,
+    Sign,
+}
+
+impl KeyKind {
+    pub fn fid(self) -> u16 {
+        match self {
+            KeyKind::Auth => 0x0017,
+            KeyKind::Sign => 0x001A,
+        }
+    }
+
+    pub fn pin(self) -> PinKind {
+        match self {
+            KeyKind::Auth => PinKind::Auth,
+            KeyKind::Sign => PinKind::Sign,
+        }
+    }
+
+    pub fn certificate(self) -> CertKind {
+        match self {
+            KeyKind::Auth => CertKind::Auth,
+            KeyKind::Sign => CertKind::Sign,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            KeyKind::Auth => "auth",
+            KeyKind::Sign => "sign",
+        }
+    }
+}
+
+fn pin_location(kind: PinKind) -> (Applet, u16) {
+    match kind {
+        PinKind::Auth => (Applet::Jpki, 0x0018),
+        PinKind::Sign => (Applet::Jpki, 0x001B),
+        PinKind::CardInfo => (Applet::CardInfo, 0x0011),
+    }
+}
+
+/// What the free retry query says about a PIN.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PinState {
+    /// This many tries are left.
+    TriesLeft(u8),
+    /// No tries left: only a municipal office can unblock it.
+    Blocked,
+    /// The card answered 9000: the PIN is verified in the card's current
+    /// session, so the counter was reset to its maximum by that VERIFY.
+    Verified,
+}
+
+/// How the user answers "only one try is left, go on?".
+pub trait LastTryConsent {
+    fn consent(&mut self, kind: PinKind) -> bool;
+}
+
+impl<F: FnMut(PinKind) -> bool> LastTryConsent for F {
+    fn consent(&mut self, kind: PinKind) -> bool {
+        self(kind)
+    }
+}
+
+/// Whether to use extended-length READ BINARY.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExtendedLength {
+    /// Use it; fall back to short reads if refused.
+    On,
+    /// Short reads only.
+    Off,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Selection {
+    Nothing,
+    Applet(Applet),
+    File(Applet, u16),
+}
+
+/// A session with the card's applets over some transport.
+pub struct JpkiCard<T: Transport> {
+    transport: T,
+    traffic: Traffic,
+    selection: Selection,
+    extended: ExtendedLength,
+}
+
+impl<T: Transport> JpkiCard<T> {
+    pub fn new(transport: T, extended: ExtendedLength) -> Self {
+        JpkiCard { transport, traffic: Traffic::default(), selection: Selection::Nothing, extended }
+    }
+
+    pub fn traffic(&self) -> Traffic {
+        self.traffic
+    }
+
+    pub fn extended_length(&self) -> ExtendedLength {
+        self.extended
+    }
+
+    pub fn transport_mut(&mut self) -> &mut T {
+        &mut self.transport
+    }
+
+    pub fn into_transport(self) -> T {
+        self.transport
+    }
+
+    fn send(&mut self, command: &Command) -> Result<Response> {
+        let result = exchange(&mut self.transport, &mut self.traffic, command);
+        if result.is_err() {
+            self.selection = Selection::Nothing;
+        }
+        Ok(result?)
+    }
+
+    /// SELECT an applet by its full AID. A 6F00 right after power-on is
+    /// answered by one more SELECT (seen on a card after a power cycle).
+    pub fn select_applet(&mut self, applet: Applet) -> Result<()> {
+        if matches!(self.selection, Selection::Applet(a) | Selection::File(a, _) if a == applet) {
+            return Ok(());
+        }
+        let cmd = Command::new(0x00, 0xA4, 0x04, 0x0C).with_data(applet.aid());
+        let mut response = self.send(&cmd)?;
+        if response.sw == StatusWord::NoPreciseDiagnosis {
+            response = self.send(&cmd)?;
+        }
+        match response.sw {
+            StatusWord::Success => {
+                self.selection = Selection::Applet(applet);
+                Ok(())
+            }
+            StatusWord::FileNotFound | StatusWord::IncorrectParameters(_) => {
+                self.selection = Selection::Nothing;
+                Err(Error::NotJpki { reader: String::new() })
+            }
+            sw => Err(Error::UnexpectedStatus { operation: "SELECT of the applet", sw }),
+        }
+    }
+
+    fn select_file(&mut self, applet: Applet, fid: u16) -> Result<StatusWord> {
+        if self.selection == Selection::File(applet, fid) {
+            return Ok(StatusWord::Success);
+        }
+        self.select_applet(applet)?;
+        let cmd = Command::new(0x00, 0xA4, 0x02, 0x0C).with_data(&fid.to_be_bytes());
+        let response = self.send(&cmd)?;
+        if response.is_ok() {
+            self.selection = Selection::File(applet, fid);
+        } else {
+            self.selection = Selection::Applet(applet);
+        }
+        Ok(response.sw)
+    }
+
+    fn select_file_or_fail(&mut self, applet: Applet, fid: u16, operation: &'static str) -> Result<()> {
+        match self.select_file(applet, fid)? {
+            StatusWord::Success => Ok(()),
+            sw => Err(Error::UnexpectedStatus { operation, sw }),
+        }
+    }
+
+    /// The free retry query (VERIFY with no data). Spends no try.
+    pub fn pin_state(&mut self, kind: PinKind) -> Result<PinState> {
+        let (applet, fid) = pin_location(kind);
+        self.select_file_or_fail(applet, fid, "SELECT of the PIN file")?;
+        let response = self.send(&Command::new(0x00, 0x20, 0x00, 0x80))?;
+        match response.sw {
+            StatusWord::TriesLeft(0) => Ok(PinState::Blocked),
+            StatusWord::TriesLeft(n) => Ok(PinState::TriesLeft(n.min(kind.max_tries()))),
+            StatusWord::Success => Ok(PinState::Verified),
+            sw if sw.means_blocked() => Ok(PinState::Blocked),
+            sw => Err(Error::UnexpectedStatus { operation: "the retry query", sw }),
+        }
+    }
+
+    /// Verify a PIN behind the lockout guard: read the counter first, never
+    /// try a blocked PIN, ask before spending the last try, send VERIFY once.
+    pub fn verify(&mut self, pin: &Pin, consent: &mut dyn LastTryConsent) -> Result<()> {
+        let kind = pin.kind();
+        match self.pin_state(kind)? {
+            PinState::Blocked => return Err(Error::PinBlocked { kind }),
+            PinState::TriesLeft(1) if !consent.consent(kind) => return Err(Error::LastTryNeedsConsent { kind }),
+            _ => {}
+        }
+        self.verify_unguarded(pin)
+    }
+
+    /// VERIFY without the counter check, for a PIN already checked in this
+    /// session (re-verification when the card demands it per signature).
+    pub fn verify_unguarded(&mut self, pin: &Pin) -> Result<()> {
+        let kind = pin.kind();
+        let (applet, fid) = pin_location(kind);
+        self.select_file_or_fail(applet, fid, "SELECT of the PIN file")?;
+        let cmd = Command::new(0x00, 0x20, 0x00, 0x80).with_secret_data(pin.as_bytes());
+        let response = match self.send(&cmd) {
+            Ok(r) => r,
+            Err(Error::Transport(_)) | Err(Error::BadCardData(_)) => return Err(Error::VerifyOutcomeUnknown { kind }),
+            Err(e) => return Err(e),
+        };
+        match response.sw {
+            StatusWord::Success => Ok(()),
+            StatusWord::TriesLeft(0) => Err(Error::PinBlocked { kind }),
+            StatusWord::TriesLeft(n) => Err(Error::WrongPin { kind, tries_left: n }),
+            sw if sw.means_blocked() => Err(Error::PinBlocked { kind }),
+            sw => Err(Error::UnexpectedStatus { operation: "VERIFY", sw }),
+        }
+    }
+
+    /// CHANGE REFERENCE DATA for a PIN verified in this session.
+    pub fn change_pin(&mut self, new: &Pin) -> Result<()> {
+        let kind = new.kind();
+        let (applet, fid) = pin_location(kind);
+        self.select_file_or_fail(applet, fid, "SELECT of the PIN file")?;
+        let cmd = Command::new(0x00, 0x24, 0x01, 0x80).with_secret_data(new.as_bytes());
+        let response = self.send(&cmd)?;
+        match response.sw {
+            StatusWord::Success => Ok(()),
+            StatusWord::SecurityStatusNotSatisfied => Err(Error::PinNotVerified { kind }),
+            sw => Err(Error::UnexpectedStatus { operation: "CHANGE REFERENCE DATA", sw }),
+        }
+    }
+
+    /// Read a certificate, sized from its DER header (EFs carry filler).
+    pub fn read_certificate(&mut self, kind: CertKind) -> Result<Vec<u8>> {
+        match self.select_file(Applet::Jpki, kind.fid())? {
+            StatusWord::Success => {}
+            StatusWord::FileNotFound if kind == CertKind::Sign => return Err(Error::SignCertNotIssued),
+            sw => return Err(Error::UnexpectedStatus { operation: "SELECT of the certificate file", sw }),
+        }
+        self.read_der_object(kind.required_pin())
+    }
+
+    /// Read the DER object in the current EF.
+    fn read_der_object(&mut self, pin: Option<PinKind>) -> Result<Vec<u8>> {
+        let mut data = self.read_first_chunk(pin)?;
+        let total = der_sequence_len(&data).map_err(|e| Error::BadCardData(format!("certificate file: {e}")))?;
+        while data.len() < total {
+            let want = (total - data.len()).min(MAX_SHORT_LE);
+            let chunk = self.read_binary(data.len(), want, pin)?;
+            if chunk.is_empty() {
+                return Err(Error::BadCardData(format!(
+                    "the file ended after {} bytes but its header says {total}",
+                    data.len()
+                )));
+            }
+            data.extend_from_slice(&chunk);
+        }
+        data.truncate(total);
+        Ok(data)
+    }
+
+    /// The first read: the whole file with extended Le when allowed, else 256 bytes.
+    fn read_first_chunk(&mut self, pin: Option<PinKind>) -> Result<Vec<u8>> {
+        if self.extended == ExtendedLength::On {
+            let cmd = Command::new(0x00, 0xB0, 0x00, 0x00).with_le(MAX_EXTENDED_LE);
+            match self.send(&cmd) {
+                Ok(r) if r.is_ok() && !r.data.is_empty() => return Ok(r.data),
+                Ok(r) if r.sw == StatusWord::SecurityStatusNotSatisfied => {
+                    return Err(not_verified(pin));
+                }
+                // 6700 or a reader refusing the size: use short reads from now on.
+                Ok(r) if matches!(r.sw, StatusWord::WrongLength | StatusWord::IncorrectParameters(_)) => {}
+                Err(Error::Transport(TransportError::Refused(_))) => {}
+                Ok(r) => return Err(Error::UnexpectedStatus { operation: "READ BINARY", sw: r.sw }),
+                Err(e) => return Err(e),
+            }
+            log::debug!("extended-length READ BINARY refused; using 256-byte reads");
+            self.extended = ExtendedLength::Off;
+        }
+        self.read_binary(0, MAX_SHORT_LE, pin)
+    }
+
+    fn read_binary(&mut self, offset: usize, le: usize, pin: Option<PinKind>) -> Result<Vec<u8>> {
+        if offset >= MAX_EF_OBJECT {
+            return Err(Error::BadCardData(format!("read offset {offset} is out of range")));
+        }
+        let [p1, p2] = (offset as u16).to_be_bytes();
+        let response = self.send(&Command::new(0x00, 0xB0, p1, p2).with_le(le))?;
+        match response.sw {
+            StatusWord::Success if response.data.len() <= le => Ok(response.data),
+            StatusWord::Success => Err(Error::BadCardData(format!(
+                "READ BINARY returned {} bytes for Le {le}",
+                response.data.len()
+            ))),
+            StatusWord::EndOfFile(_) | StatusWord::IncorrectParameters(0x6B00) => Ok(response.data),
+            StatusWord::SecurityStatusNotSatisfied => Err(not_verified(pin)),
+            sw => Err(Error::UnexpectedStatus { operation: "READ BINARY", sw }),
+        }
+    }
+
+    /// Ask the card to sign a DigestInfo with a key whose PIN is verified.
+    /// The card pads (PKCS#1 v1.5); the answer is the raw signature.
+    pub fn sign_digest_info(&mut self, key: KeyKind, digest_info: &[u8]) -> Result<Vec<u8>> {
+        self.select_file_or_fail(Applet::Jpki, key.fid(), "SELECT of the key file")?;
+        let cmd = Command::new(0x80, 0x2A, 0x00, 0x80).with_data(digest_info).with_le(MAX_SHORT_LE);
+        let response = self.send(&cmd)?;
+        match response.sw {
+            StatusWord::Success if !response.data.is_empty() => Ok(response.data),
+            StatusWord::Success => Err(Error::BadCardData("COMPUTE DIGITAL SIGNATURE returned no data".into())),
+            StatusWord::SecurityStatusNotSatisfied => Err(Error::PinNotVerified { kind: key.pin() }),
+            sw => Err(Error::UnexpectedStatus { operation: "COMPUTE DIGITAL SIGNATURE", sw }),
+        }
+    }
+
+    /// Token label from EF 0006 (`JPKIAPICCTOKEN2` on a plastic card).
+    pub fn token_label(&mut self) -> Result<String> {
+        self.select_file_or_fail(Applet::Jpki, 0x0006, "SELECT of the token-info file")?;
+        let data = self.read_binary(0, 32, None)?;
+        Ok(String::from_utf8_lossy(&data).trim_end_matches([' ', '\0']).to_string())
+    }
+
+    /// EF 0008 byte 0 tells whether a signing certificate was issued.
+    pub fn has_sign_certificate(&mut self) -> Result<bool> {
+        self.select_file_or_fail(Applet::Jpki, 0x0008, "SELECT of the certificate-availability file")?;
+        let data = self.read_binary(0, 3, None)?;
+        Ok(data.first().is_some_and(|b| *b != 0x00))
+    }
+}
+
+fn not_verified(pin: Option<PinKind>) -> Error {
+    match pin {
+        Some(kind) => Error::PinNotVerified { kind },
+        None => Error::UnexpectedStatus { operation: "READ BINARY", sw: StatusWord::SecurityStatusNotSatisfied },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transport::scripted::Scripted;
+
+    const AP: &str = "00A4040C0AD392F000260100000001";
+
+    fn yes(_: PinKind) -> bool {
+        true
+    }
+    fn no(_: PinKind) -> bool {
+        false
+    }
+
+    #[test]
+    fn status_uses_five_apdus() {
+        let t = Scripted::new(&[(AP, "9000"), ("00A4020C020018", "9000"), ("00200080", "63C3"), ("00A4020C02001B", "9000"), ("00200080", "6984")]);
+        let mut card = JpkiCard::new(t, ExtendedLength::On);
+        assert_eq!(card.pin_state(PinKind::Auth).unwrap(), PinState::TriesLeft(3));
+        assert_eq!(card.pin_state(PinKind::Sign).unwrap(), PinState::Blocked);
+        assert_eq!(card.traffic().apdus, 5);
+    }
+
+    #[test]
+    fn verified_query_is_not_zero() {
+        let t = Scripted::new(&[(AP, "9000"), ("00A4020C020018", "9000"), ("00200080", "9000")]);
+        let mut card = JpkiCard::new(t, ExtendedLength::On);
+        assert_eq!(card.pin_state(PinKind::Auth).unwrap(), PinState::Verified);
+    }
+
+    #[test]
+    fn blocked_pin_is_never_tried() {
+        for sw in ["63C0", "6983", "6984"] {
+            let t = Scripted::new(&[(AP, "9000"), ("00A4020C020018", "9000"), ("00200080", sw)]);
+            let mut card = JpkiCard::new(t, ExtendedLength::On);
+            let pin = Pin::new(PinKind::Auth, "1234").unwrap();
+            assert!(matches!(card.verify(&pin, &mut yes), Err(Error::PinBlocked { .. })));
+            assert!(card.into_transport().finished());
+        }
+    }
+
+    #[test]
+    fn last_try_needs_consent() {
+        let t = Scripted::new(&[(AP, "9000"), ("00A4020C02001B", "9000"), ("00200080", "63C1")]);
+        let mut card = JpkiCard::new(t, ExtendedLength::On);
+        let pin = Pin::new(PinKind::Sign, "ABC123").unwrap();
+        assert!(matches!(card.verify(&pin, &mut no), Err(Error::LastTryNeedsConsent { .. })));
+    }
+
+    #[test]
+    fn wrong_pin_and_lost_card() {
+        let t = Scripted::new(&[
+            (AP, "9000"),
+            ("00A4020C020018", "9000"),
+            ("00200080", "63C3"),
+            ("002000800431313131", "63C2"),
+            ("00200080", "63C2"),
+            ("002000800431313131", "GONE"),
+        ]);
+        let mut card = JpkiCard::new(t, ExtendedLength::On);
+        let pin = Pin::new(PinKind::Auth, "1111").unwrap();
+        assert!(matches!(card.verify(&pin, &mut yes), Err(Error::WrongPin { tries_left: 2, .. })));
+        assert!(matches!(card.verify(&pin, &mut yes), Err(Error::VerifyOutcomeUnknown { .. })));
+    }
+
+    #[test]
+    fn reads_with_short_apdus_sized_from_header() {
+        let mut cert = vec![0x30, 0x82, 0x01, 0x2C];
+        cert.resize(0x130, 0xAB);
+        let first = format!("{}9000", hex::encode_upper(&cert[..256]));
+        let rest = format!("{}9000", hex::encode_upper(&cert[256..]));
+        let t = Scripted::new(&[(AP, "9000"), ("00A4020C02000A", "9000"), ("00B0000000", &first), ("00B0010030", &rest)]);
+        let mut card = JpkiCard::new(t, ExtendedLength::Off);
+        assert_eq!(card.read_certificate(CertKind::Auth).unwrap(), cert);
+        assert_eq!(card.traffic().apdus, 4);
+    }
+
+    #[test]
+    fn extended_read_falls_back_and_trims_filler() {
+        let mut cert = vec![0x30, 0x81, 0x10];
+        cert.resize(0x13, 0x01);
+        let mut ef = cert.clone();
+        ef.extend_from_slice(&[0xFF; 40]);
+        let whole = format!("{}9000", hex::encode_upper(&ef));
+        let t = Scripted::new(&[(AP, "9000"), ("00A4020C02000B", "9000"), ("00B00000000000", &whole)]);
+        let mut card = JpkiCard::new(t, ExtendedLength::On);
+        assert_eq!(card.read_certificate(CertKind::AuthCa).unwrap(), cert);
+
+        let t = Scripted::new(&[(AP, "9000"), ("00A4020C02000B", "9000"), ("00B00000000000", "6700"), ("00B0000000", &whole)]);
+        let mut card = JpkiCard::new(t, ExtendedLength::On);
+        assert_eq!(card.read_certificate(CertKind::AuthCa).unwrap(), cert);
+        assert_eq!(card.extended_length(), ExtendedLength::Off);
+    }
+
+    #[test]
+    fn bad_headers_are_errors() {
+        for body in ["00000000", "30000000", "3084FFFFFFFF", "3082FFFF"] {
+            let t = Scripted::new(&[(AP, "9000"), ("00A4020C02000A", "9000"), ("00B0000000", &format!("{body}9000")), ("00B0000400", "6B00")]);
+            let mut card = JpkiCard::new(t, ExtendedLength::Off);
+            assert!(card.read_certificate(CertKind::Auth).is_err(), "{body}");
+        }
+    }
+
+    #[test]
+    fn not_a_jpki_card() {
+        let t = Scripted::new(&[(AP, "6A82")]);
+        let mut card = JpkiCard::new(t, ExtendedLength::On);
+        assert!(matches!(card.pin_state(PinKind::Auth), Err(Error::NotJpki { .. })));
+    }
+}

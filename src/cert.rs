@@ -1,0 +1,329 @@
+//! Certificates: DER sizing of EF contents, a readable summary, the JPKI
+//! subjectAltName personal data, and checking card signatures.
+
+use rsa::pkcs1v15::Pkcs1v15Sign;
+use rsa::pkcs8::DecodePublicKey;
+use rsa::traits::PublicKeyParts;
+use rsa::RsaPublicKey;
+use serde::Serialize;
+use x509_parser::prelude::*;
+
+use crate::digest::HashAlgorithm;
+
+/// Largest object `jpki` will read from an EF (READ BINARY offsets are 15 bits).
+pub const MAX_EF_OBJECT: usize = 0x8000;
+
+/// Problems with the first bytes of a DER object.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DerError {
+    #[error("too short to hold a DER header")]
+    Truncated,
+    #[error("not a DER SEQUENCE (first byte {0:#04x})")]
+    NotSequence(u8),
+    #[error("unsupported DER length form {0:#04x}")]
+    BadLengthForm(u8),
+    #[error("DER length {0} is zero or larger than {MAX_EF_OBJECT} bytes")]
+    BadLength(usize),
+}
+
+/// Total size (header + content) of the DER SEQUENCE at the start of `bytes`.
+pub fn der_sequence_len(bytes: &[u8]) -> Result<usize, DerError> {
+    let (&tag, rest) = bytes.split_first().ok_or(DerError::Truncated)?;
+    if tag != 0x30 {
+        return Err(DerError::NotSequence(tag));
+    }
+    let (&first, rest) = rest.split_first().ok_or(DerError::Truncated)?;
+    let (content, header) = match first {
+        0..=0x7F => (first as usize, 2),
+        0x81..=0x83 => {
+            let n = (first & 0x7F) as usize;
+            let len_bytes = rest.get(..n).ok_or(DerError::Truncated)?;
+            let value = len_bytes.iter().fold(0usize, |acc, &b| (acc << 8) | b as usize);
+            (value, 2 + n)
+        }
+        other => return Err(DerError::BadLengthForm(other)),
+    };
+    let total = header + content;
+    if content == 0 || total > MAX_EF_OBJECT {
+        return Err(DerError::BadLength(total));
+    }
+    Ok(total)
+}
+
+/// Personal data of the holder from the signing certificate's subjectAltName.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct HolderInfo {
+    pub name: Option<String>,
+    pub name_substitute: Option<String>,
+    pub sex: Option<String>,
+    /// As stored: an era digit and the Gregorian YYYYMMDD.
+    pub birth_date_raw: Option<String>,
+    /// YYYY-MM-DD, when the stored value could be read.
+    pub birth_date: Option<String>,
+    pub address: Option<String>,
+    pub address_substitute: Option<String>,
+}
+
+/// The JPKI personal-data OIDs (1.2.392.200149.8.5.5.x).
+const OID_PREFIX: &str = "1.2.392.200149.8.5.5.";
+
+/// A summary of one certificate.
+#[derive(Debug, Clone, Serialize)]
+pub struct CertSummary {
+    pub subject: String,
+    pub issuer: String,
+    pub serial: String,
+    pub not_before: String,
+    pub not_after: String,
+    /// Days from now to notAfter; negative once expired.
+    pub days_left: i64,
+    pub key_algorithm: String,
+    pub key_bits: usize,
+    pub signature_algorithm: String,
+    pub key_usage: Vec<String>,
+    pub sha256_fingerprint: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub holder: Option<HolderInfo>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CertError {
+    #[error("not a valid X.509 certificate: {0}")]
+    Parse(String),
+    #[error("the certificate's key is not RSA: {0}")]
+    NotRsa(String),
+    #[error("the signature does not verify against the certificate's key")]
+    SignatureMismatch,
+    #[error("signature length {got} does not match the key size {expected}")]
+    SignatureLength { got: usize, expected: usize },
+}
+
+fn parse(der: &[u8]) -> Result<X509Certificate<'_>, CertError> {
+    let (rest, cert) = X509Certificate::from_der(der).map_err(|e| CertError::Parse(e.to_string()))?;
+    if !rest.is_empty() {
+        return Err(CertError::Parse(format!("{} bytes after the certificate", rest.len())));
+    }
+    Ok(cert)
+}
+
+/// The RSA public key of a DER certificate.
+pub fn rsa_public_key(der: &[u8]) -> Result<RsaPublicKey, CertError> {
+    let cert = parse(der)?;
+    RsaPublicKey::from_public_key_der(cert.public_key().raw).map_err(|e| CertError::NotRsa(e.to_string()))
+}
+
+/// Check a PKCS#1 v1.5 signature over `digest` against a DER certificate.
+pub fn verify_pkcs1(der: &[u8], hash: HashAlgorithm, digest: &[u8], signature: &[u8]) -> Result<(), CertError> {
+    let key = rsa_public_key(der)?;
+    if signature.len() != key.size() {
+        return Err(CertError::SignatureLength { got: signature.len(), expected: key.size() });
+    }
+    let scheme = Pkcs1v15Sign { hash_len: Some(hash.output_len()), prefix: hash.digest_info_prefix().into() };
+    key.verify(scheme, digest, signature).map_err(|_| CertError::SignatureMismatch)
+}
+
+/// Summarise a DER certificate; `now` is Unix seconds.
+pub fn summarize(der: &[u8], now: i64) -> Result<CertSummary, CertError> {
+    let cert = parse(der)?;
+    let validity = cert.validity();
+    let not_after = validity.not_after.timestamp();
+    let key_bits = rsa_public_key(der).map(|k| k.size() * 8).unwrap_or(0);
+    let key_usage = cert
+        .key_usage()
+        .ok()
+        .flatten()
+        .map(|ku| {
+            let ku = ku.value;
+            let mut v = Vec::new();
+            let names = [
+                (ku.digital_signature(), "digitalSignature"),
+                (ku.non_repudiation(), "nonRepudiation"),
+                (ku.key_encipherment(), "keyEncipherment"),
+                (ku.data_encipherment(), "dataEncipherment"),
+                (ku.key_agreement(), "keyAgreement"),
+                (ku.key_cert_sign(), "keyCertSign"),
+                (ku.crl_sign(), "cRLSign"),
+            ];
+            for (set, name) in names {
+                if set {
+                    v.push(name.to_string());
+                }
+            }
+            v
+        })
+        .unwrap_or_default();
+    use sha2::Digest;
+    let fingerprint = hex::encode_upper(sha2::Sha256::digest(der));
+    Ok(CertSummary {
+        subject: cert.subject().to_string(),
+        issuer: cert.issuer().to_string(),
+        serial: cert.raw_serial_as_string(),
+        not_before: format_time(validity.not_before.timestamp()),
+        not_after: format_time(not_after),
+        days_left: (not_after - now).div_euclid(86_400),
+        key_algorithm: if key_bits > 0 { "RSA".into() } else { cert.public_key().algorithm.algorithm.to_id_string() },
+        key_bits,
+        signature_algorithm: signature_algorithm_name(&cert.signature_algorithm.algorithm.to_id_string()),
+        key_usage,
+        sha256_fingerprint: fingerprint,
+        holder: holder_info(&cert),
+    })
+}
+
+fn signature_algorithm_name(oid: &str) -> String {
+    match oid {
+        "1.2.840.113549.1.1.11" => "sha256WithRSAEncryption".into(),
+        "1.2.840.113549.1.1.12" => "sha384WithRSAEncryption".into(),
+        "1.2.840.113549.1.1.13" => "sha512WithRSAEncryption".into(),
+        "1.2.840.113549.1.1.5" => "sha1WithRSAEncryption".into(),
+        other => other.to_string(),
+    }
+}
+
+/// The holder's personal data from the JPKI otherName entries, if any.
+fn holder_info(cert: &X509Certificate<'_>) -> Option<HolderInfo> {
+    let san = cert.subject_alternative_name().ok().flatten()?;
+    let mut info = HolderInfo::default();
+    let mut found = false;
+    for name in &san.value.general_names {
+        let GeneralName::OtherName(oid, value) = name else { continue };
+        let oid = oid.to_id_string();
+        let Some(suffix) = oid.strip_prefix(OID_PREFIX) else { continue };
+        let Some(text) = other_name_text(value) else { continue };
+        found = true;
+        match suffix {
+            "1" => info.name = Some(text),
+            "2" => info.name_substitute = Some(text),
+            "3" => info.sex = Some(sex_label(&text)),
+            "4" => {
+                info.birth_date = birth_date_iso(&text);
+                info.birth_date_raw = Some(text);
+            }
+            "5" => info.address = Some(text),
+            "6" => info.address_substitute = Some(text),
+            _ => found = true,
+        }
+    }
+    found.then_some(info)
+}
+
+/// otherName values are `[0] EXPLICIT` around a string; `value` is the raw
+/// content of the [0] wrapper including its header in x509-parser 0.17.
+fn other_name_text(value: &[u8]) -> Option<String> {
+    let inner = strip_tlv(value, 0xA0).unwrap_or(value);
+    let (tag, content) = read_tlv(inner)?;
+    match tag {
+        // UTF8String, PrintableString, IA5String, VisibleString
+        0x0C | 0x13 | 0x16 | 0x1A => std::str::from_utf8(content).ok().map(str::to_string),
+        _ => None,
+    }
+}
+
+fn strip_tlv(bytes: &[u8], expected: u8) -> Option<&[u8]> {
+    let (tag, content) = read_tlv(bytes)?;
+    (tag == expected).then_some(content)
+}
+
+/// One BER TLV with a single-byte tag; returns (tag, content).
+fn read_tlv(bytes: &[u8]) -> Option<(u8, &[u8])> {
+    let tag = *bytes.first()?;
+    let first = *bytes.get(1)?;
+    let (len, start): (usize, usize) = match first {
+        0..=0x7F => (first as usize, 2),
+        0x81 => (*bytes.get(2)? as usize, 3),
+        0x82 => (u16::from_be_bytes([*bytes.get(2)?, *bytes.get(3)?]) as usize, 4),
+        _ => return None,
+    };
+    Some((tag, bytes.get(start..start.checked_add(len)?)?))
+}
+
+fn sex_label(code: &str) -> String {
+    match code {
+        "1" => "male (1)".into(),
+        "2" => "female (2)".into(),
+        "9" => "not applicable (9)".into(),
+        "0" => "unknown (0)".into(),
+        other => other.into(),
+    }
+}
+
+/// `EYYYYMMDD` (era digit + Gregorian date) → `YYYY-MM-DD`.
+fn birth_date_iso(raw: &str) -> Option<String> {
+    let digits = match raw.len() {
+        9 => &raw[1..],
+        8 => raw,
+        _ => return None,
+    };
+    if !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(format!("{}-{}-{}", &digits[..4], &digits[4..6], &digits[6..8]))
+}
+
+/// Unix seconds → `YYYY-MM-DD hh:mm:ss UTC`.
+pub fn format_time(unix: i64) -> String {
+    let days = unix.div_euclid(86_400);
+    let secs = unix.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC", secs / 3600, secs % 3600 / 60, secs % 60)
+}
+
+/// Days since 1970-01-01 → (year, month, day), proleptic Gregorian.
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+/// DER → PEM text.
+pub fn to_pem(der: &[u8]) -> String {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+    let mut out = String::from("-----BEGIN CERTIFICATE-----\n");
+    for chunk in b64.as_bytes().chunks(64) {
+        out.push_str(std::str::from_utf8(chunk).unwrap_or_default());
+        out.push('\n');
+    }
+    out.push_str("-----END CERTIFICATE-----\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn der_lengths() {
+        assert_eq!(der_sequence_len(&[0x30, 0x82, 0x06, 0x2B]), Ok(1583));
+        assert_eq!(der_sequence_len(&[0x30, 0x81, 0x80]), Ok(131));
+        assert_eq!(der_sequence_len(&[0x30, 0x05]), Ok(7));
+        assert_eq!(der_sequence_len(&[0x30, 0x00]), Err(DerError::BadLength(2)));
+        assert_eq!(der_sequence_len(&[0x30, 0x83, 0x01, 0, 0]), Err(DerError::BadLength(65541)));
+        assert_eq!(der_sequence_len(&[0x30, 0x84, 0, 0, 0, 1]), Err(DerError::BadLengthForm(0x84)));
+        assert_eq!(der_sequence_len(&[0xFF, 0xFF]), Err(DerError::NotSequence(0xFF)));
+        assert_eq!(der_sequence_len(&[0x30, 0x82, 0x06]), Err(DerError::Truncated));
+        assert_eq!(der_sequence_len(&[]), Err(DerError::Truncated));
+    }
+
+    #[test]
+    fn dates() {
+        assert_eq!(format_time(0), "1970-01-01 00:00:00 UTC");
+        assert_eq!(format_time(1_700_000_000), "2023-11-14 22:13:20 UTC");
+        assert_eq!(birth_date_iso("419800217").as_deref(), Some("1980-02-17"));
+        assert_eq!(birth_date_iso("4198002x7"), None);
+    }
+
+    #[test]
+    fn other_name_strings() {
+        let v = [0xA0, 0x05, 0x0C, 0x03, b'a', b'b', b'c'];
+        assert_eq!(other_name_text(&v).as_deref(), Some("abc"));
+        assert_eq!(other_name_text(&[0xA0, 0x05, 0x0C, 0x09]), None);
+    }
+}

@@ -1,0 +1,60 @@
+//! The library's error type. Messages say what happened; the CLI adds what to do.
+
+use crate::apdu::StatusWord;
+use crate::pin::{InvalidPin, PinKind};
+use crate::transport::{ExchangeError, TransportError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("the PC/SC service (pcscd) is not running or not reachable")]
+    NoService,
+    #[error("no smart-card reader is connected")]
+    NoReader,
+    #[error("no card in reader {reader:?}")]
+    NoCard { reader: String },
+    #[error("no card is present in any reader")]
+    NoCardAnywhere,
+    #[error("no reader matches {query:?}; readers: {}", available.join(", "))]
+    ReaderNotFound { query: String, available: Vec<String> },
+    #[error("several readers hold a My Number Card: {}", candidates.join(", "))]
+    AmbiguousReader { candidates: Vec<String> },
+    #[error("the card is in use by another program")]
+    Busy,
+    #[error("the card in reader {reader:?} has no JPKI applet (it is not a My Number Card)")]
+    NotJpki { reader: String },
+    #[error("wrong {kind}, {tries_left} {} left", if *tries_left == 1 { "try" } else { "tries" })]
+    WrongPin { kind: PinKind, tries_left: u8 },
+    #[error("the {kind} is blocked")]
+    PinBlocked { kind: PinKind },
+    #[error("only one try is left for the {kind}; refusing without consent")]
+    LastTryNeedsConsent { kind: PinKind },
+    #[error("the card went away during the {kind} check; whether the try was counted is unknown")]
+    VerifyOutcomeUnknown { kind: PinKind },
+    #[error("the card refused: the {kind} has not been verified in this session")]
+    PinNotVerified { kind: PinKind },
+    #[error("this card has no signing certificate (署名用電子証明書 not issued)")]
+    SignCertNotIssued,
+    #[error(transparent)]
+    InvalidPin(#[from] InvalidPin),
+    #[error("the card answered {sw} to {operation}")]
+    UnexpectedStatus { operation: &'static str, sw: StatusWord },
+    #[error("the card sent bad data: {0}")]
+    BadCardData(String),
+    #[error("the signature made by the card does not verify against its certificate: {0}")]
+    SelfCheckFailed(String),
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+    #[error("PC/SC error: {0}")]
+    Pcsc(String),
+}
+
+impl From<ExchangeError> for Error {
+    fn from(e: ExchangeError) -> Self {
+        match e {
+            ExchangeError::Transport(t) => Error::Transport(t),
+            other => Error::BadCardData(other.to_string()),
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,331 @@
+//! The PC/SC transport: readers, reader choice, connecting, and disconnecting
+//! so that no verified PIN outlives the command.
+
+use std::ffi::CString;
+use std::time::{Duration, Instant};
+
+use pcsc::{Context, Disposition, Protocols, ReaderState, Scope, ShareMode, State};
+
+use crate::card::{Applet, ExtendedLength, JpkiCard};
+use crate::error::{Error, Result};
+use crate::transport::{Transport, TransportError};
+
+/// A reader and what is in it.
+#[derive(Debug, Clone)]
+pub struct ReaderInfo {
+    pub index: usize,
+    pub name: String,
+    pub card_present: bool,
+    /// The card is held exclusively by another program.
+    pub in_use: bool,
+    pub atr: Vec<u8>,
+}
+
+/// How to hold the card.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Shared; nothing is verified. The card is left as it is on disconnect.
+    ReadOnly,
+    /// Exclusive for the whole command, and powered down on disconnect,
+    /// so a verified PIN never outlives the command.
+    Verifying,
+}
+
+pub fn map_pcsc_error(e: pcsc::Error) -> Error {
+    use pcsc::Error as P;
+    match e {
+        P::NoReadersAvailable => Error::NoReader,
+        P::NoService | P::ServiceStopped => Error::NoService,
+        P::SharingViolation => Error::Busy,
+        P::NoSmartcard | P::RemovedCard | P::ResetCard | P::UnpoweredCard | P::UnresponsiveCard => {
+            Error::Transport(TransportError::CardGone)
+        }
+        other => Error::Pcsc(other.to_string()),
+    }
+}
+
+fn map_transmit_error(e: pcsc::Error) -> TransportError {
+    use pcsc::Error as P;
+    match e {
+        P::NoSmartcard | P::RemovedCard | P::ResetCard | P::UnpoweredCard | P::UnresponsiveCard | P::NoService
+        | P::ServiceStopped | P::ReaderUnavailable | P::UnknownReader | P::CommError => TransportError::CardGone,
+        P::SharingViolation => TransportError::Busy,
+        P::InsufficientBuffer | P::InvalidParameter | P::InvalidValue | P::UnsupportedFeature => {
+            TransportError::Refused(e.to_string())
+        }
+        other => TransportError::Other(other.to_string()),
+    }
+}
+
+/// An established PC/SC context.
+pub struct Pcsc {
+    context: Context,
+}
+
+impl Pcsc {
+    pub fn establish() -> Result<Self> {
+        let context = Context::establish(Scope::User).map_err(map_pcsc_error)?;
+        Ok(Pcsc { context })
+    }
+
+    fn reader_names(&self) -> Result<Vec<CString>> {
+        match self.context.list_readers_owned() {
+            Ok(names) => Ok(names),
+            Err(pcsc::Error::NoReadersAvailable) => Ok(Vec::new()),
+            Err(e) => Err(map_pcsc_error(e)),
+        }
+    }
+
+    /// Every reader with its card state.
+    pub fn readers(&self) -> Result<Vec<ReaderInfo>> {
+        let names = self.reader_names()?;
+        if names.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut states: Vec<ReaderState> = names.into_iter().map(|n| ReaderState::new(n, State::UNAWARE)).collect();
+        self.context.get_status_change(Duration::ZERO, &mut states).map_err(map_pcsc_error)?;
+        Ok(states
+            .iter()
+            .enumerate()
+            .map(|(index, s)| ReaderInfo {
+                index,
+                name: s.name().to_string_lossy().into_owned(),
+                card_present: s.event_state().contains(State::PRESENT) && !s.event_state().contains(State::MUTE),
+                in_use: s.event_state().contains(State::EXCLUSIVE),
+                atr: s.atr().to_vec(),
+            })
+            .collect())
+    }
+
+    /// Wait up to `timeout` for any change in the readers' states.
+    pub fn wait_for_change(&self, timeout: Duration) -> Result<()> {
+        let names = self.reader_names()?;
+        let mut states: Vec<ReaderState> = names.into_iter().map(|n| ReaderState::new(n, State::UNAWARE)).collect();
+        // PnP pseudo-reader so that a new reader also wakes us.
+        states.push(ReaderState::new(pcsc::PNP_NOTIFICATION(), State::UNAWARE));
+        self.context.get_status_change(Duration::ZERO, &mut states).map_err(map_pcsc_error)?;
+        for s in &mut states {
+            s.sync_current_state();
+        }
+        match self.context.get_status_change(timeout, &mut states) {
+            Ok(()) | Err(pcsc::Error::Timeout) => Ok(()),
+            Err(e) => Err(map_pcsc_error(e)),
+        }
+    }
+
+    /// Connect to the named reader.
+    pub fn connect(&self, reader: &ReaderInfo, access: Access) -> Result<PcscTransport> {
+        let name = CString::new(reader.name.as_bytes()).map_err(|_| Error::Pcsc("reader name has a NUL".into()))?;
+        let mode = match access {
+            Access::ReadOnly => ShareMode::Shared,
+            Access::Verifying => ShareMode::Exclusive,
+        };
+        let card = match self.context.connect(&name, mode, Protocols::ANY) {
+            Ok(card) => card,
+            Err(pcsc::Error::NoSmartcard) | Err(pcsc::Error::RemovedCard) => {
+                return Err(Error::NoCard { reader: reader.name.clone() })
+            }
+            Err(e) => return Err(map_pcsc_error(e)),
+        };
+        let atr = card.status2_owned().map(|s| s.atr().to_vec()).unwrap_or_else(|_| reader.atr.clone());
+        Ok(PcscTransport { card: Some(card), access, reader: reader.name.clone(), atr })
+    }
+
+    /// Choose the reader: by `--reader` (an index or a name substring), or
+    /// the single reader whose card answers SELECT of the JPKI applet.
+    pub fn choose_reader(&self, query: Option<&str>) -> Result<ReaderInfo> {
+        let readers = self.readers()?;
+        if readers.is_empty() {
+            return Err(Error::NoReader);
+        }
+        if let Some(query) = query {
+            return find_reader(&readers, query);
+        }
+        let with_card: Vec<&ReaderInfo> = readers.iter().filter(|r| r.card_present).collect();
+        match with_card.as_slice() {
+            [] => Err(Error::NoCardAnywhere),
+            // One card: no probe; the command's own SELECT tells whether it is JPKI.
+            [only] => Ok((*only).clone()),
+            several => {
+                let jpki: Vec<&ReaderInfo> =
+                    several.iter().copied().filter(|r| self.probe_jpki(r).unwrap_or(false)).collect();
+                match jpki.as_slice() {
+                    [only] => Ok((*only).clone()),
+                    [] => Err(Error::NotJpki { reader: several.iter().map(|r| r.name.as_str()).collect::<Vec<_>>().join(", ") }),
+                    many => Err(Error::AmbiguousReader { candidates: many.iter().map(|r| r.name.clone()).collect() }),
+                }
+            }
+        }
+    }
+
+    /// Does the card in this reader answer SELECT of the JPKI AID?
+    pub fn probe_jpki(&self, reader: &ReaderInfo) -> Result<bool> {
+        let transport = self.connect(reader, Access::ReadOnly)?;
+        let mut card = JpkiCard::new(transport, ExtendedLength::Off);
+        match card.select_applet(Applet::Jpki) {
+            Ok(()) => Ok(true),
+            Err(Error::NotJpki { .. }) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Connect, waiting up to `wait` for the card to appear or become free.
+    pub fn connect_waiting(&self, query: Option<&str>, access: Access, wait: Duration) -> Result<PcscTransport> {
+        let deadline = Instant::now() + wait;
+        loop {
+            let attempt = self.choose_reader(query).and_then(|r| self.connect(&r, access));
+            match attempt {
+                Err(Error::NoCard { .. } | Error::NoCardAnywhere | Error::Busy | Error::NoReader)
+                    if Instant::now() < deadline =>
+                {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    // Busy does not show as a state change: poll it.
+                    self.wait_for_change(left.min(Duration::from_millis(250)))?;
+                }
+                other => return other,
+            }
+        }
+    }
+}
+
+/// Find a reader by index or by a case-insensitive substring of its name.
+pub fn find_reader(readers: &[ReaderInfo], query: &str) -> Result<ReaderInfo> {
+    if let Ok(index) = query.parse::<usize>() {
+        if let Some(r) = readers.get(index) {
+            return Ok(r.clone());
+        }
+    }
+    let q = query.to_lowercase();
+    if let Some(exact) = readers.iter().find(|r| r.name.to_lowercase() == q) {
+        return Ok(exact.clone());
+    }
+    let matches: Vec<&ReaderInfo> = readers.iter().filter(|r| r.name.to_lowercase().contains(&q)).collect();
+    match matches.as_slice() {
+        [only] => Ok((*only).clone()),
+        [] => Err(Error::ReaderNotFound { query: query.to_string(), available: readers.iter().map(|r| r.name.clone()).collect() }),
+        many => Err(Error::AmbiguousReader { candidates: many.iter().map(|r| r.name.clone()).collect() }),
+    }
+}
+
+/// A connected card. Dropping it disconnects: a verifying session powers the
+/// card down (a warm reset is reported not to clear a verified PIN).
+pub struct PcscTransport {
+    card: Option<pcsc::Card>,
+    access: Access,
+    reader: String,
+    atr: Vec<u8>,
+}
+
+impl PcscTransport {
+    pub fn reader(&self) -> &str {
+        &self.reader
+    }
+
+    pub fn atr(&self) -> &[u8] {
+        &self.atr
+    }
+
+    /// Disconnect now, reporting failures (dropping also disconnects).
+    pub fn close(mut self) -> Result<()> {
+        self.disconnect()
+    }
+
+    fn disconnect(&mut self) -> Result<()> {
+        let Some(card) = self.card.take() else { return Ok(()) };
+        let disposition = match self.access {
+            Access::ReadOnly => Disposition::LeaveCard,
+            Access::Verifying => Disposition::UnpowerCard,
+        };
+        card.disconnect(disposition).map_err(|(_, e)| map_pcsc_error(e))
+    }
+}
+
+impl Drop for PcscTransport {
+    fn drop(&mut self) {
+        if let Err(e) = self.disconnect() {
+            log::debug!("disconnect: {e}");
+        }
+    }
+}
+
+impl Transport for PcscTransport {
+    fn transmit_raw(&mut self, command: &[u8]) -> std::result::Result<Vec<u8>, TransportError> {
+        let card = self.card.as_ref().ok_or(TransportError::CardGone)?;
+        let mut buf = vec![0u8; pcsc::MAX_BUFFER_SIZE_EXTENDED];
+        let response = card.transmit(command, &mut buf).map_err(map_transmit_error)?;
+        Ok(response.to_vec())
+    }
+}
+
+/// Does this ATR advertise extended Lc/Le (ISO 7816-4 card capabilities,
+/// third software-function byte, bit 7)?
+pub fn atr_advertises_extended_length(atr: &[u8]) -> bool {
+    historical_bytes(atr).is_some_and(|h| {
+        if h.first() != Some(&0x80) {
+            return false;
+        }
+        let mut i = 1;
+        while i < h.len() {
+            let tag = h[i] >> 4;
+            let len = (h[i] & 0x0F) as usize;
+            let value = h.get(i + 1..i + 1 + len).unwrap_or(&[]);
+            if tag == 0x7 && len >= 3 {
+                return value[2] & 0x40 != 0;
+            }
+            i += 1 + len;
+        }
+        false
+    })
+}
+
+/// The historical bytes of an ATR, if its structure is well formed.
+fn historical_bytes(atr: &[u8]) -> Option<&[u8]> {
+    let t0 = *atr.get(1)?;
+    let k = (t0 & 0x0F) as usize;
+    let mut y = t0 >> 4;
+    let mut i = 2;
+    loop {
+        let mut td = None;
+        for bit in 0..4 {
+            if y & (1 << bit) != 0 {
+                if bit == 3 {
+                    td = Some(*atr.get(i)?);
+                }
+                i += 1;
+            }
+        }
+        match td {
+            Some(td) => y = td >> 4,
+            None => break,
+        }
+    }
+    atr.get(i..i + k)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extended_capability_from_atr() {
+        let newer = hex::decode("3BDA13FF8131FB468012392F31C173C601C03B").unwrap();
+        let older = hex::decode("3BE000FF8131FE4514").unwrap();
+        let third = hex::decode("3BC5FF8131FB45807 3C6010000".replace(' ', "")).unwrap();
+        assert!(atr_advertises_extended_length(&newer));
+        assert!(!atr_advertises_extended_length(&older));
+        assert!(!atr_advertises_extended_length(&third));
+        assert!(!atr_advertises_extended_length(&[]));
+        assert!(!atr_advertises_extended_length(&[0x3B, 0xFF]));
+    }
+
+    #[test]
+    fn readers_by_index_and_substring() {
+        let r = |i, n: &str| ReaderInfo { index: i, name: n.into(), card_present: true, in_use: false, atr: vec![] };
+        let readers = vec![r(0, "Virtual PCD 00 00"), r(1, "Virtual PCD 00 01"), r(2, "Sony RC-S300")];
+        assert_eq!(find_reader(&readers, "1").unwrap().name, "Virtual PCD 00 01");
+        assert_eq!(find_reader(&readers, "sony").unwrap().name, "Sony RC-S300");
+        assert_eq!(find_reader(&readers, "Virtual PCD 00 00").unwrap().index, 0);
+        assert!(matches!(find_reader(&readers, "Virtual"), Err(Error::AmbiguousReader { .. })));
+        assert!(matches!(find_reader(&readers, "nope"), Err(Error::ReaderNotFound { .. })));
+    }
+}
