@@ -166,6 +166,10 @@ impl<T: Transport> JpkiCard<T> {
         self.extended
     }
 
+    pub fn transport(&self) -> &T {
+        &self.transport
+    }
+
     pub fn transport_mut(&mut self) -> &mut T {
         &mut self.transport
     }

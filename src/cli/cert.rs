@@ -1,0 +1,173 @@
+//! `jpki cert auth|sign|auth-ca|sign-ca`
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+use jpki::card::CertKind;
+use jpki::cert::{summarize, to_pem, CertSummary};
+use jpki::pcsc::Access;
+use jpki::pin::PinKind;
+
+use super::exit::Failure;
+use super::output::{check_binary_stdout, check_output_path, write_file, Output};
+use super::{pin_input, session, Global, PinArgs};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CertChoice {
+    /// 利用者証明用電子証明書 (readable without a PIN)
+    Auth,
+    /// 署名用電子証明書 (needs the signing password)
+    Sign,
+    /// The CA certificate for the auth certificate
+    AuthCa,
+    /// The CA certificate for the signing certificate
+    SignCa,
+}
+
+impl CertChoice {
+    fn kind(self) -> CertKind {
+        match self {
+            CertChoice::Auth => CertKind::Auth,
+            CertChoice::Sign => CertKind::Sign,
+            CertChoice::AuthCa => CertKind::AuthCa,
+            CertChoice::SignCa => CertKind::SignCa,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct CertArgs {
+    /// Which certificate.
+    #[arg(value_enum)]
+    pub which: CertChoice,
+    /// Output DER (binary) instead of PEM.
+    #[arg(long, conflicts_with_all = ["pem", "details"])]
+    pub der: bool,
+    /// Output PEM (the default on stdout).
+    #[arg(long, conflicts_with = "details")]
+    pub pem: bool,
+    /// Show subject, issuer, validity, key and the holder's data instead.
+    #[arg(long, visible_alias = "text")]
+    pub details: bool,
+    /// Write to FILE (DER unless --pem is given or FILE ends in .pem).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub pin_args: PinArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Pem,
+    Der,
+    Details,
+}
+
+pub fn run(global: &Global, args: &CertArgs) -> Result<Output, Failure> {
+    let kind = args.which.kind();
+    let format = if args.details {
+        Format::Details
+    } else if args.der {
+        Format::Der
+    } else if args.pem || args.output.as_ref().is_some_and(|p| p.extension().is_some_and(|e| e == "pem")) {
+        Format::Pem
+    } else if args.output.is_some() {
+        Format::Der
+    } else {
+        Format::Pem
+    };
+    if let Some(path) = &args.output {
+        check_output_path(path)?;
+    }
+    check_binary_stdout(format == Format::Der && !global.json, args.output.is_some())?;
+    let pin = match kind.required_pin() {
+        Some(pin_kind) => Some(
+            pin_input::obtain(
+                pin_kind,
+                args.pin_args.pin_file.as_deref(),
+                pin_kind.env_var(),
+                "The signing certificate is protected. Enter the signing password: ",
+            )?
+            .0,
+        ),
+        None => None,
+    };
+    let der = read(global, kind, pin.as_ref(), args.pin_args.force)?;
+    let now = unix_now();
+    let summary = summarize(&der, now).map_err(|e| Failure::from(jpki::Error::BadCardData(e.to_string())))?;
+    let pem = to_pem(&der);
+    let mut out = Output::default()
+        .field("certificate", kind.name())
+        .field("summary", serde_json::to_value(&summary).unwrap_or_default());
+    if let Some(path) = &args.output {
+        let bytes = if format == Format::Pem { pem.as_bytes() } else { &der };
+        write_file(path, bytes)?;
+        out = out.field("output", path.display().to_string());
+        out.text = format!("Wrote the {} certificate to {}\n", kind.name(), path.display());
+    }
+    out = out.field("pem", pem.clone());
+    if args.output.is_none() {
+        match format {
+            Format::Pem => out.text = pem,
+            Format::Der => out.bytes = Some(der),
+            Format::Details => out.text = details_text(&summary),
+        }
+    } else if format == Format::Details {
+        out.text.push_str(&details_text(&summary));
+    }
+    Ok(out)
+}
+
+fn read(global: &Global, kind: CertKind, pin: Option<&jpki::pin::Pin>, force: bool) -> Result<Vec<u8>, Failure> {
+    let access = if pin.is_some() { Access::Verifying } else { Access::ReadOnly };
+    let mut card = session::open(global, access)?;
+    if let Some(pin) = pin {
+        debug_assert_eq!(pin.kind(), PinKind::Sign);
+        session::verify(&mut card, pin, force)?;
+    }
+    card.read_certificate(kind).map_err(|e| session::in_reader(&card, e))
+}
+
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+fn details_text(s: &CertSummary) -> String {
+    let mut t = String::new();
+    let validity = if s.days_left < 0 {
+        format!("EXPIRED {} days ago", -s.days_left)
+    } else {
+        format!("{} days left", s.days_left)
+    };
+    t.push_str(&format!("Subject:    {}\n", s.subject));
+    t.push_str(&format!("Issuer:     {}\n", s.issuer));
+    t.push_str(&format!("Serial:     {}\n", s.serial));
+    t.push_str(&format!("Valid from: {}\n", s.not_before));
+    t.push_str(&format!("Valid to:   {} ({validity})\n", s.not_after));
+    t.push_str(&format!("Key:        {} {} bits\n", s.key_algorithm, s.key_bits));
+    t.push_str(&format!("Signature:  {}\n", s.signature_algorithm));
+    if !s.key_usage.is_empty() {
+        t.push_str(&format!("Key usage:  {}\n", s.key_usage.join(", ")));
+    }
+    t.push_str(&format!("SHA-256:    {}\n", s.sha256_fingerprint));
+    if let Some(h) = &s.holder {
+        t.push_str("Holder (from the certificate):\n");
+        let rows = [
+            ("Name", &h.name),
+            ("Name (substitute)", &h.name_substitute),
+            ("Birth date", &h.birth_date),
+            ("Sex", &h.sex),
+            ("Address", &h.address),
+            ("Address (substitute)", &h.address_substitute),
+        ];
+        for (label, value) in rows {
+            if let Some(v) = value {
+                t.push_str(&format!("  {label:<21} {v}\n"));
+            }
+        }
+    }
+    t
+}

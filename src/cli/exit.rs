@@ -1,0 +1,163 @@
+//! Exit codes and the one-line error messages (what happened, what to do).
+
+use jpki::pin::PinKind;
+use jpki::transport::TransportError;
+use jpki::Error;
+
+/// The documented exit codes. Scripts may rely on them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitCode {
+    Success = 0,
+    /// A bug in jpki: please report it.
+    Internal = 1,
+    /// Bad command line or input (including a PIN that cannot be valid); nothing was sent to the card.
+    Usage = 2,
+    /// No PC/SC service, no reader, no card, not a My Number Card, or the card is busy.
+    NoCard = 3,
+    /// Wrong PIN: one try was spent.
+    WrongPin = 4,
+    /// The PIN is blocked, or the guard refused to spend the last try.
+    PinBlocked = 5,
+    /// The card or the link to it failed, or answered something unexpected.
+    CardError = 6,
+    /// The card has no signing certificate (not issued to this holder).
+    NoSignCert = 7,
+}
+
+/// A failure of a command, ready to print.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: ExitCode,
+    /// Stable machine name, used in JSON.
+    pub kind: &'static str,
+    pub message: String,
+    pub hint: Option<String>,
+    pub pin: Option<PinKind>,
+    pub tries_left: Option<u8>,
+}
+
+impl Failure {
+    pub fn usage(message: impl Into<String>) -> Self {
+        Failure { code: ExitCode::Usage, kind: "usage", message: message.into(), hint: None, pin: None, tries_left: None }
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// The single line printed on stderr.
+    pub fn line(&self) -> String {
+        match &self.hint {
+            Some(h) => format!("jpki: error: {}. {}", self.message, h),
+            None => format!("jpki: error: {}", self.message),
+        }
+    }
+}
+
+fn check_counter_hint() -> String {
+    "Check the counter, which spends no try, with `jpki status`".into()
+}
+
+fn blocked_hint(kind: PinKind) -> String {
+    match kind {
+        PinKind::Sign => "Only your municipal office (市区町村窓口) can reset it: bring the card and photo ID; \
+                          you will set a new password there"
+            .into(),
+        _ => "Only your municipal office (市区町村窓口) can unblock it: bring the card and photo ID".into(),
+    }
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        let message = e.to_string();
+        let f = |code, kind: &'static str, hint: Option<String>| Failure {
+            code,
+            kind,
+            message: message.clone(),
+            hint,
+            pin: None,
+            tries_left: None,
+        };
+        match e {
+            Error::NoService => f(
+                ExitCode::NoCard,
+                "no_service",
+                Some("Start it with `sudo systemctl start pcscd` (Debian/Ubuntu: `sudo apt-get install pcscd`)".into()),
+            ),
+            Error::NoReader => f(ExitCode::NoCard, "no_reader", Some("Connect a reader, or start the virtual card with `jpki-sim`".into())),
+            Error::NoCard { .. } | Error::NoCardAnywhere => {
+                f(ExitCode::NoCard, "no_card", Some("Insert the card (or hold it on the NFC reader), or use --wait SECONDS".into()))
+            }
+            Error::ReaderNotFound { .. } => f(ExitCode::NoCard, "reader_not_found", Some("List readers with `jpki readers`".into())),
+            Error::AmbiguousReader { .. } => {
+                f(ExitCode::NoCard, "ambiguous_reader", Some("Choose one with --reader NAME or --reader INDEX".into()))
+            }
+            Error::Busy => f(
+                ExitCode::NoCard,
+                "card_busy",
+                Some("Close the other program using it, or retry with --wait SECONDS".into()),
+            ),
+            Error::NotJpki { .. } => f(ExitCode::NoCard, "not_jpki", Some("Insert a My Number Card (マイナンバーカード)".into())),
+            Error::WrongPin { kind, tries_left } => {
+                let hint = match tries_left {
+                    0 => blocked_hint(kind),
+                    1 => "Only one try is left: be sure before the next attempt".to_string(),
+                    _ => check_counter_hint(),
+                };
+                Failure { pin: Some(kind), tries_left: Some(tries_left), ..f(ExitCode::WrongPin, "wrong_pin", Some(hint)) }
+            }
+            Error::PinBlocked { kind } => Failure {
+                pin: Some(kind),
+                tries_left: Some(0),
+                ..f(ExitCode::PinBlocked, "pin_blocked", Some(format!("Nothing was sent. {}", blocked_hint(kind))))
+            },
+            Error::LastTryNeedsConsent { kind } => Failure {
+                pin: Some(kind),
+                tries_left: Some(1),
+                ..f(
+                    ExitCode::PinBlocked,
+                    "last_try_refused",
+                    Some("Nothing was sent. A wrong PIN now blocks it; if you are sure, run again with --force".into()),
+                )
+            },
+            Error::VerifyOutcomeUnknown { kind } => Failure {
+                pin: Some(kind),
+                ..f(ExitCode::CardError, "verify_outcome_unknown", Some(check_counter_hint() + " before trying again"))
+            },
+            Error::PinNotVerified { kind } => Failure {
+                pin: Some(kind),
+                ..f(ExitCode::CardError, "pin_not_verified", Some("Try again; if it repeats, report it with `-v` output".into()))
+            },
+            Error::SignCertNotIssued => f(
+                ExitCode::NoSignCert,
+                "sign_cert_not_issued",
+                Some("The auth certificate (利用者証明用) may still be used: try `--key auth` or `cert auth`".into()),
+            ),
+            Error::InvalidPin(ref p) => {
+                Failure { pin: Some(p.kind), ..f(ExitCode::Usage, "invalid_pin", None) }
+            }
+            Error::Transport(TransportError::CardGone) => {
+                f(ExitCode::CardError, "card_removed", Some("Keep the card in the reader and try again".into()))
+            }
+            Error::Transport(TransportError::Busy) => f(ExitCode::NoCard, "card_busy", Some("Retry with --wait SECONDS".into())),
+            Error::Transport(_) | Error::Pcsc(_) => {
+                f(ExitCode::CardError, "communication_error", Some("Check the reader and try again".into()))
+            }
+            Error::UnexpectedStatus { .. } | Error::BadCardData(_) => {
+                f(ExitCode::CardError, "card_error", Some("Nothing more was sent; run with -v for an APDU trace".into()))
+            }
+            Error::SelfCheckFailed(_) => f(
+                ExitCode::CardError,
+                "self_check_failed",
+                Some("No signature was output. Try again; if it repeats, the card or reader is faulty".into()),
+            ),
+        }
+    }
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(e: std::io::Error) -> Self {
+        Failure::usage(e.to_string())
+    }
+}

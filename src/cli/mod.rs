@@ -1,0 +1,134 @@
+//! The command line: parse, gather and check inputs, call the library, render.
+
+pub mod cert;
+pub mod exit;
+pub mod output;
+pub mod pin_input;
+pub mod readers;
+pub mod session;
+pub mod sign;
+pub mod status;
+pub mod verify;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use exit::Failure;
+use output::Output;
+
+const AFTER_HELP: &str = "\
+PINs are never taken from the command line. Give them with --pin-file PATH
+(`-` for stdin, /dev/fd/N works), the environment variables JPKI_AUTH_PIN /
+JPKI_SIGN_PIN, or type them at the no-echo prompt.
+
+Exit codes:
+  0  success
+  1  internal error (a bug; please report it)
+  2  usage error or invalid input; nothing was sent to the card
+  3  no PC/SC service, no reader, no card, not a My Number Card, or card in use
+  4  wrong PIN (one try was spent)
+  5  PIN blocked, or last try refused without --force
+  6  card or communication error, or outcome unknown
+  7  the card has no signing certificate";
+
+/// Safe command-line tool for the JPKI applet of the My Number Card (マイナンバーカード).
+#[derive(Debug, Parser)]
+#[command(name = "jpki", version, after_help = AFTER_HELP, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Reader to use: an index from `jpki readers` or part of its name.
+    #[arg(long, global = true, value_name = "NAME|INDEX", env = "JPKI_READER")]
+    pub reader: Option<String>,
+    /// Print one JSON document on stdout (see the README for the schema).
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Wait up to SECONDS for the card to appear or become free.
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 0)]
+    pub wait: u64,
+    /// Extended-length READ BINARY: auto (from the card's ATR), on, or off.
+    #[arg(long, global = true, value_enum, default_value_t = ExtendedChoice::Auto)]
+    pub extended_length: ExtendedChoice,
+    /// Trace APDUs on stderr (PINs redacted). Repeat for more.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExtendedChoice {
+    Auto,
+    On,
+    Off,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List readers, their cards, and whether each card has the JPKI applet.
+    Readers,
+    /// Show the tries left for the auth PIN and the signing password (spends no try).
+    Status,
+    /// Check one PIN; a correct PIN resets its counter to the maximum.
+    Verify(verify::VerifyArgs),
+    /// Read a certificate (PEM, DER, or details).
+    Cert(cert::CertArgs),
+    /// Sign a digest, a file or stdin (PKCS#1 v1.5); the signature is checked before output.
+    Sign(sign::SignArgs),
+}
+
+impl Command {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Readers => "readers",
+            Command::Status => "status",
+            Command::Verify(_) => "verify",
+            Command::Cert(_) => "cert",
+            Command::Sign(_) => "sign",
+        }
+    }
+}
+
+/// Options for commands that need a PIN.
+#[derive(Debug, Args)]
+pub struct PinArgs {
+    /// Read the PIN from PATH (`-` for stdin, /dev/fd/N works). One trailing newline is ignored.
+    #[arg(long, value_name = "PATH")]
+    pub pin_file: Option<PathBuf>,
+    /// Allow spending the last remaining try without asking.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Which key or PIN.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KeyChoice {
+    /// 利用者証明用 (4-digit PIN)
+    Auth,
+    /// 署名用 (6-16 character password)
+    Sign,
+}
+
+impl KeyChoice {
+    pub fn key(self) -> jpki::card::KeyKind {
+        match self {
+            KeyChoice::Auth => jpki::card::KeyKind::Auth,
+            KeyChoice::Sign => jpki::card::KeyKind::Sign,
+        }
+    }
+}
+
+pub fn run(cli: &Cli) -> Result<Output, Failure> {
+    match &cli.command {
+        Command::Readers => readers::run(&cli.global),
+        Command::Status => status::run(&cli.global),
+        Command::Verify(args) => verify::run(&cli.global, args),
+        Command::Cert(args) => cert::run(&cli.global, args),
+        Command::Sign(args) => sign::run(&cli.global, args),
+    }
+}

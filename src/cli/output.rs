@@ -1,0 +1,112 @@
+//! What a command hands back for printing: JSON fields, text, or bytes.
+
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+
+use serde_json::{Map, Value};
+
+use super::exit::{ExitCode, Failure};
+
+/// Version of the JSON documents `--json` prints. Adding a field keeps it;
+/// removing or changing one bumps it.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The result of a successful command.
+#[derive(Default)]
+pub struct Output {
+    /// Fields of the JSON document (without `schema_version` and `command`).
+    pub json: Map<String, Value>,
+    /// Human-readable text, printed when `--json` is not given.
+    pub text: String,
+    /// Binary data for stdout instead of text (a DER certificate, a raw signature).
+    pub bytes: Option<Vec<u8>>,
+}
+
+impl Output {
+    pub fn field(mut self, key: &str, value: impl Into<Value>) -> Self {
+        self.json.insert(key.to_string(), value.into());
+        self
+    }
+}
+
+pub fn json_document(command: &str, fields: Map<String, Value>) -> Value {
+    let mut doc = Map::new();
+    doc.insert("schema_version".into(), SCHEMA_VERSION.into());
+    doc.insert("command".into(), command.into());
+    doc.extend(fields);
+    Value::Object(doc)
+}
+
+pub fn failure_document(command: &str, failure: &Failure) -> Value {
+    let mut err = Map::new();
+    err.insert("kind".into(), failure.kind.into());
+    err.insert("message".into(), failure.message.clone().into());
+    if let Some(h) = &failure.hint {
+        err.insert("hint".into(), h.clone().into());
+    }
+    err.insert("exit_code".into(), (failure.code as i32).into());
+    if let Some(p) = failure.pin {
+        err.insert("pin".into(), p.name().into());
+    }
+    if let Some(t) = failure.tries_left {
+        err.insert("tries_left".into(), t.into());
+    }
+    let mut fields = Map::new();
+    fields.insert("ok".into(), false.into());
+    fields.insert("error".into(), Value::Object(err));
+    json_document(command, fields)
+}
+
+/// Refuse to put binary data on a terminal before any card work is done.
+pub fn check_binary_stdout(binary: bool, to_file: bool) -> Result<(), Failure> {
+    if binary && !to_file && std::io::stdout().is_terminal() {
+        return Err(Failure::usage("refusing to write binary data to a terminal")
+            .with_hint("Use -o FILE, redirect stdout, or choose a text format"));
+    }
+    Ok(())
+}
+
+/// Check before the card is touched that an output path can be written.
+pub fn check_output_path(path: &Path) -> Result<(), Failure> {
+    if path.is_dir() {
+        return Err(Failure::usage(format!("the output path {:?} is a directory", path.display().to_string())));
+    }
+    let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    if !parent.is_dir() {
+        return Err(Failure::usage(format!(
+            "the output directory {:?} does not exist",
+            parent.display().to_string()
+        )));
+    }
+    Ok(())
+}
+
+/// Write an output file, replacing it atomically.
+pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
+    let fail = |e: std::io::Error| Failure {
+        code: ExitCode::Usage,
+        kind: "output_error",
+        message: format!("cannot write {:?}: {e}", path.display().to_string()),
+        hint: None,
+        pin: None,
+        tries_left: None,
+    };
+    let tmp = path.with_file_name(format!(
+        ".{}.jpki-tmp",
+        path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+    ));
+    std::fs::write(&tmp, bytes).map_err(fail)?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        fail(e)
+    })
+}
+
+/// Print to stdout; a closed pipe is not an error.
+pub fn print_stdout(bytes: &[u8]) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|_| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}

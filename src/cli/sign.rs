@@ -1,0 +1,149 @@
+//! `jpki sign`: PKCS#1 v1.5 signatures, checked against the card's own
+//! certificate before anything is output.
+
+use std::path::{Path, PathBuf};
+
+use base64::Engine;
+use clap::{Args, ValueEnum};
+use jpki::cert::verify_pkcs1;
+use jpki::digest::{HashAlgorithm, MessageDigest};
+use jpki::pcsc::Access;
+use jpki::Error;
+
+use super::exit::Failure;
+use super::output::{check_binary_stdout, check_output_path, write_file, Output};
+use super::{pin_input, session, Global, KeyChoice, PinArgs};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HashChoice {
+    Sha1,
+    Sha224,
+    Sha256,
+    Sha384,
+    Sha512,
+}
+
+impl HashChoice {
+    pub fn algorithm(self) -> HashAlgorithm {
+        match self {
+            HashChoice::Sha1 => HashAlgorithm::Sha1,
+            HashChoice::Sha224 => HashAlgorithm::Sha224,
+            HashChoice::Sha256 => HashAlgorithm::Sha256,
+            HashChoice::Sha384 => HashAlgorithm::Sha384,
+            HashChoice::Sha512 => HashAlgorithm::Sha512,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SigFormat {
+    Raw,
+    Hex,
+    Base64,
+}
+
+#[derive(Debug, Args)]
+pub struct SignArgs {
+    /// Key to sign with: sign (署名用, signing password) or auth (利用者証明用, 4-digit PIN).
+    #[arg(long, value_enum)]
+    pub key: KeyChoice,
+    /// A precomputed digest in hex (length checked against --hash).
+    #[arg(long, value_name = "HEX", conflicts_with = "input")]
+    pub digest: Option<String>,
+    /// Hash algorithm of --digest, or used to hash the input.
+    #[arg(long, value_enum, default_value_t = HashChoice::Sha256)]
+    pub hash: HashChoice,
+    /// File to hash and sign (`-` for stdin).
+    #[arg(value_name = "FILE")]
+    pub input: Option<PathBuf>,
+    /// Signature encoding: hex (default on stdout), base64, or raw (default with -o).
+    #[arg(long, value_enum)]
+    pub format: Option<SigFormat>,
+    /// Write the signature to FILE.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub pin_args: PinArgs,
+}
+
+/// The digest to sign, from --digest or by hashing the input.
+pub fn gather_digest(args: &SignArgs) -> Result<MessageDigest, Failure> {
+    let algorithm = args.hash.algorithm();
+    if let Some(hex_text) = &args.digest {
+        return MessageDigest::from_hex(algorithm, hex_text).map_err(|e| Failure::usage(format!("--digest: {e}")));
+    }
+    let input = args.input.as_deref().unwrap_or(Path::new("-"));
+    let bytes = if input.as_os_str() == "-" {
+        if args.pin_args.pin_file.as_deref() == Some(Path::new("-")) {
+            return Err(Failure::usage("stdin cannot carry both the PIN and the data to sign")
+                .with_hint("Give the data as a FILE, or the PIN with an environment variable"));
+        }
+        if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+            return Err(Failure::usage("no data to sign").with_hint("Give a FILE, pipe data to stdin, or use --digest HEX"));
+        }
+        algorithm.hash_reader(&mut std::io::stdin().lock())
+    } else {
+        if input.is_dir() {
+            return Err(Failure::usage(format!("{:?} is a directory", input.display().to_string())));
+        }
+        std::fs::File::open(input).and_then(|mut f| algorithm.hash_reader(&mut f))
+    }
+    .map_err(|e| Failure::usage(format!("cannot read {:?}: {e}", input.display().to_string())))?;
+    MessageDigest::new(algorithm, bytes).map_err(|e| Failure::usage(e.to_string()))
+}
+
+pub fn encode(signature: &[u8], format: SigFormat) -> Vec<u8> {
+    match format {
+        SigFormat::Raw => signature.to_vec(),
+        SigFormat::Hex => format!("{}\n", hex::encode(signature)).into_bytes(),
+        SigFormat::Base64 => format!("{}\n", base64::engine::general_purpose::STANDARD.encode(signature)).into_bytes(),
+    }
+}
+
+pub fn run(global: &Global, args: &SignArgs) -> Result<Output, Failure> {
+    let key = args.key.key();
+    let format = args.format.unwrap_or(if args.output.is_some() { SigFormat::Raw } else { SigFormat::Hex });
+    if let Some(path) = &args.output {
+        check_output_path(path)?;
+    }
+    check_binary_stdout(format == SigFormat::Raw && !global.json, args.output.is_some())?;
+    if args.pin_args.pin_file.as_deref() == Some(Path::new("-")) && args.digest.is_none() && args.input.is_none() {
+        return Err(Failure::usage("stdin cannot carry both the PIN and the data to sign")
+            .with_hint("Give the data as a FILE, or the PIN with an environment variable"));
+    }
+    let pin_kind = key.pin();
+    let (pin, _) = pin_input::obtain(
+        pin_kind,
+        args.pin_args.pin_file.as_deref(),
+        pin_kind.env_var(),
+        &format!("Enter the {pin_kind}: "),
+    )?;
+    let digest = gather_digest(args)?;
+
+    let mut card = session::open(global, Access::Verifying)?;
+    session::verify(&mut card, &pin, args.pin_args.force)?;
+    let certificate = card.read_certificate(key.certificate()).map_err(|e| session::in_reader(&card, e))?;
+    let signature = card.sign_digest_info(key, &digest.digest_info()).map_err(|e| session::in_reader(&card, e))?;
+    drop(card);
+    verify_pkcs1(&certificate, digest.algorithm, &digest.bytes, &signature)
+        .map_err(|e| Failure::from(Error::SelfCheckFailed(e.to_string())))?;
+
+    let encoded = encode(&signature, format);
+    let mut out = Output::default()
+        .field("key", key.name())
+        .field("hash", digest.algorithm.name())
+        .field("digest", hex::encode(&digest.bytes))
+        .field("signature", hex::encode(&signature))
+        .field("signature_base64", base64::engine::general_purpose::STANDARD.encode(&signature))
+        .field("verified_against_certificate", true);
+    if let Some(path) = &args.output {
+        write_file(path, &encoded)?;
+        out = out.field("output", path.display().to_string());
+        out.text = format!("Wrote the signature ({} bytes) to {}\n", signature.len(), path.display());
+    } else if format == SigFormat::Raw {
+        out.bytes = Some(encoded);
+    } else {
+        out.text = String::from_utf8_lossy(&encoded).into_owned();
+    }
+    Ok(out)
+}

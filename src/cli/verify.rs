@@ -1,0 +1,38 @@
+//! `jpki verify auth|sign`
+
+use clap::Args;
+use jpki::pcsc::Access;
+
+use super::exit::Failure;
+use super::output::Output;
+use super::{pin_input, session, Global, KeyChoice, PinArgs};
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Which PIN to check.
+    #[arg(value_enum)]
+    pub pin: KeyChoice,
+    #[command(flatten)]
+    pub pin_args: PinArgs,
+}
+
+pub fn run(global: &Global, args: &VerifyArgs) -> Result<Output, Failure> {
+    let kind = args.pin.key().pin();
+    let (pin, _) = pin_input::obtain(
+        kind,
+        args.pin_args.pin_file.as_deref(),
+        kind.env_var(),
+        &format!("Enter the {kind}: "),
+    )?;
+    let mut card = session::open(global, Access::Verifying)?;
+    session::verify(&mut card, &pin, args.pin_args.force)?;
+    let max = kind.max_tries();
+    Ok(Output {
+        text: format!("The {kind} is correct; its counter is back to {max} of {max} tries.\n"),
+        ..Default::default()
+    }
+    .field("pin", kind.name())
+    .field("verified", true)
+    .field("tries_left", max)
+    .field("max_tries", max))
+}

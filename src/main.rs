@@ -1,0 +1,65 @@
+//! `jpki`: parse, run, render, exit.
+
+mod cli;
+
+use std::io::Write;
+
+use clap::Parser;
+
+use cli::exit::{ExitCode, Failure};
+use cli::output::{failure_document, json_document, print_stdout};
+
+fn main() -> std::process::ExitCode {
+    let parsed = match cli::Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            // --help and --version are not errors.
+            let code = if e.use_stderr() { ExitCode::Usage as u8 } else { 0 };
+            let _ = e.print();
+            return std::process::ExitCode::from(code);
+        }
+    };
+    init_logging(parsed.global.verbose);
+    let command = parsed.command.name();
+    let result = std::panic::catch_unwind(|| cli::run(&parsed))
+        .unwrap_or_else(|_| Err(Failure { code: ExitCode::Internal, ..Failure::usage("internal error (a bug in jpki; please report it)") }));
+    let code = match result {
+        Ok(output) => {
+            let written = if parsed.global.json {
+                let doc = json_document(command, output.json);
+                print_stdout(format!("{doc}\n").as_bytes())
+            } else if let Some(bytes) = &output.bytes {
+                print_stdout(bytes)
+            } else {
+                print_stdout(output.text.as_bytes())
+            };
+            match written {
+                Ok(()) => ExitCode::Success,
+                Err(e) => {
+                    eprintln!("jpki: error: cannot write the output: {e}");
+                    ExitCode::Usage
+                }
+            }
+        }
+        Err(failure) => {
+            if parsed.global.json {
+                let _ = print_stdout(format!("{}\n", failure_document(command, &failure)).as_bytes());
+            }
+            let _ = writeln!(std::io::stderr(), "{}", failure.line());
+            failure.code
+        }
+    };
+    std::process::ExitCode::from(code as u8)
+}
+
+fn init_logging(verbose: u8) {
+    let level = match verbose {
+        0 => "warn",
+        1 => "jpki=trace",
+        _ => "trace",
+    };
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or(level))
+        .format_timestamp(None)
+        .target(env_logger::Target::Stderr)
+        .init();
+}
