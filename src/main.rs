@@ -25,7 +25,9 @@ fn main() -> std::process::ExitCode {
         .unwrap_or_else(|_| Err(Failure { code: ExitCode::Internal, ..Failure::usage("internal error (a bug in jpki; please report it)") }));
     let code = match result {
         Ok(output) => {
-            let written = if parsed.global.json {
+            let written = if output.streamed {
+                Ok(())
+            } else if parsed.global.json {
                 let doc = json_document(command, output.json);
                 print_stdout(format!("{doc}\n").as_bytes())
             } else if let Some(bytes) = &output.bytes {

@@ -20,6 +20,8 @@ pub struct Output {
     pub text: String,
     /// Binary data for stdout instead of text (a DER certificate, a raw signature).
     pub bytes: Option<Vec<u8>>,
+    /// The command already wrote its results (one line per item).
+    pub streamed: bool,
 }
 
 impl Output {

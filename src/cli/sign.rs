@@ -62,6 +62,12 @@ pub struct SignArgs {
     /// Write the signature to FILE.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Sign many items read from stdin, one a line: hex digests or file paths.
+    #[arg(long, value_enum, value_name = "KIND")]
+    pub batch: Option<super::batch::BatchInput>,
+    /// In a batch, go on past bad lines (they are reported and not signed).
+    #[arg(long, requires = "batch")]
+    pub keep_going: bool,
     #[command(flatten)]
     pub pin_args: PinArgs,
 }
@@ -101,6 +107,9 @@ pub fn encode(signature: &[u8], format: SigFormat) -> Vec<u8> {
 }
 
 pub fn run(global: &Global, args: &SignArgs) -> Result<Output, Failure> {
+    if let Some(kind) = args.batch {
+        return super::batch::run(global, args, kind);
+    }
     let key = args.key.key();
     let format = args.format.unwrap_or(if args.output.is_some() { SigFormat::Raw } else { SigFormat::Hex });
     if let Some(path) = &args.output {

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Install what jpki needs to build and test, and make sure pcscd runs with
+# the vpcd virtual readers. Safe to run again. Debian/Ubuntu.
+set -euo pipefail
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+packages=(pcscd libpcsclite-dev pkg-config vsmartcard-vpcd opensc openssl)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+fresh_vpcd=0
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  for p in "${missing[@]}"; do [ "$p" = vsmartcard-vpcd ] && fresh_vpcd=1; done
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
+fi
+
+if ! command -v cargo >/dev/null 2>&1; then
+  echo "setup: Rust is not installed. Install it from https://rustup.rs (rustup), then run this again." >&2
+  exit 1
+fi
+
+pcscd_running() { pgrep -x pcscd >/dev/null 2>&1; }
+vpcd_listening() { (exec 3<>/dev/tcp/127.0.0.1/35963) 2>/dev/null; }
+
+start_pcscd() {
+  if command -v systemctl >/dev/null 2>&1 && systemctl is-system-running >/dev/null 2>&1; then
+    $SUDO systemctl restart pcscd.socket pcscd.service 2>/dev/null || $SUDO systemctl start pcscd.service
+  else
+    # No systemd (containers, CI): run the daemon directly, without auto-exit.
+    $SUDO pcscd
+  fi
+}
+
+if pcscd_running && [ "$fresh_vpcd" = 1 ]; then
+  echo "setup: restarting pcscd so that it loads the vpcd driver"
+  $SUDO pkill -x pcscd || true
+  sleep 1
+fi
+if ! pcscd_running; then
+  echo "setup: starting pcscd"
+  start_pcscd
+fi
+# vpcd listens once pcscd has loaded it; with socket activation a client wakes pcscd.
+for _ in $(seq 1 50); do
+  vpcd_listening && break
+  command -v opensc-tool >/dev/null && opensc-tool -l >/dev/null 2>&1 || true
+  sleep 0.2
+done
+if ! vpcd_listening; then
+  echo "setup: pcscd runs but the vpcd driver is not listening on 127.0.0.1:35963; restart pcscd (sudo systemctl restart pcscd)" >&2
+  exit 1
+fi
+echo "setup: pcscd is running with the vpcd readers"

@@ -1,0 +1,212 @@
+//! `jpki sign --batch`: many signatures, one PIN prompt, one card session,
+//! one VERIFY (unless the card demands one per signature).
+
+use std::io::BufRead;
+use std::path::Path;
+
+use base64::Engine;
+use clap::ValueEnum;
+use jpki::card::KeyKind;
+use jpki::cert::verify_pkcs1;
+use jpki::digest::{HashAlgorithm, MessageDigest};
+use jpki::pcsc::Access;
+use jpki::pin::Pin;
+use jpki::Error;
+use serde_json::json;
+
+use super::exit::{ExitCode, Failure};
+use super::output::{print_stdout, Output};
+use super::sign::{SigFormat, SignArgs};
+use super::{pin_input, session, Global};
+
+/// What each input line holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BatchInput {
+    /// A hex digest of the --hash algorithm.
+    Digests,
+    /// A path of a file to hash and sign.
+    Files,
+}
+
+/// One input line, parsed.
+struct Item {
+    line: usize,
+    input: String,
+    digest: Result<MessageDigest, String>,
+}
+
+/// Longest input line accepted (a path or a SHA-512 digest fits easily).
+const MAX_LINE: usize = 64 * 1024;
+
+fn parse_items(kind: BatchInput, algorithm: HashAlgorithm, reader: &mut impl BufRead) -> Result<Vec<Item>, Failure> {
+    let mut items = Vec::new();
+    let mut buf = Vec::new();
+    let mut line = 0;
+    loop {
+        buf.clear();
+        let n = std::io::Read::take(reader.by_ref(), MAX_LINE as u64 + 1)
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| Failure::usage(format!("cannot read the batch input: {e}")))?;
+        if n == 0 {
+            break;
+        }
+        line += 1;
+        if buf.len() > MAX_LINE {
+            return Err(Failure::usage(format!("line {line} of the batch input is longer than {MAX_LINE} bytes")));
+        }
+        let text = String::from_utf8_lossy(&buf);
+        let text = text.trim_end_matches(['\n', '\r']);
+        if text.trim().is_empty() {
+            continue;
+        }
+        let digest = match kind {
+            BatchInput::Digests => MessageDigest::from_hex(algorithm, text).map_err(|e| e.to_string()),
+            BatchInput::Files => hash_file(algorithm, Path::new(text)),
+        };
+        items.push(Item { line, input: text.to_string(), digest });
+    }
+    Ok(items)
+}
+
+fn hash_file(algorithm: HashAlgorithm, path: &Path) -> Result<MessageDigest, String> {
+    if path.is_dir() {
+        return Err("is a directory".into());
+    }
+    let bytes = std::fs::File::open(path)
+        .and_then(|mut f| algorithm.hash_reader(&mut f))
+        .map_err(|e| format!("cannot read it: {e}"))?;
+    MessageDigest::new(algorithm, bytes).map_err(|e| e.to_string())
+}
+
+fn encode(signature: &[u8], format: SigFormat) -> String {
+    match format {
+        SigFormat::Base64 => base64::engine::general_purpose::STANDARD.encode(signature),
+        _ => hex::encode(signature),
+    }
+}
+
+/// Counts for the closing summary.
+#[derive(Default)]
+struct Tally {
+    signed: usize,
+    bad_lines: usize,
+    reverified: usize,
+}
+
+pub fn run(global: &Global, args: &SignArgs, kind: BatchInput) -> Result<Output, Failure> {
+    let key = args.key.key();
+    let algorithm = args.hash.algorithm();
+    let format = args.format.unwrap_or(SigFormat::Hex);
+    if format == SigFormat::Raw {
+        return Err(Failure::usage("--batch writes one line per signature: use --format hex or base64"));
+    }
+    if args.output.is_some() || args.input.is_some() || args.digest.is_some() {
+        return Err(Failure::usage("--batch reads its items from stdin and writes results to stdout")
+            .with_hint("Drop FILE, --digest and -o"));
+    }
+    if args.pin_args.pin_file.as_deref() == Some(Path::new("-")) {
+        return Err(Failure::usage("stdin carries the batch, so it cannot carry the PIN too")
+            .with_hint("Use --pin-file PATH, /dev/fd/N or the environment variable"));
+    }
+    let pin_kind = key.pin();
+    let (pin, _) = pin_input::obtain(pin_kind, args.pin_args.pin_file.as_deref(), pin_kind.env_var(), &format!("Enter the {pin_kind}: "))?;
+    let items = parse_items(kind, algorithm, &mut std::io::stdin().lock())?;
+    let bad: Vec<&Item> = items.iter().filter(|i| i.digest.is_err()).collect();
+    if let (Some(first), false) = (bad.first(), args.keep_going) {
+        let reason = first.digest.as_ref().err().cloned().unwrap_or_default();
+        return Err(Failure::usage(format!("line {} of the batch input: {reason}; nothing was signed", first.line))
+            .with_hint("Fix the line, or pass --keep-going to sign the other lines"));
+    }
+    let mut tally = Tally::default();
+    let mut card = session::open(global, Access::Verifying)?;
+    session::verify(&mut card, &pin, args.pin_args.force)?;
+    let certificate = card.read_certificate(key.certificate()).map_err(|e| session::in_reader(&card, e))?;
+    let mut verify_each = false;
+    for item in &items {
+        let digest = match &item.digest {
+            Ok(d) => d,
+            Err(reason) => {
+                tally.bad_lines += 1;
+                emit(global, item, Err(reason.clone()), format)?;
+                eprintln!("jpki: line {}: {reason}; not signed", item.line);
+                continue;
+            }
+        };
+        let signature = sign_one(&mut card, key, &pin, digest, &mut verify_each, &mut tally)?;
+        verify_pkcs1(&certificate, algorithm, &digest.bytes, &signature)
+            .map_err(|e| Failure::from(Error::SelfCheckFailed(format!("line {}: {e}", item.line))))?;
+        emit(global, item, Ok(&signature), format)?;
+        tally.signed += 1;
+    }
+    drop(card);
+    if tally.reverified > 0 {
+        eprintln!(
+            "jpki: note: this card wants the PIN verified before every signature; it was re-verified {} times with the PIN you gave",
+            tally.reverified
+        );
+    }
+    let summary = format!("jpki: signed {} of {} items", tally.signed, items.len());
+    if tally.bad_lines > 0 {
+        eprintln!("{summary}; {} lines were not signed", tally.bad_lines);
+        return Err(Failure {
+            code: ExitCode::Usage,
+            kind: "batch_incomplete",
+            message: format!("{} batch lines were not signed", tally.bad_lines),
+            hint: None,
+            pin: None,
+            tries_left: None,
+        });
+    }
+    Ok(Output { streamed: true, ..Default::default() })
+}
+
+/// Sign one digest. If the card refuses because it wants a fresh VERIFY per
+/// signature, verify again with the PIN already proven correct, once.
+fn sign_one(
+    card: &mut session::Card,
+    key: KeyKind,
+    pin: &Pin,
+    digest: &MessageDigest,
+    verify_each: &mut bool,
+    tally: &mut Tally,
+) -> Result<Vec<u8>, Failure> {
+    if *verify_each {
+        card.verify_unguarded(pin).map_err(|e| session::in_reader(card, e))?;
+        tally.reverified += 1;
+    }
+    match card.sign_digest_info(key, &digest.digest_info()) {
+        Err(Error::PinNotVerified { .. }) if !*verify_each => {
+            *verify_each = true;
+            card.verify_unguarded(pin).map_err(|e| session::in_reader(card, e))?;
+            tally.reverified += 1;
+            card.sign_digest_info(key, &digest.digest_info()).map_err(|e| session::in_reader(card, e))
+        }
+        other => other.map_err(|e| session::in_reader(card, e)),
+    }
+}
+
+/// Write one result line in input order.
+fn emit(global: &Global, item: &Item, result: Result<&[u8], String>, format: SigFormat) -> Result<(), Failure> {
+    let line = if global.json {
+        let doc = match result {
+            Ok(sig) => json!({"schema_version": super::output::SCHEMA_VERSION, "command": "sign-batch", "line": item.line,
+                "input": item.input, "ok": true, "signature": encode(sig, format), "format": format_name(format)}),
+            Err(reason) => json!({"schema_version": super::output::SCHEMA_VERSION, "command": "sign-batch", "line": item.line,
+                "input": item.input, "ok": false, "error": reason}),
+        };
+        doc.to_string()
+    } else {
+        match result {
+            Ok(sig) => encode(sig, format),
+            Err(_) => String::new(),
+        }
+    };
+    print_stdout(format!("{line}\n").as_bytes()).map_err(|e| Failure::usage(format!("cannot write the output: {e}")))
+}
+
+fn format_name(format: SigFormat) -> &'static str {
+    match format {
+        SigFormat::Base64 => "base64",
+        _ => "hex",
+    }
+}

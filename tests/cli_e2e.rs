@@ -1,0 +1,431 @@
+//! `jpki` end to end: the binary, through the real pcscd and vpcd, against
+//! `jpki-sim`. Counters are read from the card's state file, APDUs from its log.
+
+mod common;
+
+use std::process::Command;
+
+use common::*;
+
+const AUTH_PIN: &[u8] = b"1234";
+const SIGN_PIN: &[u8] = b"ABC123";
+
+fn with_pin(mut cmd: Command, sim: &Sim, pin: &[u8]) -> Command {
+    let path = pin_file(sim.state.path(), "pin.txt", pin);
+    cmd.arg("--pin-file").arg(path);
+    cmd
+}
+
+/// APDUs with data sent to VERIFY (INS 20) in these log lines.
+fn verifies_with_data(lines: &[String]) -> usize {
+    lines
+        .iter()
+        .filter(|l| {
+            let cmd = l.split_whitespace().nth(2).unwrap_or("");
+            cmd.len() > 8 && &cmd[2..4] == "20"
+        })
+        .count()
+}
+
+#[test]
+fn status_reports_both_counters_in_five_apdus_and_spends_nothing() {
+    pcscd_test!();
+    let sim = Sim::start(&[]);
+    let o = run(sim.jpki().args(["--json", "status"]));
+    assert_code(&o, 0);
+    let doc = json(&o);
+    assert_eq!(doc["schema_version"], 1);
+    assert_eq!(doc["command"], "status");
+    assert_eq!(doc["pins"][0]["pin"], "auth");
+    assert_eq!(doc["pins"][0]["tries_left"], 3);
+    assert_eq!(doc["pins"][0]["max_tries"], 3);
+    assert_eq!(doc["pins"][1]["pin"], "sign");
+    assert_eq!(doc["pins"][1]["tries_left"], 5);
+    assert_eq!(doc["pins"][1]["max_tries"], 5);
+    assert!(sim.apdu_count() <= 5, "status used {} APDUs: {:?}", sim.apdu_count(), sim.log_lines());
+    assert_eq!(verifies_with_data(&sim.apdus_since(0)), 0);
+    assert_eq!(sim.tries_left("auth"), 3);
+    assert_eq!(sim.tries_left("sign"), 5);
+
+    let o = run(sim.jpki().arg("status"));
+    assert_code(&o, 0);
+    let text = stdout(&o);
+    assert!(text.contains("3 of 3 tries left") && text.contains("5 of 5 tries left"), "{text}");
+}
+
+#[test]
+fn status_shows_blocked_for_every_blocked_status_word() {
+    pcscd_test!();
+    for sw in ["63C0", "6983", "6984"] {
+        let sim = Sim::start(&["--blocked-sw", sw, "--set-tries", "sign=0", "--set-tries", "auth=1"]);
+        let o = run(sim.jpki().args(["--json", "status"]));
+        assert_code(&o, 0);
+        let doc = json(&o);
+        assert_eq!(doc["pins"][0]["state"], "ok", "{sw}");
+        assert_eq!(doc["pins"][0]["tries_left"], 1, "{sw}");
+        assert_eq!(doc["pins"][1]["state"], "blocked", "{sw}");
+        let text = stdout(&run(sim.jpki().arg("status")));
+        assert!(text.contains("BLOCKED"), "{text}");
+
+        // A blocked PIN is never tried, whatever the card's blocked status word.
+        let before = sim.apdu_count();
+        let o = run(&mut with_pin(sim.jpki(), &sim, SIGN_PIN).args(["verify", "sign"]));
+        assert_code(&o, 5);
+        assert!(stderr(&o).contains("municipal office"), "{}", stderr(&o));
+        assert_eq!(verifies_with_data(&sim.apdus_since(before)), 0, "{sw}");
+        assert_eq!(sim.tries_left("sign"), 0);
+    }
+}
+
+#[test]
+fn verify_success_resets_the_counter_in_four_apdus() {
+    pcscd_test!();
+    let sim = Sim::start(&["--set-tries", "auth=2", "--set-tries", "sign=3"]);
+    let o = run(&mut with_pin(sim.jpki(), &sim, AUTH_PIN).args(["verify", "auth"]));
+    assert_code(&o, 0);
+    assert!(stdout(&o).contains("back to 3 of 3"), "{}", stdout(&o));
+    assert!(sim.apdu_count() <= 4, "{:?}", sim.log_lines());
+    assert_eq!(sim.tries_left("auth"), 3);
+
+    let before = sim.apdu_count();
+    let o = run(&mut with_pin(sim.jpki(), &sim, b"abc123\n").args(["--json", "verify", "sign"]));
+    assert_code(&o, 0);
+    assert_eq!(json(&o)["verified"], true);
+    assert_eq!(json(&o)["tries_left"], 5);
+    assert!(sim.apdu_count() - before <= 4);
+    assert_eq!(sim.tries_left("sign"), 5);
+}
+
+#[test]
+fn wrong_pin_costs_exactly_one_try() {
+    pcscd_test!();
+    let sim = Sim::start(&[]);
+    let o = run(&mut with_pin(sim.jpki(), &sim, b"9999").args(["verify", "auth"]));
+    assert_code(&o, 4);
+    assert!(stderr(&o).contains("wrong auth PIN"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("2 tries left"), "{}", stderr(&o));
+    assert_eq!(sim.tries_left("auth"), 2);
+    assert_eq!(verifies_with_data(&sim.apdus_since(0)), 1);
+
+    let o = run(&mut with_pin(sim.jpki(), &sim, b"ZZZ999").args(["--json", "verify", "sign"]));
+    assert_code(&o, 4);
+    let doc = json(&o);
+    assert_eq!(doc["error"]["kind"], "wrong_pin");
+    assert_eq!(doc["error"]["tries_left"], 4);
+    assert_eq!(doc["error"]["exit_code"], 4);
+    assert_eq!(sim.tries_left("sign"), 4);
+    assert_eq!(sim.tries_left("auth"), 2);
+}
+
+#[test]
+fn last_try_needs_force() {
+    pcscd_test!();
+    let sim = Sim::start(&["--set-tries", "auth=1"]);
+    let before = sim.apdu_count();
+    let o = run(&mut with_pin(sim.jpki(), &sim, b"9999").args(["verify", "auth"]));
+    assert_code(&o, 5);
+    assert!(stderr(&o).contains("--force"), "{}", stderr(&o));
+    assert_eq!(verifies_with_data(&sim.apdus_since(before)), 0);
+    assert_eq!(sim.tries_left("auth"), 1);
+
+    let o = run(&mut with_pin(sim.jpki(), &sim, AUTH_PIN).args(["verify", "auth", "--force"]));
+    assert_code(&o, 0);
+    assert_eq!(sim.tries_left("auth"), 3);
+}
+
+#[test]
+fn invalid_pins_are_never_sent() {
+    pcscd_test!();
+    let sim = Sim::start(&[]);
+    let cases: [(&str, &[u8]); 8] = [
+        ("auth", b"123"),
+        ("auth", b"12345"),
+        ("auth", b"12a4"),
+        ("auth", "１２３４".as_bytes()),
+        ("auth", b"12\x0034"),
+        ("sign", b"ABC12"),
+        ("sign", b"ABC-123"),
+        ("sign", b""),
+    ];
+    for (which, pin) in cases {
+        let o = run(&mut with_pin(sim.jpki(), &sim, pin).args(["verify", which]));
+        assert_code(&o, 2);
+        assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
+    }
+    assert_eq!(sim.apdu_count(), 0, "{:?}", sim.log_lines());
+    assert_eq!(sim.tries_left("auth"), 3);
+    assert_eq!(sim.tries_left("sign"), 5);
+}
+
+#[test]
+fn pin_sources_env_stdin_and_fd() {
+    pcscd_test!();
+    let sim = Sim::start(&[]);
+    let o = run(sim.jpki().env("JPKI_AUTH_PIN", "1234").args(["verify", "auth"]));
+    assert_code(&o, 0);
+
+    let mut child = sim
+        .jpki()
+        .args(["verify", "sign", "--pin-file", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(b"ABC123\r\n").unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_code(&o, 0);
+
+    let path = pin_file(sim.state.path(), "fdpin", b"1234\n");
+    let o = run(Command::new("bash").arg("-c").arg(format!(
+        "exec {} --reader '{}' verify auth --pin-file /dev/fd/3 3<'{}'",
+        jpki_bin(),
+        sim.reader,
+        path.display()
+    )));
+    assert_code(&o, 0);
+    // No PIN anywhere and no terminal: a usage error, nothing sent.
+    let before = sim.apdu_count();
+    let o = run(sim.jpki().args(["verify", "auth"]));
+    assert_code(&o, 2);
+    assert_eq!(sim.apdu_count(), before);
+}
+
+#[test]
+fn no_verified_state_outlives_the_command() {
+    pcscd_test!();
+    let sim = Sim::start(&[]);
+    let o = run(&mut with_pin(sim.jpki(), &sim, SIGN_PIN).args(["verify", "sign"]));
+    assert_code(&o, 0);
+    // Another process now reads the signing certificate without a PIN.
+    let ctx = pcsc::Context::establish(pcsc::Scope::User).unwrap();
+    let name = std::ffi::CString::new(sim.reader.clone()).unwrap();
+    let card = ctx.connect(&name, pcsc::ShareMode::Shared, pcsc::Protocols::ANY).unwrap();
+    let mut buf = [0u8; 300];
+    let select_ap = hex::decode("00A4040C0AD392F00026010000000001").unwrap();
+    assert_eq!(card.transmit(&select_ap, &mut buf).unwrap(), [0x90, 0x00]);
+    let select_ef = hex::decode("00A4020C020001").unwrap();
+    assert_eq!(card.transmit(&select_ef, &mut buf).unwrap(), [0x90, 0x00]);
+    let read = hex::decode("00B0000004").unwrap();
+    assert_eq!(card.transmit(&read, &mut buf).unwrap(), [0x69, 0x82]);
+    let log = sim.log_lines();
+    assert!(log.iter().any(|l| l.contains("power-off")), "the card was not powered down: {log:?}");
+}
+
+fn cert_len(sim: &Sim, name: &str) -> usize {
+    std::fs::metadata(sim.state_file(&format!("{name}.crt.der"))).unwrap().len() as usize
+}
+
+#[test]
+fn cert_auth_pem_der_file_and_details() {
+    pcscd_test!();
+    let sim = Sim::start(&[]);
+    let expected_der = std::fs::read(sim.state_file("auth.crt.der")).unwrap();
+    let o = run(sim.jpki().args(["cert", "auth"]));
+    assert_code(&o, 0);
+    assert!(sim.apdu_count() <= 3, "extended read used {:?}", sim.log_lines());
+    let pem = stdout(&o);
+    assert!(pem.starts_with("-----BEGIN CERTIFICATE-----"));
+    assert_eq!(pem, jpki::cert::to_pem(&expected_der));
+
+    let o = run(sim.jpki().args(["cert", "auth", "--der"]));
+    assert_code(&o, 0);
+    assert_eq!(o.stdout, expected_der);
+
+    let out = sim.state.path().join("out.der");
+    let o = run(sim.jpki().args(["cert", "auth-ca", "-o"]).arg(&out));
+    assert_code(&o, 0);
+    assert_eq!(std::fs::read(&out).unwrap(), std::fs::read(sim.state_file("auth-ca.crt.der")).unwrap());
+
+    let o = run(sim.jpki().args(["cert", "auth", "--details"]));
+    assert_code(&o, 0);
+    let text = stdout(&o);
+    assert!(text.contains("Subject:") && text.contains("days left") && text.contains("RSA 2048"), "{text}");
+    let o = run(sim.jpki().args(["--json", "cert", "sign-ca"]));
+    assert_code(&o, 0);
+    let doc = json(&o);
+    assert!(doc["summary"]["subject"].as_str().unwrap().contains("JPKI for digital signature"));
+    assert_eq!(doc["summary"]["key_bits"], 2048);
+}
+
+#[test]
+fn cert_reads_without_extended_length_at_the_floor() {
+    pcscd_test!();
+    let sim = Sim::start(&["--extended-length", "off"]);
+    let o = run(sim.jpki().args(["cert", "auth", "--der"]));
+    assert_code(&o, 0);
+    let n = cert_len(&sim, "auth");
+    assert_eq!(o.stdout.len(), n);
+    assert!(sim.apdu_count() <= 2 + n.div_ceil(256), "{} APDUs for {n} bytes: {:?}", sim.apdu_count(), sim.log_lines());
+}
+
+#[test]
+fn extended_length_refused_falls_back_to_short_reads() {
+    pcscd_test!();
+    let sim = Sim::start(&["--extended-length", "off"]);
+    let o = run(sim.jpki().args(["--extended-length", "on", "cert", "auth", "--der"]));
+    assert_code(&o, 0);
+    assert_eq!(o.stdout, std::fs::read(sim.state_file("auth.crt.der")).unwrap());
+}
+
+#[test]
+fn sign_cert_needs_the_password_and_shows_the_holder() {
+    pcscd_test!();
+    let sim = Sim::start(&[]);
+    let before = sim.apdu_count();
+    let o = run(sim.jpki().args(["cert", "sign"]));
+    assert_code(&o, 2);
+    assert_eq!(sim.apdu_count(), before);
+    let o = run(&mut with_pin(sim.jpki(), &sim, SIGN_PIN).args(["--json", "cert", "sign"]));
+    assert_code(&o, 0);
+    let doc = json(&o);
+    let holder = &doc["summary"]["holder"];
+    assert!(holder["name"].as_str().is_some_and(|n| !n.is_empty()), "{doc}");
+    assert!(holder["address"].as_str().is_some_and(|n| !n.is_empty()), "{doc}");
+    assert!(holder["birth_date"].as_str().is_some_and(|n| n.len() == 10), "{doc}");
+    assert!(holder["sex"].as_str().is_some(), "{doc}");
+    assert_eq!(
+        doc["pem"].as_str().unwrap(),
+        jpki::cert::to_pem(&std::fs::read(sim.state_file("sign.crt.der")).unwrap())
+    );
+}
+
+fn openssl_verify(sim: &Sim, cert: &str, data: &std::path::Path, sig: &std::path::Path, hash: &str) -> bool {
+    let pubkey = sim.state.path().join(format!("{cert}.pub.pem"));
+    let ok = Command::new("openssl")
+        .args(["x509", "-inform", "DER", "-noout", "-pubkey", "-in"])
+        .arg(sim.state_file(&format!("{cert}.crt.der")))
+        .arg("-out")
+        .arg(&pubkey)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    Command::new("openssl")
+        .args(["dgst", &format!("-{hash}"), "-verify"])
+        .arg(&pubkey)
+        .arg("-signature")
+        .arg(sig)
+        .arg(data)
+        .output()
+        .unwrap()
+        .status
+        .success()
+}
+
+#[test]
+fn sign_a_file_with_each_key_and_openssl_accepts_it() {
+    pcscd_test!();
+    let sim = Sim::start(&[]);
+    let data = pin_file(sim.state.path(), "data.txt", b"e-Tax filing 2026\n");
+    for (key, pin, hash) in [("sign", SIGN_PIN, "sha256"), ("auth", AUTH_PIN, "sha256"), ("sign", SIGN_PIN, "sha512"), ("auth", AUTH_PIN, "sha1")] {
+        let before = sim.apdu_count();
+        let sig = sim.state.path().join(format!("{key}-{hash}.sig"));
+        let o = run(&mut with_pin(sim.jpki(), &sim, pin)
+            .args(["sign", "--key", key, "--hash", hash, "-o"])
+            .arg(&sig)
+            .arg(&data));
+        assert_code(&o, 0);
+        assert_eq!(std::fs::read(&sig).unwrap().len(), 256);
+        assert!(openssl_verify(&sim, key, &data, &sig, hash), "openssl rejected the {key} {hash} signature");
+        assert!(sim.apdu_count() - before <= 8, "{:?}", sim.apdus_since(before));
+    }
+}
+
+#[test]
+fn sign_a_digest_hex_and_base64() {
+    pcscd_test!();
+    let sim = Sim::start(&[]);
+    let digest = hex::encode(jpki::digest::HashAlgorithm::Sha256.hash(b"hello"));
+    let o = run(&mut with_pin(sim.jpki(), &sim, SIGN_PIN).args(["--json", "sign", "--key", "sign", "--digest", &digest]));
+    assert_code(&o, 0);
+    let doc = json(&o);
+    assert_eq!(doc["digest"], digest);
+    assert_eq!(doc["verified_against_certificate"], true);
+    let sig = hex::decode(doc["signature"].as_str().unwrap()).unwrap();
+    let cert = std::fs::read(sim.state_file("sign.crt.der")).unwrap();
+    jpki::cert::verify_pkcs1(&cert, jpki::digest::HashAlgorithm::Sha256, &hex::decode(&digest).unwrap(), &sig).unwrap();
+
+    let o = run(&mut with_pin(sim.jpki(), &sim, AUTH_PIN).args(["sign", "--key", "auth", "--format", "base64", "--digest", &digest]));
+    assert_code(&o, 0);
+    assert_eq!(stdout(&o).trim().len(), 344);
+}
+
+#[test]
+fn bad_digests_are_refused_before_the_card() {
+    pcscd_test!();
+    let sim = Sim::start(&[]);
+    for (digest, hash) in [("abcd", "sha256"), ("zz", "sha1"), (&"ab".repeat(32) as &str, "sha512"), ("", "sha256")] {
+        let o = run(&mut with_pin(sim.jpki(), &sim, SIGN_PIN).args(["sign", "--key", "sign", "--hash", hash, "--digest", digest]));
+        assert_code(&o, 2);
+    }
+    let o = run(&mut with_pin(sim.jpki(), &sim, SIGN_PIN).args(["sign", "--key", "sign", "/nonexistent/file"]));
+    assert_code(&o, 2);
+    assert_eq!(sim.apdu_count(), 0);
+    assert_eq!(sim.tries_left("sign"), 5);
+}
+
+#[test]
+fn sign_works_under_every_card_switch() {
+    pcscd_test!();
+    let switches: [&[&str]; 7] = [
+        &["--sign-needs-fresh-verify"],
+        &["--get-response"],
+        &["--extended-length", "off"],
+        &["--verified-query", "9000"],
+        &["--first-apdu-6f00"],
+        &["--reselect-clears-pin"],
+        &["--sfi", "off"],
+    ];
+    for args in switches {
+        let sim = Sim::start(args);
+        let digest = hex::encode(jpki::digest::HashAlgorithm::Sha256.hash(args.join(" ").as_bytes()));
+        let o = run(&mut with_pin(sim.jpki(), &sim, SIGN_PIN).args(["--json", "sign", "--key", "sign", "--digest", &digest]));
+        assert_code(&o, 0);
+        let o = run(sim.jpki().args(["--json", "status"]));
+        assert_code(&o, 0);
+        assert_eq!(json(&o)["pins"][1]["tries_left"], 5, "{args:?}");
+        let o = run(sim.jpki().args(["cert", "auth", "--der"]));
+        assert_code(&o, 0);
+        assert_eq!(o.stdout, std::fs::read(sim.state_file("auth.crt.der")).unwrap(), "{args:?}");
+    }
+}
+
+#[test]
+fn readers_and_reader_choice() {
+    pcscd_test!();
+    let mut slots = SlotLock::all().into_iter();
+    let (first, second) = (slots.next().unwrap(), slots.next().unwrap());
+    let sim = Sim::start_in(first, 0, &[]);
+    let o = run(sim.jpki().env_remove("JPKI_READER").args(["--json", "readers"]));
+    assert_code(&o, 0);
+    let doc = json(&o);
+    let me = doc["readers"].as_array().unwrap().iter().find(|r| r["name"] == sim.reader.as_str()).unwrap().clone();
+    assert_eq!(me["card_present"], true);
+    assert_eq!(me["jpki"], true);
+    // One card present: no --reader needed.
+    let o = run(sim.jpki().env_remove("JPKI_READER").arg("status"));
+    assert_code(&o, 0);
+    // Two cards: an error that lists them.
+    let other = Sim::start_in(second, 1, &[]);
+    let o = run(sim.jpki().env_remove("JPKI_READER").arg("status"));
+    assert_code(&o, 3);
+    assert!(stderr(&o).contains(&sim.reader) && stderr(&o).contains(&other.reader), "{}", stderr(&o));
+    let o = run(sim.jpki().env_remove("JPKI_READER").args(["--reader", "1", "status"]));
+    assert_code(&o, 0);
+    let o = run(sim.jpki().env_remove("JPKI_READER").args(["--reader", "no such reader", "status"]));
+    assert_code(&o, 3);
+    assert!(stderr(&o).contains("jpki readers"));
+}
+
+#[test]
+fn no_card_is_a_clear_error() {
+    pcscd_test!();
+    let _slots = SlotLock::all();
+    let o = run(Command::new(jpki_bin()).args(["--reader", "Virtual PCD 00 00", "status"]));
+    assert_code(&o, 3);
+    assert_eq!(stderr(&o).lines().count(), 1);
+    let o = run(Command::new(jpki_bin()).args(["--json", "--reader", "Virtual PCD 00 00", "status"]));
+    assert_eq!(json(&o)["error"]["kind"], "no_card");
+}

@@ -1,0 +1,311 @@
+//! The test bench: a `jpki-sim` process serving a virtual card to the real
+//! pcscd through vpcd, and helpers to run `jpki` against it.
+//!
+//! pcscd runs once per machine and vpcd offers two readers, so every test
+//! takes a slot lock (a file lock shared by all test processes) first.
+#![allow(dead_code)]
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// Setting this to 1 skips the tests that need pcscd, and says so. Nothing else does.
+pub const SKIP_ENV: &str = "JPKI_SKIP_PCSCD_TESTS";
+
+pub const SLOTS: [(&str, u16); 2] = [("Virtual PCD 00 00", 35963), ("Virtual PCD 00 01", 35964)];
+
+/// True when the user explicitly opted out of pcscd tests.
+pub fn skipped() -> bool {
+    if std::env::var(SKIP_ENV).as_deref() == Ok("1") {
+        eprintln!("NOTE: {SKIP_ENV}=1: this pcscd test was skipped on request");
+        return true;
+    }
+    false
+}
+
+/// Panic with a clear message when pcscd or the vpcd readers are missing.
+pub fn require_pcscd() {
+    let ctx = match pcsc::Context::establish(pcsc::Scope::User) {
+        Ok(c) => c,
+        Err(e) => panic!(
+            "pcscd is not reachable ({e}). These tests talk to the real pcscd through vpcd: \
+             run `bash scripts/test.sh` (installs and starts it), or start it with `sudo pcscd`. \
+             To skip them on purpose, set {SKIP_ENV}=1."
+        ),
+    };
+    let readers = ctx.list_readers_owned().unwrap_or_default();
+    let names: Vec<String> = readers.iter().map(|r| r.to_string_lossy().into_owned()).collect();
+    for (name, _) in SLOTS {
+        assert!(
+            names.iter().any(|n| n == name),
+            "pcscd is running but has no reader {name:?} (found {names:?}): install vsmartcard-vpcd and restart pcscd"
+        );
+    }
+}
+
+fn lock_dir() -> PathBuf {
+    std::env::temp_dir()
+}
+
+/// An exclusive claim on one vpcd slot, held until dropped.
+pub struct SlotLock {
+    _file: File,
+    pub index: usize,
+}
+
+impl SlotLock {
+    fn try_take(index: usize) -> Option<SlotLock> {
+        let path = lock_dir().join(format!("jpki-test-vpcd-slot-{index}.lock"));
+        let file = File::options().create(true).truncate(false).write(true).open(path).ok()?;
+        match file.try_lock() {
+            Ok(()) => Some(SlotLock { _file: file, index }),
+            Err(_) => None,
+        }
+    }
+
+    /// Take any free slot, waiting as long as needed.
+    pub fn any() -> SlotLock {
+        loop {
+            for i in 0..SLOTS.len() {
+                if let Some(l) = Self::try_take(i) {
+                    return l;
+                }
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Take every slot (for tests that need no other card present).
+    pub fn all() -> Vec<SlotLock> {
+        (0..SLOTS.len())
+            .map(|i| loop {
+                if let Some(l) = Self::try_take(i) {
+                    break l;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            })
+            .collect()
+    }
+}
+
+pub fn sim_bin() -> &'static str {
+    env!("CARGO_BIN_EXE_jpki-sim")
+}
+
+pub fn jpki_bin() -> &'static str {
+    env!("CARGO_BIN_EXE_jpki")
+}
+
+/// A running virtual card.
+pub struct Sim {
+    child: Option<Child>,
+    pub state: tempfile::TempDir,
+    pub reader: String,
+    pub port: u16,
+    pub log: PathBuf,
+    _slot: Option<SlotLock>,
+    args: Vec<String>,
+}
+
+impl Sim {
+    /// Start `jpki-sim` with extra switches in a free slot and wait for the card.
+    pub fn start(args: &[&str]) -> Sim {
+        let slot = SlotLock::any();
+        let index = slot.index;
+        Self::start_in(slot, index, args)
+    }
+
+    pub fn start_in(slot: SlotLock, index: usize, args: &[&str]) -> Sim {
+        let state = tempfile::tempdir().expect("temp dir");
+        let (reader, port) = SLOTS[index];
+        let log = state.path().join("apdu.log");
+        let mut sim = Sim {
+            child: None,
+            state,
+            reader: reader.to_string(),
+            port,
+            log,
+            _slot: Some(slot),
+            args: args.iter().map(|s| s.to_string()).collect(),
+        };
+        sim.spawn();
+        sim
+    }
+
+    /// Create the state directory with these switches and exit, without a card.
+    pub fn init_state(dir: &Path, args: &[&str]) {
+        let status = Command::new(sim_bin())
+            .arg("--state")
+            .arg(dir)
+            .arg("--init-only")
+            .args(args)
+            .status()
+            .expect("run jpki-sim");
+        assert!(status.success(), "jpki-sim --init-only failed");
+    }
+
+    fn spawn(&mut self) {
+        let child = Command::new(sim_bin())
+            .arg("--state")
+            .arg(self.state.path())
+            .arg("--port")
+            .arg(self.port.to_string())
+            .arg("--apdu-log")
+            .arg(&self.log)
+            .args(&self.args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start jpki-sim");
+        self.child = Some(child);
+        self.wait_present(true);
+    }
+
+    /// Stop the simulator (the card leaves the reader).
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while Instant::now() < deadline {
+                if let Ok(Some(_)) = child.try_wait() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+            self.wait_present(false);
+        }
+    }
+
+    /// Restart with other switches, keeping the state directory.
+    pub fn restart(&mut self, args: &[&str]) {
+        self.stop();
+        self.args = args.iter().map(|s| s.to_string()).collect();
+        self.spawn();
+    }
+
+    fn wait_present(&mut self, present: bool) {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        let ctx = pcsc::Context::establish(pcsc::Scope::User).expect("pcscd");
+        let name = std::ffi::CString::new(self.reader.clone()).unwrap();
+        loop {
+            let mut states = [pcsc::ReaderState::new(name.clone(), pcsc::State::UNAWARE)];
+            if ctx.get_status_change(Duration::from_millis(0), &mut states).is_ok() {
+                let is = states[0].event_state().contains(pcsc::State::PRESENT);
+                if is == present {
+                    return;
+                }
+            }
+            if let Some(child) = self.child.as_mut() {
+                if let Ok(Some(status)) = child.try_wait() {
+                    let mut err = String::new();
+                    if let Some(mut e) = child.stderr.take() {
+                        use std::io::Read;
+                        let _ = e.read_to_string(&mut err);
+                    }
+                    panic!("jpki-sim exited early ({status}): {err}");
+                }
+            }
+            assert!(Instant::now() < deadline, "the virtual card did not {} in {:?}", if present { "appear" } else { "leave" }, self.reader);
+            std::thread::sleep(Duration::from_millis(30));
+        }
+    }
+
+    /// Lines of the APDU log.
+    pub fn log_lines(&self) -> Vec<String> {
+        std::fs::read_to_string(&self.log).unwrap_or_default().lines().map(str::to_string).collect()
+    }
+
+    /// Number of APDUs the card has received so far.
+    pub fn apdu_count(&self) -> usize {
+        self.log_lines().iter().filter(|l| l.starts_with("APDU ")).count()
+    }
+
+    /// The APDU lines after the first `skip`.
+    pub fn apdus_since(&self, skip: usize) -> Vec<String> {
+        self.log_lines().into_iter().filter(|l| l.starts_with("APDU ")).skip(skip).collect()
+    }
+
+    /// The PIN state the card holds on disk.
+    pub fn pins(&self) -> serde_json::Value {
+        let text = std::fs::read_to_string(self.state.path().join("pins.json")).expect("pins.json");
+        serde_json::from_str(&text).expect("pins.json is JSON")
+    }
+
+    /// Tries left for a PIN, read from the card's state file.
+    pub fn tries_left(&self, pin: &str) -> u64 {
+        let pins = self.pins();
+        find_tries(&pins, pin).unwrap_or_else(|| panic!("no PIN {pin:?} in {pins}"))
+    }
+
+    pub fn state_file(&self, name: &str) -> PathBuf {
+        self.state.path().join(name)
+    }
+
+    /// A `jpki` command aimed at this card's reader.
+    pub fn jpki(&self) -> Command {
+        let mut c = Command::new(jpki_bin());
+        c.env_remove("JPKI_AUTH_PIN")
+            .env_remove("JPKI_SIGN_PIN")
+            .env_remove("JPKI_CARDINFO_PIN")
+            .env_remove("JPKI_NEW_PIN")
+            .env("JPKI_READER", &self.reader)
+            .stdin(Stdio::null());
+        c
+    }
+}
+
+fn find_tries(pins: &serde_json::Value, pin: &str) -> Option<u64> {
+    let entry = pins.get(pin).or_else(|| pins.get("pins").and_then(|p| p.get(pin)))?;
+    entry.get("tries_left").and_then(|v| v.as_u64())
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Run a command and return its output.
+pub fn run(cmd: &mut Command) -> Output {
+    cmd.output().expect("run command")
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+pub fn json(o: &Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}\nstderr: {}", stdout(o), stderr(o)))
+}
+
+/// Assert an exit code, showing the output on failure.
+#[track_caller]
+pub fn assert_code(o: &Output, code: i32) {
+    assert_eq!(o.status.code(), Some(code), "exit code\nstdout: {}\nstderr: {}", stdout(o), stderr(o));
+}
+
+/// Write a PIN file in `dir` and return its path.
+pub fn pin_file(dir: &Path, name: &str, content: &[u8]) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, content).unwrap();
+    p
+}
+
+/// Start of a pcscd test: honour the opt-out, else insist pcscd is there.
+#[macro_export]
+macro_rules! pcscd_test {
+    () => {
+        if common::skipped() {
+            return;
+        }
+        common::require_pcscd();
+    };
+}
