@@ -282,17 +282,93 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     (y, m, d)
 }
 
-/// DER → PEM text.
+/// Certificate DER → PEM text.
 pub fn to_pem(der: &[u8]) -> String {
+    pem_encode("CERTIFICATE", der)
+}
+
+/// DER → PEM with the given label, 64 columns.
+pub fn pem_encode(label: &str, der: &[u8]) -> String {
     use base64::Engine;
     let b64 = base64::engine::general_purpose::STANDARD.encode(der);
-    let mut out = String::from("-----BEGIN CERTIFICATE-----\n");
+    let mut out = format!("-----BEGIN {label}-----\n");
     for chunk in b64.as_bytes().chunks(64) {
         out.push_str(std::str::from_utf8(chunk).unwrap_or_default());
         out.push('\n');
     }
-    out.push_str("-----END CERTIFICATE-----\n");
+    out.push_str(&format!("-----END {label}-----\n"));
     out
+}
+
+/// A PEM certificate, or DER as it is.
+pub fn der_from_pem_or_der(bytes: &[u8]) -> Result<Vec<u8>, CertError> {
+    use base64::Engine;
+    let Ok(text) = std::str::from_utf8(bytes) else { return Ok(bytes.to_vec()) };
+    let Some(start) = text.find("-----BEGIN CERTIFICATE-----") else { return Ok(bytes.to_vec()) };
+    let body: String = text[start..]
+        .lines()
+        .skip(1)
+        .take_while(|l| !l.starts_with("-----END"))
+        .map(str::trim)
+        .collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .map_err(|e| CertError::Parse(format!("bad PEM: {e}")))
+}
+
+/// Check the certificate's signature with the CA certificate's RSA key.
+fn verify_issued_by(cert: &X509Certificate<'_>, ca_der: &[u8]) -> Result<(), CertError> {
+    let key = rsa_public_key(ca_der)?;
+    let hash = match cert.signature_algorithm.algorithm.to_id_string().as_str() {
+        "1.2.840.113549.1.1.5" => HashAlgorithm::Sha1,
+        "1.2.840.113549.1.1.14" => HashAlgorithm::Sha224,
+        "1.2.840.113549.1.1.11" => HashAlgorithm::Sha256,
+        "1.2.840.113549.1.1.12" => HashAlgorithm::Sha384,
+        "1.2.840.113549.1.1.13" => HashAlgorithm::Sha512,
+        other => return Err(CertError::NotRsa(format!("signature algorithm {other}"))),
+    };
+    let digest = hash.hash(cert.tbs_certificate.as_ref());
+    let scheme = Pkcs1v15Sign { hash_len: Some(hash.output_len()), prefix: hash.digest_info_prefix().into() };
+    key.verify(scheme, &digest, &cert.signature_value.data).map_err(|_| CertError::SignatureMismatch)
+}
+
+/// Problems a certificate can have for a signature made at `now`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CertProblem {
+    #[error("the certificate expired on {0}")]
+    Expired(String),
+    #[error("the certificate is not valid until {0}")]
+    NotYetValid(String),
+    #[error("the certificate's key usage ({0}) does not allow digital signatures")]
+    WrongKeyUsage(String),
+    #[error("the certificate was not issued by the given CA: {0}")]
+    ChainBroken(String),
+}
+
+/// Check validity at `now`, key usage, and (when given) the issuing CA.
+pub fn check_certificate(der: &[u8], ca_der: Option<&[u8]>, now: i64) -> Result<(), CertProblem> {
+    let summary = summarize(der, now).map_err(|e| CertProblem::ChainBroken(e.to_string()))?;
+    let cert = parse(der).map_err(|e| CertProblem::ChainBroken(e.to_string()))?;
+    let validity = cert.validity();
+    if now > validity.not_after.timestamp() {
+        return Err(CertProblem::Expired(summary.not_after));
+    }
+    if now < validity.not_before.timestamp() {
+        return Err(CertProblem::NotYetValid(summary.not_before));
+    }
+    if !summary.key_usage.is_empty()
+        && !summary.key_usage.iter().any(|u| u == "digitalSignature" || u == "nonRepudiation")
+    {
+        return Err(CertProblem::WrongKeyUsage(summary.key_usage.join(", ")));
+    }
+    if let Some(ca_der) = ca_der {
+        let ca = parse(ca_der).map_err(|e| CertProblem::ChainBroken(format!("CA file: {e}")))?;
+        if cert.issuer() != ca.subject() {
+            return Err(CertProblem::ChainBroken(format!("issuer {} is not the CA {}", cert.issuer(), ca.subject())));
+        }
+        verify_issued_by(&cert, ca_der).map_err(|e| CertProblem::ChainBroken(format!("the CA's key does not verify it ({e})")))?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

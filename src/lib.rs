@@ -10,6 +10,7 @@
 pub mod apdu;
 pub mod card;
 pub mod cert;
+pub mod cms;
 pub mod digest;
 pub mod error;
 pub mod pcsc;

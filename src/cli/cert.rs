@@ -25,7 +25,7 @@ pub enum CertChoice {
 }
 
 impl CertChoice {
-    fn kind(self) -> CertKind {
+    pub fn kind(self) -> CertKind {
         match self {
             CertChoice::Auth => CertKind::Auth,
             CertChoice::Sign => CertKind::Sign,

@@ -22,6 +22,14 @@ pub enum ExitCode {
     CardError = 6,
     /// The card has no signing certificate (not issued to this holder).
     NoSignCert = 7,
+    /// `check`: the signature or digest does not match.
+    BadSignature = 8,
+    /// `check`: the certificate is expired or not yet valid.
+    CertNotValidNow = 9,
+    /// `check`: the certificate's key usage does not allow signing.
+    CertKeyUsage = 10,
+    /// `check`: the certificate was not issued by the given CA.
+    CertChain = 11,
 }
 
 /// A failure of a command, ready to print.

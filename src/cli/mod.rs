@@ -2,6 +2,7 @@
 
 pub mod batch;
 pub mod cert;
+pub mod check;
 pub mod exit;
 pub mod output;
 pub mod pin_input;
@@ -31,7 +32,11 @@ Exit codes:
   4  wrong PIN (one try was spent)
   5  PIN blocked, or last try refused without --force
   6  card or communication error, or outcome unknown
-  7  the card has no signing certificate";
+  7  the card has no signing certificate
+  8  check: the signature or digest does not match
+  9  check: the certificate is expired or not yet valid
+ 10  check: the certificate's key usage does not allow signing
+ 11  check: the certificate was not issued by the given CA";
 
 /// Safe command-line tool for the JPKI applet of the My Number Card (マイナンバーカード).
 #[derive(Debug, Parser)]
@@ -81,6 +86,8 @@ pub enum Command {
     Cert(cert::CertArgs),
     /// Sign a digest, a file or stdin (PKCS#1 v1.5); the signature is checked before output.
     Sign(sign::SignArgs),
+    /// Check a raw or CMS signature offline (does not check revocation).
+    Check(check::CheckArgs),
 }
 
 impl Command {
@@ -91,6 +98,7 @@ impl Command {
             Command::Verify(_) => "verify",
             Command::Cert(_) => "cert",
             Command::Sign(_) => "sign",
+            Command::Check(_) => "check",
         }
     }
 }
@@ -131,5 +139,6 @@ pub fn run(cli: &Cli) -> Result<Output, Failure> {
         Command::Verify(args) => verify::run(&cli.global, args),
         Command::Cert(args) => cert::run(&cli.global, args),
         Command::Sign(args) => sign::run(&cli.global, args),
+        Command::Check(args) => check::run(&cli.global, args),
     }
 }

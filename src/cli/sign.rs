@@ -62,6 +62,15 @@ pub struct SignArgs {
     /// Write the signature to FILE.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Produce CMS (PKCS#7) SignedData, detached unless --attached.
+    #[arg(long, conflicts_with = "batch")]
+    pub cms: bool,
+    /// Include the content in the CMS.
+    #[arg(long, requires = "cms", conflicts_with = "digest")]
+    pub attached: bool,
+    /// Write the CMS as PEM instead of DER.
+    #[arg(long, requires = "cms")]
+    pub pem: bool,
     /// Sign many items read from stdin, one a line: hex digests or file paths.
     #[arg(long, value_enum, value_name = "KIND")]
     pub batch: Option<super::batch::BatchInput>,
@@ -72,6 +81,86 @@ pub struct SignArgs {
     pub pin_args: PinArgs,
 }
 
+/// Read the whole input (for attached CMS).
+fn read_content(args: &SignArgs) -> Result<Vec<u8>, Failure> {
+    let input = args.input.as_deref().unwrap_or(Path::new("-"));
+    let result = if input.as_os_str() == "-" {
+        if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+            return Err(Failure::usage("no data to sign").with_hint("Give a FILE or pipe data to stdin"));
+        }
+        let mut v = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut v).map(|_| v)
+    } else {
+        std::fs::read(input)
+    };
+    result.map_err(|e| Failure::usage(format!("cannot read {:?}: {e}", input.display().to_string())))
+}
+
+/// PIN, digest and output checks shared by the raw and CMS modes; nothing touches the card.
+fn prepare(args: &SignArgs, binary_out: bool) -> Result<(jpki::pin::Pin, MessageDigest, Option<Vec<u8>>), Failure> {
+    if let Some(path) = &args.output {
+        check_output_path(path)?;
+    }
+    check_binary_stdout(binary_out, args.output.is_some())?;
+    let reads_stdin = args.digest.is_none() && args.input.as_deref().is_none_or(|p| p.as_os_str() == "-");
+    if args.pin_args.pin_file.as_deref() == Some(Path::new("-")) && reads_stdin {
+        return Err(Failure::usage("stdin cannot carry both the PIN and the data to sign")
+            .with_hint("Give the data as a FILE, or the PIN with an environment variable"));
+    }
+    let pin_kind = args.key.key().pin();
+    let (pin, _) = pin_input::obtain(
+        pin_kind,
+        args.pin_args.pin_file.as_deref(),
+        pin_kind.env_var(),
+        &format!("Enter the {pin_kind}: "),
+    )?;
+    if args.attached {
+        let content = read_content(args)?;
+        let digest = MessageDigest::new(args.hash.algorithm(), args.hash.algorithm().hash(&content))
+            .map_err(|e| Failure::usage(e.to_string()))?;
+        return Ok((pin, digest, Some(content)));
+    }
+    Ok((pin, gather_digest(args)?, None))
+}
+
+fn cms_run(global: &Global, args: &SignArgs) -> Result<Output, Failure> {
+    let key = args.key.key();
+    let (pin, digest, content) = prepare(args, !args.pem && !global.json)?;
+    let hash = digest.algorithm;
+    let attrs = jpki::cms::signed_attributes(&digest.bytes, std::time::SystemTime::now())
+        .map_err(|e| Failure::usage(e.to_string()))?;
+    let to_sign = jpki::cms::to_be_signed(&attrs).map_err(|e| Failure::usage(e.to_string()))?;
+    let attrs_digest = MessageDigest::new(hash, hash.hash(&to_sign)).map_err(|e| Failure::usage(e.to_string()))?;
+
+    let mut card = session::open(global, Access::Verifying)?;
+    session::verify(&mut card, &pin, args.pin_args.force)?;
+    let certificate = card.read_certificate(key.certificate()).map_err(|e| session::in_reader(&card, e))?;
+    let signature = card.sign_digest_info(key, &attrs_digest.digest_info()).map_err(|e| session::in_reader(&card, e))?;
+    drop(card);
+    verify_pkcs1(&certificate, hash, &attrs_digest.bytes, &signature)
+        .map_err(|e| Failure::from(Error::SelfCheckFailed(e.to_string())))?;
+    let der = jpki::cms::assemble(&certificate, hash, attrs, &signature, content.as_deref())
+        .map_err(|e| Failure::from(Error::BadCardData(e.to_string())))?;
+    let encoded = if args.pem { jpki::cms::to_pem(&der).into_bytes() } else { der.clone() };
+    let mut out = Output::default()
+        .field("key", key.name())
+        .field("hash", hash.name())
+        .field("digest", hex::encode(&digest.bytes))
+        .field("cms_detached", content.is_none())
+        .field("cms_base64", base64::engine::general_purpose::STANDARD.encode(&der))
+        .field("verified_against_certificate", true);
+    if let Some(path) = &args.output {
+        write_file(path, &encoded)?;
+        out = out.field("output", path.display().to_string());
+        out.text = format!("Wrote the CMS signature ({} bytes) to {}\n", encoded.len(), path.display());
+    } else if args.pem {
+        out.text = String::from_utf8_lossy(&encoded).into_owned();
+    } else {
+        out.bytes = Some(encoded);
+    }
+    Ok(out)
+}
+
 /// The digest to sign, from --digest or by hashing the input.
 pub fn gather_digest(args: &SignArgs) -> Result<MessageDigest, Failure> {
     let algorithm = args.hash.algorithm();
@@ -80,10 +169,6 @@ pub fn gather_digest(args: &SignArgs) -> Result<MessageDigest, Failure> {
     }
     let input = args.input.as_deref().unwrap_or(Path::new("-"));
     let bytes = if input.as_os_str() == "-" {
-        if args.pin_args.pin_file.as_deref() == Some(Path::new("-")) {
-            return Err(Failure::usage("stdin cannot carry both the PIN and the data to sign")
-                .with_hint("Give the data as a FILE, or the PIN with an environment variable"));
-        }
         if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
             return Err(Failure::usage("no data to sign").with_hint("Give a FILE, pipe data to stdin, or use --digest HEX"));
         }
@@ -110,24 +195,12 @@ pub fn run(global: &Global, args: &SignArgs) -> Result<Output, Failure> {
     if let Some(kind) = args.batch {
         return super::batch::run(global, args, kind);
     }
+    if args.cms {
+        return cms_run(global, args);
+    }
     let key = args.key.key();
     let format = args.format.unwrap_or(if args.output.is_some() { SigFormat::Raw } else { SigFormat::Hex });
-    if let Some(path) = &args.output {
-        check_output_path(path)?;
-    }
-    check_binary_stdout(format == SigFormat::Raw && !global.json, args.output.is_some())?;
-    if args.pin_args.pin_file.as_deref() == Some(Path::new("-")) && args.digest.is_none() && args.input.is_none() {
-        return Err(Failure::usage("stdin cannot carry both the PIN and the data to sign")
-            .with_hint("Give the data as a FILE, or the PIN with an environment variable"));
-    }
-    let pin_kind = key.pin();
-    let (pin, _) = pin_input::obtain(
-        pin_kind,
-        args.pin_args.pin_file.as_deref(),
-        pin_kind.env_var(),
-        &format!("Enter the {pin_kind}: "),
-    )?;
-    let digest = gather_digest(args)?;
+    let (pin, digest, _) = prepare(args, format == SigFormat::Raw && !global.json)?;
 
     let mut card = session::open(global, Access::Verifying)?;
     session::verify(&mut card, &pin, args.pin_args.force)?;

@@ -1,0 +1,162 @@
+//! `jpki check`: check a raw PKCS#1 or a CMS signature offline. It does not
+//! check revocation.
+
+use std::path::{Path, PathBuf};
+
+use base64::Engine;
+use clap::Args;
+use jpki::cert::{check_certificate, der_from_pem_or_der, verify_pkcs1, CertProblem};
+use jpki::digest::MessageDigest;
+use jpki::pcsc::Access;
+
+use super::cert::{unix_now, CertChoice};
+use super::exit::{ExitCode, Failure};
+use super::output::Output;
+use super::sign::HashChoice;
+use super::{pin_input, session, Global, PinArgs};
+
+#[derive(Debug, Args)]
+#[command(after_help = "This is a self-check for users. It does NOT check whether the certificate was revoked \
+(JPKI revocation needs a platform operator's OCSP access); a signature that passes here may still be rejected \
+by a relying party.")]
+pub struct CheckArgs {
+    /// A raw PKCS#1 v1.5 signature file (binary, hex or base64).
+    #[arg(long, value_name = "FILE", conflicts_with = "cms", required_unless_present = "cms")]
+    pub signature: Option<PathBuf>,
+    /// A CMS (PKCS#7) signature file, DER or PEM.
+    #[arg(long, value_name = "FILE")]
+    pub cms: Option<PathBuf>,
+    /// The signer's certificate (PEM or DER). A CMS usually carries it.
+    #[arg(long, value_name = "FILE", conflicts_with = "card_cert")]
+    pub cert: Option<PathBuf>,
+    /// Take the signer's certificate from the card instead.
+    #[arg(long, value_enum, value_name = "WHICH")]
+    pub card_cert: Option<CertChoice>,
+    /// Also check that the certificate was issued by this CA certificate (PEM or DER).
+    #[arg(long, value_name = "FILE")]
+    pub ca: Option<PathBuf>,
+    /// The signed digest in hex, instead of the data.
+    #[arg(long, value_name = "HEX", conflicts_with = "data")]
+    pub digest: Option<String>,
+    /// Hash algorithm for a raw signature.
+    #[arg(long, value_enum, default_value_t = HashChoice::Sha256)]
+    pub hash: HashChoice,
+    /// The signed data (for a detached CMS or a raw signature).
+    #[arg(value_name = "DATA")]
+    pub data: Option<PathBuf>,
+    #[command(flatten)]
+    pub pin_args: PinArgs,
+}
+
+fn read(path: &Path, what: &str) -> Result<Vec<u8>, Failure> {
+    std::fs::read(path).map_err(|e| Failure::usage(format!("cannot read the {what} {:?}: {e}", path.display().to_string())))
+}
+
+fn fail(code: ExitCode, kind: &'static str, message: String) -> Failure {
+    Failure { code, kind, message, hint: None, pin: None, tries_left: None }
+}
+
+fn problem(p: CertProblem) -> Failure {
+    let (code, kind) = match p {
+        CertProblem::Expired(_) | CertProblem::NotYetValid(_) => (ExitCode::CertNotValidNow, "certificate_not_valid_now"),
+        CertProblem::WrongKeyUsage(_) => (ExitCode::CertKeyUsage, "certificate_key_usage"),
+        CertProblem::ChainBroken(_) => (ExitCode::CertChain, "certificate_chain"),
+    };
+    fail(code, kind, p.to_string())
+}
+
+/// Signature bytes from a binary, hex or base64 file.
+fn decode_signature(bytes: &[u8]) -> Vec<u8> {
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        let t: String = text.split_whitespace().collect();
+        if let Ok(v) = hex::decode(&t) {
+            return v;
+        }
+        if let Ok(v) = base64::engine::general_purpose::STANDARD.decode(&t) {
+            return v;
+        }
+    }
+    bytes.to_vec()
+}
+
+fn certificate(global: &Global, args: &CheckArgs, embedded: Option<Vec<u8>>) -> Result<Vec<u8>, Failure> {
+    if let Some(path) = &args.cert {
+        return der_from_pem_or_der(&read(path, "certificate")?).map_err(|e| Failure::usage(e.to_string()));
+    }
+    if let Some(which) = args.card_cert {
+        let kind = which.kind();
+        let pin = match kind.required_pin() {
+            Some(p) => Some(pin_input::obtain(p, args.pin_args.pin_file.as_deref(), p.env_var(), "Enter the signing password: ")?.0),
+            None => None,
+        };
+        let access = if pin.is_some() { Access::Verifying } else { Access::ReadOnly };
+        let mut card = session::open(global, access)?;
+        if let Some(pin) = &pin {
+            session::verify(&mut card, pin, args.pin_args.force)?;
+        }
+        return card.read_certificate(kind).map_err(|e| session::in_reader(&card, e));
+    }
+    embedded.ok_or_else(|| Failure::usage("no certificate to check against").with_hint("Give --cert FILE or --card-cert WHICH"))
+}
+
+pub fn run(global: &Global, args: &CheckArgs) -> Result<Output, Failure> {
+    let ca = match &args.ca {
+        Some(p) => Some(der_from_pem_or_der(&read(p, "CA certificate")?).map_err(|e| Failure::usage(e.to_string()))?),
+        None => None,
+    };
+    let data = match &args.data {
+        Some(p) => Some(read(p, "data file")?),
+        None => None,
+    };
+    let (cert, mode, signing_time) = if let Some(cms_path) = &args.cms {
+        let parsed = jpki::cms::parse(&read(cms_path, "CMS file")?).map_err(|e| Failure::usage(e.to_string()))?;
+        let content = data.or(parsed.attached_content.clone());
+        let digest = match (&args.digest, content) {
+            (Some(hex_text), _) => hex::decode(hex_text.trim()).map_err(|_| Failure::usage("--digest is not hex"))?,
+            (None, Some(c)) => parsed.hash.hash(&c),
+            (None, None) => return Err(Failure::usage("the CMS is detached: give the signed DATA file")),
+        };
+        if digest != parsed.message_digest {
+            return Err(fail(ExitCode::BadSignature, "digest_mismatch", "the data does not match the digest signed in the CMS (it was changed, or it is the wrong file)".into()));
+        }
+        let cert = certificate(global, args, parsed.signer_certificate.clone())?;
+        let signed_digest = parsed.hash.hash(&parsed.signed_bytes);
+        verify_pkcs1(&cert, parsed.hash, &signed_digest, &parsed.signature)
+            .map_err(|e| fail(ExitCode::BadSignature, "bad_signature", format!("the CMS signature does not verify: {e}")))?;
+        (cert, "cms", parsed.signing_time)
+    } else {
+        let sig_path = args.signature.as_ref().ok_or_else(|| Failure::usage("give --signature FILE or --cms FILE"))?;
+        let signature = decode_signature(&read(sig_path, "signature file")?);
+        let algorithm = args.hash.algorithm();
+        let digest = match (&args.digest, &data) {
+            (Some(h), _) => MessageDigest::from_hex(algorithm, h).map_err(|e| Failure::usage(format!("--digest: {e}")))?,
+            (None, Some(d)) => MessageDigest::new(algorithm, algorithm.hash(d)).map_err(|e| Failure::usage(e.to_string()))?,
+            (None, None) => return Err(Failure::usage("give the signed DATA file or --digest HEX")),
+        };
+        let cert = certificate(global, args, None)?;
+        verify_pkcs1(&cert, algorithm, &digest.bytes, &signature).map_err(|e| {
+            fail(ExitCode::BadSignature, "bad_signature", format!("the signature does not match this data and certificate: {e}"))
+        })?;
+        (cert, "raw", None)
+    };
+    let now = unix_now();
+    check_certificate(&cert, ca.as_deref(), signing_time.unwrap_or(now).max(0).min(now)).map_err(problem)?;
+    if signing_time.is_some() {
+        check_certificate(&cert, None, now).map_err(problem)?;
+    }
+    let summary = jpki::cert::summarize(&cert, now).map_err(|e| Failure::usage(e.to_string()))?;
+    Ok(Output {
+        text: format!(
+            "Good {mode} signature by {}\n(certificate valid until {}{}; revocation was not checked)\n",
+            summary.subject,
+            summary.not_after,
+            if ca.is_some() { ", issued by the given CA" } else { "" }
+        ),
+        ..Default::default()
+    }
+    .field("valid", true)
+    .field("mode", mode)
+    .field("signer", summary.subject)
+    .field("chain_checked", ca.is_some())
+    .field("revocation_checked", false))
+}

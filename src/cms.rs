@@ -1,0 +1,196 @@
+//! CMS (PKCS#7) SignedData around a card signature, and checking one.
+//! Built from the RustCrypto `cms`, `der` and `x509-cert` types.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
+use cms::content_info::{CmsVersion, ContentInfo};
+use cms::signed_data::{
+    CertificateSet, EncapsulatedContentInfo, SignedAttributes, SignedData, SignerIdentifier, SignerInfo, SignerInfos,
+};
+use der::asn1::{ObjectIdentifier, OctetString, SetOfVec, UtcTime};
+use der::{Any, Decode, Encode, Tag};
+use x509_cert::attr::Attribute;
+use x509_cert::spki::AlgorithmIdentifierOwned;
+use x509_cert::Certificate;
+
+use crate::digest::HashAlgorithm;
+
+const ID_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.1");
+const ID_SIGNED_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
+const ID_CONTENT_TYPE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.3");
+const ID_MESSAGE_DIGEST: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.4");
+const ID_SIGNING_TIME: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.5");
+const RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
+
+#[derive(Debug, thiserror::Error)]
+pub enum CmsError {
+    #[error("DER encoding failed: {0}")]
+    Der(#[from] der::Error),
+    #[error("not a CMS SignedData: {0}")]
+    NotSignedData(String),
+    #[error("the CMS holds no signer")]
+    NoSigner,
+    #[error("the signer's certificate is not in the CMS and none was given")]
+    NoSignerCertificate,
+    #[error("the CMS message digest does not match the content")]
+    DigestMismatch,
+    #[error("the CMS uses an unsupported digest algorithm {0}")]
+    UnsupportedDigest(String),
+    #[error("the CMS is detached: give the signed content")]
+    ContentMissing,
+    #[error("the CMS has no signed attributes")]
+    NoSignedAttributes,
+}
+
+pub fn digest_oid(hash: HashAlgorithm) -> ObjectIdentifier {
+    match hash {
+        HashAlgorithm::Sha1 => ObjectIdentifier::new_unwrap("1.3.14.3.2.26"),
+        HashAlgorithm::Sha224 => ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.4"),
+        HashAlgorithm::Sha256 => ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1"),
+        HashAlgorithm::Sha384 => ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.2"),
+        HashAlgorithm::Sha512 => ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.3"),
+    }
+}
+
+fn hash_from_oid(oid: &ObjectIdentifier) -> Option<HashAlgorithm> {
+    HashAlgorithm::ALL.into_iter().find(|h| &digest_oid(*h) == oid)
+}
+
+fn attribute(oid: ObjectIdentifier, value: Any) -> Result<Attribute, CmsError> {
+    Ok(Attribute { oid, values: SetOfVec::try_from(vec![value])? })
+}
+
+/// The signed attributes: content type, message digest, signing time.
+pub fn signed_attributes(message_digest: &[u8], signing_time: SystemTime) -> Result<SignedAttributes, CmsError> {
+    let since_epoch = signing_time.duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO);
+    let time = UtcTime::from_unix_duration(Duration::from_secs(since_epoch.as_secs()))?;
+    let attrs = vec![
+        attribute(ID_CONTENT_TYPE, Any::encode_from(&ID_DATA)?)?,
+        attribute(ID_MESSAGE_DIGEST, Any::new(Tag::OctetString, message_digest)?)?,
+        attribute(ID_SIGNING_TIME, Any::encode_from(&time)?)?,
+    ];
+    Ok(SetOfVec::try_from(attrs)?)
+}
+
+/// The bytes the signer signs: the DER of the attributes as a SET OF.
+pub fn to_be_signed(attrs: &SignedAttributes) -> Result<Vec<u8>, CmsError> {
+    Ok(attrs.to_der()?)
+}
+
+/// Assemble a ContentInfo(SignedData). `content` is included when attached.
+pub fn assemble(
+    certificate_der: &[u8],
+    hash: HashAlgorithm,
+    attrs: SignedAttributes,
+    signature: &[u8],
+    attached_content: Option<&[u8]>,
+) -> Result<Vec<u8>, CmsError> {
+    let cert = Certificate::from_der(certificate_der)?;
+    let digest_alg = AlgorithmIdentifierOwned { oid: digest_oid(hash), parameters: None };
+    let signer = SignerInfo {
+        version: CmsVersion::V1,
+        sid: SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
+            issuer: cert.tbs_certificate.issuer.clone(),
+            serial_number: cert.tbs_certificate.serial_number.clone(),
+        }),
+        digest_alg: digest_alg.clone(),
+        signed_attrs: Some(attrs),
+        signature_algorithm: AlgorithmIdentifierOwned { oid: RSA_ENCRYPTION, parameters: Some(Any::null()) },
+        signature: OctetString::new(signature)?,
+        unsigned_attrs: None,
+    };
+    let econtent = match attached_content {
+        Some(c) => Some(Any::new(Tag::OctetString, c)?),
+        None => None,
+    };
+    let signed_data = SignedData {
+        version: CmsVersion::V1,
+        digest_algorithms: SetOfVec::try_from(vec![digest_alg])?,
+        encap_content_info: EncapsulatedContentInfo { econtent_type: ID_DATA, econtent },
+        certificates: Some(CertificateSet(SetOfVec::try_from(vec![CertificateChoices::Certificate(cert)])?)),
+        crls: None,
+        signer_infos: SignerInfos(SetOfVec::try_from(vec![signer])?),
+    };
+    let info = ContentInfo { content_type: ID_SIGNED_DATA, content: Any::encode_from(&signed_data)? };
+    Ok(info.to_der()?)
+}
+
+/// What a parsed CMS signature says, for checking.
+pub struct ParsedCms {
+    pub hash: HashAlgorithm,
+    /// DER of the signed attributes as a SET OF (what was signed).
+    pub signed_bytes: Vec<u8>,
+    pub message_digest: Vec<u8>,
+    pub signature: Vec<u8>,
+    /// The signer's certificate, when the CMS carries one matching the signer.
+    pub signer_certificate: Option<Vec<u8>>,
+    pub attached_content: Option<Vec<u8>>,
+    pub signing_time: Option<i64>,
+}
+
+/// Parse DER or PEM CMS SignedData with one signer and signed attributes.
+pub fn parse(bytes: &[u8]) -> Result<ParsedCms, CmsError> {
+    let der = pem_to_der(bytes).unwrap_or_else(|| bytes.to_vec());
+    let info = ContentInfo::from_der(&der).map_err(|e| CmsError::NotSignedData(e.to_string()))?;
+    if info.content_type != ID_SIGNED_DATA {
+        return Err(CmsError::NotSignedData(format!("content type {}", info.content_type)));
+    }
+    let sd: SignedData = info.content.decode_as().map_err(|e| CmsError::NotSignedData(e.to_string()))?;
+    let signer = sd.signer_infos.0.iter().next().ok_or(CmsError::NoSigner)?;
+    let hash = hash_from_oid(&signer.digest_alg.oid).ok_or_else(|| CmsError::UnsupportedDigest(signer.digest_alg.oid.to_string()))?;
+    let attrs = signer.signed_attrs.as_ref().ok_or(CmsError::NoSignedAttributes)?;
+    let mut message_digest = None;
+    let mut signing_time = None;
+    for attr in attrs.iter() {
+        let Some(value) = attr.values.iter().next() else { continue };
+        if attr.oid == ID_MESSAGE_DIGEST {
+            message_digest = Some(value.value().to_vec());
+        } else if attr.oid == ID_SIGNING_TIME {
+            if let Ok(t) = value.to_der().and_then(|d| x509_cert::time::Time::from_der(&d)) {
+                signing_time = Some(t.to_unix_duration().as_secs() as i64);
+            }
+        }
+    }
+    let message_digest = message_digest.ok_or(CmsError::NoSignedAttributes)?;
+    let signer_certificate = match (&signer.sid, &sd.certificates) {
+        (SignerIdentifier::IssuerAndSerialNumber(ias), Some(set)) => set.0.iter().find_map(|c| match c {
+            CertificateChoices::Certificate(cert)
+                if cert.tbs_certificate.serial_number == ias.serial_number && cert.tbs_certificate.issuer == ias.issuer =>
+            {
+                cert.to_der().ok()
+            }
+            _ => None,
+        }),
+        _ => None,
+    };
+    let attached_content = match &sd.encap_content_info.econtent {
+        Some(any) => Some(any.decode_as::<OctetString>().map(|o| o.into_bytes()).unwrap_or_else(|_| any.value().to_vec())),
+        None => None,
+    };
+    Ok(ParsedCms {
+        hash,
+        signed_bytes: to_be_signed(attrs)?,
+        message_digest,
+        signature: signer.signature.as_bytes().to_vec(),
+        signer_certificate,
+        attached_content,
+        signing_time,
+    })
+}
+
+/// PEM (`CMS`, `PKCS7`) to DER, if `bytes` is PEM.
+fn pem_to_der(bytes: &[u8]) -> Option<Vec<u8>> {
+    use base64::Engine;
+    let text = std::str::from_utf8(bytes).ok()?;
+    if !text.trim_start().starts_with("-----BEGIN ") {
+        return None;
+    }
+    let body: String = text.lines().filter(|l| !l.starts_with("-----")).map(str::trim).collect();
+    base64::engine::general_purpose::STANDARD.decode(body).ok()
+}
+
+/// DER → PEM with the `CMS` label that `openssl cms` reads.
+pub fn to_pem(der: &[u8]) -> String {
+    crate::cert::pem_encode("CMS", der)
+}
