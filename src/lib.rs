@@ -15,7 +15,7 @@ pub mod digest;
 pub mod error;
 pub mod pcsc;
 pub mod pin;
-// pub mod sim; (pending)
+pub mod sim;
 pub mod transport;
 
 pub use error::{Error, Result};

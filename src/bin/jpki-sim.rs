@@ -1,0 +1,255 @@
+//! `jpki-sim`: a virtual My Number Card (JPKI) plugged into pcscd through the
+//! vsmartcard vpcd driver. See docs/virtual-card.md.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use clap::{Parser, ValueEnum};
+
+use jpki::sim::log::ApduLog;
+use jpki::sim::vpcd::{Bridge, BridgeOptions, DEFAULT_HOST, DEFAULT_PORT};
+use jpki::sim::{BlockedSw, CardData, PinId, SimConfig, StateDir, VerifiedQuery, VirtualCard};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum OnOff {
+    On,
+    Off,
+}
+
+impl OnOff {
+    fn on(self) -> bool {
+        self == OnOff::On
+    }
+}
+
+/// Virtual My Number Card (JPKI AP, 券面事項入力補助AP, 券面事項確認AP) for pcscd's vpcd driver.
+///
+/// The card appears in reader "Virtual PCD 00 00" (port 35963) or "Virtual PCD 00 01"
+/// (port 35964) while this program runs. PIN values and counters live in the state
+/// directory (pins.json) and survive restarts. Default PINs: auth 1234, sign ABC123,
+/// card-info 1234.
+#[derive(Parser, Debug)]
+#[command(name = "jpki-sim", version)]
+struct Args {
+    /// State directory [default: $JPKI_SIM_STATE, $XDG_STATE_HOME/jpki-sim or ~/.local/state/jpki-sim]
+    #[arg(long, value_name = "DIR")]
+    state: Option<PathBuf>,
+
+    /// Host where pcscd's vpcd driver listens
+    #[arg(long, default_value = DEFAULT_HOST)]
+    host: String,
+
+    /// vpcd port [default: 35963, or 35963+SLOT]
+    #[arg(long, conflicts_with = "slot")]
+    port: Option<u16>,
+
+    /// vpcd slot: shorthand for --port 35963+SLOT (0 = "Virtual PCD 00 00", 1 = "Virtual PCD 00 01")
+    #[arg(long, value_parser = clap::value_parser!(u16).range(0..=99))]
+    slot: Option<u16>,
+
+    /// Append one line per APDU (PINs masked) and per event to FILE ("-" = stderr)
+    #[arg(long, value_name = "FILE")]
+    apdu_log: Option<PathBuf>,
+
+    /// Status word of VERIFY on an already blocked PIN: 63C0, 6983 or 6984
+    #[arg(long, value_name = "SW", default_value = "6984")]
+    blocked_sw: BlockedSw,
+
+    /// Accept extended-length APDUs (and present the ATR that advertises them)
+    #[arg(long, value_enum, value_name = "on|off", default_value = "on")]
+    extended_length: OnOff,
+
+    /// Accept the SFI forms of VERIFY, READ BINARY and COMPUTE DIGITAL SIGNATURE
+    #[arg(long, value_enum, value_name = "on|off", default_value = "on")]
+    sfi: OnOff,
+
+    /// Each signature consumes the PIN verification (a second one needs a new VERIFY)
+    #[arg(long)]
+    sign_needs_fresh_verify: bool,
+
+    /// Answer of the empty VERIFY after a successful VERIFY: 9000 or 63cx
+    #[arg(long, value_name = "9000|63cx", default_value = "63cx")]
+    verified_query: VerifiedQuery,
+
+    /// Re-selecting an application clears its verified PINs
+    #[arg(long)]
+    reselect_clears_pin: bool,
+
+    /// A PIN of the wrong length for its kind costs a try instead of answering 6700
+    #[arg(long)]
+    wrong_length_counts: bool,
+
+    /// Model a card without a signing certificate (holder under 15)
+    #[arg(long)]
+    no_sign_cert: bool,
+
+    /// Return response data through 61xx and GET RESPONSE
+    #[arg(long)]
+    get_response: bool,
+
+    /// Answer 6Cxx to a short Le larger than the available data
+    #[arg(long)]
+    wrong_le_6c: bool,
+
+    /// The first APDU after each power-on or reset answers 6F00
+    #[arg(long, alias = "first-apdu-after-power-6f00")]
+    first_apdu_6f00: bool,
+
+    /// Override the ATR (hex, spaces and colons allowed)
+    #[arg(long, value_name = "HEX")]
+    atr: Option<String>,
+
+    /// Delay before answering every APDU
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    apdu_latency_ms: u64,
+
+    /// Extra delay before answering COMPUTE DIGITAL SIGNATURE
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    sign_latency_ms: u64,
+
+    /// Close the link instead of answering APDU number N (counted from 1 since start)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    drop_at: Option<u64>,
+
+    /// Send only the first byte of the response to APDU number N
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    corrupt_at: Option<u64>,
+
+    /// Set a PIN value (and reset its counter) before starting; repeatable.
+    /// Names: auth, sign, cardinfo, cardinfo-a, cardinfo-b, visual-a, visual-b, visual-birth
+    #[arg(long = "set-pin", value_name = "NAME=VALUE")]
+    set_pin: Vec<String>,
+
+    /// Set the tries left of a PIN before starting (0 blocks it); repeatable
+    #[arg(long = "set-tries", value_name = "NAME=N")]
+    set_tries: Vec<String>,
+
+    /// Start from the default PINs and counters
+    #[arg(long)]
+    reset_state: bool,
+
+    /// Serve a single vpcd connection and exit when it ends
+    #[arg(long)]
+    once: bool,
+
+    /// Create or update the state directory (applying --reset-state, --set-pin, --set-tries) and exit
+    #[arg(long)]
+    init_only: bool,
+
+    /// Print pins.json (after applying the state options) and exit
+    #[arg(long)]
+    print_state: bool,
+}
+
+fn split_assignment(s: &str) -> Result<(PinId, &str), String> {
+    let (name, value) = s
+        .split_once('=')
+        .ok_or_else(|| format!("expected NAME=VALUE, got {s:?}"))?;
+    Ok((name.parse::<PinId>()?, value))
+}
+
+fn parse_atr(s: &str) -> Result<Vec<u8>, String> {
+    let cleaned: String = s
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != ':')
+        .collect();
+    let atr = hex::decode(&cleaned).map_err(|e| format!("--atr {s:?} is not hex: {e}"))?;
+    if atr.is_empty() || atr.len() > 33 {
+        return Err("--atr must be 1 to 33 bytes".to_string());
+    }
+    Ok(atr)
+}
+
+fn run(args: Args) -> Result<(), String> {
+    let atr = args.atr.as_deref().map(parse_atr).transpose()?;
+    let data = CardData::default_fixture();
+    let state_path = match &args.state {
+        Some(p) => p.clone(),
+        None => StateDir::default_path().map_err(|e| e.to_string())?,
+    };
+    let state = StateDir::open(&state_path).map_err(|e| e.to_string())?;
+    let mut pins = state
+        .load_or_init(&data, args.reset_state)
+        .map_err(|e| e.to_string())?;
+    let mut changed = false;
+    for a in &args.set_pin {
+        let (id, value) = split_assignment(a).map_err(|e| format!("--set-pin: {e}"))?;
+        pins.set_value(id, value)
+            .map_err(|e| format!("--set-pin: {e}"))?;
+        changed = true;
+    }
+    for a in &args.set_tries {
+        let (id, value) = split_assignment(a).map_err(|e| format!("--set-tries: {e}"))?;
+        let n: u8 = value
+            .parse()
+            .map_err(|_| format!("--set-tries: {value:?} is not a number"))?;
+        pins.set_tries(id, n)
+            .map_err(|e| format!("--set-tries: {e}"))?;
+        changed = true;
+    }
+    if changed {
+        state.save_pins(&pins).map_err(|e| e.to_string())?;
+    }
+    state.write_card_files(&data).map_err(|e| e.to_string())?;
+    if args.print_state {
+        print!("{}", pins.to_json());
+    }
+    if args.init_only || args.print_state {
+        return Ok(());
+    }
+
+    let config = SimConfig {
+        blocked_sw: args.blocked_sw,
+        extended_length: args.extended_length.on(),
+        sfi: args.sfi.on(),
+        sign_needs_fresh_verify: args.sign_needs_fresh_verify,
+        verified_query: args.verified_query,
+        reselect_clears_pin: args.reselect_clears_pin,
+        wrong_length_counts: args.wrong_length_counts,
+        no_sign_cert: args.no_sign_cert,
+        get_response: args.get_response,
+        wrong_le_6c: args.wrong_le_6c,
+        first_apdu_after_power_6f00: args.first_apdu_6f00,
+        atr,
+        latency_per_apdu_ms: args.apdu_latency_ms,
+        latency_per_signature_ms: args.sign_latency_ms,
+        drop_at: args.drop_at,
+        corrupt_at: args.corrupt_at,
+    };
+    let log = match &args.apdu_log {
+        Some(p) => {
+            ApduLog::open(p).map_err(|e| format!("cannot open APDU log {}: {e}", p.display()))?
+        }
+        None => ApduLog::disabled(),
+    };
+    let port = args.port.unwrap_or(DEFAULT_PORT + args.slot.unwrap_or(0));
+    let opts = BridgeOptions {
+        host: args.host.clone(),
+        port,
+        once: args.once,
+        ..BridgeOptions::default()
+    };
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst))
+        .map_err(|e| format!("cannot install signal handler: {e}"))?;
+
+    let card = VirtualCard::new(config, data, pins);
+    let mut bridge = Bridge::new(card, Some(state), log, opts, stop);
+    bridge.run().map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("jpki-sim: error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

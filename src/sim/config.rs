@@ -1,0 +1,219 @@
+//! Behaviour switches of the virtual card.
+//!
+//! Each switch models one place where real cards are known to differ, or
+//! where the reference notes list an open question. The defaults are the
+//! behaviour the reference notes consider most likely; `docs/virtual-card.md`
+//! lists them all.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// Status word that VERIFY with data answers when the PIN is already blocked.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum BlockedSw {
+    /// `63 C0`: the counter is at zero.
+    Sw63C0,
+    /// `69 83`: ISO 7816-4 "authentication method blocked".
+    Sw6983,
+    /// `69 84`: JICSAP "reference data not usable" (myna-card, jpki/myna Go). The default.
+    #[default]
+    Sw6984,
+}
+
+impl BlockedSw {
+    /// The status word as a 16-bit number.
+    pub fn sw(self) -> u16 {
+        match self {
+            BlockedSw::Sw63C0 => 0x63C0,
+            BlockedSw::Sw6983 => 0x6983,
+            BlockedSw::Sw6984 => 0x6984,
+        }
+    }
+}
+
+impl FromStr for BlockedSw {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_uppercase().as_str() {
+            "63C0" => Ok(BlockedSw::Sw63C0),
+            "6983" => Ok(BlockedSw::Sw6983),
+            "6984" => Ok(BlockedSw::Sw6984),
+            other => Err(format!(
+                "unknown blocked status word {other:?} (expected 63C0, 6983 or 6984)"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for BlockedSw {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04X}", self.sw())
+    }
+}
+
+/// What the retry query (empty VERIFY) answers once the PIN has been verified
+/// in this session (open question 3).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum VerifiedQuery {
+    /// `90 00` with no count (myna-card: "some cards do this").
+    Sw9000,
+    /// `63 Cx` with the (full) counter, as when not verified. The default:
+    /// OpenSC, used widely with real cards, queries the counter at every bind
+    /// and rejects any answer but `63 Cx`, while its logout (a re-SELECT of
+    /// the AP) leaves the PIN verified on cards where only power-off clears it.
+    #[default]
+    RetryCount,
+}
+
+impl FromStr for VerifiedQuery {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_uppercase().as_str() {
+            "9000" => Ok(VerifiedQuery::Sw9000),
+            "63CX" => Ok(VerifiedQuery::RetryCount),
+            other => Err(format!(
+                "unknown verified-query answer {other:?} (expected 9000 or 63cx)"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for VerifiedQuery {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            VerifiedQuery::Sw9000 => "9000",
+            VerifiedQuery::RetryCount => "63cx",
+        })
+    }
+}
+
+/// The newer contact ATR; its historical bytes advertise extended Lc/Le.
+pub const ATR_EXTENDED: [u8; 19] = [
+    0x3B, 0xDA, 0x13, 0xFF, 0x81, 0x31, 0xFB, 0x46, 0x80, 0x12, 0x39, 0x2F, 0x31, 0xC1, 0x73, 0xC6,
+    0x01, 0xC0, 0x3B,
+];
+
+/// The older contact ATR (T=1, no historical bytes), used when extended
+/// length is switched off.
+pub const ATR_SHORT: [u8; 9] = [0x3B, 0xE0, 0x00, 0xFF, 0x81, 0x31, 0xFE, 0x45, 0x14];
+
+/// All behaviour switches of the virtual card and its vpcd bridge.
+///
+/// The fault and latency hooks (`drop_at`, `corrupt_at`, `latency_*`) are
+/// applied by the bridge ([`crate::sim::vpcd`]); the pure card model ignores
+/// them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SimConfig {
+    /// SW of VERIFY with data on an already blocked PIN. Default `69 84`.
+    pub blocked_sw: BlockedSw,
+    /// Accept extended APDUs (and use the ATR that advertises them). Default on.
+    pub extended_length: bool,
+    /// Accept the SFI forms (VERIFY/COMPUTE DIGITAL SIGNATURE with P2 = 80+SFI,
+    /// READ BINARY with P1 = 80+SFI). When off they answer `6A 86`. Default on.
+    pub sfi: bool,
+    /// Each signature consumes the verified state of its key's PIN. Default off.
+    pub sign_needs_fresh_verify: bool,
+    /// Answer of the retry query after a successful VERIFY. Default `63 Cx`.
+    pub verified_query: VerifiedQuery,
+    /// Selecting an application again clears that application's verified
+    /// PINs. Default off (only power-off and reset clear them).
+    pub reselect_clears_pin: bool,
+    /// A PIN whose length does not fit the PIN kind (for example 5 digits to
+    /// the auth PIN) costs a try (`63 Cx`) instead of answering `67 00`.
+    /// Default off.
+    pub wrong_length_counts: bool,
+    /// Model a card issued to a child under 15: no signing certificate.
+    pub no_sign_cert: bool,
+    /// Return response data through `61 xx` + GET RESPONSE. Default off.
+    pub get_response: bool,
+    /// A short Le larger than the available data answers `6C xx`. Default off.
+    pub wrong_le_6c: bool,
+    /// The first APDU after a power-on or reset answers `6F 00`. Default off.
+    pub first_apdu_after_power_6f00: bool,
+    /// ATR override. `None`: chosen from `extended_length`.
+    pub atr: Option<Vec<u8>>,
+    /// Bridge: sleep this long before answering every APDU.
+    pub latency_per_apdu_ms: u64,
+    /// Bridge: sleep this much longer before answering COMPUTE DIGITAL SIGNATURE.
+    pub latency_per_signature_ms: u64,
+    /// Bridge: close the link instead of answering APDU number N (from 1,
+    /// counted since the process started). The card still executes it.
+    pub drop_at: Option<u64>,
+    /// Bridge: send a corrupted response (only its first byte) to APDU number N.
+    pub corrupt_at: Option<u64>,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        SimConfig {
+            blocked_sw: BlockedSw::default(),
+            extended_length: true,
+            sfi: true,
+            sign_needs_fresh_verify: false,
+            verified_query: VerifiedQuery::default(),
+            reselect_clears_pin: false,
+            wrong_length_counts: false,
+            no_sign_cert: false,
+            get_response: false,
+            wrong_le_6c: false,
+            first_apdu_after_power_6f00: false,
+            atr: None,
+            latency_per_apdu_ms: 0,
+            latency_per_signature_ms: 0,
+            drop_at: None,
+            corrupt_at: None,
+        }
+    }
+}
+
+impl SimConfig {
+    /// The ATR the card presents under this configuration.
+    pub fn effective_atr(&self) -> Vec<u8> {
+        match &self.atr {
+            Some(atr) => atr.clone(),
+            None if self.extended_length => ATR_EXTENDED.to_vec(),
+            None => ATR_SHORT.to_vec(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tck_ok(atr: &[u8]) -> bool {
+        // TCK: XOR of T0..TCK is zero.
+        atr[1..].iter().fold(0u8, |a, b| a ^ b) == 0
+    }
+
+    #[test]
+    fn atrs_have_valid_check_bytes() {
+        assert!(tck_ok(&ATR_EXTENDED));
+        assert!(tck_ok(&ATR_SHORT));
+    }
+
+    #[test]
+    fn atr_follows_extended_switch_and_override() {
+        let mut c = SimConfig::default();
+        assert_eq!(c.effective_atr(), ATR_EXTENDED.to_vec());
+        c.extended_length = false;
+        assert_eq!(c.effective_atr(), ATR_SHORT.to_vec());
+        c.atr = Some(vec![0x3B, 0x00]);
+        assert_eq!(c.effective_atr(), vec![0x3B, 0x00]);
+    }
+
+    #[test]
+    fn parse_switch_values() {
+        assert_eq!("63c0".parse::<BlockedSw>().unwrap(), BlockedSw::Sw63C0);
+        assert_eq!("6983".parse::<BlockedSw>().unwrap().sw(), 0x6983);
+        assert!("6985".parse::<BlockedSw>().is_err());
+        assert_eq!(
+            "63CX".parse::<VerifiedQuery>().unwrap(),
+            VerifiedQuery::RetryCount
+        );
+        assert_eq!(
+            "9000".parse::<VerifiedQuery>().unwrap(),
+            VerifiedQuery::Sw9000
+        );
+    }
+}

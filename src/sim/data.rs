@@ -1,0 +1,414 @@
+//! Contents of the virtual card: certificates, keys and the holder data.
+//!
+//! The keys and certificates are fixtures made by
+//! `scripts/make-sim-fixtures.sh` and embedded in the binary. Every value is
+//! fictional.
+
+use std::fmt;
+
+use rsa::pkcs8::DecodePrivateKey;
+use rsa::RsaPrivateKey;
+use serde::Serialize;
+
+const AUTH_CERT: &[u8] = include_bytes!("fixtures/auth.crt.der");
+const SIGN_CERT: &[u8] = include_bytes!("fixtures/sign.crt.der");
+const AUTH_CA_CERT: &[u8] = include_bytes!("fixtures/auth-ca.crt.der");
+const SIGN_CA_CERT: &[u8] = include_bytes!("fixtures/sign-ca.crt.der");
+const AUTH_KEY: &[u8] = include_bytes!("fixtures/auth.key.der");
+const SIGN_KEY: &[u8] = include_bytes!("fixtures/sign.key.der");
+
+/// Size granule of the certificate EFs: the DER is followed by `FF` filler up
+/// to the next multiple of this, so readers must size reads from the DER header.
+pub const CERT_EF_GRANULE: usize = 2048;
+
+/// Everything stored on the card.
+#[derive(Clone)]
+pub struct CardData {
+    /// EF `000A`: auth certificate (DER).
+    pub auth_cert: Vec<u8>,
+    /// EF `0001`: signing certificate (DER).
+    pub sign_cert: Vec<u8>,
+    /// EF `000B`: auth CA certificate (DER).
+    pub auth_ca_cert: Vec<u8>,
+    /// EF `0002`: signing CA certificate (DER).
+    pub sign_ca_cert: Vec<u8>,
+    /// EF `0017`: auth private key.
+    pub auth_key: RsaPrivateKey,
+    /// EF `001A`: signing private key.
+    pub sign_key: RsaPrivateKey,
+    /// Label at the start of EF `0006` (`JPKIAPICCTOKEN2` for a plastic card).
+    pub token_label: String,
+    /// 個人番号: 12 ASCII digits with a valid check digit.
+    pub my_number: String,
+    /// 氏名 (family and given name separated by U+3000).
+    pub name: String,
+    /// 住所.
+    pub address: String,
+    /// 生年月日 `YYYYMMDD` (Gregorian).
+    pub birth_date: String,
+    /// 性別 code: `1` male, `2` female, `9` not applicable, `0` unknown.
+    pub sex: String,
+    /// Expiry year of the card (part of 照合番号B).
+    pub card_expiry_year: u16,
+    /// 4-digit security code printed on the card (part of 照合番号B).
+    pub security_code: String,
+}
+
+impl fmt::Debug for CardData {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CardData")
+            .field("token_label", &self.token_label)
+            .field("my_number", &self.my_number)
+            .field("name", &self.name)
+            .field("birth_date", &self.birth_date)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CardData {
+    /// The embedded fixture card.
+    pub fn default_fixture() -> CardData {
+        CardData {
+            auth_cert: AUTH_CERT.to_vec(),
+            sign_cert: SIGN_CERT.to_vec(),
+            auth_ca_cert: AUTH_CA_CERT.to_vec(),
+            sign_ca_cert: SIGN_CA_CERT.to_vec(),
+            // The fixtures are checked by the unit tests; a broken fixture is a
+            // build defect, not a runtime condition.
+            auth_key: RsaPrivateKey::from_pkcs8_der(AUTH_KEY).expect("embedded auth key fixture"),
+            sign_key: RsaPrivateKey::from_pkcs8_der(SIGN_KEY).expect("embedded sign key fixture"),
+            token_label: "JPKIAPICCTOKEN2".to_string(),
+            my_number: "314159265352".to_string(),
+            name: "山田\u{3000}太郎".to_string(),
+            address: "東京都千代田区永田町一丁目７番１号".to_string(),
+            birth_date: "19800217".to_string(),
+            sex: "1".to_string(),
+            card_expiry_year: 2035,
+            security_code: "4821".to_string(),
+        }
+    }
+
+    /// EF `0006`: 160 bytes shaped like a PKCS#11 `CK_TOKEN_INFO` with
+    /// big-endian integers; the first 32 bytes are the space-padded label.
+    pub fn token_info_ef(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(160);
+        let text = |out: &mut Vec<u8>, s: &str, n: usize| {
+            let mut b: Vec<u8> = s.bytes().take(n).collect();
+            b.resize(n, b' ');
+            out.extend_from_slice(&b);
+        };
+        text(&mut out, &self.token_label, 32); // label
+        text(&mut out, "J-LIS", 32); // manufacturerID
+        text(&mut out, "JPKI-SIM", 16); // model
+        text(&mut out, "0000000000000001", 16); // serialNumber
+        let u32s: [u32; 11] = [
+            0x0000_040D, // flags: RNG | LOGIN_REQUIRED | USER_PIN_INITIALIZED | TOKEN_INITIALIZED
+            0,           // ulMaxSessionCount
+            0,           // ulSessionCount
+            0,           // ulMaxRwSessionCount
+            0,           // ulRwSessionCount
+            16,          // ulMaxPinLen
+            4,           // ulMinPinLen
+            u32::MAX,    // ulTotalPublicMemory
+            u32::MAX,    // ulFreePublicMemory
+            u32::MAX,    // ulTotalPrivateMemory
+            u32::MAX,    // ulFreePrivateMemory
+        ];
+        for v in u32s {
+            out.extend_from_slice(&v.to_be_bytes());
+        }
+        out.extend_from_slice(&[1, 0, 1, 0]); // hardware and firmware version
+        out.resize(160, b' ');
+        out
+    }
+
+    /// EF `0008`: certificate availability (`8F 8F 00`, or `00 8F 00`
+    /// without a signing certificate).
+    pub fn cert_flags_ef(no_sign_cert: bool) -> Vec<u8> {
+        if no_sign_cert {
+            vec![0x00, 0x8F, 0x00]
+        } else {
+            vec![0x8F, 0x8F, 0x00]
+        }
+    }
+
+    /// A certificate EF: the DER followed by `FF` filler up to the next
+    /// multiple of [`CERT_EF_GRANULE`].
+    pub fn cert_ef(der: &[u8]) -> Vec<u8> {
+        let size = der.len().div_ceil(CERT_EF_GRANULE).max(1) * CERT_EF_GRANULE;
+        let mut ef = der.to_vec();
+        ef.resize(size, 0xFF);
+        ef
+    }
+
+    /// Text AP EF `0001`: `FF 10 0C` + 12 ASCII digits + `FF FF` (17 bytes).
+    pub fn my_number_ef(&self) -> Vec<u8> {
+        let mut ef = vec![0xFF, 0x10, 0x0C];
+        let mut digits: Vec<u8> = self.my_number.bytes().take(12).collect();
+        digits.resize(12, b'0');
+        ef.extend_from_slice(&digits);
+        ef.extend_from_slice(&[0xFF, 0xFF]);
+        ef
+    }
+
+    /// Text AP EF `0002` (基本4情報): `FF 20 <len>` { `DF 21 08` offsets,
+    /// `DF 22` name, `DF 23` address, `DF 24 08` birth date, `DF 25 01` sex },
+    /// then `FF` filler up to a multiple of 256 bytes. Each offset is a
+    /// big-endian u16 from the start of the file to the tag of the field.
+    pub fn attributes_ef(&self) -> Vec<u8> {
+        let fields: [(u8, &[u8]); 4] = [
+            (0x22, self.name.as_bytes()),
+            (0x23, self.address.as_bytes()),
+            (0x24, self.birth_date.as_bytes()),
+            (0x25, self.sex.as_bytes()),
+        ];
+        let encoded: Vec<Vec<u8>> = fields
+            .iter()
+            .map(|(tag, v)| tlv(&[0xDF, *tag], v))
+            .collect();
+        let table_len = 3 + 8;
+        let content_len = table_len + encoded.iter().map(Vec::len).sum::<usize>();
+        let header_len = 2 + ber_length(content_len).len();
+        let mut offsets = Vec::with_capacity(8);
+        let mut pos = header_len + table_len;
+        for e in &encoded {
+            offsets.extend_from_slice(&(pos as u16).to_be_bytes());
+            pos += e.len();
+        }
+        let mut content = tlv(&[0xDF, 0x21], &offsets);
+        for e in encoded {
+            content.extend_from_slice(&e);
+        }
+        let mut ef = tlv(&[0xFF, 0x20], &content);
+        let size = ef.len().div_ceil(256) * 256;
+        ef.resize(size, 0xFF);
+        ef
+    }
+
+    /// Birth date as Japanese-era `YYMMDD` (6 digits).
+    pub fn birth_era_yymmdd(&self) -> String {
+        era_yymmdd(&self.birth_date).unwrap_or_else(|| "000000".to_string())
+    }
+
+    /// 照合番号B: era `YYMMDD` of the birth date + expiry year + security code.
+    pub fn verification_code_b(&self) -> String {
+        format!(
+            "{}{:04}{}",
+            self.birth_era_yymmdd(),
+            self.card_expiry_year,
+            self.security_code
+        )
+    }
+
+    /// The holder data as JSON (written to `card.json` in the state directory).
+    pub fn holder_json(&self) -> String {
+        #[derive(Serialize)]
+        struct Holder<'a> {
+            token_label: &'a str,
+            my_number: &'a str,
+            name: &'a str,
+            address: &'a str,
+            birth_date: &'a str,
+            sex: &'a str,
+            card_expiry_year: u16,
+            security_code: &'a str,
+            verification_code_b: String,
+        }
+        let h = Holder {
+            token_label: &self.token_label,
+            my_number: &self.my_number,
+            name: &self.name,
+            address: &self.address,
+            birth_date: &self.birth_date,
+            sex: &self.sex,
+            card_expiry_year: self.card_expiry_year,
+            security_code: &self.security_code,
+            verification_code_b: self.verification_code_b(),
+        };
+        let mut s = serde_json::to_string_pretty(&h).unwrap_or_default();
+        s.push('\n');
+        s
+    }
+}
+
+fn ber_length(len: usize) -> Vec<u8> {
+    if len < 0x80 {
+        vec![len as u8]
+    } else if len < 0x100 {
+        vec![0x81, len as u8]
+    } else {
+        vec![0x82, (len >> 8) as u8, len as u8]
+    }
+}
+
+fn tlv(tag: &[u8], value: &[u8]) -> Vec<u8> {
+    let mut out = tag.to_vec();
+    out.extend_from_slice(&ber_length(value.len()));
+    out.extend_from_slice(value);
+    out
+}
+
+/// Check digit of a My Number (個人番号) from its first 11 digits, by the
+/// official rule: with P(n) the n-th digit counted from the right of the 11
+/// and Q(n) = n+1 for n ≤ 6, n−5 for n ≥ 7, r = ΣP(n)Q(n) mod 11; the check
+/// digit is 0 when r ≤ 1, else 11 − r.
+pub fn my_number_check_digit(first11: &str) -> Option<u8> {
+    let b = first11.as_bytes();
+    if b.len() != 11 || !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let sum: u32 = b
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, d)| {
+            let n = i as u32 + 1;
+            let q = if n <= 6 { n + 1 } else { n - 5 };
+            u32::from(d - b'0') * q
+        })
+        .sum();
+    let r = sum % 11;
+    Some(if r <= 1 { 0 } else { (11 - r) as u8 })
+}
+
+/// Whether `s` is 12 digits with a correct check digit.
+pub fn is_valid_my_number(s: &str) -> bool {
+    s.len() == 12
+        && s.is_ascii()
+        && my_number_check_digit(&s[..11]).is_some_and(|c| s.as_bytes()[11] == b'0' + c)
+}
+
+/// Convert a Gregorian `YYYYMMDD` date to Japanese-era `YYMMDD`.
+pub fn era_yymmdd(yyyymmdd: &str) -> Option<String> {
+    if yyyymmdd.len() != 8 || !yyyymmdd.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let date: u32 = yyyymmdd.parse().ok()?;
+    let year = date / 10000;
+    // (first day, first Gregorian year) of Meiji, Taishō, Shōwa, Heisei, Reiwa.
+    const ERAS: [(u32, u32); 5] = [
+        (20190501, 2019),
+        (19890108, 1989),
+        (19261225, 1926),
+        (19120730, 1912),
+        (18680125, 1868),
+    ];
+    let (_, base) = ERAS.iter().find(|(start, _)| date >= *start)?;
+    let era_year = year - base + 1;
+    if era_year > 99 {
+        return None;
+    }
+    Some(format!("{:02}{}", era_year, &yyyymmdd[4..]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rsa::traits::PublicKeyParts;
+
+    #[test]
+    fn check_digit_known_values() {
+        assert_eq!(my_number_check_digit("12345678901"), Some(8));
+        assert!(is_valid_my_number("123456789018"));
+        assert!(!is_valid_my_number("123456789017"));
+        assert!(!is_valid_my_number("12345678901"));
+        assert!(!is_valid_my_number("12345678901x"));
+        assert_eq!(my_number_check_digit("1234567890"), None);
+        // r <= 1 gives 0: 00000000000 sums to 0.
+        assert_eq!(my_number_check_digit("00000000000"), Some(0));
+    }
+
+    #[test]
+    fn fixture_my_number_is_valid() {
+        assert!(is_valid_my_number(&CardData::default_fixture().my_number));
+    }
+
+    #[test]
+    fn era_conversion() {
+        assert_eq!(era_yymmdd("19800217").as_deref(), Some("550217"));
+        assert_eq!(era_yymmdd("19890107").as_deref(), Some("640107"));
+        assert_eq!(era_yymmdd("19890108").as_deref(), Some("010108"));
+        assert_eq!(era_yymmdd("20190501").as_deref(), Some("010501"));
+        assert_eq!(era_yymmdd("20190430").as_deref(), Some("310430"));
+        assert_eq!(era_yymmdd("1980021"), None);
+        assert_eq!(era_yymmdd("18000101"), None);
+    }
+
+    #[test]
+    fn verification_code_b_layout() {
+        let d = CardData::default_fixture();
+        assert_eq!(d.verification_code_b(), "55021720354821");
+    }
+
+    #[test]
+    fn keys_match_certificates() {
+        let d = CardData::default_fixture();
+        for (cert, key) in [(&d.auth_cert, &d.auth_key), (&d.sign_cert, &d.sign_key)] {
+            let (_, c) = x509_parser::parse_x509_certificate(cert).unwrap();
+            let spki = c.public_key().raw;
+            let pubkey =
+                <rsa::RsaPublicKey as rsa::pkcs8::DecodePublicKey>::from_public_key_der(spki)
+                    .unwrap();
+            assert_eq!(pubkey.n(), key.n());
+            assert_eq!(key.size(), 256);
+        }
+    }
+
+    #[test]
+    fn fixed_ef_layouts() {
+        let d = CardData::default_fixture();
+        let t = d.token_info_ef();
+        assert_eq!(t.len(), 160);
+        assert_eq!(&t[..32], b"JPKIAPICCTOKEN2                 ");
+        let mn = d.my_number_ef();
+        assert_eq!(mn.len(), 17);
+        assert_eq!(&mn[..3], &[0xFF, 0x10, 0x0C]);
+        assert_eq!(&mn[3..15], d.my_number.as_bytes());
+        assert_eq!(&mn[15..], &[0xFF, 0xFF]);
+        let ef = CardData::cert_ef(&d.auth_cert);
+        assert_eq!(ef.len() % CERT_EF_GRANULE, 0);
+        assert!(ef.len() > d.auth_cert.len());
+        assert!(ef[d.auth_cert.len()..].iter().all(|&b| b == 0xFF));
+        assert_eq!(CardData::cert_flags_ef(false), vec![0x8F, 0x8F, 0x00]);
+        assert_eq!(CardData::cert_flags_ef(true), vec![0x00, 0x8F, 0x00]);
+    }
+
+    #[test]
+    fn attributes_ef_offsets_point_at_fields() {
+        let d = CardData::default_fixture();
+        let ef = d.attributes_ef();
+        assert_eq!(&ef[..2], &[0xFF, 0x20]);
+        assert_eq!(ef.len() % 256, 0);
+        let (len, hdr) = if ef[2] < 0x80 {
+            (ef[2] as usize, 3)
+        } else {
+            (ef[3] as usize, 4)
+        };
+        assert!(ef[hdr + len..].iter().all(|&b| b == 0xFF));
+        assert_eq!(&ef[hdr..hdr + 3], &[0xDF, 0x21, 0x08]);
+        let want: [(u8, &[u8]); 4] = [
+            (0x22, d.name.as_bytes()),
+            (0x23, d.address.as_bytes()),
+            (0x24, b"19800217"),
+            (0x25, b"1"),
+        ];
+        for (i, (tag, value)) in want.iter().enumerate() {
+            let off = u16::from_be_bytes([ef[hdr + 3 + 2 * i], ef[hdr + 4 + 2 * i]]) as usize;
+            assert_eq!(&ef[off..off + 2], &[0xDF, *tag]);
+            assert_eq!(ef[off + 2] as usize, value.len());
+            assert_eq!(&ef[off + 3..off + 3 + value.len()], *value);
+        }
+        let name = String::from_utf8(d.name.as_bytes().to_vec()).unwrap();
+        assert!(name.contains('\u{3000}'));
+    }
+
+    #[test]
+    fn long_attributes_use_long_form_length() {
+        let mut d = CardData::default_fixture();
+        d.address = "東京都".repeat(20);
+        let ef = d.attributes_ef();
+        assert_eq!(ef[2], 0x81);
+        let off = u16::from_be_bytes([ef[4 + 3 + 2], ef[4 + 3 + 3]]) as usize;
+        assert_eq!(&ef[off..off + 2], &[0xDF, 0x23]);
+    }
+}

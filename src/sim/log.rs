@@ -1,0 +1,237 @@
+//! The APDU log of the virtual card.
+//!
+//! One line per APDU the card received:
+//!
+//! ```text
+//! APDU <seq> <command hex> -> <SW as 4 hex digits> <response data length>[ dropped| corrupted]
+//! ```
+//!
+//! The command is upper-case hex without spaces. The data bytes of VERIFY
+//! (INS `20`) and CHANGE REFERENCE DATA (INS `24`) are replaced by `**`, one
+//! per byte, so no PIN reaches the log. Other events are lines of their own
+//! starting with `EVENT ` (`EVENT connected`, `EVENT power-on`, ...).
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, Write};
+use std::path::Path;
+
+/// Upper-case hex of a command APDU with the data field of VERIFY and
+/// CHANGE REFERENCE DATA masked (`**` per byte). When the framing cannot be
+/// parsed, everything after the 4-byte header of such a command is masked.
+pub fn redact_command(command: &[u8]) -> String {
+    let sensitive = command.len() > 4 && matches!(command[1], 0x20 | 0x24);
+    if !sensitive {
+        return hex::encode_upper(command);
+    }
+    // (start, end) of the data field.
+    let data = data_range(command).unwrap_or((4, command.len()));
+    let mut out = String::with_capacity(command.len() * 2);
+    for (i, b) in command.iter().enumerate() {
+        if i >= data.0 && i < data.1 {
+            out.push_str("**");
+        } else {
+            out.push_str(&format!("{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Byte range of the data field of a well-formed command APDU, if any.
+fn data_range(c: &[u8]) -> Option<(usize, usize)> {
+    let n = c.len();
+    if n <= 5 {
+        return Some((n, n)); // case 1 or 2S: no data
+    }
+    if c[4] != 0 {
+        let lc = c[4] as usize;
+        if n == 5 + lc || n == 6 + lc {
+            return Some((5, 5 + lc));
+        }
+        return None;
+    }
+    if n == 7 {
+        return Some((7, 7)); // case 2E
+    }
+    let lc = u16::from_be_bytes([c[5], c[6]]) as usize;
+    if lc > 0 && (n == 7 + lc || n == 9 + lc) {
+        return Some((7, 7 + lc));
+    }
+    None
+}
+
+/// What happened to the response of a logged APDU.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Delivery {
+    /// Sent as the card produced it.
+    Normal,
+    /// Not sent: the link was closed instead (fault hook `drop_at`).
+    Dropped,
+    /// Sent corrupted (fault hook `corrupt_at`).
+    Corrupted,
+}
+
+/// Format one `APDU` line (without the newline).
+pub fn apdu_line(seq: u64, command: &[u8], response: &[u8], delivery: Delivery) -> String {
+    let (sw, data_len) = if response.len() >= 2 {
+        let n = response.len();
+        (
+            u16::from_be_bytes([response[n - 2], response[n - 1]]),
+            n - 2,
+        )
+    } else {
+        (0, 0)
+    };
+    let suffix = match delivery {
+        Delivery::Normal => "",
+        Delivery::Dropped => " dropped",
+        Delivery::Corrupted => " corrupted",
+    };
+    format!(
+        "APDU {seq} {} -> {sw:04X} {data_len}{suffix}",
+        redact_command(command)
+    )
+}
+
+/// Destination of the APDU log.
+pub struct ApduLog {
+    sink: Option<Box<dyn Write + Send>>,
+}
+
+impl ApduLog {
+    /// A log that discards everything.
+    pub fn disabled() -> ApduLog {
+        ApduLog { sink: None }
+    }
+
+    /// Append to a file; `-` means standard error.
+    pub fn open(path: &Path) -> io::Result<ApduLog> {
+        if path.as_os_str() == "-" {
+            return Ok(ApduLog {
+                sink: Some(Box::new(io::stderr())),
+            });
+        }
+        let f: File = OpenOptions::new().create(true).append(true).open(path)?;
+        Ok(ApduLog {
+            sink: Some(Box::new(f)),
+        })
+    }
+
+    /// A log writing to any writer (tests).
+    pub fn to_writer(w: Box<dyn Write + Send>) -> ApduLog {
+        ApduLog { sink: Some(w) }
+    }
+
+    /// Log one APDU.
+    pub fn apdu(&mut self, seq: u64, command: &[u8], response: &[u8], delivery: Delivery) {
+        let line = apdu_line(seq, command, response, delivery);
+        self.line(&line);
+    }
+
+    /// Log an event (`EVENT <what>`).
+    pub fn event(&mut self, what: &str) {
+        self.line(&format!("EVENT {what}"));
+    }
+
+    fn line(&mut self, line: &str) {
+        if let Some(w) = self.sink.as_mut() {
+            // A failing log must not take the card down.
+            let _ = writeln!(w, "{line}").and_then(|_| w.flush());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    #[test]
+    fn verify_data_is_masked() {
+        let cmd = [0x00, 0x20, 0x00, 0x80, 0x04, b'1', b'2', b'3', b'4'];
+        let line = apdu_line(3, &cmd, &[0x90, 0x00], Delivery::Normal);
+        assert_eq!(line, "APDU 3 0020008004******** -> 9000 0");
+        assert!(!line.contains("31323334"));
+    }
+
+    #[test]
+    fn sfi_verify_and_sign_password_are_masked() {
+        let pw = b"ABC123";
+        let mut cmd = vec![0x00, 0x20, 0x00, 0x9B, pw.len() as u8];
+        cmd.extend_from_slice(pw);
+        let line = redact_command(&cmd);
+        assert_eq!(line, format!("0020009B06{}", "**".repeat(6)));
+        assert!(!line.contains(&hex::encode_upper(pw)));
+    }
+
+    #[test]
+    fn change_reference_data_is_masked() {
+        let cmd = [0x00, 0x24, 0x01, 0x80, 0x04, b'9', b'8', b'7', b'6'];
+        assert_eq!(redact_command(&cmd), "0024018004********");
+    }
+
+    #[test]
+    fn extended_and_malformed_verify_are_masked() {
+        let cmd = [
+            0x00, 0x20, 0x00, 0x80, 0x00, 0x00, 0x04, b'1', b'2', b'3', b'4',
+        ];
+        assert_eq!(redact_command(&cmd), "00200080000004********");
+        // Lc disagrees with the length: everything after the header goes.
+        let bad = [0x00, 0x20, 0x00, 0x80, 0x09, b'1', b'2', b'3', b'4'];
+        assert_eq!(redact_command(&bad), "00200080**********");
+        // Case 4 with a trailing Le keeps the Le visible.
+        let c4 = [0x00, 0x20, 0x00, 0x80, 0x02, b'1', b'2', 0x00];
+        assert_eq!(redact_command(&c4), "0020008002****00");
+    }
+
+    #[test]
+    fn other_commands_are_logged_verbatim() {
+        let cmd = [0x00, 0xA4, 0x02, 0x0C, 0x02, 0x00, 0x18];
+        assert_eq!(redact_command(&cmd), "00A4020C020018");
+        assert_eq!(redact_command(&[0x00, 0x20, 0x00, 0x80]), "00200080");
+        let mut resp = vec![0u8; 256];
+        resp.extend_from_slice(&[0x90, 0x00]);
+        assert_eq!(
+            apdu_line(1, &[0x00, 0xB0, 0x00, 0x00, 0x00], &resp, Delivery::Dropped),
+            "APDU 1 00B0000000 -> 9000 256 dropped"
+        );
+        assert_eq!(
+            apdu_line(2, &[0x00], &[0x90], Delivery::Corrupted),
+            "APDU 2 00 -> 0000 0 corrupted"
+        );
+    }
+
+    #[derive(Clone, Default)]
+    struct Shared(Arc<Mutex<Vec<u8>>>);
+    impl Write for Shared {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn log_lines_never_contain_pins() {
+        let buf = Shared::default();
+        let mut log = ApduLog::to_writer(Box::new(buf.clone()));
+        log.event("power-on");
+        let pins: [&[u8]; 3] = [b"1234", b"ABC123", b"314159265352"];
+        for (i, pin) in pins.iter().enumerate() {
+            let mut v = vec![0x00, 0x20, 0x00, 0x80, pin.len() as u8];
+            v.extend_from_slice(pin);
+            log.apdu(i as u64 + 1, &v, &[0x63, 0xC2], Delivery::Normal);
+            let mut c = vec![0x00, 0x24, 0x01, 0x80, pin.len() as u8];
+            c.extend_from_slice(pin);
+            log.apdu(i as u64 + 10, &c, &[0x90, 0x00], Delivery::Normal);
+        }
+        let text = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+        assert!(text.starts_with("EVENT power-on\n"));
+        assert_eq!(text.lines().filter(|l| l.starts_with("APDU ")).count(), 6);
+        for pin in pins {
+            assert!(!text.contains(&hex::encode_upper(pin)), "{text}");
+            assert!(!text.contains(std::str::from_utf8(pin).unwrap()), "{text}");
+        }
+    }
+}
