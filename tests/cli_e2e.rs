@@ -10,9 +10,11 @@ use common::*;
 const AUTH_PIN: &[u8] = b"1234";
 const SIGN_PIN: &[u8] = b"ABC123";
 
-fn with_pin(mut cmd: Command, sim: &Sim, pin: &[u8]) -> Command {
+/// `jpki ARGS --pin-file <file holding pin>` aimed at the simulator.
+fn with_pin(sim: &Sim, pin: &[u8], args: &[&str]) -> Command {
     let path = pin_file(sim.state.path(), "pin.txt", pin);
-    cmd.arg("--pin-file").arg(path);
+    let mut cmd = sim.jpki();
+    cmd.args(args).arg("--pin-file").arg(path);
     cmd
 }
 
@@ -69,7 +71,7 @@ fn status_shows_blocked_for_every_blocked_status_word() {
 
         // A blocked PIN is never tried, whatever the card's blocked status word.
         let before = sim.apdu_count();
-        let o = run(&mut with_pin(sim.jpki(), &sim, SIGN_PIN).args(["verify", "sign"]));
+        let o = run(&mut with_pin(&sim, SIGN_PIN, &["verify", "sign"]));
         assert_code(&o, 5);
         assert!(stderr(&o).contains("municipal office"), "{}", stderr(&o));
         assert_eq!(verifies_with_data(&sim.apdus_since(before)), 0, "{sw}");
@@ -81,14 +83,14 @@ fn status_shows_blocked_for_every_blocked_status_word() {
 fn verify_success_resets_the_counter_in_four_apdus() {
     pcscd_test!();
     let sim = Sim::start(&["--set-tries", "auth=2", "--set-tries", "sign=3"]);
-    let o = run(&mut with_pin(sim.jpki(), &sim, AUTH_PIN).args(["verify", "auth"]));
+    let o = run(&mut with_pin(&sim, AUTH_PIN, &["verify", "auth"]));
     assert_code(&o, 0);
     assert!(stdout(&o).contains("back to 3 of 3"), "{}", stdout(&o));
     assert!(sim.apdu_count() <= 4, "{:?}", sim.log_lines());
     assert_eq!(sim.tries_left("auth"), 3);
 
     let before = sim.apdu_count();
-    let o = run(&mut with_pin(sim.jpki(), &sim, b"abc123\n").args(["--json", "verify", "sign"]));
+    let o = run(&mut with_pin(&sim, b"abc123\n", &["--json", "verify", "sign"]));
     assert_code(&o, 0);
     assert_eq!(json(&o)["verified"], true);
     assert_eq!(json(&o)["tries_left"], 5);
@@ -100,14 +102,14 @@ fn verify_success_resets_the_counter_in_four_apdus() {
 fn wrong_pin_costs_exactly_one_try() {
     pcscd_test!();
     let sim = Sim::start(&[]);
-    let o = run(&mut with_pin(sim.jpki(), &sim, b"9999").args(["verify", "auth"]));
+    let o = run(&mut with_pin(&sim, b"9999", &["verify", "auth"]));
     assert_code(&o, 4);
     assert!(stderr(&o).contains("wrong auth PIN"), "{}", stderr(&o));
     assert!(stderr(&o).contains("2 tries left"), "{}", stderr(&o));
     assert_eq!(sim.tries_left("auth"), 2);
     assert_eq!(verifies_with_data(&sim.apdus_since(0)), 1);
 
-    let o = run(&mut with_pin(sim.jpki(), &sim, b"ZZZ999").args(["--json", "verify", "sign"]));
+    let o = run(&mut with_pin(&sim, b"ZZZ999", &["--json", "verify", "sign"]));
     assert_code(&o, 4);
     let doc = json(&o);
     assert_eq!(doc["error"]["kind"], "wrong_pin");
@@ -122,13 +124,13 @@ fn last_try_needs_force() {
     pcscd_test!();
     let sim = Sim::start(&["--set-tries", "auth=1"]);
     let before = sim.apdu_count();
-    let o = run(&mut with_pin(sim.jpki(), &sim, b"9999").args(["verify", "auth"]));
+    let o = run(&mut with_pin(&sim, b"9999", &["verify", "auth"]));
     assert_code(&o, 5);
     assert!(stderr(&o).contains("--force"), "{}", stderr(&o));
     assert_eq!(verifies_with_data(&sim.apdus_since(before)), 0);
     assert_eq!(sim.tries_left("auth"), 1);
 
-    let o = run(&mut with_pin(sim.jpki(), &sim, AUTH_PIN).args(["verify", "auth", "--force"]));
+    let o = run(&mut with_pin(&sim, AUTH_PIN, &["verify", "auth", "--force"]));
     assert_code(&o, 0);
     assert_eq!(sim.tries_left("auth"), 3);
 }
@@ -148,7 +150,7 @@ fn invalid_pins_are_never_sent() {
         ("sign", b""),
     ];
     for (which, pin) in cases {
-        let o = run(&mut with_pin(sim.jpki(), &sim, pin).args(["verify", which]));
+        let o = run(&mut with_pin(&sim, pin, &["verify", which]));
         assert_code(&o, 2);
         assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
     }
@@ -196,14 +198,14 @@ fn pin_sources_env_stdin_and_fd() {
 fn no_verified_state_outlives_the_command() {
     pcscd_test!();
     let sim = Sim::start(&[]);
-    let o = run(&mut with_pin(sim.jpki(), &sim, SIGN_PIN).args(["verify", "sign"]));
+    let o = run(&mut with_pin(&sim, SIGN_PIN, &["verify", "sign"]));
     assert_code(&o, 0);
     // Another process now reads the signing certificate without a PIN.
     let ctx = pcsc::Context::establish(pcsc::Scope::User).unwrap();
     let name = std::ffi::CString::new(sim.reader.clone()).unwrap();
     let card = ctx.connect(&name, pcsc::ShareMode::Shared, pcsc::Protocols::ANY).unwrap();
     let mut buf = [0u8; 300];
-    let select_ap = hex::decode("00A4040C0AD392F00026010000000001").unwrap();
+    let select_ap = hex::decode("00A4040C0AD392F000260100000001").unwrap();
     assert_eq!(card.transmit(&select_ap, &mut buf).unwrap(), [0x90, 0x00]);
     let select_ef = hex::decode("00A4020C020001").unwrap();
     assert_eq!(card.transmit(&select_ef, &mut buf).unwrap(), [0x90, 0x00]);
@@ -277,7 +279,7 @@ fn sign_cert_needs_the_password_and_shows_the_holder() {
     let o = run(sim.jpki().args(["cert", "sign"]));
     assert_code(&o, 2);
     assert_eq!(sim.apdu_count(), before);
-    let o = run(&mut with_pin(sim.jpki(), &sim, SIGN_PIN).args(["--json", "cert", "sign"]));
+    let o = run(&mut with_pin(&sim, SIGN_PIN, &["--json", "cert", "sign"]));
     assert_code(&o, 0);
     let doc = json(&o);
     let holder = &doc["summary"]["holder"];
@@ -322,10 +324,8 @@ fn sign_a_file_with_each_key_and_openssl_accepts_it() {
     for (key, pin, hash) in [("sign", SIGN_PIN, "sha256"), ("auth", AUTH_PIN, "sha256"), ("sign", SIGN_PIN, "sha512"), ("auth", AUTH_PIN, "sha1")] {
         let before = sim.apdu_count();
         let sig = sim.state.path().join(format!("{key}-{hash}.sig"));
-        let o = run(&mut with_pin(sim.jpki(), &sim, pin)
-            .args(["sign", "--key", key, "--hash", hash, "-o"])
-            .arg(&sig)
-            .arg(&data));
+        let (sig_arg, data_arg) = (sig.to_str().unwrap(), data.to_str().unwrap());
+        let o = run(&mut with_pin(&sim, pin, &["sign", "--key", key, "--hash", hash, "-o", sig_arg, data_arg]));
         assert_code(&o, 0);
         assert_eq!(std::fs::read(&sig).unwrap().len(), 256);
         assert!(openssl_verify(&sim, key, &data, &sig, hash), "openssl rejected the {key} {hash} signature");
@@ -338,7 +338,7 @@ fn sign_a_digest_hex_and_base64() {
     pcscd_test!();
     let sim = Sim::start(&[]);
     let digest = hex::encode(jpki::digest::HashAlgorithm::Sha256.hash(b"hello"));
-    let o = run(&mut with_pin(sim.jpki(), &sim, SIGN_PIN).args(["--json", "sign", "--key", "sign", "--digest", &digest]));
+    let o = run(&mut with_pin(&sim, SIGN_PIN, &["--json", "sign", "--key", "sign", "--digest", &digest]));
     assert_code(&o, 0);
     let doc = json(&o);
     assert_eq!(doc["digest"], digest);
@@ -347,7 +347,7 @@ fn sign_a_digest_hex_and_base64() {
     let cert = std::fs::read(sim.state_file("sign.crt.der")).unwrap();
     jpki::cert::verify_pkcs1(&cert, jpki::digest::HashAlgorithm::Sha256, &hex::decode(&digest).unwrap(), &sig).unwrap();
 
-    let o = run(&mut with_pin(sim.jpki(), &sim, AUTH_PIN).args(["sign", "--key", "auth", "--format", "base64", "--digest", &digest]));
+    let o = run(&mut with_pin(&sim, AUTH_PIN, &["sign", "--key", "auth", "--format", "base64", "--digest", &digest]));
     assert_code(&o, 0);
     assert_eq!(stdout(&o).trim().len(), 344);
 }
@@ -357,10 +357,10 @@ fn bad_digests_are_refused_before_the_card() {
     pcscd_test!();
     let sim = Sim::start(&[]);
     for (digest, hash) in [("abcd", "sha256"), ("zz", "sha1"), (&"ab".repeat(32) as &str, "sha512"), ("", "sha256")] {
-        let o = run(&mut with_pin(sim.jpki(), &sim, SIGN_PIN).args(["sign", "--key", "sign", "--hash", hash, "--digest", digest]));
+        let o = run(&mut with_pin(&sim, SIGN_PIN, &["sign", "--key", "sign", "--hash", hash, "--digest", digest]));
         assert_code(&o, 2);
     }
-    let o = run(&mut with_pin(sim.jpki(), &sim, SIGN_PIN).args(["sign", "--key", "sign", "/nonexistent/file"]));
+    let o = run(&mut with_pin(&sim, SIGN_PIN, &["sign", "--key", "sign", "/nonexistent/file"]));
     assert_code(&o, 2);
     assert_eq!(sim.apdu_count(), 0);
     assert_eq!(sim.tries_left("sign"), 5);
@@ -381,7 +381,7 @@ fn sign_works_under_every_card_switch() {
     for args in switches {
         let sim = Sim::start(args);
         let digest = hex::encode(jpki::digest::HashAlgorithm::Sha256.hash(args.join(" ").as_bytes()));
-        let o = run(&mut with_pin(sim.jpki(), &sim, SIGN_PIN).args(["--json", "sign", "--key", "sign", "--digest", &digest]));
+        let o = run(&mut with_pin(&sim, SIGN_PIN, &["--json", "sign", "--key", "sign", "--digest", &digest]));
         assert_code(&o, 0);
         let o = run(sim.jpki().args(["--json", "status"]));
         assert_code(&o, 0);
