@@ -16,6 +16,8 @@ pub enum Applet {
     Jpki,
     /// 券面事項入力補助AP
     CardInfo,
+    /// 券面事項確認AP
+    Visual,
 }
 
 impl Applet {
@@ -23,6 +25,7 @@ impl Applet {
         match self {
             Applet::Jpki => &[0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01],
             Applet::CardInfo => &[0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04, 0x08],
+            Applet::Visual => &[0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04, 0x02],
         }
     }
 }
@@ -99,11 +102,41 @@ impl KeyKind {
 }
 
 fn pin_location(kind: PinKind) -> (Applet, u16) {
-    match kind {
-        PinKind::Auth => (Applet::Jpki, 0x0018),
-        PinKind::Sign => (Applet::Jpki, 0x001B),
-        PinKind::CardInfo => (Applet::CardInfo, 0x0011),
+    let counter = Counter::of(kind);
+    (counter.applet, counter.fid)
+}
+
+/// A retry counter the card reports, with where it lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Counter {
+    /// Stable name used in JSON.
+    pub name: &'static str,
+    pub description: &'static str,
+    pub applet: Applet,
+    pub fid: u16,
+    /// Maximum tries; `None` where no source states it.
+    pub max_tries: Option<u8>,
+}
+
+impl Counter {
+    pub const fn of(kind: PinKind) -> Counter {
+        match kind {
+            PinKind::Auth => Counter { name: "auth", description: "auth PIN (利用者証明用暗証番号)", applet: Applet::Jpki, fid: 0x0018, max_tries: Some(3) },
+            PinKind::Sign => Counter { name: "sign", description: "signing password (署名用パスワード)", applet: Applet::Jpki, fid: 0x001B, max_tries: Some(5) },
+            PinKind::CardInfo => Counter { name: "cardinfo", description: "card-info PIN (券面事項入力補助用暗証番号)", applet: Applet::CardInfo, fid: 0x0011, max_tries: Some(3) },
+        }
     }
+
+    /// Every counter `jpki status --all` reports, in order.
+    pub const ALL: [Counter; 7] = [
+        Counter::of(PinKind::Auth),
+        Counter::of(PinKind::Sign),
+        Counter::of(PinKind::CardInfo),
+        Counter { name: "cardinfo-a", description: "card-info 照合番号A (My Number)", applet: Applet::CardInfo, fid: 0x0014, max_tries: None },
+        Counter { name: "cardinfo-b", description: "card-info 照合番号B (birth date, expiry year, security code)", applet: Applet::CardInfo, fid: 0x0015, max_tries: None },
+        Counter { name: "visual-a", description: "券面確認 照合番号A (My Number)", applet: Applet::Visual, fid: 0x0013, max_tries: None },
+        Counter { name: "visual-b", description: "券面確認 照合番号B", applet: Applet::Visual, fid: 0x0012, max_tries: None },
+    ];
 }
 
 /// What the free retry query says about a PIN.
@@ -234,12 +267,16 @@ impl<T: Transport> JpkiCard<T> {
 
     /// The free retry query (VERIFY with no data). Spends no try.
     pub fn pin_state(&mut self, kind: PinKind) -> Result<PinState> {
-        let (applet, fid) = pin_location(kind);
-        self.select_file_or_fail(applet, fid, "SELECT of the PIN file")?;
+        self.counter_state(&Counter::of(kind))
+    }
+
+    /// The free retry query for any counter.
+    pub fn counter_state(&mut self, counter: &Counter) -> Result<PinState> {
+        self.select_file_or_fail(counter.applet, counter.fid, "SELECT of the PIN file")?;
         let response = self.send(&Command::new(0x00, 0x20, 0x00, 0x80))?;
         match response.sw {
             StatusWord::TriesLeft(0) => Ok(PinState::Blocked),
-            StatusWord::TriesLeft(n) => Ok(PinState::TriesLeft(n.min(kind.max_tries()))),
+            StatusWord::TriesLeft(n) => Ok(PinState::TriesLeft(counter.max_tries.map_or(n, |m| n.min(m)))),
             StatusWord::Success => Ok(PinState::Verified),
             sw if sw.means_blocked() => Ok(PinState::Blocked),
             sw => Err(Error::UnexpectedStatus { operation: "the retry query", sw }),
@@ -373,6 +410,28 @@ impl<T: Transport> JpkiCard<T> {
             StatusWord::SecurityStatusNotSatisfied => Err(Error::PinNotVerified { kind: key.pin() }),
             sw => Err(Error::UnexpectedStatus { operation: "COMPUTE DIGITAL SIGNATURE", sw }),
         }
+    }
+
+    /// 個人番号 from the card-info applet (needs the card-info PIN verified).
+    pub fn read_my_number(&mut self) -> Result<zeroize::Zeroizing<String>> {
+        self.select_file_or_fail(Applet::CardInfo, 0x0001, "SELECT of the My Number file")?;
+        let data = zeroize::Zeroizing::new(self.read_binary(0, 17, Some(PinKind::CardInfo))?);
+        crate::cardinfo::parse_my_number(&data).map_err(Error::BadCardData)
+    }
+
+    /// The basic four attributes (needs the card-info PIN verified).
+    pub fn read_attributes(&mut self) -> Result<crate::cardinfo::Attributes> {
+        self.select_file_or_fail(Applet::CardInfo, 0x0002, "SELECT of the attributes file")?;
+        let mut data = zeroize::Zeroizing::new(self.read_binary(0, MAX_SHORT_LE, Some(PinKind::CardInfo))?);
+        let total = crate::cardinfo::attributes_len(&data).map_err(Error::BadCardData)?;
+        while data.len() < total {
+            let chunk = self.read_binary(data.len(), (total - data.len()).min(MAX_SHORT_LE), Some(PinKind::CardInfo))?;
+            if chunk.is_empty() {
+                return Err(Error::BadCardData("the attributes file ended early".into()));
+            }
+            data.extend_from_slice(&chunk);
+        }
+        crate::cardinfo::parse_attributes(&data[..total]).map_err(Error::BadCardData)
     }
 
     /// Token label from EF 0006 (`JPKIAPICCTOKEN2` on a plastic card).

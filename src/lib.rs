@@ -9,6 +9,7 @@
 
 pub mod apdu;
 pub mod card;
+pub mod cardinfo;
 pub mod cert;
 pub mod cms;
 pub mod digest;

@@ -5,6 +5,8 @@ pub mod cert;
 pub mod check;
 pub mod exit;
 pub mod output;
+pub mod pin;
+pub mod cardinfo;
 pub mod pin_input;
 pub mod readers;
 pub mod session;
@@ -79,7 +81,7 @@ pub enum Command {
     /// List readers, their cards, and whether each card has the JPKI applet.
     Readers,
     /// Show the tries left for the auth PIN and the signing password (spends no try).
-    Status,
+    Status(status::StatusArgs),
     /// Check one PIN; a correct PIN resets its counter to the maximum.
     Verify(verify::VerifyArgs),
     /// Read a certificate (PEM, DER, or details).
@@ -88,17 +90,24 @@ pub enum Command {
     Sign(sign::SignArgs),
     /// Check a raw or CMS signature offline (does not check revocation).
     Check(check::CheckArgs),
+    /// Change a PIN (a blocked PIN cannot be reset here: only at a municipal office).
+    #[command(subcommand)]
+    Pin(pin::PinCommand),
+    /// Read My Number (masked) and the basic four attributes from the card-info applet.
+    CardInfo(cardinfo::CardInfoArgs),
 }
 
 impl Command {
     pub fn name(&self) -> &'static str {
         match self {
             Command::Readers => "readers",
-            Command::Status => "status",
+            Command::Status(_) => "status",
             Command::Verify(_) => "verify",
             Command::Cert(_) => "cert",
             Command::Sign(_) => "sign",
             Command::Check(_) => "check",
+            Command::Pin(_) => "pin-change",
+            Command::CardInfo(_) => "card-info",
         }
     }
 }
@@ -123,6 +132,27 @@ pub enum KeyChoice {
     Sign,
 }
 
+/// Which PIN.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PinChoice {
+    /// 利用者証明用暗証番号 (4 digits, 3 tries)
+    Auth,
+    /// 署名用パスワード (6-16 of A-Z 0-9, 5 tries)
+    Sign,
+    /// 券面事項入力補助用暗証番号 (4 digits, 3 tries)
+    Cardinfo,
+}
+
+impl PinChoice {
+    pub fn kind(self) -> jpki::pin::PinKind {
+        match self {
+            PinChoice::Auth => jpki::pin::PinKind::Auth,
+            PinChoice::Sign => jpki::pin::PinKind::Sign,
+            PinChoice::Cardinfo => jpki::pin::PinKind::CardInfo,
+        }
+    }
+}
+
 impl KeyChoice {
     pub fn key(self) -> jpki::card::KeyKind {
         match self {
@@ -135,10 +165,12 @@ impl KeyChoice {
 pub fn run(cli: &Cli) -> Result<Output, Failure> {
     match &cli.command {
         Command::Readers => readers::run(&cli.global),
-        Command::Status => status::run(&cli.global),
+        Command::Status(args) => status::run(&cli.global, args),
         Command::Verify(args) => verify::run(&cli.global, args),
         Command::Cert(args) => cert::run(&cli.global, args),
         Command::Sign(args) => sign::run(&cli.global, args),
         Command::Check(args) => check::run(&cli.global, args),
+        Command::Pin(pin::PinCommand::Change(args)) => pin::change(&cli.global, args),
+        Command::CardInfo(args) => cardinfo::run(&cli.global, args),
     }
 }

@@ -1,38 +1,56 @@
 //! `jpki status`: the retry counters, read without spending a try.
 
-use jpki::card::PinState;
+use clap::Args;
+use jpki::card::{Applet, CertKind, Counter, PinState};
 use jpki::pcsc::Access;
-use jpki::pin::PinKind;
+use jpki::Error;
 use serde_json::{json, Value};
 
+use super::cert::unix_now;
 use super::exit::Failure;
 use super::output::Output;
-use super::session;
-use super::Global;
+use super::{pin_input, session, Global, PinArgs};
 
-/// One line of text and one JSON object for a PIN's state.
-pub fn describe(kind: PinKind, state: &Result<PinState, jpki::Error>) -> (String, Value) {
-    let max = kind.max_tries();
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Every counter the card reports: also the card-info PIN and the 照合番号A/B of the
+    /// card-info and 券面確認 applets.
+    #[arg(long)]
+    pub all: bool,
+    /// Also show whether the signing certificate was issued and the auth certificate's expiry.
+    #[arg(long)]
+    pub certs: bool,
+    /// With --certs, also the signing certificate's expiry (asks for the signing password).
+    #[arg(long, requires = "certs")]
+    pub sign_cert: bool,
+    #[command(flatten)]
+    pub pin_args: PinArgs,
+}
+
+/// One line of text and one JSON object for a counter's state.
+pub fn describe(counter: &Counter, state: &Result<PinState, Error>) -> (String, Value) {
+    let of_max = |n: u8| match counter.max_tries {
+        Some(max) => format!("{n} of {max} tries left"),
+        None => format!("{n} tries left"),
+    };
     let (text, fields) = match state {
-        Ok(PinState::TriesLeft(n)) => (
-            format!("{n} of {max} tries left"),
-            json!({"state": "ok", "tries_left": n}),
-        ),
+        Ok(PinState::TriesLeft(n)) => (of_max(*n), json!({"state": "ok", "tries_left": n})),
         Ok(PinState::Blocked) => (
             "BLOCKED: only your municipal office (市区町村窓口) can unblock it".to_string(),
             json!({"state": "blocked", "tries_left": 0}),
         ),
         Ok(PinState::Verified) => (
-            format!("verified in the card's current session (counter at its maximum, {max})"),
+            "verified in the card's current session (counter at its maximum)".to_string(),
             json!({"state": "verified", "tries_left": null}),
         ),
+        Err(Error::NotJpki { .. }) => ("not present on this card".to_string(), json!({"state": "absent", "tries_left": null})),
         Err(e) => (format!("unreadable ({e})"), json!({"state": "unreadable", "tries_left": null, "error": e.to_string()})),
     };
-    let mut obj = json!({"pin": kind.name(), "max_tries": max, "description": kind.description()});
+    let mut obj = json!({"pin": counter.name, "max_tries": counter.max_tries, "description": counter.description});
     if let (Value::Object(o), Value::Object(f)) = (&mut obj, fields) {
         o.extend(f);
     }
-    (format!("{:<44} {}", capitalized(kind.description()) + ":", text), obj)
+    (format!("{:<58} {}", capitalized(counter.description) + ":", text), obj)
 }
 
 fn capitalized(s: &str) -> String {
@@ -40,21 +58,60 @@ fn capitalized(s: &str) -> String {
     c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
 }
 
-pub fn run(global: &Global) -> Result<Output, Failure> {
-    let mut card = session::open(global, Access::ReadOnly)?;
+pub fn run(global: &Global, args: &StatusArgs) -> Result<Output, Failure> {
+    let sign_pin = if args.sign_cert {
+        let kind = jpki::pin::PinKind::Sign;
+        Some(pin_input::obtain(kind, args.pin_args.pin_file.as_deref(), kind.env_var(), "Enter the signing password (to read the signing certificate): ")?.0)
+    } else {
+        None
+    };
+    let access = if sign_pin.is_some() { Access::Verifying } else { Access::ReadOnly };
+    let mut card = session::open(global, access)?;
     let reader = card.transport().reader().to_string();
     let mut text = format!("Reader: {reader}\n");
     let mut pins = Vec::new();
-    for kind in [PinKind::Auth, PinKind::Sign] {
-        let state = card.pin_state(kind);
-        // A missing applet or a lost card ends the command; one odd counter does not.
-        if let Err(e @ (jpki::Error::NotJpki { .. } | jpki::Error::Transport(_))) = state {
-            return Err(session::in_reader(&card, e));
+    let counters: &[Counter] = if args.all { &Counter::ALL } else { &Counter::ALL[..2] };
+    for counter in counters {
+        let state = card.counter_state(counter);
+        // No JPKI applet or a lost card ends the command; one odd counter does not.
+        match &state {
+            Err(Error::NotJpki { .. }) if counter.applet == Applet::Jpki => {
+                return Err(session::in_reader(&card, state.unwrap_err()))
+            }
+            Err(Error::Transport(_)) => return Err(session::in_reader(&card, state.unwrap_err())),
+            _ => {}
         }
-        let (line, obj) = describe(kind, &state);
+        let (line, obj) = describe(counter, &state);
         text.push_str(&line);
         text.push('\n');
         pins.push(obj);
     }
-    Ok(Output { text, ..Default::default() }.field("reader", reader).field("pins", pins))
+    let mut out = Output::default().field("reader", reader).field("pins", pins);
+    if args.certs {
+        let issued = card.has_sign_certificate().map_err(|e| session::in_reader(&card, e))?;
+        let mut certs = serde_json::Map::new();
+        certs.insert("sign_certificate_issued".into(), issued.into());
+        text.push_str(if issued {
+            "Signing certificate (署名用電子証明書):       issued\n"
+        } else {
+            "Signing certificate (署名用電子証明書):       NOT ISSUED on this card (holders under 15 and some others have none)\n"
+        });
+        let mut expiry = |kind: CertKind, card: &mut session::Card, text: &mut String| -> Result<(), Failure> {
+            let der = card.read_certificate(kind).map_err(|e| session::in_reader(card, e))?;
+            let s = jpki::cert::summarize(&der, unix_now()).map_err(|e| Failure::from(Error::BadCardData(e.to_string())))?;
+            let when = if s.days_left < 0 { format!("EXPIRED {} days ago", -s.days_left) } else { format!("{} days left", s.days_left) };
+            text.push_str(&format!("{:<44} expires {} ({when})\n", format!("{} certificate:", capitalized(kind.name())), s.not_after));
+            certs.insert(format!("{}_not_after", kind.name()), s.not_after.into());
+            certs.insert(format!("{}_days_left", kind.name()), s.days_left.into());
+            Ok(())
+        };
+        expiry(CertKind::Auth, &mut card, &mut text)?;
+        if let (Some(pin), true) = (&sign_pin, issued) {
+            session::verify(&mut card, pin, args.pin_args.force)?;
+            expiry(CertKind::Sign, &mut card, &mut text)?;
+        }
+        out = out.field("certificates", Value::Object(certs));
+    }
+    out.text = text;
+    Ok(out)
 }

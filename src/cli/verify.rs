@@ -5,19 +5,19 @@ use jpki::pcsc::Access;
 
 use super::exit::Failure;
 use super::output::Output;
-use super::{pin_input, session, Global, KeyChoice, PinArgs};
+use super::{pin_input, session, Global, PinArgs, PinChoice};
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
     /// Which PIN to check.
     #[arg(value_enum)]
-    pub pin: KeyChoice,
+    pub pin: PinChoice,
     #[command(flatten)]
     pub pin_args: PinArgs,
 }
 
 pub fn run(global: &Global, args: &VerifyArgs) -> Result<Output, Failure> {
-    let kind = args.pin.key().pin();
+    let kind = args.pin.kind();
     let (pin, _) = pin_input::obtain(
         kind,
         args.pin_args.pin_file.as_deref(),

@@ -1,0 +1,143 @@
+//! Data of the 券面事項入力補助AP: My Number and the basic four attributes.
+//! Values are personal: they are never logged and are wiped when dropped.
+
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
+
+/// The basic four attributes (基本4情報).
+#[derive(Clone, Default, PartialEq, Eq, Zeroize, ZeroizeOnDrop)]
+pub struct Attributes {
+    pub name: String,
+    pub address: String,
+    /// YYYYMMDD as stored.
+    pub birth_date: String,
+    /// JIS X 0303 code: 1 male, 2 female, 9 not applicable, 0 unknown.
+    pub sex: String,
+}
+
+impl std::fmt::Debug for Attributes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Attributes(<redacted>)")
+    }
+}
+
+/// One BER TLV with a one- or two-byte tag; returns (tag, value, rest).
+fn tlv(bytes: &[u8]) -> Result<(u16, &[u8], &[u8]), String> {
+    let first = *bytes.first().ok_or("truncated tag")?;
+    let (tag, mut i) = if first & 0x1F == 0x1F {
+        (u16::from_be_bytes([first, *bytes.get(1).ok_or("truncated tag")?]), 2)
+    } else {
+        (first as u16, 1)
+    };
+    let len_byte = *bytes.get(i).ok_or("truncated length")?;
+    i += 1;
+    let len = match len_byte {
+        0..=0x7F => len_byte as usize,
+        0x81 => {
+            i += 1;
+            *bytes.get(i - 1).ok_or("truncated length")? as usize
+        }
+        0x82 => {
+            i += 2;
+            u16::from_be_bytes([*bytes.get(i - 2).ok_or("truncated length")?, *bytes.get(i - 1).ok_or("truncated length")?]) as usize
+        }
+        _ => return Err(format!("unsupported length form {len_byte:#04x}")),
+    };
+    let end = i.checked_add(len).ok_or("length overflow")?;
+    let value = bytes.get(i..end).ok_or_else(|| format!("value of tag {tag:04X} runs past the data"))?;
+    Ok((tag, value, &bytes[end..]))
+}
+
+/// `FF 10 0C` + 12 ASCII digits (then filler).
+pub fn parse_my_number(bytes: &[u8]) -> Result<Zeroizing<String>, String> {
+    let (tag, value, _) = tlv(bytes).map_err(|e| format!("My Number file: {e}"))?;
+    if tag != 0xFF10 || value.len() != 12 || !value.iter().all(u8::is_ascii_digit) {
+        return Err("the My Number file does not hold a 12-digit number".into());
+    }
+    Ok(Zeroizing::new(String::from_utf8_lossy(value).into_owned()))
+}
+
+/// Size of the `FF 20` object at the start of the attributes file.
+pub fn attributes_len(bytes: &[u8]) -> Result<usize, String> {
+    if bytes.len() < 3 || bytes[0] != 0xFF || bytes[1] != 0x20 {
+        return Err("the attributes file does not start with tag FF20".into());
+    }
+    let (len, header) = match bytes[2] {
+        n @ 0..=0x7F => (n as usize, 3),
+        0x81 => (*bytes.get(3).ok_or("truncated length")? as usize, 4),
+        0x82 => (u16::from_be_bytes([*bytes.get(3).ok_or("truncated")?, *bytes.get(4).ok_or("truncated")?]) as usize, 5),
+        other => return Err(format!("unsupported length form {other:#04x}")),
+    };
+    let total = header + len;
+    if total > 0x8000 {
+        return Err(format!("the attributes length {total} is too large"));
+    }
+    Ok(total)
+}
+
+/// `FF 20` { `DF 21` offsets, `DF 22` name, `DF 23` address, `DF 24` birth, `DF 25` sex }.
+pub fn parse_attributes(bytes: &[u8]) -> Result<Attributes, String> {
+    let (tag, mut inner, _) = tlv(bytes)?;
+    if tag != 0xFF20 {
+        return Err("the attributes file does not start with tag FF20".into());
+    }
+    let mut a = Attributes::default();
+    let text = |v: &[u8]| String::from_utf8(v.to_vec()).map_err(|_| "an attribute is not UTF-8".to_string());
+    while !inner.is_empty() {
+        if inner.iter().all(|b| *b == 0xFF || *b == 0) {
+            break;
+        }
+        let (tag, value, rest) = tlv(inner)?;
+        match tag {
+            0xDF22 => a.name = text(value)?,
+            0xDF23 => a.address = text(value)?,
+            0xDF24 => a.birth_date = text(value)?,
+            0xDF25 => a.sex = text(value)?,
+            _ => {}
+        }
+        inner = rest;
+    }
+    if a.name.is_empty() || a.birth_date.is_empty() {
+        return Err("the attributes file lacks the name or the birth date".into());
+    }
+    Ok(a)
+}
+
+/// My Number with all but the last four digits hidden.
+pub fn mask_my_number(number: &str) -> String {
+    let keep = number.len().saturating_sub(4);
+    format!("{}{}", "*".repeat(keep), &number[keep..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn my_number_and_masking() {
+        let mut ef = vec![0xFF, 0x10, 0x0C];
+        ef.extend_from_slice(b"314159265352");
+        ef.extend_from_slice(&[0xFF, 0xFF]);
+        assert_eq!(parse_my_number(&ef).unwrap().as_str(), "314159265352");
+        assert_eq!(mask_my_number("314159265352"), "********5352");
+        assert!(parse_my_number(&[0xFF, 0x10, 0x0C, b'1']).is_err());
+        assert!(parse_my_number(&[]).is_err());
+    }
+
+    #[test]
+    fn attributes() {
+        let mut inner = vec![0xDF, 0x21, 0x08, 0, 0, 0, 0, 0, 0, 0, 0];
+        for (tag, v) in [(0x22u8, "山田　太郎"), (0x23, "東京都"), (0x24, "19800217"), (0x25, "1")] {
+            inner.extend_from_slice(&[0xDF, tag, v.len() as u8]);
+            inner.extend_from_slice(v.as_bytes());
+        }
+        let mut ef = vec![0xFF, 0x20, inner.len() as u8];
+        ef.extend_from_slice(&inner);
+        assert_eq!(attributes_len(&ef).unwrap(), ef.len());
+        ef.extend_from_slice(&[0xFF; 10]);
+        let a = parse_attributes(&ef[..attributes_len(&ef).unwrap()]).unwrap();
+        assert_eq!(a.name, "山田　太郎");
+        assert_eq!(a.sex, "1");
+        assert!(!format!("{a:?}").contains("山田"));
+        assert!(parse_attributes(&[0xFF, 0x20, 0x05, 0xDF, 0x22, 0x09]).is_err());
+    }
+}

@@ -1,0 +1,60 @@
+//! `jpki card-info`: My Number and the basic four attributes, masked by default.
+
+use clap::Args;
+use jpki::cardinfo::mask_my_number;
+use jpki::pcsc::Access;
+use jpki::pin::PinKind;
+
+use super::exit::Failure;
+use super::output::Output;
+use super::{pin_input, session, Global, PinArgs};
+
+#[derive(Debug, Args)]
+pub struct CardInfoArgs {
+    /// Show the full My Number (個人番号). Without it, all but the last 4 digits are hidden in every output.
+    #[arg(long)]
+    pub show_my_number: bool,
+    /// Read only My Number, not the name, address, birth date and sex.
+    #[arg(long)]
+    pub my_number_only: bool,
+    #[command(flatten)]
+    pub pin_args: PinArgs,
+}
+
+fn sex_label(code: &str) -> &'static str {
+    match code {
+        "1" => "male",
+        "2" => "female",
+        "9" => "not applicable",
+        _ => "unknown",
+    }
+}
+
+pub fn run(global: &Global, args: &CardInfoArgs) -> Result<Output, Failure> {
+    let kind = PinKind::CardInfo;
+    let (pin, _) = pin_input::obtain(kind, args.pin_args.pin_file.as_deref(), kind.env_var(), &format!("Enter the {kind}: "))?;
+    let mut card = session::open(global, Access::Verifying)?;
+    session::verify(&mut card, &pin, args.pin_args.force)?;
+    let number = card.read_my_number().map_err(|e| session::in_reader(&card, e))?;
+    let attributes = if args.my_number_only {
+        None
+    } else {
+        Some(card.read_attributes().map_err(|e| session::in_reader(&card, e))?)
+    };
+    drop(card);
+    let shown = if args.show_my_number { number.to_string() } else { mask_my_number(&number) };
+    let mut text = format!("My Number (個人番号): {shown}\n");
+    let mut out = Output::default().field("my_number", shown.clone()).field("my_number_masked", !args.show_my_number);
+    if let Some(a) = &attributes {
+        text.push_str(&format!("Name (氏名):          {}\n", a.name));
+        text.push_str(&format!("Address (住所):       {}\n", a.address));
+        text.push_str(&format!("Birth date (生年月日): {}\n", a.birth_date));
+        text.push_str(&format!("Sex (性別):           {} ({})\n", sex_label(&a.sex), a.sex));
+        out = out.field(
+            "attributes",
+            serde_json::json!({"name": a.name, "address": a.address, "birth_date": a.birth_date, "sex": a.sex}),
+        );
+    }
+    out.text = text;
+    Ok(out)
+}

@@ -1,0 +1,86 @@
+//! `jpki pin change auth|sign|cardinfo`
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+use jpki::pcsc::Access;
+use jpki::pin::{Pin, PinKind};
+use zeroize::Zeroizing;
+
+use super::exit::Failure;
+use super::output::Output;
+use super::{pin_input, session, Global, PinArgs, PinChoice};
+
+#[derive(Debug, Subcommand)]
+pub enum PinCommand {
+    /// Change a PIN: the old one is checked (behind the lockout guard), then replaced.
+    #[command(after_help = "A BLOCKED PIN cannot be reset with jpki: only your municipal office (市区町村窓口) can, \
+with the card and photo ID.\n\nThe new PIN comes from --new-pin-file, the JPKI_NEW_PIN environment variable, or a \
+prompt that asks twice. The old one from --pin-file, JPKI_AUTH_PIN / JPKI_SIGN_PIN / JPKI_CARDINFO_PIN, or a prompt.")]
+    Change(ChangeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ChangeArgs {
+    /// Which PIN to change.
+    #[arg(value_enum)]
+    pub pin: PinChoice,
+    /// Read the new PIN from PATH (`-` for stdin, /dev/fd/N works).
+    #[arg(long, value_name = "PATH")]
+    pub new_pin_file: Option<PathBuf>,
+    /// After the change, verify the new PIN once more (one more APDU).
+    #[arg(long)]
+    pub verify_new: bool,
+    #[command(flatten)]
+    pub pin_args: PinArgs,
+}
+
+fn new_pin(kind: PinKind, args: &ChangeArgs) -> Result<Pin, Failure> {
+    let invalid = |e: jpki::pin::InvalidPin| Failure { pin: Some(kind), ..Failure::from(jpki::Error::from(e)) };
+    if let Some(path) = &args.new_pin_file {
+        return Pin::new_replacement(kind, &pin_input::read_secret_file(path)?).map_err(invalid);
+    }
+    if let Some(value) = std::env::var_os("JPKI_NEW_PIN") {
+        let value = Zeroizing::new(value.into_string().map_err(|_| Failure::usage("JPKI_NEW_PIN is not valid Unicode"))?);
+        return Pin::new_replacement(kind, &value).map_err(invalid);
+    }
+    if !pin_input::interactive() {
+        return Err(Failure::usage(format!("no new {kind} was given and there is no terminal to ask for it"))
+            .with_hint("Pass it with --new-pin-file PATH or the JPKI_NEW_PIN environment variable"));
+    }
+    let first = Zeroizing::new(rpassword::prompt_password(format!("New {kind} ({}): ", kind.rule())).map_err(|e| Failure::usage(e.to_string()))?);
+    let pin = Pin::new_replacement(kind, &first).map_err(invalid)?;
+    let again = Zeroizing::new(rpassword::prompt_password(format!("New {kind} again: ")).map_err(|e| Failure::usage(e.to_string()))?);
+    if Pin::new_replacement(kind, &again).ok().as_ref() != Some(&pin) {
+        return Err(Failure::usage("the two new PINs differ; nothing was changed"));
+    }
+    Ok(pin)
+}
+
+pub fn change(global: &Global, args: &ChangeArgs) -> Result<Output, Failure> {
+    let kind = args.pin.kind();
+    if args.pin_args.pin_file.is_some() && args.pin_args.pin_file == args.new_pin_file {
+        return Err(Failure::usage("--pin-file and --new-pin-file name the same file"));
+    }
+    let (old, _) = pin_input::obtain(kind, args.pin_args.pin_file.as_deref(), kind.env_var(), &format!("Current {kind}: "))?;
+    let new = new_pin(kind, args)?;
+    if new == old {
+        return Err(Failure::usage(format!("the new {kind} is the same as the current one; nothing was changed")));
+    }
+    let mut card = session::open(global, Access::Verifying)?;
+    session::verify(&mut card, &old, args.pin_args.force)?;
+    card.change_pin(&new).map_err(|e| session::in_reader(&card, e))?;
+    if args.verify_new {
+        card.verify_unguarded(&new).map_err(|e| session::in_reader(&card, e))?;
+    }
+    Ok(Output {
+        text: format!(
+            "The {kind} was changed{}.\n",
+            if args.verify_new { " and the new one verified" } else { "" }
+        ),
+        ..Default::default()
+    }
+    .field("pin", kind.name())
+    .field("changed", true)
+    .field("new_pin_verified", args.verify_new))
+}
