@@ -1,0 +1,196 @@
+//! Everything the holder owns: all counters, PIN change, card-info data, and
+//! a card without a signing certificate. Through pcscd against jpki-sim.
+
+mod common;
+
+use std::process::Command;
+
+use common::*;
+
+fn with_pins(sim: &Sim, env: &[(&str, &str)], args: &[&str]) -> Command {
+    let mut cmd = sim.jpki();
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.args(args);
+    cmd
+}
+
+fn states(doc: &serde_json::Value) -> Vec<(String, String, Option<u64>)> {
+    doc["pins"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["pin"].as_str().unwrap().to_string(), p["state"].as_str().unwrap().to_string(), p["tries_left"].as_u64()))
+        .collect()
+}
+
+#[test]
+fn status_all_reports_every_counter_and_survives_blocked_ones() {
+    pcscd_test!();
+    for sw in ["63C0", "6983", "6984"] {
+        let sim = Sim::start(&[
+            "--blocked-sw", sw, "--set-tries", "cardinfo=0", "--set-tries", "sign=2", "--set-tries", "visual-b=0", "--set-tries", "cardinfo-a=7",
+        ]);
+        let o = run(sim.jpki().args(["--json", "status", "--all"]));
+        assert_code(&o, 0);
+        let got = states(&json(&o));
+        let expected = [
+            ("auth", "ok", Some(3)),
+            ("sign", "ok", Some(2)),
+            ("cardinfo", "blocked", Some(0)),
+            ("cardinfo-a", "ok", Some(7)),
+            ("cardinfo-b", "ok", Some(10)),
+            ("visual-a", "ok", Some(3)),
+            ("visual-b", "blocked", Some(0)),
+        ];
+        assert_eq!(got.len(), expected.len(), "{got:?}");
+        for ((name, state, tries), (en, es, et)) in got.iter().zip(expected) {
+            assert_eq!((name.as_str(), state.as_str(), *tries), (en, es, et), "{sw}");
+        }
+        // Seven counters, read without spending anything.
+        assert!(sim.apdu_count() <= 17, "{:?}", sim.log_lines());
+        assert_eq!(sim.tries_left("cardinfo-a"), 7);
+
+        // A blocked card-info PIN is never tried.
+        let before = sim.apdu_count();
+        let o = run(&mut with_pins(&sim, &[("JPKI_CARDINFO_PIN", "1234")], &["card-info"]));
+        assert_code(&o, 5);
+        assert!(sim.apdus_since(before).iter().all(|l| !l.contains(" 0020008004")), "{:?}", sim.apdus_since(before));
+    }
+}
+
+#[test]
+fn pin_change_for_each_pin_then_new_works_and_old_is_refused() {
+    pcscd_test!();
+    let sim = Sim::start(&[]);
+    for (which, env, old, new) in [
+        ("auth", "JPKI_AUTH_PIN", "1234", "8642"),
+        ("sign", "JPKI_SIGN_PIN", "ABC123", "NEWPASS99"),
+        ("cardinfo", "JPKI_CARDINFO_PIN", "1234", "1357"),
+    ] {
+        let before = sim.apdu_count();
+        let o = run(&mut with_pins(&sim, &[(env, old), ("JPKI_NEW_PIN", new)], &["--json", "pin", "change", which]));
+        assert_code(&o, 0);
+        assert_eq!(json(&o)["changed"], true);
+        assert!(sim.apdu_count() - before <= 5, "{:?}", sim.apdus_since(before));
+        assert_eq!(sim.pins()["pins"][which]["value"], new);
+        let max = sim.pins()["pins"][which]["max"].as_u64().unwrap();
+
+        let o = run(&mut with_pins(&sim, &[(env, new)], &["verify", which]));
+        assert_code(&o, 0);
+        let o = run(&mut with_pins(&sim, &[(env, old)], &["verify", which]));
+        assert_code(&o, 4);
+        assert_eq!(sim.tries_left(which), max - 1);
+        let o = run(&mut with_pins(&sim, &[(env, new)], &["verify", which]));
+        assert_code(&o, 0);
+        assert_eq!(sim.tries_left(which), max);
+    }
+}
+
+#[test]
+fn pin_change_wrong_old_pin_costs_one_try_and_bad_new_pins_cost_nothing() {
+    pcscd_test!();
+    let sim = Sim::start(&[]);
+    let o = run(&mut with_pins(&sim, &[("JPKI_AUTH_PIN", "0000"), ("JPKI_NEW_PIN", "2468")], &["pin", "change", "auth"]));
+    assert_code(&o, 4);
+    assert_eq!(sim.tries_left("auth"), 2);
+    assert_eq!(sim.pins()["pins"]["auth"]["value"], "1234");
+
+    let before = sim.apdu_count();
+    for (which, env, old, new) in [
+        ("auth", "JPKI_AUTH_PIN", "1234", "12345"),
+        ("sign", "JPKI_SIGN_PIN", "ABC123", "ABCDEF"),
+        ("sign", "JPKI_SIGN_PIN", "ABC123", "abc-123"),
+        ("cardinfo", "JPKI_CARDINFO_PIN", "1234", "12a4"),
+        ("auth", "JPKI_AUTH_PIN", "1234", "1234"),
+    ] {
+        let o = run(&mut with_pins(&sim, &[(env, old), ("JPKI_NEW_PIN", new)], &["pin", "change", which]));
+        assert_code(&o, 2);
+    }
+    let o = run(&mut with_pins(&sim, &[("JPKI_AUTH_PIN", "1234")], &["pin", "change", "auth"]));
+    assert_code(&o, 2);
+    assert_eq!(sim.apdu_count(), before);
+    let o = run(sim.jpki().args(["pin", "change", "--help"]));
+    assert!(stdout(&o).contains("municipal office"));
+}
+
+#[test]
+fn card_info_reads_my_number_masked_by_default() {
+    pcscd_test!();
+    let sim = Sim::start(&[]);
+    let card: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(sim.state_file("card.json")).unwrap()).unwrap();
+    let number = card["my_number"].as_str().expect("card.json has my_number").to_string();
+    let env = [("JPKI_CARDINFO_PIN", "1234")];
+
+    let o = run(&mut with_pins(&sim, &env, &["card-info"]));
+    assert_code(&o, 0);
+    let text = stdout(&o);
+    assert!(!text.contains(&number), "My Number leaked: {text}");
+    assert!(text.contains(&format!("********{}", &number[8..])), "{text}");
+    assert!(text.contains("山田"), "{text}");
+
+    let o = run(&mut with_pins(&sim, &env, &["--json", "card-info"]));
+    assert_code(&o, 0);
+    let doc = json(&o);
+    assert!(!stdout(&o).contains(&number));
+    assert_eq!(doc["my_number_masked"], true);
+    assert_eq!(doc["attributes"]["birth_date"], "19800217");
+    assert_eq!(doc["attributes"]["sex"], "1");
+    assert!(doc["attributes"]["address"].as_str().unwrap().starts_with("東京都"));
+
+    let o = run(&mut with_pins(&sim, &env, &["-v", "--json", "card-info", "--show-my-number"]));
+    assert_code(&o, 0);
+    assert_eq!(json(&o)["my_number"], number.as_str());
+    // The trace never shows the PIN or the number.
+    assert!(!stderr(&o).contains(&number) && !stderr(&o).contains("31323334"), "{}", stderr(&o));
+
+    // My Number alone at the floor of §15.9 plus the guard's query.
+    let before = sim.apdu_count();
+    let o = run(&mut with_pins(&sim, &env, &["card-info", "--my-number-only"]));
+    assert_code(&o, 0);
+    assert!(sim.apdu_count() - before <= 6, "{:?}", sim.apdus_since(before));
+}
+
+#[test]
+fn card_info_wrong_and_last_try() {
+    pcscd_test!();
+    let sim = Sim::start(&[]);
+    let o = run(&mut with_pins(&sim, &[("JPKI_CARDINFO_PIN", "9999")], &["card-info"]));
+    assert_code(&o, 4);
+    assert!(!stderr(&o).contains("9999"));
+    assert_eq!(sim.tries_left("cardinfo"), 2);
+    let o = run(&mut with_pins(&sim, &[("JPKI_CARDINFO_PIN", "9999")], &["card-info"]));
+    assert_code(&o, 4);
+    let o = run(&mut with_pins(&sim, &[("JPKI_CARDINFO_PIN", "1234")], &["card-info"]));
+    assert_code(&o, 5);
+    assert_eq!(sim.tries_left("cardinfo"), 1);
+    let o = run(&mut with_pins(&sim, &[("JPKI_CARDINFO_PIN", "1234")], &["card-info", "--force"]));
+    assert_code(&o, 0);
+    assert_eq!(sim.tries_left("cardinfo"), 3);
+}
+
+#[test]
+fn card_without_signing_certificate() {
+    pcscd_test!();
+    let sim = Sim::start(&["--no-sign-cert"]);
+    let o = run(sim.jpki().args(["--json", "status", "--certs"]));
+    assert_code(&o, 0);
+    assert_eq!(json(&o)["certificates"]["sign_certificate_issued"], false);
+    let o = run(sim.jpki().args(["status", "--certs"]));
+    assert!(stdout(&o).contains("NOT ISSUED"), "{}", stdout(&o));
+
+    let o = run(&mut with_pins(&sim, &[("JPKI_SIGN_PIN", "ABC123")], &["cert", "sign"]));
+    assert_code(&o, 7);
+    assert!(stderr(&o).contains("not issued"), "{}", stderr(&o));
+    let o = run(&mut with_pins(&sim, &[("JPKI_SIGN_PIN", "ABC123")], &["--json", "sign", "--key", "sign", "--digest", &"00".repeat(32)]));
+    assert_code(&o, 7);
+    assert_eq!(json(&o)["error"]["kind"], "sign_cert_not_issued");
+    assert_eq!(sim.tries_left("sign"), 5);
+    // The auth side works as usual.
+    let o = run(&mut with_pins(&sim, &[("JPKI_AUTH_PIN", "1234")], &["sign", "--key", "auth", "--digest", &"00".repeat(32)]));
+    assert_code(&o, 0);
+    let o = run(sim.jpki().args(["cert", "auth", "--der"]));
+    assert_code(&o, 0);
+}
