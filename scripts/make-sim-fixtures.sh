@@ -79,18 +79,54 @@ CN = placeholder
 basicConstraints = critical, CA:TRUE
 keyUsage = critical, keyCertSign, cRLSign
 subjectKeyIdentifier = hash
+# Real JPKI leaves are about 1.5 KB (a 1,583-byte header is on record): they
+# carry CRL distribution points, OCSP access and policy qualifiers. The
+# fictional .invalid addresses below give the leaves a realistic size, so
+# reads take as many APDUs as on a real card.
 [ ext_auth ]
 keyUsage = critical, digitalSignature
 extendedKeyUsage = clientAuth
-certificatePolicies = 1.2.392.200149.8.5.1.3.30
+certificatePolicies = @pol_auth
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
+crlDistributionPoints = crl_auth
+authorityInfoAccess = OCSP;URI:http://ocsp-auth.jpki-sim.invalid/ocsp, caIssuers;URI:http://repository.jpki-sim.invalid/auth-ca.cer
+[ pol_auth ]
+policyIdentifier = 1.2.392.200149.8.5.1.3.30
+CPS.1 = "http://repository.jpki-sim.invalid/cps/user-authentication.html"
+userNotice.1 = @notice
+[ crl_auth ]
+fullname = dirName:crl_dn_auth, URI:http://crl.jpki-sim.invalid/auth/crl0001.crl
+[ crl_dn_auth ]
+C = JP
+O = JPKI
+0.OU = JPKI for user authentication
+1.OU = CRL Distribution Points
+2.OU = Tokyo-to
+CN = Chiyoda-ku CRLDP
+[ notice ]
+explicitText = "VIRTUAL CARD FOR TESTS ONLY. This certificate was made by jpki-sim and identifies no one."
+[ pol_sign ]
+policyIdentifier = 1.2.392.200149.8.5.1.1.20
+CPS.1 = "http://repository.jpki-sim.invalid/cps/digital-signature.html"
+userNotice.1 = @notice
+[ crl_sign ]
+fullname = dirName:crl_dn_sign, URI:http://crl.jpki-sim.invalid/sign/crl0001.crl
+[ crl_dn_sign ]
+C = JP
+O = JPKI
+0.OU = JPKI for digital signature
+1.OU = CRL Distribution Points
+2.OU = Tokyo-to
+CN = Chiyoda-ku CRLDP
 [ ext_sign ]
 keyUsage = critical, nonRepudiation, digitalSignature
-certificatePolicies = 1.2.392.200149.8.5.1.1.20
+certificatePolicies = @pol_sign
 subjectAltName = @san_sign
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
+crlDistributionPoints = crl_sign
+authorityInfoAccess = OCSP;URI:http://ocsp-sign.jpki-sim.invalid/ocsp, caIssuers;URI:http://repository.jpki-sim.invalid/sign-ca.cer
 [ san_sign ]
 otherName.1 = 1.2.392.200149.8.5.5.1;FORMAT:UTF8,UTF8:$NAME
 otherName.2 = 1.2.392.200149.8.5.5.2;FORMAT:UTF8,UTF8:$NAME
