@@ -48,9 +48,14 @@ fn status_all_reports_every_counter_and_survives_blocked_ones() {
         for ((name, state, tries), (en, es, et)) in got.iter().zip(expected) {
             assert_eq!((name.as_str(), state.as_str(), *tries), (en, es, et), "{sw}");
         }
-        // Seven counters, read without spending anything.
-        assert!(sim.apdu_count() <= 17, "{:?}", sim.log_lines());
+        // Seven counters, read without spending anything, by short EF identifier.
+        assert!(sim.apdu_count() <= 10, "{:?}", sim.log_lines());
         assert_eq!(sim.tries_left("cardinfo-a"), 7);
+        // The same answers without the short form.
+        let before = sim.apdu_count();
+        let o = run(sim.jpki().args(["--json", "status", "--all", "--no-sfi"]));
+        assert_eq!(states(&json(&o)), got);
+        assert!(sim.apdu_count() - before <= 17, "{:?}", sim.apdus_since(before));
 
         // A blocked card-info PIN is never tried.
         let before = sim.apdu_count();
@@ -58,6 +63,20 @@ fn status_all_reports_every_counter_and_survives_blocked_ones() {
         assert_code(&o, 5);
         assert!(sim.apdus_since(before).iter().all(|l| !l.contains(" 0020008004")), "{:?}", sim.apdus_since(before));
     }
+}
+
+#[test]
+fn status_all_on_a_card_that_refuses_the_short_form() {
+    pcscd_test!();
+    let sim = Sim::start(&["--sfi", "off", "--set-tries", "visual-a=1"]);
+    let o = run(sim.jpki().args(["--json", "status", "--all"]));
+    assert_code(&o, 0);
+    let got = states(&json(&o));
+    assert_eq!(got.len(), 7);
+    assert_eq!(got[5], ("visual-a".to_string(), "ok".to_string(), Some(1)));
+    assert!(got.iter().all(|(_, s, _)| s == "ok"), "{got:?}");
+    // One refused short query, then the SELECT form for all seven.
+    assert!(sim.apdu_count() <= 18, "{:?}", sim.log_lines());
 }
 
 #[test]

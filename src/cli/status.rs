@@ -17,6 +17,10 @@ pub struct StatusArgs {
     /// card-info and 券面確認 applets.
     #[arg(long)]
     pub all: bool,
+    /// With --all, never use the short-EF-identifier form of the retry query
+    /// (by default it is tried once and dropped if the card refuses it).
+    #[arg(long, requires = "all")]
+    pub no_sfi: bool,
     /// Also show whether the signing certificate was issued and the auth certificate's expiry.
     #[arg(long)]
     pub certs: bool,
@@ -71,6 +75,9 @@ pub fn run(global: &Global, args: &StatusArgs) -> Result<Output, Failure> {
     let mut text = format!("Reader: {reader}\n");
     let mut pins = Vec::new();
     let counters: &[Counter] = if args.all { &Counter::ALL } else { &Counter::ALL[..2] };
+    if args.all && !args.no_sfi {
+        card.allow_sfi_queries();
+    }
     for counter in counters {
         let state = card.counter_state(counter);
         // No JPKI applet or a lost card ends the command; one odd counter does not.
@@ -78,7 +85,8 @@ pub fn run(global: &Global, args: &StatusArgs) -> Result<Output, Failure> {
             Err(Error::NotJpki { .. }) if counter.applet == Applet::Jpki => {
                 return Err(session::in_reader(&card, state.unwrap_err()))
             }
-            Err(Error::Transport(_)) => return Err(session::in_reader(&card, state.unwrap_err())),
+            // A garbled answer is a link problem, not an odd counter: never exit 0 on it.
+            Err(Error::Transport(_) | Error::BadCardData(_)) => return Err(session::in_reader(&card, state.unwrap_err())),
             _ => {}
         }
         let (line, obj) = describe(counter, &state);
