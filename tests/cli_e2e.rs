@@ -367,28 +367,44 @@ fn bad_digests_are_refused_before_the_card() {
 }
 
 #[test]
-fn sign_works_under_every_card_switch() {
+fn every_command_works_under_every_card_switch() {
     pcscd_test!();
-    let switches: [&[&str]; 7] = [
+    let switches: [&[&str]; 12] = [
+        &[],
         &["--sign-needs-fresh-verify"],
         &["--get-response"],
+        &["--wrong-le-6c"],
         &["--extended-length", "off"],
         &["--verified-query", "9000"],
         &["--first-apdu-6f00"],
         &["--reselect-clears-pin"],
         &["--sfi", "off"],
+        &["--wrong-length-counts"],
+        &["--blocked-sw", "63C0"],
+        &["--blocked-sw", "6983"],
     ];
     for args in switches {
         let sim = Sim::start(args);
         let digest = hex::encode(jpki::digest::HashAlgorithm::Sha256.hash(args.join(" ").as_bytes()));
         let o = run(&mut with_pin(&sim, SIGN_PIN, &["--json", "sign", "--key", "sign", "--digest", &digest]));
         assert_code(&o, 0);
+        let o = run(&mut with_pin(&sim, AUTH_PIN, &["--json", "sign", "--key", "auth", "--digest", &digest]));
+        assert_code(&o, 0);
+        let o = run(&mut with_pin(&sim, AUTH_PIN, &["verify", "auth"]));
+        assert_code(&o, 0);
+        let o = run(&mut with_pin(&sim, b"0000", &["verify", "auth"]));
+        assert_code(&o, 4);
+        assert_eq!(sim.tries_left("auth"), 2, "{args:?}");
         let o = run(sim.jpki().args(["--json", "status"]));
         assert_code(&o, 0);
+        assert_eq!(json(&o)["pins"][0]["tries_left"], 2, "{args:?}");
         assert_eq!(json(&o)["pins"][1]["tries_left"], 5, "{args:?}");
         let o = run(sim.jpki().args(["cert", "auth", "--der"]));
         assert_code(&o, 0);
         assert_eq!(o.stdout, std::fs::read(sim.state_file("auth.crt.der")).unwrap(), "{args:?}");
+        let o = run(&mut with_pin(&sim, SIGN_PIN, &["cert", "sign", "--der"]));
+        assert_code(&o, 0);
+        assert_eq!(o.stdout, std::fs::read(sim.state_file("sign.crt.der")).unwrap(), "{args:?}");
     }
 }
 
