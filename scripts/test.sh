@@ -5,4 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 cargo build --locked --bins
+# The pcscd restart test may restart the machine's pcscd only where we started it ourselves.
+if [ "$(id -u)" -eq 0 ] && ! (command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet pcscd.service pcscd.socket 2>/dev/null); then
+  export JPKI_TEST_RESTART_PCSCD=1
+fi
 cargo test --locked -- --test-threads=4

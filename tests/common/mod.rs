@@ -24,8 +24,43 @@ pub fn skipped() -> bool {
     false
 }
 
+/// Held (shared) by every pcscd test for its whole run; the test that
+/// restarts pcscd takes it exclusively so it never pulls pcscd from under another.
+pub struct PcscdGuard(#[allow(dead_code)] File);
+
+fn pcscd_lock_file() -> File {
+    File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(lock_dir().join("jpki-test-pcscd.lock"))
+        .expect("pcscd lock file")
+}
+
+impl PcscdGuard {
+    pub fn shared() -> PcscdGuard {
+        let f = pcscd_lock_file();
+        f.lock_shared().expect("shared pcscd lock");
+        PcscdGuard(f)
+    }
+
+    pub fn exclusive() -> PcscdGuard {
+        let f = pcscd_lock_file();
+        f.lock().expect("exclusive pcscd lock");
+        PcscdGuard(f)
+    }
+}
+
 /// Panic with a clear message when pcscd or the vpcd readers are missing.
-pub fn require_pcscd() {
+/// Returns the shared guard that keeps pcscd from being restarted meanwhile.
+pub fn require_pcscd() -> PcscdGuard {
+    let guard = PcscdGuard::shared();
+    check_pcscd();
+    guard
+}
+
+/// The checks of [`require_pcscd`], without taking the lock.
+pub fn check_pcscd() {
     let ctx = match pcsc::Context::establish(pcsc::Scope::User) {
         Ok(c) => c,
         Err(e) => panic!(
@@ -306,6 +341,6 @@ macro_rules! pcscd_test {
         if common::skipped() {
             return;
         }
-        common::require_pcscd();
+        let _pcscd_guard = common::require_pcscd();
     };
 }
