@@ -300,7 +300,10 @@ fn read_full(stream: &mut TcpStream, buf: &mut [u8], stop: &AtomicBool) -> io::R
     while got < buf.len() {
         match stream.read(&mut buf[got..]) {
             Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
-            Ok(n) => got += n,
+            Ok(n) => {
+                got += n;
+                ack_at_once(stream);
+            }
             Err(e)
                 if matches!(
                     e.kind(),
@@ -316,6 +319,16 @@ fn read_full(stream: &mut TcpStream, buf: &mut [u8], stop: &AtomicBool) -> io::R
         }
     }
     Ok(true)
+}
+
+/// vpcd writes a frame's length and its body separately without TCP_NODELAY,
+/// so a delayed ACK from us would hold every body back ~40 ms (Nagle). Linux
+/// turns quick ACKs off again by itself, so this is renewed after each read.
+fn ack_at_once(stream: &TcpStream) {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    let _ = socket2::SockRef::from(stream).set_quickack(true);
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    let _ = stream;
 }
 
 fn write_frame(stream: &mut TcpStream, bytes: &[u8]) -> io::Result<()> {
