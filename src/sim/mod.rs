@@ -21,6 +21,14 @@ pub mod state;
 pub mod vpcd;
 
 pub use card::VirtualCard;
+
+/// The virtual card as an in-process [`crate::transport::Transport`], for fast
+/// library tests. It does not replace the tests through pcscd.
+impl crate::transport::Transport for VirtualCard {
+    fn transmit_raw(&mut self, command: &[u8]) -> Result<Vec<u8>, crate::transport::TransportError> {
+        Ok(self.transmit(command))
+    }
+}
 pub use config::{BlockedSw, SimConfig, VerifiedQuery};
 pub use data::CardData;
 pub use state::{PinId, PinRecord, PinStore, StateDir, StateError};
