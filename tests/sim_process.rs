@@ -1,0 +1,80 @@
+//! `jpki-sim` as a process: state creation, presets, clean stop on signals.
+
+mod common;
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+
+#[test]
+fn init_only_creates_state_quickly_with_presets() {
+    let dir = tempfile::tempdir().unwrap();
+    let started = Instant::now();
+    let o = Command::new(sim_bin())
+        .arg("--state")
+        .arg(dir.path())
+        .args(["--print-state", "--set-pin", "auth=4321", "--set-tries", "sign=2"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(started.elapsed() < Duration::from_secs(1), "state creation took {:?}", started.elapsed());
+    let pins: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(pins["pins"]["auth"]["value"], "4321");
+    assert_eq!(pins["pins"]["sign"]["tries_left"], 2);
+    for f in ["pins.json", "auth.crt.der", "sign.crt.der", "auth-ca.crt.pem", "sign-ca.crt.pem"] {
+        assert!(dir.path().join(f).exists(), "{f} missing");
+    }
+    // The state survives a restart; bad presets are refused with exit 1 or 2.
+    let o = Command::new(sim_bin()).arg("--state").arg(dir.path()).arg("--print-state").output().unwrap();
+    let pins: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(pins["pins"]["sign"]["tries_left"], 2);
+    for bad in [["--set-tries", "sign=9"], ["--set-pin", "nosuch=1"], ["--blocked-sw", "9000"]] {
+        let o = Command::new(sim_bin()).arg("--state").arg(dir.path()).arg("--init-only").args(bad).output().unwrap();
+        assert!(matches!(o.status.code(), Some(1) | Some(2)), "{bad:?}");
+        assert!(!String::from_utf8_lossy(&o.stderr).contains("panicked"));
+    }
+}
+
+#[test]
+fn stops_cleanly_on_sigterm_and_sigint() {
+    pcscd_test!();
+    for signal in ["-TERM", "-INT"] {
+        let slot = SlotLock::any();
+        let (reader, port) = SLOTS[slot.index];
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = Command::new(sim_bin())
+            .arg("--state")
+            .arg(dir.path())
+            .args(["--port", &port.to_string()])
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let present = |want: bool| {
+            let deadline = Instant::now() + Duration::from_secs(15);
+            loop {
+                let ctx = pcsc::Context::establish(pcsc::Scope::User).unwrap();
+                let mut st = [pcsc::ReaderState::new(std::ffi::CString::new(reader).unwrap(), pcsc::State::UNAWARE)];
+                ctx.get_status_change(Duration::ZERO, &mut st).unwrap();
+                if st[0].event_state().contains(pcsc::State::PRESENT) == want {
+                    return;
+                }
+                assert!(Instant::now() < deadline, "card presence never became {want}");
+                std::thread::sleep(Duration::from_millis(30));
+            }
+        };
+        present(true);
+        Command::new("kill").arg(signal).arg(child.id().to_string()).status().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let status = loop {
+            if let Some(s) = child.try_wait().unwrap() {
+                break s;
+            }
+            assert!(Instant::now() < deadline, "jpki-sim ignored {signal}");
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        assert_eq!(status.code(), Some(0), "{signal}");
+        present(false);
+        drop(slot);
+    }
+}
