@@ -195,7 +195,26 @@ impl Sim {
             .spawn()
             .expect("start jpki-sim");
         self.child = Some(child);
+        self.wait_connected();
         self.wait_present(true);
+    }
+
+    /// Wait for this simulator's own "connected" line, so that a stray card
+    /// in the reader is never taken for ours.
+    fn wait_connected(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        let connects_before = self.log_lines().iter().filter(|l| *l == "EVENT connected").count();
+        while self.log_lines().iter().filter(|l| *l == "EVENT connected").count() <= connects_before {
+            if let Some(Ok(Some(status))) = self.child.as_mut().map(|c| c.try_wait()) {
+                panic!("jpki-sim exited early ({status})");
+            }
+            assert!(
+                Instant::now() < deadline,
+                "jpki-sim never connected to vpcd for {:?}: is another card (a stray jpki-sim) in that reader?",
+                self.reader
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     /// Stop the simulator (the card leaves the reader).

@@ -1,0 +1,166 @@
+//! APDU budgets (issue 6): the number of APDUs each core command sends to the
+//! card, asserted so that a regression fails CI. This is the budget regression
+//! test; `scripts/bench.sh` measures the same commands with bytes and time and
+//! compares them with the floors of card-protocol.md §15.
+//!
+//! Every count comes from the virtual card's APDU log, for one whole `jpki`
+//! process. Wall times are printed (`cargo test --test apdu_budget -- --nocapture`)
+//! and never asserted.
+
+mod common;
+
+use std::fs::File;
+use std::process::{Command, Output, Stdio};
+use std::time::Instant;
+
+use common::*;
+
+const AUTH_PIN: &[u8] = b"1234";
+const SIGN_PIN: &[u8] = b"ABC123";
+
+/// Budgets with extended length (the card's ATR advertises it; `jpki` uses it).
+const STATUS: usize = 5; // AP, SEL(0018), Q, SEL(001B), Q
+const VERIFY: usize = 4; // AP, SEL(pin), Q (lockout guard), V
+const CERT_EXTENDED: usize = 3; // AP, SEL(cert), READ with extended Le
+const CERT_SIGN_EXTENDED: usize = 6; // AP, SEL(001B), Q, V, SEL(0001), READ
+const SIGN_EXTENDED: usize = 8; // AP, SEL(pin), Q, V, SEL(cert), READ (self-check), SEL(key), SIGN
+
+/// One `jpki` process: its output and the APDU log lines it caused.
+struct Measured {
+    out: Output,
+    apdus: Vec<String>,
+}
+
+fn measure(sim: &Sim, what: &str, cmd: &mut Command) -> Measured {
+    let before = sim.apdu_count();
+    let started = Instant::now();
+    let out = run(cmd);
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    let apdus = sim.apdus_since(before);
+    println!("apdu budget: {what}: {} APDUs, {ms:.0} ms wall (exit {:?})", apdus.len(), out.status.code());
+    Measured { out, apdus }
+}
+
+/// Exit 0 and at most `max` APDUs; on failure, show the APDUs.
+#[track_caller]
+fn assert_within(what: &str, m: &Measured, max: usize) {
+    assert_code(&m.out, 0);
+    assert!(m.apdus.len() <= max, "{what} sent {} APDUs, budget {max}:\n{}", m.apdus.len(), m.apdus.join("\n"));
+}
+
+/// `jpki ARGS --pin-file FILE` with the PIN in a file named after it.
+fn with_pin(sim: &Sim, pin: &[u8], args: &[&str]) -> Command {
+    let name = format!("pin-{}.txt", String::from_utf8_lossy(pin));
+    let path = pin_file(sim.state.path(), &name, pin);
+    let mut cmd = sim.jpki();
+    cmd.args(args).arg("--pin-file").arg(path);
+    cmd
+}
+
+fn sha256_hex(data: &[u8]) -> String {
+    hex::encode(jpki::digest::HashAlgorithm::Sha256.hash(data))
+}
+
+fn der_len(sim: &Sim, name: &str) -> usize {
+    std::fs::read(sim.state_file(&format!("{name}.crt.der"))).expect("certificate in the state directory").len()
+}
+
+#[test]
+fn status_within_five_apdus() {
+    pcscd_test!();
+    let sim = Sim::start(&[]);
+    let m = measure(&sim, "status", sim.jpki().arg("status"));
+    assert_within("status", &m, STATUS);
+    let m = measure(&sim, "status --json", sim.jpki().args(["--json", "status"]));
+    assert_within("status --json", &m, STATUS);
+}
+
+#[test]
+fn verify_within_four_apdus() {
+    pcscd_test!();
+    let sim = Sim::start(&[]);
+    let m = measure(&sim, "verify auth", &mut with_pin(&sim, AUTH_PIN, &["verify", "auth"]));
+    assert_within("verify auth", &m, VERIFY);
+    let m = measure(&sim, "verify sign", &mut with_pin(&sim, SIGN_PIN, &["verify", "sign"]));
+    assert_within("verify sign", &m, VERIFY);
+}
+
+#[test]
+fn cert_read_within_three_apdus_with_extended_length() {
+    pcscd_test!();
+    let sim = Sim::start(&["--extended-length", "on"]);
+    let m = measure(&sim, "cert auth --der (extended)", sim.jpki().args(["cert", "auth", "--der"]));
+    assert_within("cert auth", &m, CERT_EXTENDED);
+    assert_eq!(m.out.stdout, std::fs::read(sim.state_file("auth.crt.der")).unwrap());
+    let m = measure(&sim, "cert sign (extended)", &mut with_pin(&sim, SIGN_PIN, &["cert", "sign", "--der"]));
+    assert_within("cert sign", &m, CERT_SIGN_EXTENDED);
+    assert_eq!(m.out.stdout, std::fs::read(sim.state_file("sign.crt.der")).unwrap());
+}
+
+#[test]
+fn cert_read_without_extended_length_within_two_plus_one_per_256_bytes() {
+    pcscd_test!();
+    let sim = Sim::start(&["--extended-length", "off"]);
+    let n = der_len(&sim, "auth");
+    let budget = 2 + n.div_ceil(256);
+    let m = measure(&sim, &format!("cert auth --der (short APDUs, N = {n})"), sim.jpki().args(["cert", "auth", "--der"]));
+    assert_within("cert auth without extended length", &m, budget);
+    assert_eq!(m.out.stdout.len(), n);
+}
+
+#[test]
+fn sign_within_eight_apdus_with_extended_length() {
+    pcscd_test!();
+    let sim = Sim::start(&["--extended-length", "on"]);
+    let digest = sha256_hex(b"apdu budget");
+    for (key, pin) in [("sign", SIGN_PIN), ("auth", AUTH_PIN)] {
+        let what = format!("sign --key {key} --digest");
+        let m = measure(&sim, &what, &mut with_pin(&sim, pin, &["sign", "--key", key, "--digest", &digest]));
+        assert_within(&what, &m, SIGN_EXTENDED);
+    }
+    let document = pin_file(sim.state.path(), "document.txt", b"a contract\n");
+    let out = sim.state.path().join("document.p7s");
+    let (document, out) = (document.to_str().unwrap(), out.to_str().unwrap());
+    let m = measure(&sim, "sign --cms", &mut with_pin(&sim, SIGN_PIN, &["sign", "--key", "sign", "--cms", "-o", out, document]));
+    assert_within("sign --cms", &m, SIGN_EXTENDED);
+}
+
+/// A batch of `n` SHA-256 digests; returns the APDUs of the whole process.
+fn batch(sim: &Sim, n: usize) -> Measured {
+    let input = sim.state.path().join(format!("batch-{n}.txt"));
+    let lines: String = (0..n).map(|i| sha256_hex(format!("item {i}").as_bytes()) + "\n").collect();
+    std::fs::write(&input, lines).unwrap();
+    let mut cmd = with_pin(sim, SIGN_PIN, &["sign", "--key", "sign", "--batch", "digests"]);
+    cmd.stdin(Stdio::from(File::open(&input).unwrap()));
+    let m = measure(sim, &format!("sign --batch digests ×{n}"), &mut cmd);
+    assert_code(&m.out, 0);
+    assert_eq!(stdout(&m.out).lines().count(), n, "one signature per line");
+    m
+}
+
+#[test]
+fn batch_adds_exactly_one_apdu_per_item() {
+    pcscd_test!();
+    let sim = Sim::start(&["--extended-length", "on"]);
+    let one = batch(&sim, 1).apdus;
+    let ten = batch(&sim, 10).apdus;
+    let hundred = batch(&sim, 100).apdus;
+    assert!(one.len() <= SIGN_EXTENDED, "a batch of one sent {} APDUs:\n{}", one.len(), one.join("\n"));
+    assert_eq!(ten.len(), one.len() + 9, "10 items vs 1:\n{}", ten.join("\n"));
+    assert_eq!(hundred.len(), ten.len() + 90, "100 items vs 10");
+    let signatures = hundred.iter().filter(|l| l.split_whitespace().nth(2).is_some_and(|c| c.starts_with("802A"))).count();
+    assert_eq!(signatures, 100);
+}
+
+/// A card that wants a VERIFY before every signature (`--sign-needs-fresh-verify`):
+/// the counts are reported, not asserted (§16 question 2 is open).
+#[test]
+fn fresh_verify_per_signature_is_reported() {
+    pcscd_test!();
+    let sim = Sim::start(&["--sign-needs-fresh-verify"]);
+    let digest = sha256_hex(b"fresh verify");
+    let m = measure(&sim, "fresh verify: sign --key sign --digest", &mut with_pin(&sim, SIGN_PIN, &["sign", "--key", "sign", "--digest", &digest]));
+    assert_code(&m.out, 0);
+    let counts: Vec<(usize, usize)> = [1, 10].into_iter().map(|n| (n, batch(&sim, n).apdus.len())).collect();
+    println!("apdu budget: fresh verify: single sign {} APDUs; batch {counts:?} (items, APDUs); not asserted", m.apdus.len());
+}
