@@ -726,6 +726,7 @@ mod tests {
             }
         }
         assert!(cases >= 60, "{cases}");
+        println!("CASES hostile: truncated answers at every APDU: {cases}");
     }
 
     #[test]
@@ -738,6 +739,7 @@ mod tests {
         let mut card = tampered(Box::new(|n, _, r| if n == 4 { Err(TransportError::CardGone) } else { Ok(r) }));
         assert!(matches!(sign_flow(&mut card), Err(Error::VerifyOutcomeUnknown { .. })));
         assert_eq!(card.transport().apdus, 4, "nothing is sent after a lost VERIFY");
+        println!("CASES hostile: lost or garbled VERIFY answer: 3");
     }
 
     #[test]
@@ -746,10 +748,12 @@ mod tests {
             [0x6F, 0x00], [0x6A, 0x82], [0x69, 0x82], [0x69, 0x85], [0x6E, 0x00], [0x6D, 0x00],
             [0x64, 0x00], [0x65, 0x81], [0x62, 0x83], [0x6A, 0x86], [0x67, 0x00], [0x12, 0x34],
         ];
+        let mut cases = 0;
         for (name, flow) in FLOWS {
             let n = honest_count(flow);
             for at in 1..=n {
                 for sw in sws {
+                    cases += 1;
                     let mut card = tampered(Box::new(move |k, _, mut r| {
                         if k == at {
                             let len = r.len();
@@ -768,6 +772,7 @@ mod tests {
                 }
             }
         }
+        println!("CASES hostile: unexpected status words at every APDU: {cases}");
     }
 
     #[test]
@@ -790,6 +795,7 @@ mod tests {
         }));
         assert!(card.read_certificate(CertKind::Auth).is_err());
         assert!(card.transport().apdus < 300);
+        println!("CASES hostile: endless or oversized 61xx chains: 4");
     }
 
     #[test]
@@ -804,6 +810,7 @@ mod tests {
         let mut card = tampered(Box::new(|_, cmd, r| Ok(if cmd[1] == 0x2A { vec![0x6C, 0x00] } else { r })));
         assert!(sign_flow(&mut card).is_err());
         assert_eq!(tries(&card, PinId::Sign), 5);
+        println!("CASES hostile: 6Cxx answers: 4");
     }
 
     /// A cert EF whose DER header is `header`, then `body` bytes, then nothing.
@@ -853,6 +860,7 @@ mod tests {
         let mut card = with_cert_ef(junk.clone());
         assert_eq!(card.read_certificate(CertKind::Auth).unwrap(), junk);
         assert!(crate::cert::summarize(&junk, 0).is_err());
+        println!("CASES hostile: certificate files that lie or are not DER: 17");
     }
 
     #[test]
@@ -874,6 +882,7 @@ mod tests {
         let err = card.read_certificate(CertKind::Auth).unwrap_err();
         assert!(err.to_string().contains("ended"), "{err}");
         assert!(card.transport().apdus <= 5, "{} APDUs", card.transport().apdus);
+        println!("CASES hostile: a card answering one byte at a time: 1");
     }
 
     #[test]
@@ -909,6 +918,7 @@ mod tests {
         // The honest card passes the same check.
         let mut card = tampered(Box::new(|_, _, r| Ok(r)));
         assert_eq!(sign_flow(&mut card).unwrap().len(), 256);
+        println!("CASES hostile: signatures of the wrong length or key: 6");
     }
 
     #[test]
@@ -921,5 +931,6 @@ mod tests {
             assert_eq!(result.is_ok(), expect_verify, "{sw:02X?}: {result:?}");
             assert_eq!(tries(&card, PinId::Auth), 3);
         }
+        println!("CASES hostile: odd retry-counter answers: 4");
     }
 }

@@ -104,8 +104,9 @@ pub fn parse_attributes(bytes: &[u8]) -> Result<Attributes, String> {
 
 /// My Number with all but the last four digits hidden.
 pub fn mask_my_number(number: &str) -> String {
-    let keep = number.len().saturating_sub(4);
-    format!("{}{}", "*".repeat(keep), &number[keep..])
+    // Counted in characters, so that a non-ASCII input cannot split a character.
+    let hidden = number.chars().count().saturating_sub(4);
+    format!("{}{}", "*".repeat(hidden), number.chars().skip(hidden).collect::<String>())
 }
 
 #[cfg(test)]
@@ -119,6 +120,9 @@ mod tests {
         ef.extend_from_slice(&[0xFF, 0xFF]);
         assert_eq!(parse_my_number(&ef).unwrap().as_str(), "314159265352");
         assert_eq!(mask_my_number("314159265352"), "********5352");
+        // Not ASCII: masked by characters, without splitting one (this used to panic).
+        assert_eq!(mask_my_number("３１４１５"), "*１４１５");
+        assert_eq!(mask_my_number("12"), "12");
         assert!(parse_my_number(&[0xFF, 0x10, 0x0C, b'1']).is_err());
         assert!(parse_my_number(&[]).is_err());
     }

@@ -249,14 +249,15 @@ fn sex_label(code: &str) -> String {
 
 /// `EYYYYMMDD` (era digit + Gregorian date) → `YYYY-MM-DD`.
 fn birth_date_iso(raw: &str) -> Option<String> {
+    // Checked before slicing: a multi-byte first character would make `[1..]` panic.
+    if !raw.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
     let digits = match raw.len() {
         9 => &raw[1..],
         8 => raw,
         _ => return None,
     };
-    if !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
     Some(format!("{}-{}-{}", &digits[..4], &digits[4..6], &digits[6..8]))
 }
 
@@ -394,6 +395,9 @@ mod tests {
         assert_eq!(format_time(1_700_000_000), "2023-11-14 22:13:20 UTC");
         assert_eq!(birth_date_iso("419800217").as_deref(), Some("1980-02-17"));
         assert_eq!(birth_date_iso("4198002x7"), None);
+        // A multi-byte first character (9 bytes in all) used to panic when sliced.
+        assert_eq!("é1980021".len(), 9);
+        assert_eq!(birth_date_iso("é1980021"), None);
     }
 
     #[test]

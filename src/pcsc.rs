@@ -46,9 +46,12 @@ pub fn map_pcsc_error(e: pcsc::Error) -> Error {
 
 fn map_transmit_error(e: pcsc::Error) -> TransportError {
     use pcsc::Error as P;
+    log::debug!("SCardTransmit failed: {e:?}");
     match e {
         P::NoSmartcard | P::RemovedCard | P::ResetCard | P::UnpoweredCard | P::UnresponsiveCard | P::NoService
-        | P::ServiceStopped | P::ReaderUnavailable | P::UnknownReader | P::CommError => TransportError::CardGone,
+        | P::ServiceStopped | P::ReaderUnavailable | P::UnknownReader | P::CommError
+        // pcsc-lite's answer to a shared-mode transmit when the card left mid-command.
+        | P::NotTransacted => TransportError::CardGone,
         P::SharingViolation => TransportError::Busy,
         P::InsufficientBuffer | P::InvalidParameter | P::InvalidValue | P::UnsupportedFeature => {
             TransportError::Refused(e.to_string())
@@ -253,6 +256,11 @@ impl Transport for PcscTransport {
         let card = self.card.as_ref().ok_or(TransportError::CardGone)?;
         let mut buf = vec![0u8; pcsc::MAX_BUFFER_SIZE_EXTENDED];
         let response = card.transmit(command, &mut buf).map_err(map_transmit_error)?;
+        // An empty answer is what pcscd hands back when the card left mid-command:
+        // the link is gone, which is not the same as a card sending garbage.
+        if response.is_empty() {
+            return Err(TransportError::CardGone);
+        }
         Ok(response.to_vec())
     }
 }

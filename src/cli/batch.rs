@@ -111,6 +111,11 @@ pub fn run(global: &Global, args: &SignArgs, kind: BatchInput) -> Result<Output,
     let pin_kind = key.pin();
     let (pin, _) = pin_input::obtain(pin_kind, args.pin_args.pin_file.as_deref(), pin_kind.env_var(), &format!("Enter the {pin_kind}: "))?;
     let items = parse_items(kind, algorithm, &mut std::io::stdin().lock())?;
+    if items.is_empty() {
+        // Nothing to sign: do not spend a VERIFY (or the card's time) on it.
+        return Err(Failure::usage("the batch input on stdin has no items; nothing was signed")
+            .with_hint("Give one hex digest or file path per line"));
+    }
     let bad: Vec<&Item> = items.iter().filter(|i| i.digest.is_err()).collect();
     if let (Some(first), false) = (bad.first(), args.keep_going) {
         let reason = first.digest.as_ref().err().cloned().unwrap_or_default();

@@ -80,7 +80,33 @@ pub fn check_output_path(path: &Path) -> Result<(), Failure> {
             parent.display().to_string()
         )));
     }
-    Ok(())
+    if is_special(path) {
+        return Ok(());
+    }
+    // Create (and remove) the temporary file write_file will use, so that an
+    // unwritable place (/proc, a read-only mount) fails before the card is used.
+    let probe = temp_path(path);
+    match std::fs::OpenOptions::new().write(true).create_new(true).open(&probe) {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(Failure::usage(format!("cannot write {:?}: {e}", path.display().to_string()))),
+    }
+}
+
+/// An existing output that is not a regular file (a device such as /dev/null
+/// or /dev/stdout, a FIFO): written in place, never replaced by a rename.
+fn is_special(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.is_file())
+}
+
+fn temp_path(path: &Path) -> std::path::PathBuf {
+    path.with_file_name(format!(
+        ".{}.jpki-tmp",
+        path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+    ))
 }
 
 /// Write an output file, replacing it atomically.
@@ -93,10 +119,10 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
         pin: None,
         tries_left: None,
     };
-    let tmp = path.with_file_name(format!(
-        ".{}.jpki-tmp",
-        path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
-    ));
+    if is_special(path) {
+        return std::fs::write(path, bytes).map_err(fail);
+    }
+    let tmp = temp_path(path);
     std::fs::write(&tmp, bytes).map_err(fail)?;
     std::fs::rename(&tmp, path).map_err(|e| {
         let _ = std::fs::remove_file(&tmp);

@@ -1,0 +1,396 @@
+//! Bad user input (issue 5): each case runs the real `jpki` through pcscd
+//! against `jpki-sim` and must end with exit code 2 (3 for readers), exactly
+//! one line on stderr (clap's own usage errors are accepted in clap's format,
+//! with exit code 2), no APDU sent (read from the card's log), and the retry
+//! counters in the card's state file unchanged.
+//!
+//! The count of cases is printed: `cargo test --test bad_input -- --nocapture`
+//! (the line starting with `CASES`).
+
+mod common;
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::os::unix::ffi::OsStringExt;
+use std::path::Path;
+use std::process::{Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Expect {
+    /// Exit 2 with one `jpki: error:` line.
+    Usage,
+    /// Exit 2 from clap's argument parser (its own message format).
+    Clap,
+    /// Exit 3 with one `jpki: error:` line (reader problems).
+    Reader,
+}
+
+struct Case {
+    name: String,
+    args: Vec<OsString>,
+    env: Vec<(&'static str, OsString)>,
+    stdin: Option<Vec<u8>>,
+    expect: Expect,
+    /// A word the message must contain (case-insensitive).
+    says: Option<&'static str>,
+}
+
+fn case(name: impl Into<String>, args: &[&dyn AsRef<std::ffi::OsStr>], expect: Expect) -> Case {
+    Case {
+        name: name.into(),
+        args: args.iter().map(|a| a.as_ref().to_os_string()).collect(),
+        env: vec![],
+        stdin: None,
+        expect,
+        says: None,
+    }
+}
+
+impl Case {
+    fn says(mut self, word: &'static str) -> Self {
+        self.says = Some(word);
+        self
+    }
+    fn env(mut self, key: &'static str, value: impl Into<OsString>) -> Self {
+        self.env.push((key, value.into()));
+        self
+    }
+    fn stdin(mut self, data: &[u8]) -> Self {
+        self.stdin = Some(data.to_vec());
+        self
+    }
+}
+
+/// Run with piped stdin (when given) and a hang guard.
+fn run_case(sim: &Sim, c: &Case) -> Output {
+    let mut cmd = sim.jpki();
+    cmd.args(&c.args).stdout(Stdio::piped()).stderr(Stdio::piped());
+    for (k, v) in &c.env {
+        cmd.env(k, v);
+    }
+    cmd.stdin(if c.stdin.is_some() { Stdio::piped() } else { Stdio::null() });
+    let mut child = cmd.spawn().expect("spawn jpki");
+    if let Some(data) = &c.stdin {
+        let mut pipe = child.stdin.take().unwrap();
+        let data = data.clone();
+        std::thread::spawn(move || {
+            let _ = pipe.write_all(&data);
+        });
+    }
+    let start = Instant::now();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        if start.elapsed() > Duration::from_secs(20) {
+            let _ = child.kill();
+            panic!("{}: jpki hung", c.name);
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn digest(len: usize) -> String {
+    "ab".repeat(len)
+}
+
+fn write(dir: &Path, name: &str, content: &[u8]) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, content).unwrap();
+    p.display().to_string()
+}
+
+fn all_cases(dir: &Path) -> Vec<Case> {
+    use Expect::*;
+    let mut v = Vec::new();
+    let d256 = digest(32);
+    let sign_pin = write(dir, "good-sign", b"ABC123\n");
+    let auth_pin = write(dir, "good-auth", b"1234\n");
+    let data = write(dir, "data.txt", b"some data\n");
+
+    // -- PINs that cannot be valid, from a file, for each command that takes one.
+    let bad_pins: Vec<(&str, &str, &[u8])> = vec![
+        ("auth PIN of 3 digits", "auth", b"123"),
+        ("auth PIN of 5 digits", "auth", b"12345"),
+        ("auth PIN with a letter", "auth", b"12a4"),
+        ("auth PIN in full-width digits", "auth", "１２３４".as_bytes()),
+        ("auth PIN in Arabic-Indic digits", "auth", "٤٣٢١".as_bytes()),
+        ("auth PIN with a NUL", "auth", b"12\x0034"),
+        ("auth PIN with a leading space", "auth", b" 1234"),
+        ("auth PIN with a trailing space", "auth", b"1234 \n"),
+        ("auth PIN with two trailing newlines", "auth", b"1234\n\n"),
+        ("auth PIN with a lone CR", "auth", b"1234\r"),
+        ("auth PIN with a tab", "auth", b"1234\t"),
+        ("auth PIN file of only a newline", "auth", b"\n"),
+        ("auth PIN with a minus sign", "auth", b"-123"),
+        ("auth PIN file that is not UTF-8", "auth", b"\xff\xfe12"),
+        ("auth PIN file longer than any PIN", "auth", &[b'1'; 100]),
+        ("empty auth PIN file", "auth", b""),
+        ("signing password of 5 characters", "sign", b"ABC12"),
+        ("signing password of 17 characters", "sign", b"ABCDEFGHIJ1234567"),
+        ("signing password with a hyphen", "sign", b"ABC-123"),
+        ("signing password with a space", "sign", b"ABC 123"),
+        ("signing password in full-width letters", "sign", "ＡＢＣ１２３".as_bytes()),
+        ("signing password with an accent", "sign", "ABC12é".as_bytes()),
+        ("signing password with an emoji", "sign", "ABC123😀".as_bytes()),
+        ("signing password with a NUL", "sign", b"ABC123\0"),
+        ("empty signing password file", "sign", b""),
+        ("card-info PIN of 5 digits", "cardinfo", b"12345"),
+    ];
+    for (i, (name, which, content)) in bad_pins.into_iter().enumerate() {
+        let path = write(dir, &format!("pin-{i}"), content);
+        // Spread the cases over the commands that read a PIN.
+        let args: Vec<String> = match (which, i % 4) {
+            ("auth", 0) | ("sign", 0) | ("cardinfo", _) => vec!["verify".into(), which.into()],
+            ("auth", 1) => vec!["sign".into(), "--key".into(), "auth".into(), "--digest".into(), d256.clone()],
+            ("auth", 2) => vec!["pin".into(), "change".into(), "auth".into(), "--new-pin-file".into(), auth_pin.clone()],
+            ("auth", _) => vec!["verify".into(), "auth".into(), "--force".into()],
+            ("sign", 1) => vec!["cert".into(), "sign".into()],
+            ("sign", 2) => vec!["status".into(), "--certs".into(), "--sign-cert".into()],
+            _ => vec!["sign".into(), "--key".into(), "sign".into(), data.clone()],
+        };
+        let mut a: Vec<&dyn AsRef<std::ffi::OsStr>> = args.iter().map(|s| s as &dyn AsRef<std::ffi::OsStr>).collect();
+        a.push(&"--pin-file");
+        a.push(&path);
+        v.push(case(format!("{name} ({})", args.join(" ")), &a, Usage));
+    }
+    // PINs from the environment.
+    v.push(case("JPKI_AUTH_PIN of 2 digits", &[&"verify", &"auth"], Usage).env("JPKI_AUTH_PIN", "12"));
+    v.push(case("JPKI_SIGN_PIN with lower-case non-ASCII", &[&"verify", &"sign"], Usage).env("JPKI_SIGN_PIN", "abcdéf"));
+    v.push(
+        case("JPKI_AUTH_PIN that is not Unicode", &[&"verify", &"auth"], Usage)
+            .env("JPKI_AUTH_PIN", OsString::from_vec(vec![0x31, 0xFF, 0x33, 0x34]))
+            .says("unicode"),
+    );
+    // No PIN at all, no terminal.
+    v.push(case("no PIN and no terminal", &[&"sign", &"--key", &"auth", &"--digest", &d256], Usage).says("--pin-file"));
+
+    // -- PIN files that cannot be read.
+    v.push(case("PIN file that is a directory", &[&"verify", &"auth", &"--pin-file", &dir], Usage).says("pin file"));
+    v.push(case("PIN file that is missing", &[&"verify", &"auth", &"--pin-file", &dir.join("missing")], Usage).says("pin file"));
+    v.push(case("PIN file in a missing directory", &[&"verify", &"sign", &"--pin-file", &"/nonexistent/dir/pin"], Usage));
+    v.push(
+        case("--pin-file - with the data to sign on stdin", &[&"sign", &"--key", &"sign", &"--pin-file", &"-"], Usage)
+            .stdin(b"ABC123\n")
+            .says("stdin"),
+    );
+    v.push(
+        case("--pin-file - with a batch on stdin", &[&"sign", &"--key", &"sign", &"--batch", &"digests", &"--pin-file", &"-"], Usage)
+            .stdin(format!("ABC123\n{d256}\n").as_bytes())
+            .says("stdin"),
+    );
+
+    // -- Digests.
+    let hashes = ["sha1", "sha224", "sha256", "sha384", "sha512"];
+    let lens = [20, 28, 32, 48, 64];
+    for (k, hash) in hashes.iter().enumerate() {
+        // The length of the next algorithm's digest is wrong for this one.
+        let wrong = digest(lens[(k + 1) % lens.len()]);
+        v.push(
+            case(format!("{hash} digest of the wrong length"), &[&"sign", &"--key", &"sign", &"--hash", hash, &"--digest", &wrong, &"--pin-file", &sign_pin], Usage)
+                .says("digest"),
+        );
+    }
+    for (name, value) in [
+        ("digest that is not hex", "zz".repeat(32)),
+        ("digest of odd length", format!("{}a", digest(31))),
+        ("empty digest", String::new()),
+        ("digest with a 0x prefix", format!("0x{}", digest(31))),
+        ("digest with non-ASCII characters", format!("{}ａｂ", digest(31))),
+        ("digest with a backslash escape", format!("{}\\0", digest(31))),
+        ("digest one byte too long", digest(33)),
+    ] {
+        v.push(case(name, &[&"sign", &"--key", &"auth", &"--digest", &value, &"--pin-file", &auth_pin], Usage).says("digest"));
+    }
+    v.push(case("unknown hash algorithm", &[&"sign", &"--key", &"sign", &"--hash", &"md5", &"--digest", &d256], Clap));
+
+    // -- Input files.
+    v.push(case("file to sign is missing", &[&"sign", &"--key", &"sign", &"--pin-file", &sign_pin, &dir.join("nope.pdf")], Usage).says("cannot read"));
+    v.push(case("file to sign is a directory", &[&"sign", &"--key", &"sign", &"--pin-file", &sign_pin, &dir], Usage).says("directory"));
+    v.push(case("attached CMS of a missing file", &[&"sign", &"--key", &"sign", &"--cms", &"--attached", &"--pin-file", &sign_pin, &"-o", &dir.join("x.p7m"), &dir.join("nope")], Usage));
+    v.push(case("batch of files with a missing one", &[&"sign", &"--key", &"sign", &"--batch", &"files", &"--pin-file", &sign_pin], Usage)
+        .stdin(format!("{data}\n{}\n", dir.join("nope").display()).as_bytes())
+        .says("line 2"));
+    v.push(case("batch with a bad digest line", &[&"sign", &"--key", &"sign", &"--batch", &"digests", &"--pin-file", &sign_pin], Usage)
+        .stdin(format!("{d256}\nnot-hex\n").as_bytes())
+        .says("line 2"));
+    v.push(case("batch with a line over 64 KiB", &[&"sign", &"--key", &"sign", &"--batch", &"digests", &"--pin-file", &sign_pin], Usage)
+        .stdin(&vec![b'a'; 70_000]));
+    v.push(case("empty batch", &[&"sign", &"--key", &"sign", &"--batch", &"digests", &"--pin-file", &sign_pin], Usage).stdin(b"").says("no items"));
+    v.push(case("batch of blank lines", &[&"sign", &"--key", &"sign", &"--batch", &"digests", &"--pin-file", &sign_pin], Usage).stdin(b"\n \n\r\n").says("no items"));
+
+    // -- Outputs that cannot be written (checked before the card is used).
+    v.push(case("signature to /proc", &[&"sign", &"--key", &"sign", &"--digest", &d256, &"--pin-file", &sign_pin, &"-o", &"/proc/x"], Usage).says("cannot write"));
+    v.push(case("signature to a directory", &[&"sign", &"--key", &"sign", &"--digest", &d256, &"--pin-file", &sign_pin, &"-o", &dir], Usage).says("directory"));
+    v.push(case("signature into a missing directory", &[&"sign", &"--key", &"sign", &"--digest", &d256, &"--pin-file", &sign_pin, &"-o", &"/nonexistent/sig.bin"], Usage).says("does not exist"));
+    v.push(case("certificate to /proc", &[&"cert", &"auth", &"-o", &"/proc/x.der"], Usage).says("cannot write"));
+    v.push(case("certificate to a directory", &[&"cert", &"auth-ca", &"-o", &dir], Usage).says("directory"));
+    v.push(case("CMS into a missing directory", &[&"sign", &"--key", &"auth", &"--cms", &"--pin-file", &auth_pin, &"-o", &dir.join("no/such/x.p7s"), &data], Usage));
+    v.push(case("signing certificate to /sys", &[&"cert", &"sign", &"--pin-file", &sign_pin, &"-o", &"/sys/x.der"], Usage));
+
+    // -- Readers.
+    v.push(case("unknown reader name", &[&"--reader", &"No Such Reader", &"status"], Reader).says("jpki readers"));
+    v.push(case("reader index out of range", &[&"--reader", &"42", &"status"], Reader));
+    v.push(case("ambiguous reader name", &[&"--reader", &"Virtual", &"cert", &"auth"], Reader).says("--reader"));
+    v.push(case("unknown reader from JPKI_READER", &[&"verify", &"auth", &"--pin-file", &auth_pin], Reader).env("JPKI_READER", "Nowhere 99"));
+    v.push(case("unknown reader for a signature", &[&"--reader", &"nope", &"sign", &"--key", &"sign", &"--digest", &d256, &"--pin-file", &sign_pin], Reader));
+
+    // -- Conflicting or malformed flags.
+    for (name, args) in [
+        ("--der with --details", vec!["cert", "auth", "--der", "--details"]),
+        ("--der with --pem", vec!["cert", "auth", "--der", "--pem"]),
+        ("--pem with --details", vec!["cert", "auth", "--pem", "--details"]),
+        ("--digest with a FILE", vec!["sign", "--key", "sign", "--digest", "ab", "file.txt"]),
+        ("--cms with --batch", vec!["sign", "--key", "sign", "--cms", "--batch", "digests"]),
+        ("--attached without --cms", vec!["sign", "--key", "sign", "--attached", "file.txt"]),
+        ("--pem without --cms", vec!["sign", "--key", "sign", "--pem", "file.txt"]),
+        ("--keep-going without --batch", vec!["sign", "--key", "sign", "--keep-going", "file.txt"]),
+        ("--attached with --digest", vec!["sign", "--key", "sign", "--cms", "--attached", "--digest", "ab"]),
+        ("sign without --key", vec!["sign", "file.txt"]),
+        ("unknown key", vec!["sign", "--key", "root", "file.txt"]),
+        ("verify without a PIN name", vec!["verify"]),
+        ("a PIN on the command line", vec!["verify", "auth", "--pin", "1234"]),
+        ("negative --wait", vec!["--wait", "-1", "status"]),
+        ("non-numeric --wait", vec!["--wait", "soon", "status"]),
+        ("unknown --extended-length", vec!["--extended-length", "maybe", "status"]),
+        ("unknown command", vec!["unblock"]),
+        ("--sign-cert without --certs", vec!["status", "--sign-cert"]),
+        ("unknown certificate", vec!["cert", "root"]),
+        ("check without a signature", vec!["check", "--cert", "x.der", "data"]),
+    ] {
+        let a: Vec<&dyn AsRef<std::ffi::OsStr>> = args.iter().map(|s| s as &dyn AsRef<std::ffi::OsStr>).collect();
+        v.push(case(name, &a, Clap));
+    }
+    // Conflicts that jpki itself refuses (one line, exit 2).
+    v.push(case("--batch with -o", &[&"sign", &"--key", &"sign", &"--batch", &"digests", &"-o", &dir.join("out"), &"--pin-file", &sign_pin], Usage).stdin(format!("{d256}\n").as_bytes()).says("--batch"));
+    v.push(case("--batch with --digest", &[&"sign", &"--key", &"sign", &"--batch", &"digests", &"--digest", &d256, &"--pin-file", &sign_pin], Usage).says("--batch"));
+    v.push(case("--batch with --format raw", &[&"sign", &"--key", &"sign", &"--batch", &"digests", &"--format", &"raw", &"--pin-file", &sign_pin], Usage));
+    v.push(case("--pin-file and --new-pin-file the same", &[&"pin", &"change", &"auth", &"--pin-file", &auth_pin, &"--new-pin-file", &auth_pin], Usage));
+    let weak = write(dir, "weak-sign", b"ABCDEF\n");
+    v.push(case("new signing password without a digit", &[&"pin", &"change", &"sign", &"--pin-file", &sign_pin, &"--new-pin-file", &weak], Usage));
+    v.push(case("check with a missing signature file", &[&"check", &"--signature", &dir.join("nope.sig"), &"--cert", &dir.join("nope.der"), &data], Usage).says("cannot read"));
+    v
+}
+
+#[test]
+fn bad_inputs_are_refused_before_the_card() {
+    pcscd_test!();
+    let sim = Sim::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let cases = all_cases(dir.path());
+    let counters = || ["auth", "sign", "cardinfo"].map(|p| sim.tries_left(p));
+    let before = counters();
+    assert_eq!(before, [3, 5, 3]);
+    let mut failures = Vec::new();
+    let mut by_kind = std::collections::BTreeMap::new();
+    for c in &cases {
+        let o = run_case(&sim, c);
+        let err = stderr(&o);
+        let code = o.status.code();
+        *by_kind.entry(format!("{:?}", c.expect)).or_insert(0) += 1;
+        let mut problems = Vec::new();
+        let want = if c.expect == Expect::Reader { 3 } else { 2 };
+        if code != Some(want) {
+            problems.push(format!("exit code {code:?}, expected {want}"));
+        }
+        if err.contains("panicked") {
+            problems.push("panic".into());
+        }
+        match c.expect {
+            Expect::Clap => {
+                if !err.starts_with("error:") {
+                    problems.push("not a clap usage error".into());
+                }
+            }
+            _ => {
+                if err.lines().count() != 1 || !err.starts_with("jpki: error: ") {
+                    problems.push("stderr is not exactly one `jpki: error:` line".into());
+                }
+            }
+        }
+        if let Some(word) = c.says {
+            if !err.to_lowercase().contains(&word.to_lowercase()) {
+                problems.push(format!("the message does not mention {word:?}"));
+            }
+        }
+        if !o.stdout.is_empty() {
+            problems.push(format!("stdout: {}", stdout(&o)));
+        }
+        let sent = sim.apdu_count();
+        if sent != 0 {
+            problems.push(format!("{sent} APDUs were sent: {:?}", sim.log_lines()));
+        }
+        if counters() != before {
+            problems.push(format!("counters changed: {:?}", counters()));
+        }
+        if !problems.is_empty() {
+            failures.push(format!("{}: {}\n    stderr: {}", c.name, problems.join("; "), err.trim_end()));
+        }
+    }
+    println!("CASES bad input: {} ({:?}), APDUs sent: {}", cases.len(), by_kind, sim.apdu_count());
+    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
+    assert!(cases.len() >= 50, "{}", cases.len());
+}
+
+#[test]
+fn bad_input_in_json_mode_is_a_json_error() {
+    pcscd_test!();
+    let sim = Sim::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let bad = write(dir.path(), "bad", b"12345\n");
+    let o = run(sim.jpki().args(["--json", "verify", "auth", "--pin-file", &bad]));
+    assert_code(&o, 2);
+    let doc = json(&o);
+    assert_eq!(doc["ok"], false);
+    assert_eq!(doc["error"]["kind"], "invalid_pin");
+    assert_eq!(doc["error"]["exit_code"], 2);
+    assert_eq!(doc["error"]["pin"], "auth");
+    assert!(!doc.to_string().contains("12345"), "the rejected PIN is echoed: {doc}");
+    assert!(!stderr(&o).contains("12345"), "the rejected PIN is echoed: {}", stderr(&o));
+    assert_eq!(sim.apdu_count(), 0);
+}
+
+#[test]
+fn a_trailing_newline_or_crlf_in_a_pin_file_is_accepted() {
+    pcscd_test!();
+    let sim = Sim::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    for (which, content) in [("auth", &b"1234\n"[..]), ("auth", b"1234\r\n"), ("sign", b"ABC123\n"), ("sign", b"abc123\r\n")] {
+        let p = write(dir.path(), "pin", content);
+        let o = run(sim.jpki().args(["verify", which, "--pin-file", &p]));
+        assert_code(&o, 0);
+    }
+    assert_eq!(sim.tries_left("auth"), 3);
+    assert_eq!(sim.tries_left("sign"), 5);
+}
+
+#[test]
+fn outputs_that_are_not_regular_files_are_written_in_place() {
+    pcscd_test!();
+    let sim = Sim::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    // A FIFO (like /dev/stdout or /dev/null) must be written into, not replaced by a rename.
+    let fifo = dir.path().join("fifo");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(fifo).unwrap())
+    };
+    let o = run(sim.jpki().args(["cert", "auth", "--der", "-o"]).arg(&fifo));
+    assert_code(&o, 0);
+    let got = reader.join().unwrap();
+    assert_eq!(got, std::fs::read(sim.state_file("auth.crt.der")).unwrap());
+    let kind = std::fs::symlink_metadata(&fifo).unwrap().file_type();
+    assert!(std::os::unix::fs::FileTypeExt::is_fifo(&kind), "the FIFO was replaced by a regular file");
+    // No temporary files are left behind by the writability probe.
+    let out = dir.path().join("sig.der");
+    let o = run(sim.jpki().args(["cert", "auth-ca", "-o"]).arg(&out));
+    assert_code(&o, 0);
+    let names: Vec<String> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert!(names.iter().all(|n| !n.contains("jpki-tmp")), "{names:?}");
+}
