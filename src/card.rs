@@ -698,6 +698,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::type_complexity)]
     fn truncated_answers_at_every_position_are_errors() {
         let cuts: [(&str, fn(Vec<u8>) -> Vec<u8>); 4] = [
             ("empty", |_| Vec::new()),
@@ -886,6 +887,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::type_complexity)]
     fn signatures_of_the_wrong_length_or_key_never_pass_the_self_check() {
         use rsa::Pkcs1v15Sign;
         let rewrites: [(&str, Box<dyn Fn(&[u8]) -> Vec<u8>>); 6] = [

@@ -164,10 +164,9 @@ pub fn parse(bytes: &[u8]) -> Result<ParsedCms, CmsError> {
         }),
         _ => None,
     };
-    let attached_content = match &sd.encap_content_info.econtent {
-        Some(any) => Some(any.decode_as::<OctetString>().map(|o| o.into_bytes()).unwrap_or_else(|_| any.value().to_vec())),
-        None => None,
-    };
+    let attached_content = sd.encap_content_info.econtent.as_ref().map(|any| {
+        any.decode_as::<OctetString>().map(|o| o.into_bytes()).unwrap_or_else(|_| any.value().to_vec())
+    });
     Ok(ParsedCms {
         hash,
         signed_bytes: to_be_signed(attrs)?,

@@ -18,6 +18,8 @@ pub enum Error {
     ReaderNotFound { query: String, available: Vec<String> },
     #[error("several readers hold a My Number Card: {}", candidates.join(", "))]
     AmbiguousReader { candidates: Vec<String> },
+    #[error("{query:?} matches several readers: {}", candidates.join(", "))]
+    ReaderQueryAmbiguous { query: String, candidates: Vec<String> },
     #[error("the card is in use by another program")]
     Busy,
     #[error("the card in reader {reader:?} has no JPKI applet (it is not a My Number Card)")]
@@ -28,7 +30,7 @@ pub enum Error {
     PinBlocked { kind: PinKind },
     #[error("only one try is left for the {kind}; refusing without consent")]
     LastTryNeedsConsent { kind: PinKind },
-    #[error("the card went away during the {kind} check; whether the try was counted is unknown")]
+    #[error("the link to the card failed during the {kind} check (card removed or garbled answer); whether the try was counted is unknown")]
     VerifyOutcomeUnknown { kind: PinKind },
     #[error("the card refused: the {kind} has not been verified in this session")]
     PinNotVerified { kind: PinKind },

@@ -206,7 +206,10 @@ pub fn find_reader(readers: &[ReaderInfo], query: &str) -> Result<ReaderInfo> {
     match matches.as_slice() {
         [only] => Ok((*only).clone()),
         [] => Err(Error::ReaderNotFound { query: query.to_string(), available: readers.iter().map(|r| r.name.clone()).collect() }),
-        many => Err(Error::AmbiguousReader { candidates: many.iter().map(|r| r.name.clone()).collect() }),
+        many => Err(Error::ReaderQueryAmbiguous {
+            query: query.to_string(),
+            candidates: many.iter().map(|r| r.name.clone()).collect(),
+        }),
     }
 }
 
@@ -333,7 +336,7 @@ mod tests {
         assert_eq!(find_reader(&readers, "1").unwrap().name, "Virtual PCD 00 01");
         assert_eq!(find_reader(&readers, "sony").unwrap().name, "Sony RC-S300");
         assert_eq!(find_reader(&readers, "Virtual PCD 00 00").unwrap().index, 0);
-        assert!(matches!(find_reader(&readers, "Virtual"), Err(Error::AmbiguousReader { .. })));
+        assert!(matches!(find_reader(&readers, "Virtual"), Err(Error::ReaderQueryAmbiguous { .. })));
         assert!(matches!(find_reader(&readers, "nope"), Err(Error::ReaderNotFound { .. })));
     }
 }

@@ -117,8 +117,11 @@ pub(crate) mod scripted {
     //! A transport that checks an exact APDU script, for unit tests.
     use super::*;
 
+    /// One expected command and the canned answer (`Err` = the card went away).
+    type Step = (Vec<u8>, Result<Vec<u8>, ()>);
+
     pub struct Scripted {
-        pub steps: std::collections::VecDeque<(Vec<u8>, Result<Vec<u8>, ()>)>,
+        pub steps: std::collections::VecDeque<Step>,
     }
 
     impl Scripted {

@@ -221,7 +221,9 @@ fn all_cases(dir: &Path) -> Vec<Case> {
     v.push(case("batch with a line over 64 KiB", &[&"sign", &"--key", &"sign", &"--batch", &"digests", &"--pin-file", &sign_pin], Usage)
         .stdin(&vec![b'a'; 70_000]));
     v.push(case("empty batch", &[&"sign", &"--key", &"sign", &"--batch", &"digests", &"--pin-file", &sign_pin], Usage).stdin(b"").says("no items"));
-    v.push(case("batch of blank lines", &[&"sign", &"--key", &"sign", &"--batch", &"digests", &"--pin-file", &sign_pin], Usage).stdin(b"\n \n\r\n").says("no items"));
+    v.push(case("batch of blank lines", &[&"sign", &"--key", &"sign", &"--batch", &"digests", &"--pin-file", &sign_pin], Usage).stdin(b"\n \n\r\n").says("line 1"));
+    v.push(case("batch of blank lines, keep going", &[&"sign", &"--key", &"sign", &"--batch", &"digests", &"--keep-going", &"--pin-file", &sign_pin], Usage).stdin(b"\n \n\r\n").says("no line"));
+    v.push(case("empty batch", &[&"sign", &"--key", &"sign", &"--batch", &"digests", &"--pin-file", &sign_pin], Usage).stdin(b"").says("no items"));
 
     // -- Outputs that cannot be written (checked before the card is used).
     v.push(case("signature to /proc", &[&"sign", &"--key", &"sign", &"--digest", &d256, &"--pin-file", &sign_pin, &"-o", &"/proc/x"], Usage).says("cannot write"));

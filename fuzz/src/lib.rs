@@ -57,7 +57,7 @@ pub fn response_parse(data: &[u8]) {
 pub fn der_length(data: &[u8]) {
     if let Ok(total) = der_sequence_len(data) {
         assert_eq!(data[0], 0x30);
-        assert!(total >= 3 && total <= MAX_EF_OBJECT, "{total}");
+        assert!((3..=MAX_EF_OBJECT).contains(&total), "{total}");
         // The header is fully inside the input.
         let header = if data[1] < 0x80 { 2 } else { 2 + (data[1] & 0x7F) as usize };
         assert!(header <= data.len() && header < total);

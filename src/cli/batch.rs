@@ -17,7 +17,7 @@ use serde_json::json;
 use super::exit::{ExitCode, Failure};
 use super::output::{print_stdout, Output};
 use super::sign::{SigFormat, SignArgs};
-use super::{pin_input, session, Global};
+use super::{session, Global};
 
 /// What each input line holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -56,12 +56,14 @@ fn parse_items(kind: BatchInput, algorithm: HashAlgorithm, reader: &mut impl Buf
         }
         let text = String::from_utf8_lossy(&buf);
         let text = text.trim_end_matches(['\n', '\r']);
-        if text.trim().is_empty() {
-            continue;
-        }
-        let digest = match kind {
+        // A blank line is a bad item, not skipped: output lines stay aligned with input lines.
+        let digest = if text.trim().is_empty() {
+            Err("the line is empty".to_string())
+        } else {
+            match kind {
             BatchInput::Digests => MessageDigest::from_hex(algorithm, text).map_err(|e| e.to_string()),
-            BatchInput::Files => hash_file(algorithm, Path::new(text)),
+                BatchInput::Files => hash_file(algorithm, Path::new(text)),
+            }
         };
         items.push(Item { line, input: text.to_string(), digest });
     }
@@ -109,7 +111,7 @@ pub fn run(global: &Global, args: &SignArgs, kind: BatchInput) -> Result<Output,
             .with_hint("Use --pin-file PATH, /dev/fd/N or the environment variable"));
     }
     let pin_kind = key.pin();
-    let (pin, _) = pin_input::obtain(pin_kind, args.pin_args.pin_file.as_deref(), pin_kind.env_var(), &format!("Enter the {pin_kind}: "))?;
+    let pin = args.pin_args.obtain_default(pin_kind)?;
     let items = parse_items(kind, algorithm, &mut std::io::stdin().lock())?;
     if items.is_empty() {
         // Nothing to sign: do not spend a VERIFY (or the card's time) on it.
@@ -121,6 +123,9 @@ pub fn run(global: &Global, args: &SignArgs, kind: BatchInput) -> Result<Output,
         let reason = first.digest.as_ref().err().cloned().unwrap_or_default();
         return Err(Failure::usage(format!("line {} of the batch input: {reason}; nothing was signed", first.line))
             .with_hint("Fix the line, or pass --keep-going to sign the other lines"));
+    }
+    if bad.len() == items.len() {
+        return Err(Failure::usage("no line of the batch input can be signed; nothing was sent to the card"));
     }
     let mut tally = Tally::default();
     let mut card = session::open(global, Access::Verifying)?;

@@ -7,7 +7,7 @@ use jpki::pin::PinKind;
 
 use super::exit::Failure;
 use super::output::Output;
-use super::{pin_input, session, Global, PinArgs};
+use super::{session, Global, PinArgs};
 
 #[derive(Debug, Args)]
 pub struct CardInfoArgs {
@@ -32,7 +32,7 @@ fn sex_label(code: &str) -> &'static str {
 
 pub fn run(global: &Global, args: &CardInfoArgs) -> Result<Output, Failure> {
     let kind = PinKind::CardInfo;
-    let (pin, _) = pin_input::obtain(kind, args.pin_args.pin_file.as_deref(), kind.env_var(), &format!("Enter the {kind}: "))?;
+    let pin = args.pin_args.obtain_default(kind)?;
     let mut card = session::open(global, Access::Verifying)?;
     session::verify(&mut card, &pin, args.pin_args.force)?;
     let number = card.read_my_number().map_err(|e| session::in_reader(&card, e))?;

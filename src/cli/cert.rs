@@ -10,7 +10,7 @@ use jpki::pin::PinKind;
 
 use super::exit::Failure;
 use super::output::{check_binary_stdout, check_output_path, write_file, Output};
-use super::{pin_input, session, Global, PinArgs};
+use super::{session, Global, PinArgs};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum CertChoice {
@@ -82,13 +82,7 @@ pub fn run(global: &Global, args: &CertArgs) -> Result<Output, Failure> {
     check_binary_stdout(format == Format::Der && !global.json, args.output.is_some())?;
     let pin = match kind.required_pin() {
         Some(pin_kind) => Some(
-            pin_input::obtain(
-                pin_kind,
-                args.pin_args.pin_file.as_deref(),
-                pin_kind.env_var(),
-                "The signing certificate is protected. Enter the signing password: ",
-            )?
-            .0,
+            args.pin_args.obtain(pin_kind, "The signing certificate is protected. Enter the signing password: ")?,
         ),
         None => None,
     };

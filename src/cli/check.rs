@@ -13,7 +13,7 @@ use super::cert::{unix_now, CertChoice};
 use super::exit::{ExitCode, Failure};
 use super::output::Output;
 use super::sign::HashChoice;
-use super::{pin_input, session, Global, PinArgs};
+use super::{session, Global, PinArgs};
 
 #[derive(Debug, Args)]
 #[command(after_help = "This is a self-check for users. It does NOT check whether the certificate was revoked \
@@ -86,7 +86,7 @@ fn certificate(global: &Global, args: &CheckArgs, embedded: Option<Vec<u8>>) -> 
     if let Some(which) = args.card_cert {
         let kind = which.kind();
         let pin = match kind.required_pin() {
-            Some(p) => Some(pin_input::obtain(p, args.pin_args.pin_file.as_deref(), p.env_var(), "Enter the signing password: ")?.0),
+            Some(p) => Some(args.pin_args.obtain_default(p)?),
             None => None,
         };
         let access = if pin.is_some() { Access::Verifying } else { Access::ReadOnly };

@@ -98,7 +98,7 @@ impl From<Error> for Failure {
                 f(ExitCode::NoCard, "no_card", Some("Insert the card (or hold it on the NFC reader), or use --wait SECONDS".into()))
             }
             Error::ReaderNotFound { .. } => f(ExitCode::NoCard, "reader_not_found", Some("List readers with `jpki readers`".into())),
-            Error::AmbiguousReader { .. } => {
+            Error::AmbiguousReader { .. } | Error::ReaderQueryAmbiguous { .. } => {
                 f(ExitCode::NoCard, "ambiguous_reader", Some("Choose one with --reader NAME or --reader INDEX".into()))
             }
             Error::Busy => f(

@@ -123,6 +123,18 @@ pub struct PinArgs {
     pub force: bool,
 }
 
+impl PinArgs {
+    /// The PIN of `kind` from --pin-file, its environment variable, or a prompt; validated.
+    pub fn obtain(&self, kind: jpki::pin::PinKind, prompt: &str) -> Result<jpki::pin::Pin, Failure> {
+        pin_input::obtain(kind, self.pin_file.as_deref(), kind.env_var(), prompt)
+    }
+
+    /// The usual prompt for `kind`.
+    pub fn obtain_default(&self, kind: jpki::pin::PinKind) -> Result<jpki::pin::Pin, Failure> {
+        self.obtain(kind, &format!("Enter the {kind}: "))
+    }
+}
+
 /// Which key or PIN.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum KeyChoice {

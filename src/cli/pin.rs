@@ -62,7 +62,7 @@ pub fn change(global: &Global, args: &ChangeArgs) -> Result<Output, Failure> {
     if args.pin_args.pin_file.is_some() && args.pin_args.pin_file == args.new_pin_file {
         return Err(Failure::usage("--pin-file and --new-pin-file name the same file"));
     }
-    let (old, _) = pin_input::obtain(kind, args.pin_args.pin_file.as_deref(), kind.env_var(), &format!("Current {kind}: "))?;
+    let old = args.pin_args.obtain(kind, &format!("Current {kind}: "))?;
     let new = new_pin(kind, args)?;
     if new == old {
         return Err(Failure::usage(format!("the new {kind} is the same as the current one; nothing was changed")));

@@ -43,27 +43,19 @@ pub fn read_secret_file(path: &Path) -> Result<Zeroizing<String>, Failure> {
     Ok(Zeroizing::new(text.to_string()))
 }
 
-/// Where a PIN was taken from, for messages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Source {
-    File,
-    Environment,
-    Prompt,
-}
-
 /// Get and validate one PIN. `file` wins over the environment, which wins
 /// over the prompt. Nothing touches the card here.
-pub fn obtain(kind: PinKind, file: Option<&Path>, env_var: &str, prompt: &str) -> Result<(Pin, Source), Failure> {
-    let (text, source) = if let Some(path) = file {
-        (read_secret_file(path)?, Source::File)
+pub fn obtain(kind: PinKind, file: Option<&Path>, env_var: &str, prompt: &str) -> Result<Pin, Failure> {
+    let text = if let Some(path) = file {
+        read_secret_file(path)?
     } else if let Some(value) = std::env::var_os(env_var) {
         let value = value
             .into_string()
             .map_err(|_| Failure::usage(format!("{env_var} is not valid Unicode")))?;
-        (Zeroizing::new(value), Source::Environment)
+        Zeroizing::new(value)
     } else if interactive() {
         let typed = rpassword::prompt_password(prompt).map_err(|e| Failure::usage(format!("cannot read the PIN: {e}")))?;
-        (Zeroizing::new(typed), Source::Prompt)
+        Zeroizing::new(typed)
     } else {
         return Err(Failure {
             code: ExitCode::Usage,
@@ -74,8 +66,7 @@ pub fn obtain(kind: PinKind, file: Option<&Path>, env_var: &str, prompt: &str) -
             tries_left: None,
         });
     };
-    let pin = Pin::new(kind, &text).map_err(|e| Failure { pin: Some(kind), ..Failure::from(jpki::Error::from(e)) })?;
-    Ok((pin, source))
+    Pin::new(kind, &text).map_err(|e| Failure { pin: Some(kind), ..Failure::from(jpki::Error::from(e)) })
 }
 
 /// Ask the person at the terminal a yes/no question; `false` without one.

@@ -12,7 +12,7 @@ use jpki::Error;
 
 use super::exit::Failure;
 use super::output::{check_binary_stdout, check_output_path, write_file, Output};
-use super::{pin_input, session, Global, KeyChoice, PinArgs};
+use super::{session, Global, KeyChoice, PinArgs};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum HashChoice {
@@ -108,12 +108,7 @@ fn prepare(args: &SignArgs, binary_out: bool) -> Result<(jpki::pin::Pin, Message
             .with_hint("Give the data as a FILE, or the PIN with an environment variable"));
     }
     let pin_kind = args.key.key().pin();
-    let (pin, _) = pin_input::obtain(
-        pin_kind,
-        args.pin_args.pin_file.as_deref(),
-        pin_kind.env_var(),
-        &format!("Enter the {pin_kind}: "),
-    )?;
+    let pin = args.pin_args.obtain_default(pin_kind)?;
     if args.attached {
         let content = read_content(args)?;
         let digest = MessageDigest::new(args.hash.algorithm(), args.hash.algorithm().hash(&content))

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use super::cert::unix_now;
 use super::exit::Failure;
 use super::output::Output;
-use super::{pin_input, session, Global, PinArgs};
+use super::{session, Global, PinArgs};
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
@@ -65,7 +65,7 @@ fn capitalized(s: &str) -> String {
 pub fn run(global: &Global, args: &StatusArgs) -> Result<Output, Failure> {
     let sign_pin = if args.sign_cert {
         let kind = jpki::pin::PinKind::Sign;
-        Some(pin_input::obtain(kind, args.pin_args.pin_file.as_deref(), kind.env_var(), "Enter the signing password (to read the signing certificate): ")?.0)
+        Some(args.pin_args.obtain(kind, "Enter the signing password (to read the signing certificate): ")?)
     } else {
         None
     };

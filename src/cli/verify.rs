@@ -5,7 +5,7 @@ use jpki::pcsc::Access;
 
 use super::exit::Failure;
 use super::output::Output;
-use super::{pin_input, session, Global, PinArgs, PinChoice};
+use super::{session, Global, PinArgs, PinChoice};
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
@@ -18,12 +18,7 @@ pub struct VerifyArgs {
 
 pub fn run(global: &Global, args: &VerifyArgs) -> Result<Output, Failure> {
     let kind = args.pin.kind();
-    let (pin, _) = pin_input::obtain(
-        kind,
-        args.pin_args.pin_file.as_deref(),
-        kind.env_var(),
-        &format!("Enter the {kind}: "),
-    )?;
+    let pin = args.pin_args.obtain_default(kind)?;
     let mut card = session::open(global, Access::Verifying)?;
     session::verify(&mut card, &pin, args.pin_args.force)?;
     let max = kind.max_tries();
