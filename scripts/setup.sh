@@ -6,7 +6,7 @@ set -euo pipefail
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
-packages=(pcscd libpcsclite-dev pkg-config vsmartcard-vpcd opensc openssl)
+packages=(pcscd libpcsclite-dev pkg-config vsmartcard-vpcd opensc openssl bsdutils)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

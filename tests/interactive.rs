@@ -1,0 +1,85 @@
+//! The terminal paths: the no-echo PIN prompt, the consent for the last try,
+//! confirmation of a new PIN, and no binary on a terminal. `script` (util-linux)
+//! gives `jpki` a pseudo-terminal; what we "type" is sent after a pause.
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use common::*;
+
+/// Run `jpki ARGS` on a pseudo-terminal, typing each line after a pause.
+fn on_terminal(sim: &Sim, args: &[&str], typed: &[&str]) -> Output {
+    let mut line = format!("{} --reader '{}'", jpki_bin(), sim.reader);
+    for a in args {
+        line.push_str(&format!(" '{a}'"));
+    }
+    let mut child = Command::new("script")
+        .args(["-qec", &line, "/dev/null"])
+        .env_remove("JPKI_AUTH_PIN")
+        .env_remove("JPKI_SIGN_PIN")
+        .env_remove("JPKI_NEW_PIN")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("`script` (util-linux) is needed for the terminal tests");
+    let mut stdin = child.stdin.take().unwrap();
+    for t in typed {
+        std::thread::sleep(Duration::from_millis(1200));
+        let _ = stdin.write_all(format!("{t}\n").as_bytes());
+        let _ = stdin.flush();
+    }
+    std::thread::sleep(Duration::from_millis(1200));
+    drop(stdin);
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn prompt_does_not_echo_and_last_try_asks_for_consent() {
+    pcscd_test!();
+    let sim = Sim::start(&["--set-tries", "auth=1"]);
+    // "n": nothing is sent after the guard's query.
+    let o = on_terminal(&sim, &["verify", "auth"], &["1234", "n"]);
+    let screen = stdout(&o);
+    assert!(screen.contains("Only 1 try is left"), "{screen}");
+    assert!(!screen.contains("1234"), "the PIN was echoed: {screen}");
+    assert_eq!(o.status.code(), Some(5), "{screen}");
+    assert!(sim.apdus_since(0).iter().all(|l| !l.contains(" 0020008004")), "{:?}", sim.log_lines());
+    assert_eq!(sim.tries_left("auth"), 1);
+
+    // "y": the VERIFY is sent and the counter is back to 3.
+    let o = on_terminal(&sim, &["verify", "auth"], &["1234", "y"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(!stdout(&o).contains("1234"));
+    assert_eq!(sim.tries_left("auth"), 3);
+}
+
+#[test]
+fn new_pin_is_asked_twice_and_must_match() {
+    pcscd_test!();
+    let sim = Sim::start(&[]);
+    let o = on_terminal(&sim, &["pin", "change", "auth"], &["1234", "5678", "5679"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(stdout(&o).contains("differ"), "{}", stdout(&o));
+    assert_eq!(sim.apdu_count(), 0);
+    let o = on_terminal(&sim, &["pin", "change", "auth"], &["1234", "5678", "5678"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert_eq!(sim.pins()["pins"]["auth"]["value"], "5678");
+}
+
+#[test]
+fn binary_output_is_refused_on_a_terminal() {
+    pcscd_test!();
+    let sim = Sim::start(&[]);
+    let o = on_terminal(&sim, &["cert", "auth", "--der"], &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(stdout(&o).contains("terminal"), "{}", stdout(&o));
+    assert_eq!(sim.apdu_count(), 0);
+    // PEM is text: fine on a terminal.
+    let o = on_terminal(&sim, &["cert", "auth"], &[]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("BEGIN CERTIFICATE"));
+}
