@@ -131,7 +131,7 @@ impl Pcsc {
             Err(e) => return Err(map_pcsc_error(e)),
         };
         let atr = card.status2_owned().map(|s| s.atr().to_vec()).unwrap_or_else(|_| reader.atr.clone());
-        Ok(PcscTransport { card: Some(card), access, reader: reader.name.clone(), atr })
+        Ok(PcscTransport { card: Some(card), access, reader: reader.name.clone(), atr, sent: 0 })
     }
 
     /// Choose the reader: by `--reader` (an index or a name substring), or
@@ -220,6 +220,8 @@ pub struct PcscTransport {
     access: Access,
     reader: String,
     atr: Vec<u8>,
+    /// APDUs transmitted on this connection.
+    sent: u64,
 }
 
 impl PcscTransport {
@@ -256,9 +258,25 @@ impl Drop for PcscTransport {
 
 impl Transport for PcscTransport {
     fn transmit_raw(&mut self, command: &[u8]) -> std::result::Result<Vec<u8>, TransportError> {
-        let card = self.card.as_ref().ok_or(TransportError::CardGone)?;
         let mut buf = vec![0u8; pcsc::MAX_BUFFER_SIZE_EXTENDED];
-        let response = card.transmit(command, &mut buf).map_err(map_transmit_error)?;
+        let first = self.sent == 0;
+        self.sent += 1;
+        let card = self.card.as_mut().ok_or(TransportError::CardGone)?;
+        let response = match card.transmit(command, &mut buf) {
+            // pcscd may reset a card that was just inserted or idle-powered-down
+            // while we connected. Before our first APDU nothing of ours is lost:
+            // reconnect and send it once more.
+            Err(pcsc::Error::ResetCard) if first => {
+                log::debug!("card reset before the first APDU; reconnecting");
+                let mode = match self.access {
+                    Access::ReadOnly => ShareMode::Shared,
+                    Access::Verifying => ShareMode::Exclusive,
+                };
+                card.reconnect(mode, Protocols::ANY, Disposition::LeaveCard).map_err(map_transmit_error)?;
+                card.transmit(command, &mut buf).map_err(map_transmit_error)?
+            }
+            other => other.map_err(map_transmit_error)?,
+        };
         // An empty answer is what pcscd hands back when the card left mid-command:
         // the link is gone, which is not the same as a card sending garbage.
         if response.is_empty() {

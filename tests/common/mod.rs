@@ -231,6 +231,8 @@ impl Sim {
             let _ = child.kill();
             let _ = child.wait();
             self.wait_present(false);
+            // vpcd ignores a card that connects too soon after the last one left.
+            std::thread::sleep(Duration::from_millis(600));
         }
     }
 
