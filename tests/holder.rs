@@ -48,14 +48,15 @@ fn status_all_reports_every_counter_and_survives_blocked_ones() {
         for ((name, state, tries), (en, es, et)) in got.iter().zip(expected) {
             assert_eq!((name.as_str(), state.as_str(), *tries), (en, es, et), "{sw}");
         }
-        // Seven counters, read without spending anything, by short EF identifier.
-        assert!(sim.apdu_count() <= 10, "{:?}", sim.log_lines());
+        // Seven counters by short EF identifier, plus the certificate-availability file.
+        assert!(sim.apdu_count() <= 12, "{:?}", sim.log_lines());
+        assert_eq!(json(&o)["sign_certificate_issued"], true);
         assert_eq!(sim.tries_left("cardinfo-a"), 7);
         // The same answers without the short form.
         let before = sim.apdu_count();
         let o = run(sim.jpki().args(["--json", "status", "--all", "--no-sfi"]));
         assert_eq!(states(&json(&o)), got);
-        assert!(sim.apdu_count() - before <= 17, "{:?}", sim.apdus_since(before));
+        assert!(sim.apdu_count() - before <= 19, "{:?}", sim.apdus_since(before));
 
         // A blocked card-info PIN is never tried.
         let before = sim.apdu_count();
@@ -75,8 +76,8 @@ fn status_all_on_a_card_that_refuses_the_short_form() {
     assert_eq!(got.len(), 7);
     assert_eq!(got[5], ("visual-a".to_string(), "ok".to_string(), Some(1)));
     assert!(got.iter().all(|(_, s, _)| s == "ok"), "{got:?}");
-    // One refused short query, then the SELECT form for all seven.
-    assert!(sim.apdu_count() <= 18, "{:?}", sim.log_lines());
+    // One refused short query, then the SELECT form for all seven, then EF 0008.
+    assert!(sim.apdu_count() <= 20, "{:?}", sim.log_lines());
 }
 
 #[test]
@@ -199,6 +200,9 @@ fn card_without_signing_certificate() {
     assert_eq!(json(&o)["certificates"]["sign_certificate_issued"], false);
     let o = run(sim.jpki().args(["status", "--certs"]));
     assert!(stdout(&o).contains("NOT ISSUED"), "{}", stdout(&o));
+    let o = run(sim.jpki().args(["--json", "status", "--all"]));
+    assert_code(&o, 0);
+    assert_eq!(json(&o)["sign_certificate_issued"], false);
 
     let o = run(&mut with_pins(&sim, &[("JPKI_SIGN_PIN", "ABC123")], &["cert", "sign"]));
     assert_code(&o, 7);

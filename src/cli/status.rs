@@ -78,7 +78,12 @@ pub fn run(global: &Global, args: &StatusArgs) -> Result<Output, Failure> {
     if args.all && !args.no_sfi {
         card.allow_sfi_queries();
     }
+    // Whether a signing certificate exists (EF 0008), read while the JPKI applet is current.
+    let mut issued = None;
     for counter in counters {
+        if counter.applet != Applet::Jpki && issued.is_none() && (args.certs || args.all) {
+            issued = Some(card.has_sign_certificate().map_err(|e| session::in_reader(&card, e))?);
+        }
         let state = card.counter_state(counter);
         // No JPKI applet or a lost card ends the command; one odd counter does not.
         match &state {
@@ -95,15 +100,23 @@ pub fn run(global: &Global, args: &StatusArgs) -> Result<Output, Failure> {
         pins.push(obj);
     }
     let mut out = Output::default().field("reader", reader).field("pins", pins);
-    if args.certs {
-        let issued = card.has_sign_certificate().map_err(|e| session::in_reader(&card, e))?;
-        let mut certs = serde_json::Map::new();
-        certs.insert("sign_certificate_issued".into(), issued.into());
+    if issued.is_none() && (args.certs || args.all) {
+        issued = Some(card.has_sign_certificate().map_err(|e| session::in_reader(&card, e))?);
+    }
+    let issued = if let Some(issued) = issued {
         text.push_str(if issued {
             "Signing certificate (署名用電子証明書):       issued\n"
         } else {
             "Signing certificate (署名用電子証明書):       NOT ISSUED on this card (holders under 15 and some others have none)\n"
         });
+        out = out.field("sign_certificate_issued", issued);
+        issued
+    } else {
+        true
+    };
+    if args.certs {
+        let mut certs = serde_json::Map::new();
+        certs.insert("sign_certificate_issued".into(), issued.into());
         let mut expiry = |kind: CertKind, card: &mut session::Card, text: &mut String| -> Result<(), Failure> {
             let der = card.read_certificate(kind).map_err(|e| session::in_reader(card, e))?;
             let s = jpki::cert::summarize(&der, unix_now()).map_err(|e| Failure::from(Error::BadCardData(e.to_string())))?;
