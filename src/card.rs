@@ -321,7 +321,7 @@ impl<T: Transport> JpkiCard<T> {
     /// try a blocked PIN, ask before spending the last try, send VERIFY once.
     pub fn verify(&mut self, pin: &Pin, consent: &mut dyn LastTryConsent) -> Result<()> {
         let kind = pin.kind();
-        match self.pin_state(kind)? {
+        match self.guard_state(kind)? {
             PinState::Blocked => return Err(Error::PinBlocked { kind }),
             PinState::TriesLeft(1) if !consent.consent(kind) => return Err(Error::LastTryNeedsConsent { kind }),
             _ => {}
@@ -329,23 +329,52 @@ impl<T: Transport> JpkiCard<T> {
         self.verify_unguarded(pin)
     }
 
-    /// VERIFY without the counter check, for a PIN already checked in this
-    /// session (re-verification when the card demands it per signature).
-    pub fn verify_unguarded(&mut self, pin: &Pin) -> Result<()> {
+    /// The counter as the lockout guard reads it: always by SELECT + query,
+    /// because the short-EF-identifier form is only inferred to address it.
+    fn guard_state(&mut self, kind: PinKind) -> Result<PinState> {
+        let sfi = self.sfi_queries.take();
+        let state = self.pin_state(kind);
+        self.sfi_queries = sfi;
+        state
+    }
+
+    /// VERIFY again with a PIN proven correct earlier in this session, for a
+    /// card that wants one per signature. The counter is read first and must
+    /// still be at its maximum; anything else means the card counted
+    /// something it should not have, and we stop.
+    pub fn reverify(&mut self, pin: &Pin) -> Result<()> {
+        let kind = pin.kind();
+        match self.guard_state(kind)? {
+            PinState::Verified => {}
+            PinState::TriesLeft(n) if n >= kind.max_tries() => {}
+            PinState::Blocked => return Err(Error::PinBlocked { kind }),
+            PinState::TriesLeft(n) => {
+                return Err(Error::BadCardData(format!(
+                    "the {kind} counter fell to {n} although the PIN was verified in this session; stopping"
+                )))
+            }
+        }
+        self.verify_unguarded(pin)
+    }
+
+    /// VERIFY without the counter check; callers run the guard first.
+    fn verify_unguarded(&mut self, pin: &Pin) -> Result<()> {
         let kind = pin.kind();
         let (applet, fid) = pin_location(kind);
         self.select_file_or_fail(applet, fid, "SELECT of the PIN file")?;
         let cmd = Command::new(0x00, 0x20, 0x00, 0x80).with_secret_data(pin.as_bytes());
         let response = match self.send(&cmd) {
             Ok(r) => r,
+            // Stopped before sending: nothing happened.
+            Err(e @ Error::Transport(TransportError::Cancelled)) => return Err(e),
             Err(Error::Transport(_)) | Err(Error::BadCardData(_)) => return Err(Error::VerifyOutcomeUnknown { kind }),
             Err(e) => return Err(e),
         };
         match response.sw {
             StatusWord::Success => Ok(()),
-            StatusWord::TriesLeft(0) => Err(Error::PinBlocked { kind }),
             StatusWord::TriesLeft(n) => Err(Error::WrongPin { kind, tries_left: n }),
-            sw if sw.means_blocked() => Err(Error::PinBlocked { kind }),
+            // The guard saw tries left, so this answer means this try blocked it.
+            sw if sw.means_blocked() => Err(Error::WrongPin { kind, tries_left: 0 }),
             sw => Err(Error::UnexpectedStatus { operation: "VERIFY", sw }),
         }
     }

@@ -20,9 +20,21 @@ fn main() -> std::process::ExitCode {
         }
     };
     init_logging(parsed.global.verbose);
+    // Ctrl-C or SIGTERM with a card open: stop before the next APDU so that the
+    // card is disconnected (and powered down) by the normal path. Otherwise quit.
+    let _ = ctrlc::set_handler(|| {
+        if jpki::pcsc::open_connections() > 0 {
+            jpki::pcsc::cancel();
+        } else {
+            std::process::exit(ExitCode::Interrupted as i32);
+        }
+    });
+    // A panic is a bug: one line, not a backtrace.
+    std::panic::set_hook(Box::new(|info| log::debug!("{info}")));
     let command = parsed.command.name();
-    let result = std::panic::catch_unwind(|| cli::run(&parsed))
-        .unwrap_or_else(|_| Err(Failure { code: ExitCode::Internal, ..Failure::usage("internal error (a bug in jpki; please report it)") }));
+    let result = std::panic::catch_unwind(|| cli::run(&parsed)).unwrap_or_else(|_| {
+        Err(Failure { code: ExitCode::Internal, kind: "internal", ..Failure::usage("internal error (a bug in jpki; please report it)") })
+    });
     let code = match result {
         Ok(output) => {
             let written = if output.streamed {

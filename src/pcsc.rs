@@ -2,6 +2,7 @@
 //! so that no verified PIN outlives the command.
 
 use std::ffi::CString;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use pcsc::{Context, Disposition, Protocols, ReaderState, Scope, ShareMode, State};
@@ -21,15 +22,35 @@ pub struct ReaderInfo {
     pub atr: Vec<u8>,
 }
 
-/// How to hold the card.
+/// How to hold the card. Both hold it exclusively for the whole command:
+/// our SELECTs and another program's must never interleave, or a READ could
+/// return another file's bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
-    /// Shared; nothing is verified. The card is left as it is on disconnect.
+    /// Nothing is verified: the card is left as it is on disconnect.
     ReadOnly,
-    /// Exclusive for the whole command, and powered down on disconnect,
+    /// A PIN may be verified: the card is powered down on disconnect,
     /// so a verified PIN never outlives the command.
     Verifying,
 }
+
+static CANCELLED: AtomicBool = AtomicBool::new(false);
+static CONNECTIONS: AtomicUsize = AtomicUsize::new(0);
+
+/// Ask every open connection to stop before its next APDU (from a signal
+/// handler): the command then fails and the card is disconnected as usual,
+/// powered down if a PIN may have been verified.
+pub fn cancel() {
+    CANCELLED.store(true, Ordering::SeqCst);
+}
+
+/// Connections to a card now open in this process.
+pub fn open_connections() -> usize {
+    CONNECTIONS.load(Ordering::SeqCst)
+}
+
+/// Exclusive for every command (see [`Access`]).
+const SHARE_MODE: ShareMode = ShareMode::Exclusive;
 
 pub fn map_pcsc_error(e: pcsc::Error) -> Error {
     use pcsc::Error as P;
@@ -119,11 +140,7 @@ impl Pcsc {
     /// Connect to the named reader.
     pub fn connect(&self, reader: &ReaderInfo, access: Access) -> Result<PcscTransport> {
         let name = CString::new(reader.name.as_bytes()).map_err(|_| Error::Pcsc("reader name has a NUL".into()))?;
-        let mode = match access {
-            Access::ReadOnly => ShareMode::Shared,
-            Access::Verifying => ShareMode::Exclusive,
-        };
-        let card = match self.context.connect(&name, mode, Protocols::ANY) {
+        let card = match self.context.connect(&name, SHARE_MODE, Protocols::ANY) {
             Ok(card) => card,
             Err(pcsc::Error::NoSmartcard) | Err(pcsc::Error::RemovedCard) => {
                 return Err(Error::NoCard { reader: reader.name.clone() })
@@ -131,6 +148,7 @@ impl Pcsc {
             Err(e) => return Err(map_pcsc_error(e)),
         };
         let atr = card.status2_owned().map(|s| s.atr().to_vec()).unwrap_or_else(|_| reader.atr.clone());
+        CONNECTIONS.fetch_add(1, Ordering::SeqCst);
         Ok(PcscTransport { card: Some(card), access, reader: reader.name.clone(), atr, sent: 0 })
     }
 
@@ -240,6 +258,7 @@ impl PcscTransport {
 
     fn disconnect(&mut self) -> Result<()> {
         let Some(card) = self.card.take() else { return Ok(()) };
+        CONNECTIONS.fetch_sub(1, Ordering::SeqCst);
         let disposition = match self.access {
             Access::ReadOnly => Disposition::LeaveCard,
             Access::Verifying => Disposition::UnpowerCard,
@@ -258,6 +277,9 @@ impl Drop for PcscTransport {
 
 impl Transport for PcscTransport {
     fn transmit_raw(&mut self, command: &[u8]) -> std::result::Result<Vec<u8>, TransportError> {
+        if CANCELLED.load(Ordering::SeqCst) {
+            return Err(TransportError::Cancelled);
+        }
         let mut buf = vec![0u8; pcsc::MAX_BUFFER_SIZE_EXTENDED];
         let first = self.sent == 0;
         self.sent += 1;
@@ -266,13 +288,9 @@ impl Transport for PcscTransport {
             // pcscd may reset a card that was just inserted or idle-powered-down
             // while we connected. Before our first APDU nothing of ours is lost:
             // reconnect and send it once more.
-            Err(pcsc::Error::ResetCard) if first => {
+            Err(pcsc::Error::ResetCard) if first && !carries_secret(command) => {
                 log::debug!("card reset before the first APDU; reconnecting");
-                let mode = match self.access {
-                    Access::ReadOnly => ShareMode::Shared,
-                    Access::Verifying => ShareMode::Exclusive,
-                };
-                card.reconnect(mode, Protocols::ANY, Disposition::LeaveCard).map_err(map_transmit_error)?;
+                card.reconnect(SHARE_MODE, Protocols::ANY, Disposition::LeaveCard).map_err(map_transmit_error)?;
                 card.transmit(command, &mut buf).map_err(map_transmit_error)?
             }
             other => other.map_err(map_transmit_error)?,
@@ -284,6 +302,11 @@ impl Transport for PcscTransport {
         }
         Ok(response.to_vec())
     }
+}
+
+/// VERIFY or CHANGE REFERENCE DATA with data: never to be sent twice.
+fn carries_secret(command: &[u8]) -> bool {
+    command.len() > 5 && matches!(command[1], 0x20 | 0x24)
 }
 
 /// Does this ATR advertise extended Lc/Le (ISO 7816-4 card capabilities,
@@ -299,7 +322,7 @@ pub fn atr_advertises_extended_length(atr: &[u8]) -> bool {
             let len = (h[i] & 0x0F) as usize;
             let value = h.get(i + 1..i + 1 + len).unwrap_or(&[]);
             if tag == 0x7 && len >= 3 {
-                return value[2] & 0x40 != 0;
+                return value.get(2).is_some_and(|b| b & 0x40 != 0);
             }
             i += 1 + len;
         }
@@ -345,6 +368,8 @@ mod tests {
         assert!(!atr_advertises_extended_length(&third));
         assert!(!atr_advertises_extended_length(&[]));
         assert!(!atr_advertises_extended_length(&[0x3B, 0xFF]));
+        // Historical bytes cut short inside the capabilities object.
+        assert!(!atr_advertises_extended_length(&[0x3B, 0x02, 0x80, 0x73]));
     }
 
     #[test]

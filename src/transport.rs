@@ -15,6 +15,9 @@ pub enum TransportError {
     /// The reader or driver refused an APDU of this size.
     #[error("the reader refused the command: {0}")]
     Refused(String),
+    /// The user interrupted the command (Ctrl-C, SIGTERM).
+    #[error("interrupted")]
+    Cancelled,
     #[error("{0}")]
     Other(String),
 }

@@ -82,8 +82,10 @@ fn a_wrong_pin_that_blocks_reports_blocked() {
     assert!(matches!(c.verify(&wrong, &mut never), Err(Error::WrongPin { tries_left: 2, .. })));
     assert!(matches!(c.verify(&wrong, &mut never), Err(Error::WrongPin { tries_left: 1, .. })));
     assert!(matches!(c.verify(&wrong, &mut never), Err(Error::LastTryNeedsConsent { .. })));
-    assert!(matches!(c.verify(&wrong, &mut |_| true), Err(Error::PinBlocked { .. })));
+    // The try that blocks it is a wrong PIN with 0 left (a try was spent), then blocked.
+    assert!(matches!(c.verify(&wrong, &mut |_| true), Err(Error::WrongPin { tries_left: 0, .. })));
     assert_eq!(c.pin_state(PinKind::Auth).unwrap(), PinState::Blocked);
+    assert!(matches!(c.verify(&wrong, &mut |_| true), Err(Error::PinBlocked { .. })));
 }
 
 #[test]

@@ -445,3 +445,37 @@ fn no_card_is_a_clear_error() {
     let o = run(Command::new(jpki_bin()).args(["--json", "--reader", "Virtual PCD 00 00", "status"]));
     assert_eq!(json(&o)["error"]["kind"], "no_card");
 }
+
+#[test]
+fn interrupt_stops_before_the_next_apdu_and_powers_the_card_down() {
+    pcscd_test!();
+    let sim = Sim::start(&["--apdu-latency-ms", "150"]);
+    let digests: String = (0..40).map(|i| format!("{:064x}\n", i)).collect();
+    let pin = pin_file(sim.state.path(), "pin", SIGN_PIN);
+    let mut child = sim
+        .jpki()
+        .args(["sign", "--key", "sign", "--batch", "digests", "--pin-file"])
+        .arg(&pin)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(digests.as_bytes()).unwrap();
+    // Wait until it has verified and started signing.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !sim.log_lines().iter().any(|l| l.contains(" 802A0080")) {
+        assert!(std::time::Instant::now() < deadline, "{:?}", sim.log_lines());
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    Command::new("kill").arg("-INT").arg(child.id().to_string()).status().unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_code(&o, 130);
+    assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
+    let signed = sim.apdus_since(0).iter().filter(|l| l.contains(" 802A0080")).count();
+    assert!(signed < 40, "the batch was not stopped");
+    let log = sim.log_lines();
+    let last_sign = log.iter().rposition(|l| l.contains(" 802A0080")).unwrap();
+    assert!(log[last_sign..].iter().any(|l| l == "EVENT power-off"), "not powered down after the interrupt: {log:?}");
+}

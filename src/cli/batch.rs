@@ -171,7 +171,8 @@ pub fn run(global: &Global, args: &SignArgs, kind: BatchInput) -> Result<Output,
 }
 
 /// Sign one digest. If the card refuses because it wants a fresh VERIFY per
-/// signature, verify again with the PIN already proven correct, once.
+/// signature, verify again (behind the counter check) with the PIN already
+/// proven correct, and do so before every later signature.
 fn sign_one(
     card: &mut session::Card,
     key: KeyKind,
@@ -181,13 +182,13 @@ fn sign_one(
     tally: &mut Tally,
 ) -> Result<Vec<u8>, Failure> {
     if *verify_each {
-        card.verify_unguarded(pin).map_err(|e| session::in_reader(card, e))?;
+        card.reverify(pin).map_err(|e| session::in_reader(card, e))?;
         tally.reverified += 1;
     }
     match card.sign_digest_info(key, &digest.digest_info()) {
         Err(Error::PinNotVerified { .. }) if !*verify_each => {
             *verify_each = true;
-            card.verify_unguarded(pin).map_err(|e| session::in_reader(card, e))?;
+            card.reverify(pin).map_err(|e| session::in_reader(card, e))?;
             tally.reverified += 1;
             card.sign_digest_info(key, &digest.digest_info()).map_err(|e| session::in_reader(card, e))
         }

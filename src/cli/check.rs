@@ -100,10 +100,14 @@ fn certificate(global: &Global, args: &CheckArgs, embedded: Option<Vec<u8>>) -> 
 }
 
 pub fn run(global: &Global, args: &CheckArgs) -> Result<Output, Failure> {
+    // Every file is read and parsed before the card may be used.
     let ca = match &args.ca {
         Some(p) => Some(der_from_pem_or_der(&read(p, "CA certificate")?).map_err(|e| Failure::usage(e.to_string()))?),
         None => None,
     };
+    if let Some(ca) = &ca {
+        jpki::cert::summarize(ca, 0).map_err(|e| Failure::usage(format!("the CA file: {e}")))?;
+    }
     let data = match &args.data {
         Some(p) => Some(read(p, "data file")?),
         None => None,

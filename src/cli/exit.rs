@@ -30,6 +30,8 @@ pub enum ExitCode {
     CertKeyUsage = 10,
     /// `check`: the certificate was not issued by the given CA.
     CertChain = 11,
+    /// Interrupted (Ctrl-C, SIGTERM); the card was disconnected and powered down.
+    Interrupted = 130,
 }
 
 /// A failure of a command, ready to print.
@@ -148,6 +150,11 @@ impl From<Error> for Failure {
             Error::Transport(TransportError::CardGone) => {
                 f(ExitCode::CardError, "card_removed", Some("Keep the card in the reader and try again".into()))
             }
+            Error::Transport(TransportError::Cancelled) => f(
+                ExitCode::Interrupted,
+                "interrupted",
+                Some("The card was disconnected and powered down; if a VERIFY was under way, check the counter with `jpki status`".into()),
+            ),
             Error::Transport(TransportError::Busy) => f(ExitCode::NoCard, "card_busy", Some("Retry with --wait SECONDS".into())),
             Error::Transport(_) | Error::Pcsc(_) => {
                 f(ExitCode::CardError, "communication_error", Some("Check the reader and try again".into()))

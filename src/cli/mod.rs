@@ -38,7 +38,8 @@ Exit codes:
   8  check: the signature or digest does not match
   9  check: the certificate is expired or not yet valid
  10  check: the certificate's key usage does not allow signing
- 11  check: the certificate was not issued by the given CA";
+ 11  check: the certificate was not issued by the given CA
+130  interrupted (Ctrl-C, SIGTERM); the card was disconnected and powered down";
 
 /// Safe command-line tool for the JPKI applet of the My Number Card (マイナンバーカード).
 #[derive(Debug, Parser)]

@@ -69,9 +69,28 @@ pub fn change(global: &Global, args: &ChangeArgs) -> Result<Output, Failure> {
     }
     let mut card = session::open(global, Access::Verifying)?;
     session::verify(&mut card, &old, args.pin_args.force)?;
-    card.change_pin(&new).map_err(|e| session::in_reader(&card, e))?;
+    match card.change_pin(&new) {
+        Ok(()) => {}
+        Err(jpki::Error::Transport(_) | jpki::Error::BadCardData(_)) => {
+            return Err(Failure {
+                code: super::exit::ExitCode::CardError,
+                kind: "change_outcome_unknown",
+                message: format!("the link to the card failed during the change; whether the {kind} was changed is unknown"),
+                hint: Some(format!(
+                    "Check the counter with `jpki status`, then try the NEW PIN once with `jpki verify {}`: if it is refused, the old one is still in force",
+                    kind.name()
+                )),
+                pin: Some(kind),
+                tries_left: None,
+            })
+        }
+        Err(e) => return Err(session::in_reader(&card, e)),
+    }
     if args.verify_new {
-        card.verify_unguarded(&new).map_err(|e| session::in_reader(&card, e))?;
+        session::verify(&mut card, &new, args.pin_args.force).map_err(|f| Failure {
+            message: format!("the {kind} WAS changed, but checking the new one failed: {}", f.message),
+            ..f
+        })?;
     }
     Ok(Output {
         text: format!(

@@ -22,15 +22,15 @@ const MAX_PIN_FILE: u64 = 64;
 /// validation rejects it rather than silently changing the PIN.
 pub fn read_secret_file(path: &Path) -> Result<Zeroizing<String>, Failure> {
     let mut bytes = Zeroizing::new(Vec::new());
-    let what = path.display().to_string();
     let result = if path.as_os_str() == "-" {
         std::io::stdin().lock().take(MAX_PIN_FILE + 1).read_to_end(&mut bytes)
     } else {
         std::fs::File::open(path).and_then(|f| f.take(MAX_PIN_FILE + 1).read_to_end(&mut bytes))
     };
-    result.map_err(|e| Failure::usage(format!("cannot read the PIN file {what:?}: {e}")))?;
+    // The path is not echoed: a PIN typed where a path was expected must not reach the screen.
+    result.map_err(|e| Failure::usage(format!("cannot read the PIN file: {e}")))?;
     if bytes.len() as u64 > MAX_PIN_FILE {
-        return Err(Failure::usage(format!("the PIN file {what:?} is too long to hold a PIN")));
+        return Err(Failure::usage("the PIN file is too long to hold a PIN"));
     }
     let newline = if bytes.ends_with(b"\r\n") {
         2
@@ -39,7 +39,7 @@ pub fn read_secret_file(path: &Path) -> Result<Zeroizing<String>, Failure> {
     };
     let keep = bytes.len() - newline;
     bytes.truncate(keep);
-    let text = std::str::from_utf8(&bytes).map_err(|_| Failure::usage(format!("the PIN file {what:?} is not UTF-8 text")))?;
+    let text = std::str::from_utf8(&bytes).map_err(|_| Failure::usage("the PIN file is not UTF-8 text"))?;
     Ok(Zeroizing::new(text.to_string()))
 }
 
