@@ -7,9 +7,7 @@ use std::path::Path;
 use base64::Engine;
 use clap::ValueEnum;
 use jpki::card::KeyKind;
-use jpki::cert::verify_pkcs1;
 use jpki::digest::{HashAlgorithm, MessageDigest};
-use jpki::pcsc::Access;
 use jpki::pin::Pin;
 use jpki::Error;
 use serde_json::json;
@@ -128,9 +126,7 @@ pub fn run(global: &Global, args: &SignArgs, kind: BatchInput) -> Result<Output,
         return Err(Failure::usage("no line of the batch input can be signed; nothing was sent to the card"));
     }
     let mut tally = Tally::default();
-    let mut card = session::open(global, Access::Verifying)?;
-    session::verify(&mut card, &pin, args.pin_args.force)?;
-    let certificate = card.read_certificate(key.certificate()).map_err(|e| session::in_reader(&card, e))?;
+    let mut signer = session::Signer::open(global, key, &pin, args.pin_args.force)?;
     let mut verify_each = false;
     for item in &items {
         let digest = match &item.digest {
@@ -142,13 +138,14 @@ pub fn run(global: &Global, args: &SignArgs, kind: BatchInput) -> Result<Output,
                 continue;
             }
         };
-        let signature = sign_one(&mut card, key, &pin, digest, &mut verify_each, &mut tally)?;
-        verify_pkcs1(&certificate, algorithm, &digest.bytes, &signature)
-            .map_err(|e| Failure::from(Error::SelfCheckFailed(format!("line {}: {e}", item.line))))?;
+        let signature = sign_one(&mut signer.card, key, &pin, digest, &mut verify_each, &mut tally)?;
+        signer
+            .check(digest, &signature)
+            .map_err(|f| Failure { message: format!("line {}: {}", item.line, f.message), ..f })?;
         emit(global, item, Ok(&signature), format)?;
         tally.signed += 1;
     }
-    drop(card);
+    drop(signer);
     if tally.reverified > 0 {
         eprintln!(
             "jpki: note: this card wants the PIN verified before every signature; it was re-verified {} times with the PIN you gave",

@@ -42,3 +42,33 @@ pub fn verify(card: &mut Card, pin: &Pin, force: bool) -> Result<(), Failure> {
     let mut consent = pin_input::last_try_consent(force);
     card.verify(pin, &mut consent).map_err(|e| in_reader(card, e))
 }
+
+/// A card opened for signing: the key's PIN verified behind the guard, and
+/// the key's certificate read, against which every signature is checked.
+pub struct Signer {
+    pub card: Card,
+    pub key: jpki::card::KeyKind,
+    pub certificate: Vec<u8>,
+}
+
+impl Signer {
+    pub fn open(global: &Global, key: jpki::card::KeyKind, pin: &Pin, force: bool) -> Result<Signer, Failure> {
+        let mut card = open(global, Access::Verifying)?;
+        verify(&mut card, pin, force)?;
+        let certificate = card.read_certificate(key.certificate()).map_err(|e| in_reader(&card, e))?;
+        Ok(Signer { card, key, certificate })
+    }
+
+    /// Check a signature over `digest` against the card's certificate.
+    pub fn check(&self, digest: &jpki::digest::MessageDigest, signature: &[u8]) -> Result<(), Failure> {
+        jpki::cert::verify_pkcs1(&self.certificate, digest.algorithm, &digest.bytes, signature)
+            .map_err(|e| Error::SelfCheckFailed(e.to_string()).into())
+    }
+
+    /// Sign one digest and check the signature before returning it.
+    pub fn sign_checked(&mut self, digest: &jpki::digest::MessageDigest) -> Result<Vec<u8>, Failure> {
+        let signature = self.card.sign_digest_info(self.key, &digest.digest_info()).map_err(|e| in_reader(&self.card, e))?;
+        self.check(digest, &signature)?;
+        Ok(signature)
+    }
+}

@@ -5,9 +5,7 @@ use std::path::{Path, PathBuf};
 
 use base64::Engine;
 use clap::{Args, ValueEnum};
-use jpki::cert::verify_pkcs1;
 use jpki::digest::{HashAlgorithm, MessageDigest};
-use jpki::pcsc::Access;
 use jpki::Error;
 
 use super::exit::Failure;
@@ -127,13 +125,10 @@ fn cms_run(global: &Global, args: &SignArgs) -> Result<Output, Failure> {
     let to_sign = jpki::cms::to_be_signed(&attrs).map_err(|e| Failure::usage(e.to_string()))?;
     let attrs_digest = MessageDigest::new(hash, hash.hash(&to_sign)).map_err(|e| Failure::usage(e.to_string()))?;
 
-    let mut card = session::open(global, Access::Verifying)?;
-    session::verify(&mut card, &pin, args.pin_args.force)?;
-    let certificate = card.read_certificate(key.certificate()).map_err(|e| session::in_reader(&card, e))?;
-    let signature = card.sign_digest_info(key, &attrs_digest.digest_info()).map_err(|e| session::in_reader(&card, e))?;
-    drop(card);
-    verify_pkcs1(&certificate, hash, &attrs_digest.bytes, &signature)
-        .map_err(|e| Failure::from(Error::SelfCheckFailed(e.to_string())))?;
+    let mut signer = session::Signer::open(global, key, &pin, args.pin_args.force)?;
+    let signature = signer.sign_checked(&attrs_digest)?;
+    let certificate = std::mem::take(&mut signer.certificate);
+    drop(signer);
     let der = jpki::cms::assemble(&certificate, hash, attrs, &signature, content.as_deref())
         .map_err(|e| Failure::from(Error::BadCardData(e.to_string())))?;
     let encoded = if args.pem { jpki::cms::to_pem(&der).into_bytes() } else { der.clone() };
@@ -197,13 +192,7 @@ pub fn run(global: &Global, args: &SignArgs) -> Result<Output, Failure> {
     let format = args.format.unwrap_or(if args.output.is_some() { SigFormat::Raw } else { SigFormat::Hex });
     let (pin, digest, _) = prepare(args, format == SigFormat::Raw && !global.json)?;
 
-    let mut card = session::open(global, Access::Verifying)?;
-    session::verify(&mut card, &pin, args.pin_args.force)?;
-    let certificate = card.read_certificate(key.certificate()).map_err(|e| session::in_reader(&card, e))?;
-    let signature = card.sign_digest_info(key, &digest.digest_info()).map_err(|e| session::in_reader(&card, e))?;
-    drop(card);
-    verify_pkcs1(&certificate, digest.algorithm, &digest.bytes, &signature)
-        .map_err(|e| Failure::from(Error::SelfCheckFailed(e.to_string())))?;
+    let signature = session::Signer::open(global, key, &pin, args.pin_args.force)?.sign_checked(&digest)?;
 
     let encoded = encode(&signature, format);
     let mut out = Output::default()
