@@ -143,7 +143,6 @@ impl ApduLog {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::{Arc, Mutex};
 
     #[test]
     fn verify_data_is_masked() {
@@ -200,17 +199,7 @@ mod tests {
         );
     }
 
-    #[derive(Clone, Default)]
-    struct Shared(Arc<Mutex<Vec<u8>>>);
-    impl Write for Shared {
-        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
+    use super::test_support::Shared;
 
     #[test]
     fn log_lines_never_contain_pins() {
@@ -226,12 +215,38 @@ mod tests {
             c.extend_from_slice(pin);
             log.apdu(i as u64 + 10, &c, &[0x90, 0x00], Delivery::Normal);
         }
-        let text = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+        let text = buf.text();
         assert!(text.starts_with("EVENT power-on\n"));
         assert_eq!(text.lines().filter(|l| l.starts_with("APDU ")).count(), 6);
         for pin in pins {
             assert!(!text.contains(&hex::encode_upper(pin)), "{text}");
             assert!(!text.contains(std::str::from_utf8(pin).unwrap()), "{text}");
+        }
+    }
+}
+
+/// A log sink that tests can read back.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use std::io::{self, Write};
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Clone, Default)]
+    pub(crate) struct Shared(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Shared {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Shared {
+        pub(crate) fn text(&self) -> String {
+            String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
         }
     }
 }

@@ -346,24 +346,8 @@ mod tests {
     use super::*;
     use crate::sim::{CardData, PinId, PinStore, SimConfig};
     use std::net::TcpListener;
-    use std::sync::Mutex;
 
-    #[derive(Clone, Default)]
-    struct Shared(Arc<Mutex<Vec<u8>>>);
-    impl Write for Shared {
-        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
-    impl Shared {
-        fn text(&self) -> String {
-            String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
-        }
-    }
+    use crate::sim::log::test_support::Shared;
 
     fn bridge(
         config: SimConfig,
