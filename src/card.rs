@@ -407,6 +407,13 @@ impl<T: Transport> JpkiCard<T> {
     fn read_der_object(&mut self, pin: Option<PinKind>) -> Result<Vec<u8>> {
         let mut data = self.read_first_chunk(pin)?;
         let total = der_sequence_len(&data).map_err(|e| Error::BadCardData(format!("certificate file: {e}")))?;
+        self.read_rest(&mut data, total, pin)?;
+        data.truncate(total);
+        Ok(data)
+    }
+
+    /// Read on from the end of `data` until it holds `total` bytes, in short reads.
+    fn read_rest(&mut self, data: &mut Vec<u8>, total: usize, pin: Option<PinKind>) -> Result<()> {
         while data.len() < total {
             let want = (total - data.len()).min(MAX_SHORT_LE);
             let chunk = self.read_binary(data.len(), want, pin)?;
@@ -420,8 +427,7 @@ impl<T: Transport> JpkiCard<T> {
             }
             data.extend_from_slice(&chunk);
         }
-        data.truncate(total);
-        Ok(data)
+        Ok(())
     }
 
     /// The first read: the whole file with extended Le when allowed, else 256 bytes.
@@ -489,14 +495,7 @@ impl<T: Transport> JpkiCard<T> {
         self.select_file_or_fail(Applet::CardInfo, 0x0002, "SELECT of the attributes file")?;
         let mut data = zeroize::Zeroizing::new(self.read_binary(0, MAX_SHORT_LE, Some(PinKind::CardInfo))?);
         let total = crate::cardinfo::attributes_len(&data).map_err(Error::BadCardData)?;
-        while data.len() < total {
-            let want = (total - data.len()).min(MAX_SHORT_LE);
-            let chunk = self.read_binary(data.len(), want, Some(PinKind::CardInfo))?;
-            if chunk.len() < want {
-                return Err(Error::BadCardData("the attributes file ended early".into()));
-            }
-            data.extend_from_slice(&chunk);
-        }
+        self.read_rest(&mut data, total, Some(PinKind::CardInfo))?;
         crate::cardinfo::parse_attributes(&data[..total]).map_err(Error::BadCardData)
     }
 

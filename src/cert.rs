@@ -301,20 +301,31 @@ pub fn pem_encode(label: &str, der: &[u8]) -> String {
     out
 }
 
-/// A PEM certificate, or DER as it is.
-pub fn der_from_pem_or_der(bytes: &[u8]) -> Result<Vec<u8>, CertError> {
+/// The base64 body of the first PEM block labelled `label` (any label when
+/// `None`), decoded; `None` when there is no such block.
+pub fn pem_decode(bytes: &[u8], label: Option<&str>) -> Option<Result<Vec<u8>, String>> {
     use base64::Engine;
-    let Ok(text) = std::str::from_utf8(bytes) else { return Ok(bytes.to_vec()) };
-    let Some(start) = text.find("-----BEGIN CERTIFICATE-----") else { return Ok(bytes.to_vec()) };
+    let text = std::str::from_utf8(bytes).ok()?;
+    let begin = match label {
+        Some(l) => format!("-----BEGIN {l}-----"),
+        None => "-----BEGIN ".to_string(),
+    };
+    let start = text.find(&begin)?;
     let body: String = text[start..]
         .lines()
         .skip(1)
         .take_while(|l| !l.starts_with("-----END"))
         .map(str::trim)
         .collect();
-    base64::engine::general_purpose::STANDARD
-        .decode(body)
-        .map_err(|e| CertError::Parse(format!("bad PEM: {e}")))
+    Some(base64::engine::general_purpose::STANDARD.decode(body).map_err(|e| format!("bad PEM: {e}")))
+}
+
+/// A PEM certificate, or DER as it is.
+pub fn der_from_pem_or_der(bytes: &[u8]) -> Result<Vec<u8>, CertError> {
+    match pem_decode(bytes, Some("CERTIFICATE")) {
+        None => Ok(bytes.to_vec()),
+        Some(decoded) => decoded.map_err(CertError::Parse),
+    }
 }
 
 /// Check the certificate's signature with the CA certificate's RSA key.

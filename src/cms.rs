@@ -131,7 +131,10 @@ pub struct ParsedCms {
 
 /// Parse DER or PEM CMS SignedData with one signer and signed attributes.
 pub fn parse(bytes: &[u8]) -> Result<ParsedCms, CmsError> {
-    let der = pem_to_der(bytes).unwrap_or_else(|| bytes.to_vec());
+    let der = match crate::cert::pem_decode(bytes, None) {
+        Some(decoded) => decoded.map_err(CmsError::NotSignedData)?,
+        None => bytes.to_vec(),
+    };
     let info = ContentInfo::from_der(&der).map_err(|e| CmsError::NotSignedData(e.to_string()))?;
     if info.content_type != ID_SIGNED_DATA {
         return Err(CmsError::NotSignedData(format!("content type {}", info.content_type)));
@@ -176,17 +179,6 @@ pub fn parse(bytes: &[u8]) -> Result<ParsedCms, CmsError> {
         attached_content,
         signing_time,
     })
-}
-
-/// PEM (`CMS`, `PKCS7`) to DER, if `bytes` is PEM.
-fn pem_to_der(bytes: &[u8]) -> Option<Vec<u8>> {
-    use base64::Engine;
-    let text = std::str::from_utf8(bytes).ok()?;
-    if !text.trim_start().starts_with("-----BEGIN ") {
-        return None;
-    }
-    let body: String = text.lines().filter(|l| !l.starts_with("-----")).map(str::trim).collect();
-    base64::engine::general_purpose::STANDARD.decode(body).ok()
 }
 
 /// DER → PEM with the `CMS` label that `openssl cms` reads.

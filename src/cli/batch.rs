@@ -4,7 +4,6 @@
 use std::io::BufRead;
 use std::path::Path;
 
-use base64::Engine;
 use clap::ValueEnum;
 use jpki::card::KeyKind;
 use jpki::digest::{HashAlgorithm, MessageDigest};
@@ -14,7 +13,7 @@ use serde_json::json;
 
 use super::exit::{ExitCode, Failure};
 use super::output::{print_stdout, Output};
-use super::sign::{SigFormat, SignArgs};
+use super::sign::{encode_text, SigFormat, SignArgs};
 use super::{session, Global};
 
 /// What each input line holds.
@@ -76,13 +75,6 @@ fn hash_file(algorithm: HashAlgorithm, path: &Path) -> Result<MessageDigest, Str
         .and_then(|mut f| algorithm.hash_reader(&mut f))
         .map_err(|e| format!("cannot read it: {e}"))?;
     MessageDigest::new(algorithm, bytes).map_err(|e| e.to_string())
-}
-
-fn encode(signature: &[u8], format: SigFormat) -> String {
-    match format {
-        SigFormat::Base64 => base64::engine::general_purpose::STANDARD.encode(signature),
-        _ => hex::encode(signature),
-    }
 }
 
 /// Counts for the closing summary.
@@ -198,23 +190,16 @@ fn emit(global: &Global, item: &Item, result: Result<&[u8], String>, format: Sig
     let line = if global.json {
         let doc = match result {
             Ok(sig) => json!({"schema_version": super::output::SCHEMA_VERSION, "command": "sign-batch", "line": item.line,
-                "input": item.input, "ok": true, "signature": encode(sig, format), "format": format_name(format)}),
+                "input": item.input, "ok": true, "signature": encode_text(sig, format), "format": format.name()}),
             Err(reason) => json!({"schema_version": super::output::SCHEMA_VERSION, "command": "sign-batch", "line": item.line,
                 "input": item.input, "ok": false, "error": reason}),
         };
         doc.to_string()
     } else {
         match result {
-            Ok(sig) => encode(sig, format),
+            Ok(sig) => encode_text(sig, format),
             Err(_) => String::new(),
         }
     };
     print_stdout(format!("{line}\n").as_bytes()).map_err(|e| Failure::usage(format!("cannot write the output: {e}")))
-}
-
-fn format_name(format: SigFormat) -> &'static str {
-    match format {
-        SigFormat::Base64 => "base64",
-        _ => "hex",
-    }
 }

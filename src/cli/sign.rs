@@ -173,11 +173,29 @@ pub fn gather_digest(args: &SignArgs) -> Result<MessageDigest, Failure> {
     MessageDigest::new(algorithm, bytes).map_err(|e| Failure::usage(e.to_string()))
 }
 
+impl SigFormat {
+    pub fn name(self) -> &'static str {
+        match self {
+            SigFormat::Raw => "raw",
+            SigFormat::Hex => "hex",
+            SigFormat::Base64 => "base64",
+        }
+    }
+}
+
+/// The signature as text (hex unless base64 is asked for), without a newline.
+pub fn encode_text(signature: &[u8], format: SigFormat) -> String {
+    match format {
+        SigFormat::Base64 => base64::engine::general_purpose::STANDARD.encode(signature),
+        SigFormat::Hex | SigFormat::Raw => hex::encode(signature),
+    }
+}
+
+/// The signature as output: raw bytes, or one line of text.
 pub fn encode(signature: &[u8], format: SigFormat) -> Vec<u8> {
     match format {
         SigFormat::Raw => signature.to_vec(),
-        SigFormat::Hex => format!("{}\n", hex::encode(signature)).into_bytes(),
-        SigFormat::Base64 => format!("{}\n", base64::engine::general_purpose::STANDARD.encode(signature)).into_bytes(),
+        text => format!("{}\n", encode_text(signature, text)).into_bytes(),
     }
 }
 
