@@ -133,9 +133,9 @@ impl Counter {
         Counter::of(PinKind::Sign),
         Counter::of(PinKind::CardInfo),
         Counter { name: "cardinfo-a", description: "card-info 照合番号A (My Number)", applet: Applet::CardInfo, fid: 0x0014, max_tries: None },
-        Counter { name: "cardinfo-b", description: "card-info 照合番号B (birth date, expiry year, security code)", applet: Applet::CardInfo, fid: 0x0015, max_tries: None },
+        Counter { name: "cardinfo-b", description: "card-info 照合番号B (birth date, expiry, code)", applet: Applet::CardInfo, fid: 0x0015, max_tries: None },
         Counter { name: "visual-a", description: "券面確認 照合番号A (My Number)", applet: Applet::Visual, fid: 0x0013, max_tries: None },
-        Counter { name: "visual-b", description: "券面確認 照合番号B", applet: Applet::Visual, fid: 0x0012, max_tries: None },
+        Counter { name: "visual-b", description: "券面確認 照合番号B (birth date, expiry, code)", applet: Applet::Visual, fid: 0x0012, max_tries: None },
     ];
 }
 
@@ -510,7 +510,10 @@ impl<T: Transport> JpkiCard<T> {
     pub fn has_sign_certificate(&mut self) -> Result<bool> {
         self.select_file_or_fail(Applet::Jpki, 0x0008, "SELECT of the certificate-availability file")?;
         let data = self.read_binary(0, 3, None)?;
-        Ok(data.first().is_some_and(|b| *b != 0x00))
+        match data.first() {
+            Some(flag) => Ok(*flag != 0x00),
+            None => Err(Error::BadCardData("the certificate-availability file (EF 0008) is empty".into())),
+        }
     }
 }
 
@@ -542,6 +545,16 @@ mod tests {
         assert_eq!(card.pin_state(PinKind::Auth).unwrap(), PinState::TriesLeft(3));
         assert_eq!(card.pin_state(PinKind::Sign).unwrap(), PinState::Blocked);
         assert_eq!(card.traffic().apdus, 5);
+    }
+
+    #[test]
+    fn certificate_availability_file() {
+        for (answer, issued) in [("8F8F009000", Some(true)), ("008F009000", Some(false)), ("9000", None)] {
+            let t = Scripted::new(&[(AP, "9000"), ("00A4020C020008", "9000"), ("00B0000003", answer)]);
+            let mut card = JpkiCard::new(t, ExtendedLength::On);
+            // An empty file is bad card data, never "not issued".
+            assert_eq!(card.has_sign_certificate().ok(), issued, "{answer}");
+        }
     }
 
     #[test]

@@ -19,7 +19,9 @@ const AUTH_PIN: &[u8] = b"1234";
 const SIGN_PIN: &[u8] = b"ABC123";
 
 /// Budgets with extended length (the card's ATR advertises it; `jpki` uses it).
-const STATUS: usize = 5; // AP, SEL(0018), Q, SEL(001B), Q
+const STATUS: usize = 5; // AP, SEL(0008), READ (certificate availability), Q(SFI 18), Q(SFI 1B)
+const STATUS_NO_SFI: usize = 7; // AP, SEL(0008), READ, SEL(0018), Q, SEL(001B), Q
+const STATUS_SFI_REFUSED: usize = 8; // STATUS_NO_SFI + the one refused short-form query
 const VERIFY: usize = 4; // AP, SEL(pin), Q (lockout guard), V
 const CERT_EXTENDED: usize = 3; // AP, SEL(cert), READ with extended Le
 const CERT_SIGN_EXTENDED: usize = 6; // AP, SEL(001B), Q, V, SEL(0001), READ
@@ -73,6 +75,13 @@ fn status_within_five_apdus() {
     assert_within("status", &m, STATUS);
     let m = measure(&sim, "status --json", sim.jpki().args(["--json", "status"]));
     assert_within("status --json", &m, STATUS);
+    let m = measure(&sim, "status --no-sfi", sim.jpki().args(["status", "--no-sfi"]));
+    assert_within("status --no-sfi", &m, STATUS_NO_SFI);
+    // A card that refuses the short form costs one query more, once.
+    let sim = Sim::start(&["--sfi", "off"]);
+    let m = measure(&sim, "status (card refuses SFI)", sim.jpki().arg("status"));
+    assert_within("status on a card that refuses SFI", &m, STATUS_SFI_REFUSED);
+    assert_eq!(stdout(&m.out).matches("3 of 3 tries left").count() + stdout(&m.out).matches("5 of 5 tries left").count(), 2);
 }
 
 #[test]

@@ -18,17 +18,6 @@ fn with_pin(sim: &Sim, pin: &[u8], args: &[&str]) -> Command {
     cmd
 }
 
-/// APDUs with data sent to VERIFY (INS 20) in these log lines.
-fn verifies_with_data(lines: &[String]) -> usize {
-    lines
-        .iter()
-        .filter(|l| {
-            let cmd = l.split_whitespace().nth(2).unwrap_or("");
-            cmd.len() > 8 && &cmd[2..4] == "20"
-        })
-        .count()
-}
-
 #[test]
 fn status_reports_both_counters_in_five_apdus_and_spends_nothing() {
     pcscd_test!();

@@ -194,26 +194,55 @@ fn card_info_wrong_and_last_try() {
 #[test]
 fn card_without_signing_certificate() {
     pcscd_test!();
-    let sim = Sim::start(&["--no-sign-cert"]);
-    let o = run(sim.jpki().args(["--json", "status", "--certs"]));
-    assert_code(&o, 0);
-    assert_eq!(json(&o)["certificates"]["sign_certificate_issued"], false);
-    let o = run(sim.jpki().args(["status", "--certs"]));
-    assert!(stdout(&o).contains("NOT ISSUED"), "{}", stdout(&o));
-    let o = run(sim.jpki().args(["--json", "status", "--all"]));
-    assert_code(&o, 0);
-    assert_eq!(json(&o)["sign_certificate_issued"], false);
+    // How a real card's signing-password file answers when no certificate was
+    // issued is not documented: every command must be right under each model.
+    for model in ["usable", "unusable", "absent"] {
+        let sim = Sim::start(&["--no-sign-cert", "--unissued-sign-pin", model]);
+        let o = run(sim.jpki().args(["status"]));
+        assert_code(&o, 0);
+        assert!(stdout(&o).contains("NOT ISSUED"), "{model}: {}", stdout(&o));
+        assert!(!stdout(&o).contains("BLOCKED"), "{model}: {}", stdout(&o));
+        let o = run(sim.jpki().args(["--json", "status"]));
+        assert_code(&o, 0);
+        assert_eq!(json(&o)["sign_certificate_issued"], false, "{model}");
+        let sign_state = json(&o)["pins"][1]["state"].as_str().unwrap().to_string();
+        assert_eq!(sign_state, if model == "usable" { "ok" } else { "not_issued" }, "{model}");
+        let o = run(sim.jpki().args(["--json", "status", "--certs"]));
+        assert_code(&o, 0);
+        assert_eq!(json(&o)["certificates"]["sign_certificate_issued"], false);
+        let o = run(sim.jpki().args(["--json", "status", "--all"]));
+        assert_code(&o, 0);
+        assert_eq!(json(&o)["sign_certificate_issued"], false);
 
-    let o = run(&mut with_pins(&sim, &[("JPKI_SIGN_PIN", "ABC123")], &["cert", "sign"]));
-    assert_code(&o, 7);
-    assert!(stderr(&o).contains("not issued"), "{}", stderr(&o));
-    let o = run(&mut with_pins(&sim, &[("JPKI_SIGN_PIN", "ABC123")], &["--json", "sign", "--key", "sign", "--digest", &"00".repeat(32)]));
-    assert_code(&o, 7);
-    assert_eq!(json(&o)["error"]["kind"], "sign_cert_not_issued");
-    assert_eq!(sim.tries_left("sign"), 5);
-    // The auth side works as usual.
-    let o = run(&mut with_pins(&sim, &[("JPKI_AUTH_PIN", "1234")], &["sign", "--key", "auth", "--digest", &"00".repeat(32)]));
-    assert_code(&o, 0);
-    let o = run(sim.jpki().args(["cert", "auth", "--der"]));
-    assert_code(&o, 0);
+        let before = sim.apdu_count();
+        let sign_pin = [("JPKI_SIGN_PIN", "ABC123")];
+        let digest = "00".repeat(32);
+        let document = pin_file(sim.state.path(), "document.txt", b"a document");
+        let (document, cms_out) = (document.to_str().unwrap(), sim.state_file("out.p7s"));
+        for args in [
+            &["cert", "sign"][..],
+            &["sign", "--key", "sign", "--digest", &digest],
+            &["sign", "--key", "sign", "--cms", "-o", cms_out.to_str().unwrap(), document],
+        ] {
+            let o = run(&mut with_pins(&sim, &sign_pin, &[&["--json"], args].concat()));
+            assert_code(&o, 7);
+            assert_eq!(json(&o)["error"]["kind"], "sign_cert_not_issued", "{model} {args:?}");
+            assert!(stderr(&o).contains("not issued"), "{model} {args:?}: {}", stderr(&o));
+        }
+        if model != "usable" {
+            // The password is not in use: nothing may be sent to it.
+            for args in [&["verify", "sign"][..], &["pin", "change", "sign"]] {
+                let o = run(&mut with_pins(&sim, &[("JPKI_SIGN_PIN", "WRONG1"), ("JPKI_NEW_PIN", "NEW123")], args));
+                assert_code(&o, 7);
+                assert!(stderr(&o).contains("not issued"), "{model} {args:?}: {}", stderr(&o));
+            }
+            assert_eq!(verifies_with_data(&sim.apdus_since(before)), 0, "{model}: {:?}", sim.apdus_since(before));
+        }
+        assert_eq!(sim.tries_left("sign"), 5, "{model}");
+        // The auth side works as usual.
+        let o = run(&mut with_pins(&sim, &[("JPKI_AUTH_PIN", "1234")], &["sign", "--key", "auth", "--digest", &digest]));
+        assert_code(&o, 0);
+        let o = run(sim.jpki().args(["cert", "auth", "--der"]));
+        assert_code(&o, 0);
+    }
 }

@@ -10,7 +10,7 @@ use clap::{Parser, ValueEnum};
 
 use jpki::sim::log::ApduLog;
 use jpki::sim::vpcd::{Bridge, BridgeOptions, DEFAULT_HOST, DEFAULT_PORT};
-use jpki::sim::{BlockedSw, CardData, PinId, SimConfig, StateDir, VerifiedQuery, VirtualCard};
+use jpki::sim::{BlockedSw, CardData, PinId, SimConfig, StateDir, UnissuedSignPin, VerifiedQuery, VirtualCard};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum OnOff {
@@ -84,6 +84,11 @@ struct Args {
     /// Model a card without a signing certificate (holder under 15)
     #[arg(long)]
     no_sign_cert: bool,
+
+    /// With --no-sign-cert, how the signing password's file answers: usable (63C5),
+    /// unusable (6984 to every VERIFY) or absent (SELECT answers 6A82)
+    #[arg(long, value_name = "MODEL", default_value = "usable", requires = "no_sign_cert")]
+    unissued_sign_pin: UnissuedSignPin,
 
     /// Return response data through 61xx and GET RESPONSE
     #[arg(long)]
@@ -209,6 +214,7 @@ fn run(args: Args) -> Result<(), String> {
         reselect_clears_pin: args.reselect_clears_pin,
         wrong_length_counts: args.wrong_length_counts,
         no_sign_cert: args.no_sign_cert,
+        unissued_sign_pin: args.unissued_sign_pin,
         get_response: args.get_response,
         wrong_le_6c: args.wrong_le_6c,
         first_apdu_after_power_6f00: args.first_apdu_6f00,

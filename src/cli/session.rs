@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use jpki::card::{ExtendedLength, JpkiCard};
 use jpki::pcsc::{atr_advertises_extended_length, Access, Pcsc, PcscTransport};
-use jpki::pin::Pin;
+use jpki::pin::{Pin, PinKind};
 use jpki::Error;
 
 use super::exit::Failure;
@@ -40,7 +40,19 @@ pub fn in_reader(card: &Card, e: Error) -> Failure {
 /// Verify behind the lockout guard, asking for consent on the last try.
 pub fn verify(card: &mut Card, pin: &Pin, force: bool) -> Result<(), Failure> {
     let mut consent = pin_input::last_try_consent(force);
-    card.verify(pin, &mut consent).map_err(|e| in_reader(card, e))
+    match card.verify(pin, &mut consent) {
+        Ok(()) => Ok(()),
+        Err(e) if pin.kind() == PinKind::Sign && sign_pin_unusable(&e) && matches!(card.has_sign_certificate(), Ok(false)) => {
+            Err(Error::SignCertNotIssued.into())
+        }
+        Err(e) => Err(in_reader(card, e)),
+    }
+}
+
+/// The guard's findings that, on a card without a signing certificate, mean
+/// only that the signing password is not in use (no VERIFY was sent).
+fn sign_pin_unusable(e: &Error) -> bool {
+    matches!(e, Error::PinBlocked { .. } | Error::UnexpectedStatus { .. })
 }
 
 /// A card opened for signing: the key's PIN verified behind the guard, and

@@ -1,8 +1,9 @@
 //! `jpki status`: the retry counters, read without spending a try.
 
 use clap::Args;
-use jpki::card::{Applet, CertKind, Counter, PinState};
+use jpki::card::{CertKind, Counter, PinState};
 use jpki::pcsc::Access;
+use jpki::pin::PinKind;
 use jpki::Error;
 use serde_json::{json, Value};
 
@@ -17,11 +18,12 @@ pub struct StatusArgs {
     /// card-info and 券面確認 applets.
     #[arg(long)]
     pub all: bool,
-    /// With --all, never use the short-EF-identifier form of the retry query
-    /// (by default it is tried once and dropped if the card refuses it).
-    #[arg(long, requires = "all")]
+    /// Never use the short-EF-identifier form of the retry query (by default it
+    /// is tried once and dropped if the card refuses it; the guard before a
+    /// VERIFY never uses it).
+    #[arg(long)]
     pub no_sfi: bool,
-    /// Also show whether the signing certificate was issued and the auth certificate's expiry.
+    /// Also show the auth certificate's expiry.
     #[arg(long)]
     pub certs: bool,
     /// With --certs, also the signing certificate's expiry (asks for the signing password).
@@ -50,11 +52,31 @@ pub fn describe(counter: &Counter, state: &Result<PinState, Error>) -> (String, 
         Err(Error::NotJpki { .. }) => ("not present on this card".to_string(), json!({"state": "absent", "tries_left": null})),
         Err(e) => (format!("unreadable ({e})"), json!({"state": "unreadable", "tries_left": null, "error": e.to_string()})),
     };
+    render(counter, &text, fields)
+}
+
+fn render(counter: &Counter, text: &str, fields: Value) -> (String, Value) {
     let mut obj = json!({"pin": counter.name, "max_tries": counter.max_tries, "description": counter.description});
     if let (Value::Object(o), Value::Object(f)) = (&mut obj, fields) {
         o.extend(f);
     }
-    (format!("{:<58} {}", capitalized(counter.description) + ":", text), obj)
+    (labelled(&(capitalized(counter.description) + ":"), text), obj)
+}
+
+/// The signing password of a card that has no signing certificate: not in
+/// use, whatever its file answers.
+fn describe_unissued(counter: &Counter) -> (String, Value) {
+    let fields = json!({"state": "not_issued", "tries_left": null});
+    render(counter, "not in use (no signing certificate on this card)", fields)
+}
+
+/// Width of the label column, in terminal cells.
+const LABEL_CELLS: usize = 47;
+
+/// `label` padded to the label column, counting a CJK character as two cells.
+fn labelled(label: &str, value: &str) -> String {
+    let cells: usize = label.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum();
+    format!("{label}{} {value}", " ".repeat(LABEL_CELLS.saturating_sub(cells)))
 }
 
 fn capitalized(s: &str) -> String {
@@ -73,47 +95,43 @@ pub fn run(global: &Global, args: &StatusArgs) -> Result<Output, Failure> {
     let mut card = session::open(global, access)?;
     let reader = card.transport().reader().to_string();
     let mut text = format!("Reader: {reader}\n");
-    let mut pins = Vec::new();
-    let counters: &[Counter] = if args.all { &Counter::ALL } else { &Counter::ALL[..2] };
-    if args.all && !args.no_sfi {
+    if !args.no_sfi {
         card.allow_sfi_queries();
     }
-    // Whether a signing certificate exists (EF 0008), read while the JPKI applet is current.
-    let mut issued = None;
+    // EF 0008 first: on a card without a signing certificate, an odd
+    // signing-password counter is explained rather than shown as blocked.
+    let issued = match card.has_sign_certificate() {
+        Ok(issued) => Some(issued),
+        Err(e @ (Error::NotJpki { .. } | Error::Transport(_) | Error::BadCardData(_))) => {
+            return Err(session::in_reader(&card, e))
+        }
+        Err(_) => None,
+    };
+    let mut pins = Vec::new();
+    let counters: &[Counter] = if args.all { &Counter::ALL } else { &Counter::ALL[..2] };
     for counter in counters {
-        if counter.applet != Applet::Jpki && issued.is_none() && (args.certs || args.all) {
-            issued = Some(card.has_sign_certificate().map_err(|e| session::in_reader(&card, e))?);
-        }
         let state = card.counter_state(counter);
-        // No JPKI applet or a lost card ends the command; one odd counter does not.
-        match &state {
-            Err(Error::NotJpki { .. }) if counter.applet == Applet::Jpki => {
-                return Err(session::in_reader(&card, state.unwrap_err()))
-            }
-            // A garbled answer is a link problem, not an odd counter: never exit 0 on it.
-            Err(Error::Transport(_) | Error::BadCardData(_)) => return Err(session::in_reader(&card, state.unwrap_err())),
-            _ => {}
+        // A lost card or a garbled answer ends the command (never exit 0 on a
+        // link problem); one odd counter does not.
+        if let Err(Error::Transport(_) | Error::BadCardData(_)) = &state {
+            return Err(session::in_reader(&card, state.unwrap_err()));
         }
-        let (line, obj) = describe(counter, &state);
+        let unissued = issued == Some(false)
+            && *counter == Counter::of(PinKind::Sign)
+            && matches!(state, Ok(PinState::Blocked) | Err(Error::UnexpectedStatus { .. }));
+        let (line, obj) = if unissued { describe_unissued(counter) } else { describe(counter, &state) };
         text.push_str(&line);
         text.push('\n');
         pins.push(obj);
     }
-    let mut out = Output::default().field("reader", reader).field("pins", pins);
-    if issued.is_none() && (args.certs || args.all) {
-        issued = Some(card.has_sign_certificate().map_err(|e| session::in_reader(&card, e))?);
-    }
-    let issued = if let Some(issued) = issued {
-        text.push_str(if issued {
-            "Signing certificate (署名用電子証明書):       issued\n"
-        } else {
-            "Signing certificate (署名用電子証明書):       NOT ISSUED on this card (holders under 15 and some others have none)\n"
-        });
-        out = out.field("sign_certificate_issued", issued);
-        issued
-    } else {
-        true
+    let availability = match issued {
+        Some(true) => "issued",
+        Some(false) => "NOT ISSUED on this card (holders under 15 and some others have none)",
+        None => "unknown (the card did not answer the availability query)",
     };
+    text.push_str(&labelled("Signing certificate (署名用電子証明書):", availability));
+    text.push('\n');
+    let mut out = Output::default().field("reader", reader).field("pins", pins).field("sign_certificate_issued", issued);
     if args.certs {
         let mut certs = serde_json::Map::new();
         certs.insert("sign_certificate_issued".into(), issued.into());
@@ -121,13 +139,14 @@ pub fn run(global: &Global, args: &StatusArgs) -> Result<Output, Failure> {
             let der = card.read_certificate(kind).map_err(|e| session::in_reader(card, e))?;
             let s = jpki::cert::summarize(&der, unix_now()).map_err(|e| Failure::from(Error::BadCardData(e.to_string())))?;
             let when = if s.days_left < 0 { format!("EXPIRED {} days ago", -s.days_left) } else { format!("{} days left", s.days_left) };
-            text.push_str(&format!("{:<44} expires {} ({when})\n", format!("{} certificate:", capitalized(kind.name())), s.not_after));
+            let label = format!("{} certificate:", capitalized(kind.name()));
+            text.push_str(&labelled(&label, &format!("expires {} ({when})\n", s.not_after)));
             certs.insert(format!("{}_not_after", kind.name()), s.not_after.into());
             certs.insert(format!("{}_days_left", kind.name()), s.days_left.into());
             Ok(())
         };
         expiry(CertKind::Auth, &mut card, &mut text)?;
-        if let (Some(pin), true) = (&sign_pin, issued) {
+        if let (Some(pin), false) = (&sign_pin, issued == Some(false)) {
             session::verify(&mut card, pin, args.pin_args.force)?;
             expiry(CertKind::Sign, &mut card, &mut text)?;
         }

@@ -6,7 +6,7 @@
 
 use rsa::Pkcs1v15Sign;
 
-use super::config::SimConfig;
+use super::config::{SimConfig, UnissuedSignPin};
 use super::data::CardData;
 use super::state::{PinId, PinStore};
 
@@ -307,6 +307,12 @@ impl VirtualCard {
         self.pending.clear();
     }
 
+    /// On a card without a signing certificate, whether the signing
+    /// password's file behaves as `model`.
+    fn sign_pin_is(&self, model: UnissuedSignPin) -> bool {
+        self.config.no_sign_cert && self.config.unissued_sign_pin == model
+    }
+
     fn set_verified(&mut self, id: PinId, on: bool) {
         self.verified.retain(|&p| p != id);
         if on {
@@ -392,7 +398,7 @@ impl VirtualCard {
             (Applet::Jpki, 0x0017) => Ef::Key(KeyId::Auth),
             (Applet::Jpki, 0x0018) => Ef::Pin(PinId::Auth),
             (Applet::Jpki, 0x001A) => Ef::Key(KeyId::Sign),
-            (Applet::Jpki, 0x001B) => Ef::Pin(PinId::Sign),
+            (Applet::Jpki, 0x001B) if !self.sign_pin_is(UnissuedSignPin::Absent) => Ef::Pin(PinId::Sign),
             (Applet::Text, 0x0001) => Ef::Binary(BinEf::MyNumber),
             (Applet::Text, 0x0002) => Ef::Binary(BinEf::Attributes),
             (Applet::Text, 0x0011) => Ef::Pin(PinId::Cardinfo),
@@ -532,6 +538,9 @@ impl VirtualCard {
             }
             _ => return sw(SW_NOT_ALLOWED),
         };
+        if id == PinId::Sign && self.sign_pin_is(UnissuedSignPin::Unusable) {
+            return sw(0x6984);
+        }
         let tries = self.pins.tries_left(id);
         if cmd.data.is_empty() {
             // Retry query: spends nothing.
@@ -1479,6 +1488,31 @@ mod tests {
         // The auth side is unaffected.
         tx(&mut c, &sel("000A"));
         assert_eq!(sw_of(&mut c, "00 B0 00 00 04"), 0x9000);
+    }
+
+    #[test]
+    fn unissued_sign_pin_models() {
+        let model = |m| {
+            card_with(SimConfig { no_sign_cert: true, unissued_sign_pin: m, ..SimConfig::default() })
+        };
+        let mut c = model(UnissuedSignPin::Unusable);
+        tx(&mut c, AP);
+        tx(&mut c, &sel("001B"));
+        assert_eq!(sw_of(&mut c, Q), 0x6984);
+        assert_eq!(sw_of(&mut c, &verify_apdu("ABC123")), 0x6984);
+        assert_eq!(sw_of(&mut c, "00 20 00 9B"), 0x6984);
+        assert_eq!(c.pins.tries_left(PinId::Sign), 5, "nothing counted");
+        let mut c = model(UnissuedSignPin::Absent);
+        tx(&mut c, AP);
+        assert_eq!(sw_of(&mut c, &sel("001B")), 0x6A82);
+        assert_eq!(sw_of(&mut c, "00 20 00 9B"), 0x6A82);
+        // The auth PIN is unaffected by either model.
+        tx(&mut c, &sel("0018"));
+        assert_eq!(sw_of(&mut c, Q), 0x63C3);
+        // Without --no-sign-cert the model is ignored.
+        let mut c = card_with(SimConfig { unissued_sign_pin: UnissuedSignPin::Absent, ..SimConfig::default() });
+        tx(&mut c, AP);
+        assert_eq!(sw_of(&mut c, &sel("001B")), 0x9000);
     }
 
     // ---- 券面事項入力補助 AP and 券面事項確認 AP ----

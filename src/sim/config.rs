@@ -87,6 +87,42 @@ impl fmt::Display for VerifiedQuery {
     }
 }
 
+/// How the signing password's file behaves on a card without a signing
+/// certificate. No source shows a real card of a holder under 15, so each
+/// plausible answer is modelled and `jpki` must be right under all of them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum UnissuedSignPin {
+    /// The password file exists with a normal counter (`63 C5`). The default.
+    #[default]
+    Usable,
+    /// The retry query and VERIFY answer `69 84` (reference data not usable).
+    Unusable,
+    /// There is no password file: SELECT of `001B` answers `6A 82`.
+    Absent,
+}
+
+impl FromStr for UnissuedSignPin {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "usable" => Ok(UnissuedSignPin::Usable),
+            "unusable" => Ok(UnissuedSignPin::Unusable),
+            "absent" => Ok(UnissuedSignPin::Absent),
+            other => Err(format!("unknown signing-password model {other:?} (expected usable, unusable or absent)")),
+        }
+    }
+}
+
+impl fmt::Display for UnissuedSignPin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            UnissuedSignPin::Usable => "usable",
+            UnissuedSignPin::Unusable => "unusable",
+            UnissuedSignPin::Absent => "absent",
+        })
+    }
+}
+
 /// The newer contact ATR; its historical bytes advertise extended Lc/Le.
 pub const ATR_EXTENDED: [u8; 19] = [
     0x3B, 0xDA, 0x13, 0xFF, 0x81, 0x31, 0xFB, 0x46, 0x80, 0x12, 0x39, 0x2F, 0x31, 0xC1, 0x73, 0xC6,
@@ -124,6 +160,8 @@ pub struct SimConfig {
     pub wrong_length_counts: bool,
     /// Model a card issued to a child under 15: no signing certificate.
     pub no_sign_cert: bool,
+    /// With `no_sign_cert`: how the signing password's file answers.
+    pub unissued_sign_pin: UnissuedSignPin,
     /// Return response data through `61 xx` + GET RESPONSE. Default off.
     pub get_response: bool,
     /// A short Le larger than the available data answers `6C xx`. Default off.
@@ -154,6 +192,7 @@ impl Default for SimConfig {
             reselect_clears_pin: false,
             wrong_length_counts: false,
             no_sign_cert: false,
+            unissued_sign_pin: UnissuedSignPin::default(),
             get_response: false,
             wrong_le_6c: false,
             first_apdu_after_power_6f00: false,

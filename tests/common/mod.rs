@@ -326,6 +326,17 @@ impl Drop for Sim {
 }
 
 /// Run a command and return its output.
+/// APDUs with data sent to VERIFY (INS 20) in these log lines.
+pub fn verifies_with_data(lines: &[String]) -> usize {
+    lines
+        .iter()
+        .filter(|l| {
+            let cmd = l.split_whitespace().nth(2).unwrap_or("");
+            cmd.len() > 8 && &cmd[2..4] == "20"
+        })
+        .count()
+}
+
 pub fn run(cmd: &mut Command) -> Output {
     cmd.output().expect("run command")
 }
