@@ -41,23 +41,24 @@ fn main() -> std::process::ExitCode {
                 Ok(())
             } else if parsed.global.json {
                 let doc = json_document(command, output.json);
-                print_stdout(format!("{doc}\n").as_bytes())
+                print_stdout(format!("{doc}\n").as_bytes(), output.must_deliver)
             } else if let Some(bytes) = &output.bytes {
-                print_stdout(bytes)
+                print_stdout(bytes, output.must_deliver)
             } else {
-                print_stdout(output.text.as_bytes())
+                print_stdout(output.text.as_bytes(), output.must_deliver)
             };
             match written {
                 Ok(()) => ExitCode::Success,
                 Err(e) => {
-                    eprintln!("jpki: error: cannot write the output: {e}");
-                    ExitCode::Usage
+                    let lost = if output.must_deliver { " (the card made the signature, but it was not delivered)" } else { "" };
+                    let _ = writeln!(std::io::stderr(), "jpki: error: cannot write the output: {e}{lost}");
+                    ExitCode::OutputFailed
                 }
             }
         }
         Err(failure) => {
             if parsed.global.json {
-                let _ = print_stdout(format!("{}\n", failure_document(command, &failure)).as_bytes());
+                let _ = print_stdout(format!("{}\n", failure_document(command, &failure)).as_bytes(), false);
             }
             let _ = writeln!(std::io::stderr(), "{}", failure.line());
             failure.code

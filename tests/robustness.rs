@@ -728,3 +728,44 @@ fn a_certificate_with_a_hostile_birth_date_is_an_error_not_a_panic() {
     assert_clean_failure(&o, &[8, 9, 10, 11], "check with a hostile birth date");
     println!("CASES hostile certificate file (check): 1");
 }
+
+/// Run with stdout going to `stdout` and stderr captured.
+fn run_with_stdout(cmd: &mut Command, stdout: Stdio) -> Output {
+    cmd.stdout(stdout).stderr(Stdio::piped()).output().expect("run jpki")
+}
+
+#[test]
+fn a_signature_that_cannot_be_delivered_is_an_error_with_its_own_code() {
+    pcscd_test!();
+    let sim = Sim::start(&[]);
+    let digest = "00".repeat(32);
+    let sign = || {
+        let mut cmd = sim.jpki();
+        cmd.env("JPKI_AUTH_PIN", "1234").args(["sign", "--key", "auth", "--digest", &digest]);
+        cmd
+    };
+    // A full disk, as a file and as stdout.
+    let o = run_with_stdout(sign().args(["-o", "/dev/full"]), Stdio::null());
+    assert_code(&o, 12);
+    assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
+    let o = run_with_stdout(&mut sign(), Stdio::from(std::fs::File::create("/dev/full").unwrap()));
+    assert_code(&o, 12);
+    assert!(stderr(&o).contains("not delivered"), "{}", stderr(&o));
+    let o = run_with_stdout(sim.jpki().arg("status"), Stdio::from(std::fs::File::create("/dev/full").unwrap()));
+    assert_code(&o, 12);
+
+    // A reader that went away: an error for a signature, not for a status.
+    let closed_pipe = |cmd: &mut Command| {
+        let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn jpki");
+        drop(child.stdout.take());
+        child.wait_with_output().expect("wait for jpki")
+    };
+    let o = closed_pipe(&mut sign());
+    assert_code(&o, 12);
+    assert!(stderr(&o).contains("not delivered"), "{}", stderr(&o));
+    let o = closed_pipe(sign().arg("--json"));
+    assert_code(&o, 12);
+    let o = closed_pipe(sim.jpki().arg("status"));
+    assert_code(&o, 0);
+    assert_eq!(sim.tries_left("auth"), 3);
+}

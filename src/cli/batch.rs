@@ -201,5 +201,6 @@ fn emit(global: &Global, item: &Item, result: Result<&[u8], String>, format: Sig
             Err(_) => String::new(),
         }
     };
-    print_stdout(format!("{line}\n").as_bytes()).map_err(|e| Failure::usage(format!("cannot write the output: {e}")))
+    print_stdout(format!("{line}\n").as_bytes(), true)
+        .map_err(|e| Failure::output(format!("cannot write the output: {e}; signatures made so far were not all delivered")))
 }

@@ -30,6 +30,9 @@ pub enum ExitCode {
     CertKeyUsage = 10,
     /// `check`: the certificate was not issued by the given CA.
     CertChain = 11,
+    /// The command ran (the card may have signed), but its result could not be
+    /// written: an unwritable file, a full disk, or a closed pipe for a signature.
+    OutputFailed = 12,
     /// Interrupted (Ctrl-C, SIGTERM); the card was disconnected and powered down.
     Interrupted = 130,
 }
@@ -49,6 +52,11 @@ pub struct Failure {
 impl Failure {
     pub fn usage(message: impl Into<String>) -> Self {
         Failure { code: ExitCode::Usage, kind: "usage", message: message.into(), hint: None, pin: None, tries_left: None }
+    }
+
+    /// The result could not be written after the card was used.
+    pub fn output(message: impl Into<String>) -> Self {
+        Failure { code: ExitCode::OutputFailed, kind: "output_error", ..Failure::usage(message) }
     }
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
-use super::exit::{ExitCode, Failure};
+use super::exit::Failure;
 
 /// Version of the JSON documents `--json` prints. Adding a field keeps it;
 /// removing or changing one bumps it.
@@ -22,6 +22,9 @@ pub struct Output {
     pub bytes: Option<Vec<u8>>,
     /// The command already wrote its results (one line per item).
     pub streamed: bool,
+    /// Stdout carries a signature the card made: if the reader closed the
+    /// pipe, it was lost, and that is an error rather than a quiet exit.
+    pub must_deliver: bool,
 }
 
 impl Output {
@@ -111,14 +114,7 @@ fn temp_path(path: &Path) -> std::path::PathBuf {
 
 /// Write an output file, replacing it atomically.
 pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
-    let fail = |e: std::io::Error| Failure {
-        code: ExitCode::Usage,
-        kind: "output_error",
-        message: format!("cannot write {:?}: {e}", path.display().to_string()),
-        hint: None,
-        pin: None,
-        tries_left: None,
-    };
+    let fail = |e: std::io::Error| Failure::output(format!("cannot write {:?}: {e}", path.display().to_string()));
     if is_special(path) {
         return std::fs::write(path, bytes).map_err(fail);
     }
@@ -130,11 +126,12 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
     })
 }
 
-/// Print to stdout; a closed pipe is not an error.
-pub fn print_stdout(bytes: &[u8]) -> std::io::Result<()> {
+/// Print to stdout. A closed pipe is not an error (`jpki readers | head -1`)
+/// unless the bytes are a signature that must reach the reader.
+pub fn print_stdout(bytes: &[u8], must_deliver: bool) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
     match out.write_all(bytes).and_then(|_| out.flush()) {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe && !must_deliver => Ok(()),
         other => other,
     }
 }

@@ -148,6 +148,7 @@ fn cms_run(global: &Global, args: &SignArgs) -> Result<Output, Failure> {
     } else {
         out.bytes = Some(encoded);
     }
+    out.must_deliver = args.output.is_none();
     Ok(out)
 }
 
@@ -229,5 +230,6 @@ pub fn run(global: &Global, args: &SignArgs) -> Result<Output, Failure> {
     } else {
         out.text = String::from_utf8_lossy(&encoded).into_owned();
     }
+    out.must_deliver = args.output.is_none();
     Ok(out)
 }
