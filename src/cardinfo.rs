@@ -22,29 +22,7 @@ impl std::fmt::Debug for Attributes {
 
 /// One BER TLV with a one- or two-byte tag; returns (tag, value, rest).
 fn tlv(bytes: &[u8]) -> Result<(u16, &[u8], &[u8]), String> {
-    let first = *bytes.first().ok_or("truncated tag")?;
-    let (tag, mut i) = if first & 0x1F == 0x1F {
-        (u16::from_be_bytes([first, *bytes.get(1).ok_or("truncated tag")?]), 2)
-    } else {
-        (first as u16, 1)
-    };
-    let len_byte = *bytes.get(i).ok_or("truncated length")?;
-    i += 1;
-    let len = match len_byte {
-        0..=0x7F => len_byte as usize,
-        0x81 => {
-            i += 1;
-            *bytes.get(i - 1).ok_or("truncated length")? as usize
-        }
-        0x82 => {
-            i += 2;
-            u16::from_be_bytes([*bytes.get(i - 2).ok_or("truncated length")?, *bytes.get(i - 1).ok_or("truncated length")?]) as usize
-        }
-        _ => return Err(format!("unsupported length form {len_byte:#04x}")),
-    };
-    let end = i.checked_add(len).ok_or("length overflow")?;
-    let value = bytes.get(i..end).ok_or_else(|| format!("value of tag {tag:04X} runs past the data"))?;
-    Ok((tag, value, &bytes[end..]))
+    crate::ber::tlv(bytes).map_err(|e| format!("bad TLV ({e})"))
 }
 
 /// `FF 10 0C` + 12 ASCII digits (then filler).
@@ -58,16 +36,11 @@ pub fn parse_my_number(bytes: &[u8]) -> Result<Zeroizing<String>, String> {
 
 /// Size of the `FF 20` object at the start of the attributes file.
 pub fn attributes_len(bytes: &[u8]) -> Result<usize, String> {
-    if bytes.len() < 3 || bytes[0] != 0xFF || bytes[1] != 0x20 {
+    let header = crate::ber::header(bytes).map_err(|e| format!("the attributes file has a bad header ({e})"))?;
+    if header.tag != 0xFF20 {
         return Err("the attributes file does not start with tag FF20".into());
     }
-    let (len, header) = match bytes[2] {
-        n @ 0..=0x7F => (n as usize, 3),
-        0x81 => (*bytes.get(3).ok_or("truncated length")? as usize, 4),
-        0x82 => (u16::from_be_bytes([*bytes.get(3).ok_or("truncated")?, *bytes.get(4).ok_or("truncated")?]) as usize, 5),
-        other => return Err(format!("unsupported length form {other:#04x}")),
-    };
-    let total = header + len;
+    let total = header.total_len();
     if total > 0x8000 {
         return Err(format!("the attributes length {total} is too large"));
     }

@@ -8,6 +8,7 @@ use rsa::RsaPublicKey;
 use serde::Serialize;
 use x509_parser::prelude::*;
 
+use crate::ber;
 use crate::digest::HashAlgorithm;
 
 /// Largest object `jpki` will read from an EF (READ BINARY offsets are 15 bits).
@@ -28,23 +29,16 @@ pub enum DerError {
 
 /// Total size (header + content) of the DER SEQUENCE at the start of `bytes`.
 pub fn der_sequence_len(bytes: &[u8]) -> Result<usize, DerError> {
-    let (&tag, rest) = bytes.split_first().ok_or(DerError::Truncated)?;
+    let tag = *bytes.first().ok_or(DerError::Truncated)?;
     if tag != 0x30 {
         return Err(DerError::NotSequence(tag));
     }
-    let (&first, rest) = rest.split_first().ok_or(DerError::Truncated)?;
-    let (content, header) = match first {
-        0..=0x7F => (first as usize, 2),
-        0x81..=0x83 => {
-            let n = (first & 0x7F) as usize;
-            let len_bytes = rest.get(..n).ok_or(DerError::Truncated)?;
-            let value = len_bytes.iter().fold(0usize, |acc, &b| (acc << 8) | b as usize);
-            (value, 2 + n)
-        }
-        other => return Err(DerError::BadLengthForm(other)),
-    };
-    let total = header + content;
-    if content == 0 || total > MAX_EF_OBJECT {
+    let header = ber::header(bytes).map_err(|e| match e {
+        ber::HeaderError::Truncated => DerError::Truncated,
+        ber::HeaderError::LengthForm(form) => DerError::BadLengthForm(form),
+    })?;
+    let total = header.total_len();
+    if header.value_len == 0 || total > MAX_EF_OBJECT {
         return Err(DerError::BadLength(total));
     }
     Ok(total)
@@ -226,15 +220,8 @@ fn strip_tlv(bytes: &[u8], expected: u8) -> Option<&[u8]> {
 
 /// One BER TLV with a single-byte tag; returns (tag, content).
 fn read_tlv(bytes: &[u8]) -> Option<(u8, &[u8])> {
-    let tag = *bytes.first()?;
-    let first = *bytes.get(1)?;
-    let (len, start): (usize, usize) = match first {
-        0..=0x7F => (first as usize, 2),
-        0x81 => (*bytes.get(2)? as usize, 3),
-        0x82 => (u16::from_be_bytes([*bytes.get(2)?, *bytes.get(3)?]) as usize, 4),
-        _ => return None,
-    };
-    Some((tag, bytes.get(start..start.checked_add(len)?)?))
+    let (tag, content, _) = ber::tlv(bytes).ok()?;
+    Some((u8::try_from(tag).ok()?, content))
 }
 
 fn sex_label(code: &str) -> String {

@@ -1,13 +1,14 @@
 //! `jpki`: a safe client for the JPKI applet of the Japanese My Number Card,
 //! and a virtual card to test it against.
 //!
-//! Layers: [`apdu`] encodes commands and status words, [`transport`] is the
+//! Layers: [`apdu`] encodes commands and status words, [`ber`] reads TLV headers, [`transport`] is the
 //! link to a card ([`pcsc`] over PC/SC), [`card`] speaks the applet protocol,
 //! [`pin`], [`digest`] and [`cert`] hold the data types, and [`sim`] is the
 //! virtual card. Nothing here prints or parses a command line.
 #![forbid(unsafe_code)]
 
 pub mod apdu;
+pub mod ber;
 pub mod card;
 pub mod cardinfo;
 pub mod cert;
