@@ -68,10 +68,7 @@ fn parse_items(kind: BatchInput, algorithm: HashAlgorithm, reader: &mut impl Buf
 }
 
 fn hash_file(algorithm: HashAlgorithm, path: &Path) -> Result<MessageDigest, String> {
-    if path.is_dir() {
-        return Err("is a directory".into());
-    }
-    let bytes = std::fs::File::open(path)
+    let bytes = super::sign::open_file(path)
         .and_then(|mut f| algorithm.hash_reader(&mut f))
         .map_err(|e| format!("cannot read it: {e}"))?;
     MessageDigest::new(algorithm, bytes).map_err(|e| e.to_string())

@@ -1,6 +1,7 @@
 //! `jpki sign`: PKCS#1 v1.5 signatures, checked against the card's own
 //! certificate before anything is output.
 
+use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 
 use base64::Engine;
@@ -79,19 +80,27 @@ pub struct SignArgs {
     pub pin_args: PinArgs,
 }
 
-/// Read the whole input (for attached CMS).
-fn read_content(args: &SignArgs) -> Result<Vec<u8>, Failure> {
+/// Run `consume` on the input FILE, or on stdin for `-` or no FILE.
+fn read_input<T>(args: &SignArgs, consume: impl FnOnce(&mut dyn Read) -> std::io::Result<T>) -> Result<T, Failure> {
     let input = args.input.as_deref().unwrap_or(Path::new("-"));
     let result = if input.as_os_str() == "-" {
-        if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
-            return Err(Failure::usage("no data to sign").with_hint("Give a FILE or pipe data to stdin"));
+        if std::io::stdin().is_terminal() {
+            return Err(Failure::usage("no data to sign").with_hint("Give a FILE, pipe data to stdin, or use --digest HEX"));
         }
-        let mut v = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut v).map(|_| v)
+        consume(&mut std::io::stdin().lock())
     } else {
-        std::fs::read(input)
+        open_file(input).and_then(|mut f| consume(&mut f))
     };
     result.map_err(|e| Failure::usage(format!("cannot read {:?}: {e}", input.display().to_string())))
+}
+
+/// Open a file for reading; a directory is refused here rather than failing
+/// on the first read.
+pub fn open_file(path: &Path) -> std::io::Result<std::fs::File> {
+    if path.is_dir() {
+        return Err(std::io::Error::new(std::io::ErrorKind::IsADirectory, "it is a directory"));
+    }
+    std::fs::File::open(path)
 }
 
 /// PIN, digest and output checks shared by the raw and CMS modes; nothing touches the card.
@@ -108,7 +117,10 @@ fn prepare(args: &SignArgs, binary_out: bool) -> Result<(jpki::pin::Pin, Message
     let pin_kind = args.key.key().pin();
     let pin = args.pin_args.obtain_default(pin_kind)?;
     if args.attached {
-        let content = read_content(args)?;
+        let content = read_input(args, |r| {
+            let mut content = Vec::new();
+            r.read_to_end(&mut content).map(|_| content)
+        })?;
         let digest = MessageDigest::new(args.hash.algorithm(), args.hash.algorithm().hash(&content))
             .map_err(|e| Failure::usage(e.to_string()))?;
         return Ok((pin, digest, Some(content)));
@@ -158,19 +170,7 @@ pub fn gather_digest(args: &SignArgs) -> Result<MessageDigest, Failure> {
     if let Some(hex_text) = &args.digest {
         return MessageDigest::from_hex(algorithm, hex_text).map_err(|e| Failure::usage(format!("--digest: {e}")));
     }
-    let input = args.input.as_deref().unwrap_or(Path::new("-"));
-    let bytes = if input.as_os_str() == "-" {
-        if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
-            return Err(Failure::usage("no data to sign").with_hint("Give a FILE, pipe data to stdin, or use --digest HEX"));
-        }
-        algorithm.hash_reader(&mut std::io::stdin().lock())
-    } else {
-        if input.is_dir() {
-            return Err(Failure::usage(format!("{:?} is a directory", input.display().to_string())));
-        }
-        std::fs::File::open(input).and_then(|mut f| algorithm.hash_reader(&mut f))
-    }
-    .map_err(|e| Failure::usage(format!("cannot read {:?}: {e}", input.display().to_string())))?;
+    let bytes = read_input(args, |r| algorithm.hash_reader(r))?;
     MessageDigest::new(algorithm, bytes).map_err(|e| Failure::usage(e.to_string()))
 }
 
