@@ -134,8 +134,8 @@ impl Counter {
         Counter::of(PinKind::CardInfo),
         Counter { name: "cardinfo-a", description: "card-info 照合番号A (My Number)", applet: Applet::CardInfo, fid: 0x0014, max_tries: None },
         Counter { name: "cardinfo-b", description: "card-info 照合番号B (birth date, expiry, code)", applet: Applet::CardInfo, fid: 0x0015, max_tries: None },
-        Counter { name: "visual-a", description: "券面確認 照合番号A (My Number)", applet: Applet::Visual, fid: 0x0013, max_tries: None },
-        Counter { name: "visual-b", description: "券面確認 照合番号B (birth date, expiry, code)", applet: Applet::Visual, fid: 0x0012, max_tries: None },
+        Counter { name: "visual-a", description: "券面確認 照合番号A (My Number)", applet: Applet::Visual, fid: 0x0013, max_tries: Some(3) },
+        Counter { name: "visual-b", description: "券面確認 照合番号B (birth date, expiry, code)", applet: Applet::Visual, fid: 0x0012, max_tries: Some(3) },
     ];
 }
 
@@ -275,7 +275,8 @@ impl<T: Transport> JpkiCard<T> {
 
     /// Let retry queries use the short-EF-identifier form, which saves a
     /// SELECT per counter. Not every card generation is known to accept it,
-    /// so the first answer decides: anything but 63Cx or 9000 turns it off.
+    /// so the first answer decides: anything but 63Cx (within the counter's
+    /// maximum) or 9000 turns it off.
     /// A query without data never spends a try, whatever the card makes of it.
     pub fn allow_sfi_queries(&mut self) {
         self.sfi_queries = Some(None);
@@ -294,7 +295,12 @@ impl<T: Transport> JpkiCard<T> {
         let response = self.send(&Command::new(0x00, 0x20, 0x00, 0x80 | counter.fid as u8))?;
         // What becomes current after an SFI VERIFY is not documented.
         self.selection = Selection::Applet(counter.applet);
-        let works = matches!(response.sw, StatusWord::TriesLeft(_) | StatusWord::Success);
+        // A count above the counter's known maximum means the card read P2
+        // some other way: drop the short form rather than show it.
+        let works = match response.sw {
+            StatusWord::TriesLeft(n) => counter.max_tries.is_none_or(|max| n <= max),
+            sw => sw == StatusWord::Success,
+        };
         self.sfi_queries = Some(Some(works));
         Ok(works.then_some(response.sw))
     }
@@ -506,14 +512,16 @@ impl<T: Transport> JpkiCard<T> {
         Ok(String::from_utf8_lossy(&data).trim_end_matches([' ', '\0']).to_string())
     }
 
-    /// EF 0008 byte 0 tells whether a signing certificate was issued.
-    pub fn has_sign_certificate(&mut self) -> Result<bool> {
+    /// Whether a signing certificate was issued, from EF 0008 byte 0: `8F`
+    /// yes, `00` no, anything else (or an empty file) `None`, unknown.
+    pub fn has_sign_certificate(&mut self) -> Result<Option<bool>> {
         self.select_file_or_fail(Applet::Jpki, 0x0008, "SELECT of the certificate-availability file")?;
         let data = self.read_binary(0, 3, None)?;
-        match data.first() {
-            Some(flag) => Ok(*flag != 0x00),
-            None => Err(Error::BadCardData("the certificate-availability file (EF 0008) is empty".into())),
-        }
+        Ok(match data.first() {
+            Some(0x8F) => Some(true),
+            Some(0x00) => Some(false),
+            _ => None,
+        })
     }
 }
 
@@ -548,12 +556,40 @@ mod tests {
     }
 
     #[test]
+    fn short_form_queries_are_used_only_while_their_answers_are_plausible() {
+        // Accepted: two counters in two APDUs after the applet.
+        let t = Scripted::new(&[(AP, "9000"), ("00200098", "63C3"), ("0020009B", "63C5")]);
+        let mut card = JpkiCard::new(t, ExtendedLength::On);
+        card.allow_sfi_queries();
+        assert_eq!(card.pin_state(PinKind::Auth).unwrap(), PinState::TriesLeft(3));
+        assert_eq!(card.pin_state(PinKind::Sign).unwrap(), PinState::TriesLeft(5));
+        assert_eq!((card.traffic().apdus, card.sfi_queries_work()), (3, Some(true)));
+        // Refused, or a count above the maximum: the SELECT form from then on.
+        for odd in ["6A86", "63C9"] {
+            let t = Scripted::new(&[
+                (AP, "9000"),
+                ("00200098", odd),
+                ("00A4020C020018", "9000"),
+                ("00200080", "63C3"),
+                ("00A4020C02001B", "9000"),
+                ("00200080", "63C5"),
+            ]);
+            let mut card = JpkiCard::new(t, ExtendedLength::On);
+            card.allow_sfi_queries();
+            assert_eq!(card.pin_state(PinKind::Auth).unwrap(), PinState::TriesLeft(3), "{odd}");
+            assert_eq!(card.pin_state(PinKind::Sign).unwrap(), PinState::TriesLeft(5), "{odd}");
+            assert_eq!(card.sfi_queries_work(), Some(false), "{odd}");
+        }
+    }
+
+    #[test]
     fn certificate_availability_file() {
-        for (answer, issued) in [("8F8F009000", Some(true)), ("008F009000", Some(false)), ("9000", None)] {
+        let cases = [("8F8F009000", Some(true)), ("008F009000", Some(false)), ("018F009000", None), ("9000", None)];
+        for (answer, issued) in cases {
             let t = Scripted::new(&[(AP, "9000"), ("00A4020C020008", "9000"), ("00B0000003", answer)]);
             let mut card = JpkiCard::new(t, ExtendedLength::On);
-            // An empty file is bad card data, never "not issued".
-            assert_eq!(card.has_sign_certificate().ok(), issued, "{answer}");
+            // Only 00 means "not issued"; an odd or empty file is unknown.
+            assert_eq!(card.has_sign_certificate().unwrap(), issued, "{answer}");
         }
     }
 

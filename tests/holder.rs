@@ -63,6 +63,21 @@ fn status_all_reports_every_counter_and_survives_blocked_ones() {
         let o = run(&mut with_pins(&sim, &[("JPKI_CARDINFO_PIN", "1234")], &["card-info"]));
         assert_code(&o, 5);
         assert!(sim.apdus_since(before).iter().all(|l| !l.contains(" 0020008004")), "{:?}", sim.apdus_since(before));
+
+        // The other five blocked, the first two included (the short-form detection runs on a 63C0).
+        let sim = Sim::start(&[
+            "--blocked-sw", sw, "--set-tries", "auth=0", "--set-tries", "sign=0", "--set-tries", "cardinfo-a=0",
+            "--set-tries", "cardinfo-b=0", "--set-tries", "visual-a=0",
+        ]);
+        for sfi in [&[][..], &["--no-sfi"]] {
+            let o = run(sim.jpki().args([&["--json", "status", "--all"][..], sfi].concat()));
+            assert_code(&o, 0);
+            let blocked: Vec<String> =
+                states(&json(&o)).into_iter().filter(|(_, s, t)| s == "blocked" && *t == Some(0)).map(|(n, _, _)| n).collect();
+            assert_eq!(blocked, ["auth", "sign", "cardinfo-a", "cardinfo-b", "visual-a"], "{sw} {sfi:?}");
+            let o = run(sim.jpki().arg("status"));
+            assert_eq!(stdout(&o).matches("BLOCKED").count(), 2, "{}", stdout(&o));
+        }
     }
 }
 
@@ -84,16 +99,20 @@ fn status_all_on_a_card_that_refuses_the_short_form() {
 fn pin_change_for_each_pin_then_new_works_and_old_is_refused() {
     pcscd_test!();
     let sim = Sim::start(&[]);
-    for (which, env, old, new) in [
-        ("auth", "JPKI_AUTH_PIN", "1234", "8642"),
-        ("sign", "JPKI_SIGN_PIN", "ABC123", "NEWPASS99"),
-        ("cardinfo", "JPKI_CARDINFO_PIN", "1234", "1357"),
+    for (which, env, old, new, verify_new) in [
+        ("auth", "JPKI_AUTH_PIN", "1234", "8642", false),
+        ("sign", "JPKI_SIGN_PIN", "ABC123", "NEWPASS99", false),
+        ("cardinfo", "JPKI_CARDINFO_PIN", "1234", "1357", true),
     ] {
         let before = sim.apdu_count();
-        let o = run(&mut with_pins(&sim, &[(env, old), ("JPKI_NEW_PIN", new)], &["--json", "pin", "change", which]));
+        let args = [&["--json", "pin", "change", which][..], if verify_new { &["--verify-new"] } else { &[] }].concat();
+        let o = run(&mut with_pins(&sim, &[(env, old), ("JPKI_NEW_PIN", new)], &args));
         assert_code(&o, 0);
         assert_eq!(json(&o)["changed"], true);
-        assert!(sim.apdu_count() - before <= 5, "{:?}", sim.apdus_since(before));
+        assert_eq!(json(&o)["new_pin_verified"], verify_new);
+        // §15.8's four plus the guard's query; --verify-new adds a query and a VERIFY.
+        let budget = if verify_new { 7 } else { 5 };
+        assert!(sim.apdu_count() - before <= budget, "{:?}", sim.apdus_since(before));
         assert_eq!(sim.pins()["pins"][which]["value"], new);
         let max = sim.pins()["pins"][which]["max"].as_u64().unwrap();
 
@@ -112,10 +131,17 @@ fn pin_change_for_each_pin_then_new_works_and_old_is_refused() {
 fn pin_change_wrong_old_pin_costs_one_try_and_bad_new_pins_cost_nothing() {
     pcscd_test!();
     let sim = Sim::start(&[]);
-    let o = run(&mut with_pins(&sim, &[("JPKI_AUTH_PIN", "0000"), ("JPKI_NEW_PIN", "2468")], &["pin", "change", "auth"]));
-    assert_code(&o, 4);
-    assert_eq!(sim.tries_left("auth"), 2);
-    assert_eq!(sim.pins()["pins"]["auth"]["value"], "1234");
+    for (which, env, wrong, right, new) in [
+        ("auth", "JPKI_AUTH_PIN", "0000", "1234", "2468"),
+        ("sign", "JPKI_SIGN_PIN", "WRONG1", "ABC123", "NEW456"),
+        ("cardinfo", "JPKI_CARDINFO_PIN", "0000", "1234", "2468"),
+    ] {
+        let max = sim.tries_left(which);
+        let o = run(&mut with_pins(&sim, &[(env, wrong), ("JPKI_NEW_PIN", new)], &["pin", "change", which]));
+        assert_code(&o, 4);
+        assert_eq!(sim.tries_left(which), max - 1, "{which}");
+        assert_eq!(sim.pins()["pins"][which]["value"], right);
+    }
 
     let before = sim.apdu_count();
     for (which, env, old, new) in [
@@ -189,6 +215,30 @@ fn card_info_wrong_and_last_try() {
     let o = run(&mut with_pins(&sim, &[("JPKI_CARDINFO_PIN", "1234")], &["card-info", "--force"]));
     assert_code(&o, 0);
     assert_eq!(sim.tries_left("cardinfo"), 3);
+}
+
+#[test]
+fn status_certs_keeps_the_counters_when_the_signing_certificate_cannot_be_read() {
+    pcscd_test!();
+    let args = ["--json", "status", "--certs", "--sign-cert"];
+    for (tries, code, not_read) in [("0", 0, Some("pin_blocked")), ("1", 0, Some("last_try_refused"))] {
+        let sim = Sim::start(&["--set-tries", &format!("sign={tries}")]);
+        let o = run(&mut with_pins(&sim, &[("JPKI_SIGN_PIN", "ABC123")], &args));
+        assert_code(&o, code);
+        let doc = json(&o);
+        assert_eq!(doc["certificates"]["sign_not_read"].as_str(), not_read, "{doc}");
+        assert_eq!(states(&doc)[1].2, Some(tries.parse().unwrap()));
+        assert!(doc["certificates"]["auth_not_after"].is_string());
+        assert_eq!(sim.tries_left("sign"), tries.parse::<u64>().unwrap());
+    }
+    // A wrong password spent a try: never exit 0.
+    let sim = Sim::start(&[]);
+    let o = run(&mut with_pins(&sim, &[("JPKI_SIGN_PIN", "WRONG1")], &args));
+    assert_code(&o, 4);
+    assert_eq!(sim.tries_left("sign"), 4);
+    let o = run(&mut with_pins(&sim, &[("JPKI_SIGN_PIN", "ABC123")], &args));
+    assert_code(&o, 0);
+    assert!(json(&o)["certificates"]["sign_not_after"].is_string());
 }
 
 #[test]

@@ -67,6 +67,7 @@ fn new_pin_is_asked_twice_and_must_match() {
     assert_eq!(sim.apdu_count(), 0);
     let o = on_terminal(&sim, &["pin", "change", "auth"], &["1234", "5678", "5678"]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(!stdout(&o).contains("5678") && !stdout(&o).contains("1234"), "a PIN was echoed: {}", stdout(&o));
     assert_eq!(sim.pins()["pins"]["auth"]["value"], "5678");
 }
 

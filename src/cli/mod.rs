@@ -24,7 +24,8 @@ use output::Output;
 const AFTER_HELP: &str = "\
 PINs are never taken from the command line. Give them with --pin-file PATH
 (`-` for stdin, /dev/fd/N works), the environment variables JPKI_AUTH_PIN /
-JPKI_SIGN_PIN, or type them at the no-echo prompt.
+JPKI_SIGN_PIN / JPKI_CARDINFO_PIN (and JPKI_NEW_PIN or --new-pin-file for
+`pin change`), or type them at the no-echo prompt.
 
 Exit codes:
   0  success
@@ -39,6 +40,8 @@ Exit codes:
   9  check: the certificate is expired or not yet valid
  10  check: the certificate's key usage does not allow signing
  11  check: the certificate was not issued by the given CA
+ 12  the result could not be written after the card was used (disk full,
+     unwritable file, or a closed pipe when stdout carries a signature)
 130  interrupted (Ctrl-C, SIGTERM); the card was disconnected and powered down";
 
 /// Safe command-line tool for the JPKI applet of the My Number Card (マイナンバーカード).

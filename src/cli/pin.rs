@@ -28,7 +28,7 @@ pub struct ChangeArgs {
     /// Read the new PIN from PATH (`-` for stdin, /dev/fd/N works).
     #[arg(long, value_name = "PATH")]
     pub new_pin_file: Option<PathBuf>,
-    /// After the change, verify the new PIN once more (one more APDU).
+    /// After the change, verify the new PIN once more (two more APDUs: the retry query and the VERIFY).
     #[arg(long)]
     pub verify_new: bool,
     #[command(flatten)]
@@ -71,6 +71,8 @@ pub fn change(global: &Global, args: &ChangeArgs) -> Result<Output, Failure> {
     session::verify(&mut card, &old, args.pin_args.force)?;
     match card.change_pin(&new) {
         Ok(()) => {}
+        // Interrupted before the change was sent: the old PIN is still in force.
+        Err(e @ jpki::Error::Transport(jpki::transport::TransportError::Cancelled)) => return Err(session::in_reader(&card, e)),
         Err(jpki::Error::Transport(_) | jpki::Error::BadCardData(_)) => {
             return Err(Failure {
                 code: super::exit::ExitCode::CardError,

@@ -42,7 +42,7 @@ pub fn verify(card: &mut Card, pin: &Pin, force: bool) -> Result<(), Failure> {
     let mut consent = pin_input::last_try_consent(force);
     match card.verify(pin, &mut consent) {
         Ok(()) => Ok(()),
-        Err(e) if pin.kind() == PinKind::Sign && sign_pin_unusable(&e) && matches!(card.has_sign_certificate(), Ok(false)) => {
+        Err(e) if pin.kind() == PinKind::Sign && sign_pin_unusable(&e) && matches!(card.has_sign_certificate(), Ok(Some(false))) => {
             Err(Error::SignCertNotIssued.into())
         }
         Err(e) => Err(in_reader(card, e)),
@@ -50,9 +50,14 @@ pub fn verify(card: &mut Card, pin: &Pin, force: bool) -> Result<(), Failure> {
 }
 
 /// The guard's findings that, on a card without a signing certificate, mean
-/// only that the signing password is not in use (no VERIFY was sent).
+/// only that the signing password is not in use. None of them follows a
+/// VERIFY with data: an odd answer to the VERIFY itself is left as it is.
 fn sign_pin_unusable(e: &Error) -> bool {
-    matches!(e, Error::PinBlocked { .. } | Error::UnexpectedStatus { .. })
+    match e {
+        Error::PinBlocked { .. } => true,
+        Error::UnexpectedStatus { operation, .. } => matches!(*operation, "SELECT of the PIN file" | "the retry query"),
+        _ => false,
+    }
 }
 
 /// A card opened for signing: the key's PIN verified behind the guard, and

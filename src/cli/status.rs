@@ -8,7 +8,7 @@ use jpki::Error;
 use serde_json::{json, Value};
 
 use super::cert::unix_now;
-use super::exit::Failure;
+use super::exit::{ExitCode, Failure};
 use super::output::Output;
 use super::{session, Global, PinArgs};
 
@@ -101,7 +101,7 @@ pub fn run(global: &Global, args: &StatusArgs) -> Result<Output, Failure> {
     // EF 0008 first: on a card without a signing certificate, an odd
     // signing-password counter is explained rather than shown as blocked.
     let issued = match card.has_sign_certificate() {
-        Ok(issued) => Some(issued),
+        Ok(issued) => issued,
         Err(e @ (Error::NotJpki { .. } | Error::Transport(_) | Error::BadCardData(_))) => {
             return Err(session::in_reader(&card, e))
         }
@@ -127,7 +127,7 @@ pub fn run(global: &Global, args: &StatusArgs) -> Result<Output, Failure> {
     let availability = match issued {
         Some(true) => "issued",
         Some(false) => "NOT ISSUED on this card (holders under 15 and some others have none)",
-        None => "unknown (the card did not answer the availability query)",
+        None => "unknown (the card's availability file EF 0008 was unreadable or unrecognized)",
     };
     text.push_str(&labelled("Signing certificate (署名用電子証明書):", availability));
     text.push('\n');
@@ -147,8 +147,16 @@ pub fn run(global: &Global, args: &StatusArgs) -> Result<Output, Failure> {
         };
         expiry(CertKind::Auth, &mut card, &mut text)?;
         if let (Some(pin), false) = (&sign_pin, issued == Some(false)) {
-            session::verify(&mut card, pin, args.pin_args.force)?;
-            expiry(CertKind::Sign, &mut card, &mut text)?;
+            match session::verify(&mut card, pin, args.pin_args.force) {
+                Ok(()) => expiry(CertKind::Sign, &mut card, &mut text)?,
+                // Nothing was spent: keep the counters and say why the date is missing.
+                // A wrong password spent a try, and that must not pass as exit 0.
+                Err(f) if matches!(f.code, ExitCode::PinBlocked | ExitCode::NoSignCert) => {
+                    text.push_str(&labelled("Sign certificate:", &format!("expiry not read: {}\n", f.message)));
+                    certs.insert("sign_not_read".into(), f.kind.into());
+                }
+                Err(f) => return Err(f),
+            }
         }
         out = out.field("certificates", Value::Object(certs));
     }
