@@ -200,6 +200,32 @@ fn card_info_reads_my_number_masked_by_default() {
 }
 
 #[test]
+fn card_info_reads_long_attributes_in_short_reads() {
+    pcscd_test!();
+    // A 360-byte address: the attributes object needs a two-byte length and
+    // more than one 256-byte READ BINARY when extended length is off.
+    let address = "北海道札幌市中央区北一条西二丁目一番地札幌市役所本庁舎".repeat(5);
+    let holder = format!("address={address}");
+    for extended in ["on", "off"] {
+        let sim = Sim::start(&[
+            "--extended-length", extended, "--holder", &holder, "--holder", "name=佐藤　花子", "--holder", "birth-date=20011231",
+            "--holder", "sex=2", "--holder", "my-number=123456789018",
+        ]);
+        let o = run(&mut with_pins(&sim, &[("JPKI_CARDINFO_PIN", "1234")], &["--json", "card-info", "--show-my-number"]));
+        assert_code(&o, 0);
+        let doc = json(&o);
+        assert_eq!(doc["attributes"]["address"], address.as_str(), "{extended}");
+        assert_eq!(doc["attributes"]["name"], "佐藤　花子");
+        assert_eq!(doc["attributes"]["birth_date"], "20011231");
+        assert_eq!(doc["attributes"]["sex"], "2");
+        assert_eq!(doc["my_number"], "123456789018");
+    }
+    // Bad holder data is refused by the simulator itself.
+    let o = run(std::process::Command::new(sim_bin()).args(["--init-only", "--holder", "sex=3"]));
+    assert!(!o.status.success() && stderr(&o).contains("--holder"), "{}", stderr(&o));
+}
+
+#[test]
 fn card_info_wrong_and_last_try() {
     pcscd_test!();
     let sim = Sim::start(&[]);
@@ -288,7 +314,18 @@ fn card_without_signing_certificate() {
             }
             assert_eq!(verifies_with_data(&sim.apdus_since(before)), 0, "{model}: {:?}", sim.apdus_since(before));
         }
-        assert_eq!(sim.tries_left("sign"), 5, "{model}");
+        // A password that is there can be wrong: the try is spent, and the
+        // message still says what matters.
+        let o = run(&mut with_pins(&sim, &[("JPKI_SIGN_PIN", "WRONG1")], &["--json", "sign", "--key", "sign", "--digest", &digest]));
+        assert_code(&o, 7);
+        let spent = if model == "usable" {
+            assert_eq!(json(&o)["error"]["tries_left"], 4, "{}", stdout(&o));
+            assert!(stderr(&o).contains("also wrong"), "{}", stderr(&o));
+            1
+        } else {
+            0
+        };
+        assert_eq!(sim.tries_left("sign"), 5 - spent, "{model}");
         // The auth side works as usual.
         let o = run(&mut with_pins(&sim, &[("JPKI_AUTH_PIN", "1234")], &["sign", "--key", "auth", "--digest", &digest]));
         assert_code(&o, 0);

@@ -131,6 +131,12 @@ struct Args {
     #[arg(long = "set-tries", value_name = "NAME=N")]
     set_tries: Vec<String>,
 
+    /// Set a field of the card-info AP's holder data; repeatable. Fields: name, address,
+    /// birth-date (YYYYMMDD), sex (1, 2 or 9), my-number (12 digits). The certificates keep
+    /// the fixture's data
+    #[arg(long = "holder", value_name = "FIELD=VALUE")]
+    holder: Vec<String>,
+
     /// Start from the default PINs and counters
     #[arg(long)]
     reset_state: bool,
@@ -169,7 +175,11 @@ fn parse_atr(s: &str) -> Result<Vec<u8>, String> {
 
 fn run(args: Args) -> Result<(), String> {
     let atr = args.atr.as_deref().map(parse_atr).transpose()?;
-    let data = CardData::default_fixture();
+    let mut data = CardData::default_fixture();
+    for a in &args.holder {
+        let (field, value) = a.split_once('=').ok_or_else(|| format!("--holder: expected FIELD=VALUE, got {a:?}"))?;
+        data.set_holder_field(field, value).map_err(|e| format!("--holder: {e}"))?;
+    }
     let state_path = match &args.state {
         Some(p) => p.clone(),
         None => StateDir::default_path().map_err(|e| e.to_string())?,

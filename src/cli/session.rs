@@ -42,21 +42,38 @@ pub fn verify(card: &mut Card, pin: &Pin, force: bool) -> Result<(), Failure> {
     let mut consent = pin_input::last_try_consent(force);
     match card.verify(pin, &mut consent) {
         Ok(()) => Ok(()),
-        Err(e) if pin.kind() == PinKind::Sign && sign_pin_unusable(&e) && matches!(card.has_sign_certificate(), Ok(Some(false))) => {
-            Err(Error::SignCertNotIssued.into())
+        Err(e) if pin.kind() == PinKind::Sign
+            && may_mean_no_certificate(&e)
+            && matches!(card.has_sign_certificate(), Ok(Some(false))) =>
+        {
+            Err(not_issued(e))
         }
         Err(e) => Err(in_reader(card, e)),
     }
 }
 
-/// The guard's findings that, on a card without a signing certificate, mean
-/// only that the signing password is not in use. None of them follows a
-/// VERIFY with data: an odd answer to the VERIFY itself is left as it is.
-fn sign_pin_unusable(e: &Error) -> bool {
+/// Signing-password failures that a card without a signing certificate
+/// explains better: the guard found the password blocked or missing (no
+/// VERIFY was sent), or the password was wrong (the try is reported too).
+/// An odd answer to the VERIFY itself is left as it is.
+fn may_mean_no_certificate(e: &Error) -> bool {
     match e {
-        Error::PinBlocked { .. } => true,
+        Error::PinBlocked { .. } | Error::WrongPin { .. } => true,
         Error::UnexpectedStatus { operation, .. } => matches!(*operation, "SELECT of the PIN file" | "the retry query"),
         _ => false,
+    }
+}
+
+fn not_issued(e: Error) -> Failure {
+    let failure = Failure::from(Error::SignCertNotIssued);
+    match e {
+        Error::WrongPin { tries_left, .. } => Failure {
+            message: format!("{}; the signing password given was also wrong ({tries_left} tries left)", failure.message),
+            pin: Some(PinKind::Sign),
+            tries_left: Some(tries_left),
+            ..failure
+        },
+        _ => failure,
     }
 }
 

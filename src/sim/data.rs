@@ -88,6 +88,26 @@ impl CardData {
         }
     }
 
+    /// Replace one field of the card-info AP's holder data (`name`, `address`,
+    /// `birth-date` as YYYYMMDD, `sex` as 1/2/9, `my-number` as 12 digits).
+    /// The certificates are fixtures and keep their own holder data.
+    pub fn set_holder_field(&mut self, field: &str, value: &str) -> Result<(), String> {
+        let digits = |n: usize| value.len() == n && value.bytes().all(|b| b.is_ascii_digit());
+        match field {
+            "name" | "address" if value.is_empty() || value.len() > 1000 => {
+                return Err(format!("{field} must be 1 to 1000 bytes of UTF-8"))
+            }
+            "name" => self.name = value.to_string(),
+            "address" => self.address = value.to_string(),
+            "birth-date" if digits(8) => self.birth_date = value.to_string(),
+            "sex" if matches!(value, "1" | "2" | "9") => self.sex = value.to_string(),
+            "my-number" if digits(12) => self.my_number = value.to_string(),
+            "birth-date" | "sex" | "my-number" => return Err(format!("bad {field} {value:?} (see --help)")),
+            other => return Err(format!("unknown holder field {other:?} (name, address, birth-date, sex, my-number)")),
+        }
+        Ok(())
+    }
+
     /// EF `0006`: 160 bytes shaped like a PKCS#11 `CK_TOKEN_INFO` with
     /// big-endian integers; the first 32 bytes are the space-padded label.
     pub fn token_info_ef(&self) -> Vec<u8> {
