@@ -160,6 +160,9 @@ pub fn run(global: &Global, args: &StatusArgs) -> Result<Output, Failure> {
         }
         out = out.field("certificates", Value::Object(certs));
     }
+    if !args.all {
+        text.push_str("(The card-info PIN and the 照合番号 counters: jpki status --all)\n");
+    }
     out.text = text;
     Ok(out)
 }
