@@ -9,6 +9,8 @@ pub enum HeaderError {
     Truncated,
     #[error("unsupported length form {0:#04x}")]
     LengthForm(u8),
+    #[error("tag longer than two bytes")]
+    LongTag,
 }
 
 /// A TLV header: the tag (one or two bytes, as a number), the header's size
@@ -32,7 +34,11 @@ impl Header {
 pub fn header(bytes: &[u8]) -> Result<Header, HeaderError> {
     let first = *bytes.first().ok_or(HeaderError::Truncated)?;
     let (tag, tag_len) = if first & 0x1F == 0x1F {
-        (u16::from_be_bytes([first, *bytes.get(1).ok_or(HeaderError::Truncated)?]), 2)
+        let second = *bytes.get(1).ok_or(HeaderError::Truncated)?;
+        if second & 0x80 != 0 {
+            return Err(HeaderError::LongTag);
+        }
+        (u16::from_be_bytes([first, second]), 2)
     } else {
         (u16::from(first), 1)
     };
@@ -68,6 +74,7 @@ mod tests {
         assert_eq!(header(&[0x30, 0x83, 1, 0, 0]).map(|h| h.value_len), Ok(0x10000));
         assert_eq!(header(&[0x30, 0x84, 0, 0, 0, 1]), Err(HeaderError::LengthForm(0x84)));
         assert_eq!(header(&[0x30, 0x80]), Err(HeaderError::LengthForm(0x80)));
+        assert_eq!(header(&[0xFF, 0x81, 0x01, 0x00]), Err(HeaderError::LongTag));
         for truncated in [&[][..], &[0x30], &[0xFF], &[0xFF, 0x20], &[0x30, 0x82, 0x06]] {
             assert_eq!(header(truncated), Err(HeaderError::Truncated), "{truncated:02X?}");
         }

@@ -275,8 +275,8 @@ impl<T: Transport> JpkiCard<T> {
 
     /// Let retry queries use the short-EF-identifier form, which saves a
     /// SELECT per counter. Not every card generation is known to accept it,
-    /// so the first answer decides: anything but 63Cx (within the counter's
-    /// maximum) or 9000 turns it off.
+    /// so every answer is checked: a 63Cx within the counter's maximum proves
+    /// it, 9000 counts only once it is proven, and anything else turns it off.
     /// A query without data never spends a try, whatever the card makes of it.
     pub fn allow_sfi_queries(&mut self) {
         self.sfi_queries = Some(None);
@@ -295,14 +295,23 @@ impl<T: Transport> JpkiCard<T> {
         let response = self.send(&Command::new(0x00, 0x20, 0x00, 0x80 | counter.fid as u8))?;
         // What becomes current after an SFI VERIFY is not documented.
         self.selection = Selection::Applet(counter.applet);
-        // A count above the counter's known maximum means the card read P2
-        // some other way: drop the short form rather than show it.
-        let works = match response.sw {
-            StatusWord::TriesLeft(n) => counter.max_tries.is_none_or(|max| n <= max),
-            sw => sw == StatusWord::Success,
-        };
-        self.sfi_queries = Some(Some(works));
-        Ok(works.then_some(response.sw))
+        let undecided = self.sfi_queries == Some(None);
+        match response.sw {
+            // Proof that the short form addresses counters; a count above the
+            // known maximum means the card read P2 some other way.
+            StatusWord::TriesLeft(n) if counter.max_tries.is_none_or(|max| n <= max) => {
+                self.sfi_queries = Some(Some(true));
+                Ok(Some(response.sw))
+            }
+            // 9000 ("verified") proves nothing until a count has been seen:
+            // ask this counter the long way and decide on a later one.
+            StatusWord::Success if undecided => Ok(None),
+            StatusWord::Success => Ok(Some(response.sw)),
+            _ => {
+                self.sfi_queries = Some(Some(false));
+                Ok(None)
+            }
+        }
     }
 
     /// The free retry query for any counter.
@@ -580,6 +589,20 @@ mod tests {
             assert_eq!(card.pin_state(PinKind::Sign).unwrap(), PinState::TriesLeft(5), "{odd}");
             assert_eq!(card.sfi_queries_work(), Some(false), "{odd}");
         }
+        // 9000 before any count is inconclusive: that counter is asked the long way.
+        let t = Scripted::new(&[
+            (AP, "9000"),
+            ("00200098", "9000"),
+            ("00A4020C020018", "9000"),
+            ("00200080", "63C3"),
+            ("0020009B", "63C5"),
+        ]);
+        let mut card = JpkiCard::new(t, ExtendedLength::On);
+        card.allow_sfi_queries();
+        assert_eq!(card.pin_state(PinKind::Auth).unwrap(), PinState::TriesLeft(3));
+        assert_eq!(card.sfi_queries_work(), None);
+        assert_eq!(card.pin_state(PinKind::Sign).unwrap(), PinState::TriesLeft(5));
+        assert_eq!(card.sfi_queries_work(), Some(true));
     }
 
     #[test]

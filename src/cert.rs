@@ -36,6 +36,7 @@ pub fn der_sequence_len(bytes: &[u8]) -> Result<usize, DerError> {
     let header = ber::header(bytes).map_err(|e| match e {
         ber::HeaderError::Truncated => DerError::Truncated,
         ber::HeaderError::LengthForm(form) => DerError::BadLengthForm(form),
+        ber::HeaderError::LongTag => DerError::NotSequence(tag),
     })?;
     let total = header.total_len();
     if header.value_len == 0 || total > MAX_EF_OBJECT {

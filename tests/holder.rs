@@ -202,8 +202,9 @@ fn card_info_reads_my_number_masked_by_default() {
 #[test]
 fn card_info_reads_long_attributes_in_short_reads() {
     pcscd_test!();
-    // A 360-byte address: the attributes object needs a two-byte length and
-    // more than one 256-byte READ BINARY when extended length is off.
+    // A 405-byte address: the attributes object needs a two-byte length and
+    // more than one 256-byte READ BINARY (the attributes are read in short
+    // reads whatever the extended-length setting).
     let address = "北海道札幌市中央区北一条西二丁目一番地札幌市役所本庁舎".repeat(5);
     let holder = format!("address={address}");
     for extended in ["on", "off"] {
@@ -286,6 +287,9 @@ fn card_without_signing_certificate() {
         let o = run(sim.jpki().args(["--json", "status", "--certs"]));
         assert_code(&o, 0);
         assert_eq!(json(&o)["certificates"]["sign_certificate_issued"], false);
+        let o = run(&mut with_pins(&sim, &[("JPKI_SIGN_PIN", "ABC123")], &["--json", "status", "--certs", "--sign-cert"]));
+        assert_code(&o, 0);
+        assert_eq!(json(&o)["certificates"]["sign_not_read"], "sign_cert_not_issued");
         let o = run(sim.jpki().args(["--json", "status", "--all"]));
         assert_code(&o, 0);
         assert_eq!(json(&o)["sign_certificate_issued"], false);
@@ -332,4 +336,12 @@ fn card_without_signing_certificate() {
         let o = run(sim.jpki().args(["cert", "auth", "--der"]));
         assert_code(&o, 0);
     }
+    // With one try left and no consent, the answer is "not issued", not "use --force".
+    // (A sim of its own, started after the loop's has stopped: a test holds one slot at a time.)
+    let sim = Sim::start(&["--no-sign-cert", "--set-tries", "sign=1"]);
+    let digest = "00".repeat(32);
+    let o = run(&mut with_pins(&sim, &[("JPKI_SIGN_PIN", "ABC123")], &["sign", "--key", "sign", "--digest", &digest]));
+    assert_code(&o, 7);
+    assert!(!stderr(&o).contains("--force"), "{}", stderr(&o));
+    assert_eq!(sim.tries_left("sign"), 1);
 }

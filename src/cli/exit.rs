@@ -20,7 +20,8 @@ pub enum ExitCode {
     PinBlocked = 5,
     /// The card or the link to it failed, or answered something unexpected.
     CardError = 6,
-    /// The card has no signing certificate (not issued to this holder).
+    /// The card has no signing certificate (not issued to this holder). A wrong
+    /// signing password given with it still spent its try; the failure says so.
     NoSignCert = 7,
     /// `check`: the signature or digest does not match.
     BadSignature = 8,

@@ -35,7 +35,8 @@ Exit codes:
   4  wrong PIN (one try was spent)
   5  PIN blocked, or last try refused without --force
   6  card or communication error, or outcome unknown
-  7  the card has no signing certificate
+  7  the card has no signing certificate (if a wrong signing password was
+     given too, its try was spent: the message gives the tries left)
   8  check: the signature or digest does not match
   9  check: the certificate is expired or not yet valid
  10  check: the certificate's key usage does not allow signing

@@ -9,7 +9,7 @@ use super::exit::Failure;
 
 /// Version of the JSON documents `--json` prints. Adding a field keeps it;
 /// removing or changing one bumps it.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The result of a successful command.
 #[derive(Default)]
@@ -119,7 +119,10 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
         return std::fs::write(path, bytes).map_err(fail);
     }
     let tmp = temp_path(path);
-    std::fs::write(&tmp, bytes).map_err(fail)?;
+    std::fs::write(&tmp, bytes).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        fail(e)
+    })?;
     std::fs::rename(&tmp, path).map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
         fail(e)

@@ -58,7 +58,7 @@ pub fn verify(card: &mut Card, pin: &Pin, force: bool) -> Result<(), Failure> {
 /// An odd answer to the VERIFY itself is left as it is.
 fn may_mean_no_certificate(e: &Error) -> bool {
     match e {
-        Error::PinBlocked { .. } | Error::WrongPin { .. } => true,
+        Error::PinBlocked { .. } | Error::LastTryNeedsConsent { .. } | Error::WrongPin { .. } => true,
         Error::UnexpectedStatus { operation, .. } => matches!(*operation, "SELECT of the PIN file" | "the retry query"),
         _ => false,
     }
@@ -67,12 +67,17 @@ fn may_mean_no_certificate(e: &Error) -> bool {
 fn not_issued(e: Error) -> Failure {
     let failure = Failure::from(Error::SignCertNotIssued);
     match e {
-        Error::WrongPin { tries_left, .. } => Failure {
-            message: format!("{}; the signing password given was also wrong ({tries_left} tries left)", failure.message),
-            pin: Some(PinKind::Sign),
-            tries_left: Some(tries_left),
-            ..failure
-        },
+        // The try is spent all the same: say so, with the wrong-PIN advice.
+        Error::WrongPin { tries_left, .. } => {
+            let wrong = Failure::from(e);
+            Failure {
+                message: format!("{}; the signing password given was also wrong ({tries_left} tries left)", failure.message),
+                hint: wrong.hint,
+                pin: Some(PinKind::Sign),
+                tries_left: Some(tries_left),
+                ..failure
+            }
+        }
         _ => failure,
     }
 }

@@ -80,12 +80,18 @@ pub struct SignArgs {
     pub pin_args: PinArgs,
 }
 
+/// Save a signature the card made; if that fails, say that it was lost.
+fn write_signature(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
+    write_file(path, bytes).map_err(|f| Failure { message: format!("{} (the card made the signature, but it was not saved)", f.message), ..f })
+}
+
 /// Run `consume` on the input FILE, or on stdin for `-` or no FILE.
 fn read_input<T>(args: &SignArgs, consume: impl FnOnce(&mut dyn Read) -> std::io::Result<T>) -> Result<T, Failure> {
     let input = args.input.as_deref().unwrap_or(Path::new("-"));
     let result = if input.as_os_str() == "-" {
         if std::io::stdin().is_terminal() {
-            return Err(Failure::usage("no data to sign").with_hint("Give a FILE, pipe data to stdin, or use --digest HEX"));
+            let digest = if args.attached { "" } else { ", or use --digest HEX" };
+            return Err(Failure::usage("no data to sign").with_hint(format!("Give a FILE or pipe data to stdin{digest}")));
         }
         consume(&mut std::io::stdin().lock())
     } else {
@@ -152,7 +158,7 @@ fn cms_run(global: &Global, args: &SignArgs) -> Result<Output, Failure> {
         .field("cms_base64", base64::engine::general_purpose::STANDARD.encode(&der))
         .field("verified_against_certificate", true);
     if let Some(path) = &args.output {
-        write_file(path, &encoded)?;
+        write_signature(path, &encoded)?;
         out = out.field("output", path.display().to_string());
         out.text = format!("Wrote the CMS signature ({} bytes) to {}\n", encoded.len(), path.display());
     } else if args.pem {
@@ -222,7 +228,7 @@ pub fn run(global: &Global, args: &SignArgs) -> Result<Output, Failure> {
         .field("signature_base64", base64::engine::general_purpose::STANDARD.encode(&signature))
         .field("verified_against_certificate", true);
     if let Some(path) = &args.output {
-        write_file(path, &encoded)?;
+        write_signature(path, &encoded)?;
         out = out.field("output", path.display().to_string());
         out.text = format!("Wrote the signature ({} bytes) to {}\n", signature.len(), path.display());
     } else if format == SigFormat::Raw {

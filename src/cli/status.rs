@@ -70,6 +70,16 @@ fn describe_unissued(counter: &Counter) -> (String, Value) {
     render(counter, "not in use (no signing certificate on this card)", fields)
 }
 
+/// A failure to verify the signing password that spent no try: the guard
+/// refused, or the card has no signing certificate and no password was wrong.
+fn nothing_spent(f: &Failure) -> bool {
+    match f.code {
+        ExitCode::PinBlocked => true,
+        ExitCode::NoSignCert => f.tries_left.is_none(),
+        _ => false,
+    }
+}
+
 /// Width of the label column, in terminal cells.
 const LABEL_CELLS: usize = 47;
 
@@ -146,12 +156,17 @@ pub fn run(global: &Global, args: &StatusArgs) -> Result<Output, Failure> {
             Ok(())
         };
         expiry(CertKind::Auth, &mut card, &mut text)?;
-        if let (Some(pin), false) = (&sign_pin, issued == Some(false)) {
-            match session::verify(&mut card, pin, args.pin_args.force) {
+        if let Some(pin) = &sign_pin {
+            let verified = if issued == Some(false) {
+                Err(Failure::from(Error::SignCertNotIssued))
+            } else {
+                session::verify(&mut card, pin, args.pin_args.force)
+            };
+            match verified {
                 Ok(()) => expiry(CertKind::Sign, &mut card, &mut text)?,
                 // Nothing was spent: keep the counters and say why the date is missing.
-                // A wrong password spent a try, and that must not pass as exit 0.
-                Err(f) if matches!(f.code, ExitCode::PinBlocked | ExitCode::NoSignCert) => {
+                // A wrong password spent a try (tries_left is set), and that must not pass as exit 0.
+                Err(f) if nothing_spent(&f) => {
                     text.push_str(&labelled("Sign certificate:", &format!("expiry not read: {}\n", f.message)));
                     certs.insert("sign_not_read".into(), f.kind.into());
                 }

@@ -99,28 +99,30 @@ impl SlotLock {
         }
     }
 
-    /// Take any free slot, waiting as long as needed.
-    pub fn any() -> SlotLock {
+    /// Longest wait for a slot. Other tests hold one for well under this; a
+    /// longer wait means a deadlock (a test holding a slot while asking for
+    /// another), which must fail loudly rather than hang CI.
+    const WAIT: Duration = Duration::from_secs(300);
+
+    fn wait_for(mut take: impl FnMut() -> Option<SlotLock>) -> SlotLock {
+        let start = std::time::Instant::now();
         loop {
-            for i in 0..SLOTS.len() {
-                if let Some(l) = Self::try_take(i) {
-                    return l;
-                }
+            if let Some(l) = take() {
+                return l;
             }
+            assert!(start.elapsed() < Self::WAIT, "no vpcd slot became free in {:?}: does this test hold one already?", Self::WAIT);
             std::thread::sleep(Duration::from_millis(50));
         }
     }
 
+    /// Take any free slot.
+    pub fn any() -> SlotLock {
+        Self::wait_for(|| (0..SLOTS.len()).find_map(Self::try_take))
+    }
+
     /// Take every slot (for tests that need no other card present).
     pub fn all() -> Vec<SlotLock> {
-        (0..SLOTS.len())
-            .map(|i| loop {
-                if let Some(l) = Self::try_take(i) {
-                    break l;
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            })
-            .collect()
+        (0..SLOTS.len()).map(|i| Self::wait_for(|| Self::try_take(i))).collect()
     }
 }
 
@@ -325,7 +327,6 @@ impl Drop for Sim {
     }
 }
 
-/// Run a command and return its output.
 /// APDUs with data sent to VERIFY (INS 20) in these log lines.
 pub fn verifies_with_data(lines: &[String]) -> usize {
     lines
@@ -337,6 +338,7 @@ pub fn verifies_with_data(lines: &[String]) -> usize {
         .count()
 }
 
+/// Run a command and return its output.
 pub fn run(cmd: &mut Command) -> Output {
     cmd.output().expect("run command")
 }
