@@ -119,11 +119,7 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
         return std::fs::write(path, bytes).map_err(fail);
     }
     let tmp = temp_path(path);
-    std::fs::write(&tmp, bytes).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        fail(e)
-    })?;
-    std::fs::rename(&tmp, path).map_err(|e| {
+    std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path)).map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
         fail(e)
     })
