@@ -187,11 +187,20 @@ pub struct JpkiCard<T: Transport> {
     /// Retry queries by short EF identifier (`00 20 00 80+SFI`): `None` when
     /// not allowed, else whether the card accepted them (`Some(None)` untested).
     sfi_queries: Option<Option<bool>>,
+    /// EF 0008's answer, once read: it cannot change during a session.
+    sign_certificate: Option<Option<bool>>,
 }
 
 impl<T: Transport> JpkiCard<T> {
     pub fn new(transport: T, extended: ExtendedLength) -> Self {
-        JpkiCard { transport, traffic: Traffic::default(), selection: Selection::Nothing, extended, sfi_queries: None }
+        JpkiCard {
+            transport,
+            traffic: Traffic::default(),
+            selection: Selection::Nothing,
+            extended,
+            sfi_queries: None,
+            sign_certificate: None,
+        }
     }
 
     pub fn traffic(&self) -> Traffic {
@@ -522,15 +531,21 @@ impl<T: Transport> JpkiCard<T> {
     }
 
     /// Whether a signing certificate was issued, from EF 0008 byte 0: `8F`
-    /// yes, `00` no, anything else (or an empty file) `None`, unknown.
+    /// yes, `00` no, anything else (or an empty file) `None`, unknown. Read
+    /// once per session.
     pub fn has_sign_certificate(&mut self) -> Result<Option<bool>> {
+        if let Some(known) = self.sign_certificate {
+            return Ok(known);
+        }
         self.select_file_or_fail(Applet::Jpki, 0x0008, "SELECT of the certificate-availability file")?;
         let data = self.read_binary(0, 3, None)?;
-        Ok(match data.first() {
+        let issued = match data.first() {
             Some(0x8F) => Some(true),
             Some(0x00) => Some(false),
             _ => None,
-        })
+        };
+        self.sign_certificate = Some(issued);
+        Ok(issued)
     }
 }
 
@@ -613,6 +628,9 @@ mod tests {
             let mut card = JpkiCard::new(t, ExtendedLength::On);
             // Only 00 means "not issued"; an odd or empty file is unknown.
             assert_eq!(card.has_sign_certificate().unwrap(), issued, "{answer}");
+            // Asked again, the card is not: the script has nothing more to answer.
+            assert_eq!(card.has_sign_certificate().unwrap(), issued, "{answer}");
+            assert_eq!(card.traffic().apdus, 3);
         }
     }
 
