@@ -52,16 +52,16 @@ def ceil256(n):
 
 def floor_of(op, ext, n_auth, n_sign, items=0):
     k_auth, k_sign = ceil256(n_auth), ceil256(n_sign)
-    if op == "status":
-        # §15.1 covers three counters (conservative 8, shortest 5). `jpki status` reads the two
+    if op == "status --jpki-only":
+        # §15.1 covers three counters (conservative 8, shortest 5). `--jpki-only` reads the two
         # JPKI ones: §15.1 without its text-AP part (TXT, SEL(0011), Q / TXT, 00 20 00 91):
         # conservative AP, SEL(0018), Q, SEL(001B), Q = 5; shortest AP, 00 20 00 98, 00 20 00 9B = 3;
         # plus EF 0008 (signing certificate issued?): SEL(0008), READ = 2, or one SFI READ (§7.1).
         return 7, 4, True
-    if op == "status --all":
+    if op == "status":
         # Seven counters (JPKI 2, text AP 3, 券面確認 AP 2), §15.1's pattern per applet:
         # conservative (1 + 2×2) + (1 + 3×2) + (1 + 2×2) = 17; shortest with SFI queries 3 + 4 + 3 = 10;
-        # plus EF 0008 as for `status`: 2 or 1.
+        # plus EF 0008 as for `status --jpki-only`: 2 or 1.
         return 19, 11, True
     if op == "verify auth":
         return 3, 2, False  # §15.3
@@ -102,8 +102,8 @@ def floor_of(op, ext, n_auth, n_sign, items=0):
 # Peers' counts as §15 gives them: (jpki/myna "Rust / Go", jpki-rs, OpenSC). "—" where §15
 # gives none. §15.4 and §15.5 count for N = 1,583 (k = 7). "bind" = OpenSC's AP SELECT at bind.
 PEERS = {
-    "status": ("— (19 for all counters)", "3 per PIN", "5"),       # §15.1
-    "status --all": ("19 / 19", "—", "—"),                         # §15.1 (myna `pin status`)
+    "status": ("19 / 19", "—", "—"),                               # §15.1 (myna `pin status`)
+    "status --jpki-only": ("— (19 for all counters)", "3 per PIN", "5"),  # §15.1
     "verify auth": ("5 / 3", "3", "2 + bind"),                     # §15.3 -> §15.2
     "verify sign": ("5 / 3", "3", "2 + bind"),                     # §15.2
     "cert auth": ("12 / 10", "10", "9 + bind"),                    # §15.4
@@ -345,6 +345,7 @@ def commands(files, batch_sizes):
     """(operation, argv after `jpki`, stdin file, items) in the order they run; pin change last."""
     cmds = [
         ("status", ["status"], None, 0),
+        ("status --jpki-only", ["status", "--jpki-only"], None, 0),
         ("verify auth", ["verify", "auth", "--pin-file", files.auth], None, 0),
         ("verify sign", ["verify", "sign", "--pin-file", files.sign], None, 0),
         ("cert auth", ["cert", "auth", "--der"], None, 0),
@@ -357,7 +358,6 @@ def commands(files, batch_sizes):
         cmds.append((f"sign --batch digests ×{n}", ["sign", "--key", "sign", "--batch", "digests", "--pin-file", files.sign],
                      files.batches[n], n))
     cmds += [
-        ("status --all", ["status", "--all"], None, 0),
         ("card-info", ["card-info", "--pin-file", files.cardinfo], None, 0),
         ("card-info --my-number-only", ["card-info", "--my-number-only", "--pin-file", files.cardinfo], None, 0),
         ("pin change auth", ["pin", "change", "auth", "--pin-file", files.auth, "--new-pin-file", files.auth_new], None, 0),

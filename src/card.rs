@@ -127,7 +127,7 @@ impl Counter {
         }
     }
 
-    /// Every counter `jpki status --all` reports, in order.
+    /// Every counter `jpki status` reports, in order; the two JPKI counters first.
     pub const ALL: [Counter; 7] = [
         Counter::of(PinKind::Auth),
         Counter::of(PinKind::Sign),

@@ -19,9 +19,14 @@ const AUTH_PIN: &[u8] = b"1234";
 const SIGN_PIN: &[u8] = b"ABC123";
 
 /// Budgets with extended length (the card's ATR advertises it; `jpki` uses it).
-const STATUS: usize = 5; // AP, SEL(0008), READ (certificate availability), Q(SFI 18), Q(SFI 1B)
-const STATUS_NO_SFI: usize = 7; // AP, SEL(0008), READ, SEL(0018), Q, SEL(001B), Q
-const STATUS_SFI_REFUSED: usize = 8; // STATUS_NO_SFI + the one refused short-form query
+/// `status --jpki-only`: AP, SEL(0008), READ (certificate availability), Q(SFI 18), Q(SFI 1B).
+const STATUS_JPKI: usize = 5;
+const STATUS_JPKI_NO_SFI: usize = 7; // AP, SEL(0008), READ, SEL(0018), Q, SEL(001B), Q
+const STATUS_JPKI_SFI_REFUSED: usize = 8; // STATUS_JPKI_NO_SFI + the one refused short-form query
+/// `status`, all seven counters: STATUS_JPKI, then TXT, Q(SFI 11), Q(SFI 14), Q(SFI 15), VIS, Q(SFI 13), Q(SFI 12).
+const STATUS: usize = 12;
+const STATUS_NO_SFI: usize = 19; // 3 applet SELECTs, SEL(0008), READ, and SELECT + query for each of the 7
+const STATUS_SFI_REFUSED: usize = 20; // STATUS_NO_SFI + the one refused short-form query
 const VERIFY: usize = 4; // AP, SEL(pin), Q (lockout guard), V
 const CERT_EXTENDED: usize = 3; // AP, SEL(cert), READ with extended Le
 const CERT_SIGN_EXTENDED: usize = 6; // AP, SEL(001B), Q, V, SEL(0001), READ
@@ -68,20 +73,35 @@ fn der_len(sim: &Sim, name: &str) -> usize {
 }
 
 #[test]
-fn status_within_five_apdus() {
+fn status_within_twelve_apdus_and_jpki_only_within_five() {
     pcscd_test!();
     let sim = Sim::start(&[]);
     let m = measure(&sim, "status", sim.jpki().arg("status"));
     assert_within("status", &m, STATUS);
+    assert_eq!(tries_lines(&m), 7, "{}", stdout(&m.out));
     let m = measure(&sim, "status --json", sim.jpki().args(["--json", "status"]));
     assert_within("status --json", &m, STATUS);
     let m = measure(&sim, "status --no-sfi", sim.jpki().args(["status", "--no-sfi"]));
     assert_within("status --no-sfi", &m, STATUS_NO_SFI);
+    let m = measure(&sim, "status --jpki-only", sim.jpki().args(["status", "--jpki-only"]));
+    assert_within("status --jpki-only", &m, STATUS_JPKI);
+    assert_eq!(tries_lines(&m), 2, "{}", stdout(&m.out));
+    let m = measure(&sim, "status --jpki-only --no-sfi", sim.jpki().args(["status", "--jpki-only", "--no-sfi"]));
+    assert_within("status --jpki-only --no-sfi", &m, STATUS_JPKI_NO_SFI);
     // A card that refuses the short form costs one query more, once.
     let sim = Sim::start(&["--sfi", "off"]);
     let m = measure(&sim, "status (card refuses SFI)", sim.jpki().arg("status"));
     assert_within("status on a card that refuses SFI", &m, STATUS_SFI_REFUSED);
-    assert_eq!(stdout(&m.out).matches("3 of 3 tries left").count() + stdout(&m.out).matches("5 of 5 tries left").count(), 2);
+    assert_eq!(tries_lines(&m), 7, "{}", stdout(&m.out));
+    let m = measure(&sim, "status --jpki-only (card refuses SFI)", sim.jpki().args(["status", "--jpki-only"]));
+    assert_within("status --jpki-only on a card that refuses SFI", &m, STATUS_JPKI_SFI_REFUSED);
+    assert_eq!(tries_lines(&m), 2, "{}", stdout(&m.out));
+}
+
+/// Counters shown at their maximum (every counter of a fresh virtual card).
+fn tries_lines(m: &Measured) -> usize {
+    let text = stdout(&m.out);
+    ["3 of 3 tries left", "5 of 5 tries left", "10 tries left"].iter().map(|s| text.matches(s).count()).sum()
 }
 
 #[test]

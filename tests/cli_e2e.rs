@@ -19,7 +19,7 @@ fn with_pin(sim: &Sim, pin: &[u8], args: &[&str]) -> Command {
 }
 
 #[test]
-fn status_reports_both_counters_in_five_apdus_and_spends_nothing() {
+fn status_reports_every_counter_in_twelve_apdus_and_spends_nothing() {
     pcscd_test!();
     let sim = Sim::start(&[]);
     let o = run(sim.jpki().args(["--json", "status"]));
@@ -33,7 +33,10 @@ fn status_reports_both_counters_in_five_apdus_and_spends_nothing() {
     assert_eq!(doc["pins"][1]["pin"], "sign");
     assert_eq!(doc["pins"][1]["tries_left"], 5);
     assert_eq!(doc["pins"][1]["max_tries"], 5);
-    assert!(sim.apdu_count() <= 5, "status used {} APDUs: {:?}", sim.apdu_count(), sim.log_lines());
+    let names: Vec<&str> = doc["pins"].as_array().unwrap().iter().map(|p| p["pin"].as_str().unwrap()).collect();
+    assert_eq!(names, ["auth", "sign", "cardinfo", "cardinfo-a", "cardinfo-b", "visual-a", "visual-b"]);
+    assert_eq!(doc["pins"][2]["tries_left"], 3);
+    assert!(sim.apdu_count() <= 12, "status used {} APDUs: {:?}", sim.apdu_count(), sim.log_lines());
     assert_eq!(verifies_with_data(&sim.apdus_since(0)), 0);
     assert_eq!(sim.tries_left("auth"), 3);
     assert_eq!(sim.tries_left("sign"), 5);

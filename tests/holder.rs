@@ -26,13 +26,13 @@ fn states(doc: &serde_json::Value) -> Vec<(String, String, Option<u64>)> {
 }
 
 #[test]
-fn status_all_reports_every_counter_and_survives_blocked_ones() {
+fn status_reports_every_counter_and_survives_blocked_ones() {
     pcscd_test!();
     for sw in ["63C0", "6983", "6984"] {
         let sim = Sim::start(&[
             "--blocked-sw", sw, "--set-tries", "cardinfo=0", "--set-tries", "sign=2", "--set-tries", "visual-b=0", "--set-tries", "cardinfo-a=7",
         ]);
-        let o = run(sim.jpki().args(["--json", "status", "--all"]));
+        let o = run(sim.jpki().args(["--json", "status"]));
         assert_code(&o, 0);
         let got = states(&json(&o));
         let expected = [
@@ -54,9 +54,14 @@ fn status_all_reports_every_counter_and_survives_blocked_ones() {
         assert_eq!(sim.tries_left("cardinfo-a"), 7);
         // The same answers without the short form.
         let before = sim.apdu_count();
-        let o = run(sim.jpki().args(["--json", "status", "--all", "--no-sfi"]));
+        let o = run(sim.jpki().args(["--json", "status", "--no-sfi"]));
         assert_eq!(states(&json(&o)), got);
         assert!(sim.apdu_count() - before <= 19, "{:?}", sim.apdus_since(before));
+        // `--all`, the default now, is still accepted; `--jpki-only` keeps the first two.
+        let o = run(sim.jpki().args(["--json", "status", "--all"]));
+        assert_eq!(states(&json(&o)), got);
+        let o = run(sim.jpki().args(["--json", "status", "--jpki-only"]));
+        assert_eq!(states(&json(&o)), got[..2]);
 
         // A blocked card-info PIN is never tried.
         let before = sim.apdu_count();
@@ -70,22 +75,25 @@ fn status_all_reports_every_counter_and_survives_blocked_ones() {
             "--set-tries", "cardinfo-b=0", "--set-tries", "visual-a=0",
         ]);
         for sfi in [&[][..], &["--no-sfi"]] {
-            let o = run(sim.jpki().args([&["--json", "status", "--all"][..], sfi].concat()));
+            let o = run(sim.jpki().args([&["--json", "status"][..], sfi].concat()));
             assert_code(&o, 0);
             let blocked: Vec<String> =
                 states(&json(&o)).into_iter().filter(|(_, s, t)| s == "blocked" && *t == Some(0)).map(|(n, _, _)| n).collect();
             assert_eq!(blocked, ["auth", "sign", "cardinfo-a", "cardinfo-b", "visual-a"], "{sw} {sfi:?}");
-            let o = run(sim.jpki().arg("status"));
+            let o = run(sim.jpki().args([&["status"][..], sfi].concat()));
+            assert_code(&o, 0);
+            assert_eq!(stdout(&o).matches("BLOCKED").count(), 5, "{}", stdout(&o));
+            let o = run(sim.jpki().args([&["status", "--jpki-only"][..], sfi].concat()));
             assert_eq!(stdout(&o).matches("BLOCKED").count(), 2, "{}", stdout(&o));
         }
     }
 }
 
 #[test]
-fn status_all_on_a_card_that_refuses_the_short_form() {
+fn status_on_a_card_that_refuses_the_short_form() {
     pcscd_test!();
     let sim = Sim::start(&["--sfi", "off", "--set-tries", "visual-a=1"]);
-    let o = run(sim.jpki().args(["--json", "status", "--all"]));
+    let o = run(sim.jpki().args(["--json", "status"]));
     assert_code(&o, 0);
     let got = states(&json(&o));
     assert_eq!(got.len(), 7);
@@ -290,9 +298,10 @@ fn card_without_signing_certificate() {
         let o = run(&mut with_pins(&sim, &[("JPKI_SIGN_PIN", "ABC123")], &["--json", "status", "--certs", "--sign-cert"]));
         assert_code(&o, 0);
         assert_eq!(json(&o)["certificates"]["sign_not_read"], "sign_cert_not_issued");
-        let o = run(sim.jpki().args(["--json", "status", "--all"]));
+        let o = run(sim.jpki().args(["--json", "status", "--jpki-only"]));
         assert_code(&o, 0);
         assert_eq!(json(&o)["sign_certificate_issued"], false);
+        assert_eq!(json(&o)["pins"].as_array().unwrap().len(), 2);
 
         let before = sim.apdu_count();
         let sign_pin = [("JPKI_SIGN_PIN", "ABC123")];

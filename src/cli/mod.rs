@@ -85,7 +85,7 @@ pub enum ExtendedChoice {
 pub enum Command {
     /// List readers, their cards, and whether each card has the JPKI applet.
     Readers,
-    /// Show the tries left per PIN and whether a signing certificate exists (spends no try).
+    /// Show the tries left of every PIN and 照合番号 counter and whether a signing certificate exists (spends no try).
     Status(status::StatusArgs),
     /// Check one PIN; a correct PIN resets its counter to the maximum.
     Verify(verify::VerifyArgs),
