@@ -517,7 +517,7 @@ impl<T: Transport> JpkiCard<T> {
     /// The basic four attributes (needs the card-info PIN verified).
     pub fn read_attributes(&mut self) -> Result<crate::cardinfo::Attributes> {
         self.select_file_or_fail(Applet::CardInfo, 0x0002, "SELECT of the attributes file")?;
-        let mut data = zeroize::Zeroizing::new(self.read_binary(0, MAX_SHORT_LE, Some(PinKind::CardInfo))?);
+        let mut data = zeroize::Zeroizing::new(self.read_first_chunk(Some(PinKind::CardInfo))?);
         let total = crate::cardinfo::attributes_len(&data).map_err(Error::BadCardData)?;
         self.read_rest(&mut data, total, Some(PinKind::CardInfo))?;
         crate::cardinfo::parse_attributes(&data[..total]).map_err(Error::BadCardData)

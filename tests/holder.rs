@@ -208,11 +208,11 @@ fn card_info_reads_my_number_masked_by_default() {
 }
 
 #[test]
-fn card_info_reads_long_attributes_in_short_reads() {
+fn card_info_reads_long_attributes_with_and_without_extended_length() {
     pcscd_test!();
     // A 405-byte address: the attributes object needs a two-byte length and
-    // more than one 256-byte READ BINARY (the attributes are read in short
-    // reads whatever the extended-length setting).
+    // more than one 256-byte READ BINARY without extended length; with it,
+    // one READ.
     let address = "北海道札幌市中央区北一条西二丁目一番地札幌市役所本庁舎".repeat(5);
     let holder = format!("address={address}");
     for extended in ["on", "off"] {
@@ -228,6 +228,10 @@ fn card_info_reads_long_attributes_in_short_reads() {
         assert_eq!(doc["attributes"]["birth_date"], "20011231");
         assert_eq!(doc["attributes"]["sex"], "2");
         assert_eq!(doc["my_number"], "123456789018");
+        // TXT, SEL(0011), Q, V, SEL(0001), READ, SEL(0002), then one extended
+        // READ, or two 256-byte ones (the object is over 405 bytes).
+        let reads_of_0002 = if extended == "on" { 1 } else { 2 };
+        assert_eq!(sim.apdu_count(), 7 + reads_of_0002, "{extended}: {:?}", sim.log_lines());
     }
     // Bad holder data is refused by the simulator itself.
     let o = run(std::process::Command::new(sim_bin()).args(["--init-only", "--holder", "sex=3"]));
