@@ -28,6 +28,14 @@ impl Applet {
             Applet::Visual => &[0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04, 0x02],
         }
     }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Applet::Jpki => "JPKI applet (公的個人認証AP)",
+            Applet::CardInfo => "card-info applet (券面事項入力補助AP)",
+            Applet::Visual => "券面確認 applet (券面事項確認AP)",
+        }
+    }
 }
 
 /// Certificates on the JPKI applet.
@@ -189,6 +197,8 @@ pub struct JpkiCard<T: Transport> {
     sfi_queries: Option<Option<bool>>,
     /// EF 0008's answer, once read: it cannot change during a session.
     sign_certificate: Option<Option<bool>>,
+    /// Applets whose SELECT was refused: not asked again in this session.
+    missing_applets: Vec<Applet>,
 }
 
 impl<T: Transport> JpkiCard<T> {
@@ -200,6 +210,7 @@ impl<T: Transport> JpkiCard<T> {
             extended,
             sfi_queries: None,
             sign_certificate: None,
+            missing_applets: Vec::new(),
         }
     }
 
@@ -237,6 +248,9 @@ impl<T: Transport> JpkiCard<T> {
         if matches!(self.selection, Selection::Applet(a) | Selection::File(a, _) if a == applet) {
             return Ok(());
         }
+        if self.missing_applets.contains(&applet) {
+            return Err(missing(applet));
+        }
         let cmd = Command::new(0x00, 0xA4, 0x04, 0x0C).with_data(applet.aid());
         let mut response = self.send(&cmd)?;
         if response.sw == StatusWord::NoPreciseDiagnosis {
@@ -249,7 +263,8 @@ impl<T: Transport> JpkiCard<T> {
             }
             StatusWord::FileNotFound | StatusWord::IncorrectParameters(_) => {
                 self.selection = Selection::Nothing;
-                Err(Error::NotJpki { reader: String::new() })
+                self.missing_applets.push(applet);
+                Err(missing(applet))
             }
             sw => Err(Error::UnexpectedStatus { operation: "SELECT of the applet", sw }),
         }
@@ -546,6 +561,13 @@ impl<T: Transport> JpkiCard<T> {
         };
         self.sign_certificate = Some(issued);
         Ok(issued)
+    }
+}
+
+fn missing(applet: Applet) -> Error {
+    match applet {
+        Applet::Jpki => Error::NotJpki { reader: String::new() },
+        _ => Error::AppletMissing { applet: applet.name() },
     }
 }
 

@@ -24,6 +24,8 @@ pub enum Error {
     Busy,
     #[error("the card in reader {reader:?} has no JPKI applet (it is not a My Number Card)")]
     NotJpki { reader: String },
+    #[error("this card has no {applet}")]
+    AppletMissing { applet: &'static str },
     #[error("wrong {kind}, {tries_left} {} left", if *tries_left == 1 { "try" } else { "tries" })]
     WrongPin { kind: PinKind, tries_left: u8 },
     #[error("the {kind} is blocked")]

@@ -358,3 +358,57 @@ fn card_without_signing_certificate() {
     assert!(!stderr(&o).contains("--force"), "{}", stderr(&o));
     assert_eq!(sim.tries_left("sign"), 1);
 }
+
+#[test]
+fn a_card_without_the_card_info_or_visual_applet() {
+    pcscd_test!();
+    for (lacking, absent) in [
+        (&["visual"][..], &["visual-a", "visual-b"][..]),
+        (&["cardinfo"], &["cardinfo", "cardinfo-a", "cardinfo-b"]),
+        (&["cardinfo", "visual"], &["cardinfo", "cardinfo-a", "cardinfo-b", "visual-a", "visual-b"]),
+    ] {
+        let mut args = vec![];
+        for applet in lacking {
+            args.extend(["--without-applet", applet]);
+        }
+        let sim = Sim::start(&args);
+        let o = run(sim.jpki().args(["--json", "status"]));
+        assert_code(&o, 0);
+        let got = states(&json(&o));
+        assert_eq!(got.len(), 7, "{lacking:?}");
+        let shown_absent: Vec<&str> = got.iter().filter(|(_, s, _)| s == "absent").map(|(n, _, _)| n.as_str()).collect();
+        assert_eq!(shown_absent, absent, "{lacking:?}");
+        assert!(got.iter().all(|(n, s, _)| absent.contains(&n.as_str()) || s == "ok"), "{got:?}");
+        // A refused applet is asked for once: 12 APDUs, less the queries of the missing counters.
+        assert_eq!(sim.apdu_count(), 12 - absent.len(), "{lacking:?}: {:?}", sim.log_lines());
+        let text = stdout(&run(sim.jpki().arg("status")));
+        assert_eq!(text.matches("not present on this card").count(), absent.len(), "{text}");
+
+        let cardinfo_pin = [("JPKI_CARDINFO_PIN", "1234")];
+        let new_pin = [("JPKI_CARDINFO_PIN", "1234"), ("JPKI_NEW_PIN", "4321")];
+        type Env<'a> = &'a [(&'a str, &'a str)];
+        let commands: [(Env, &[&str]); 4] = [
+            (&cardinfo_pin, &["--json", "card-info"]),
+            (&cardinfo_pin, &["--json", "card-info", "--my-number-only"]),
+            (&cardinfo_pin, &["--json", "verify", "cardinfo"]),
+            (&new_pin, &["--json", "pin", "change", "cardinfo"]),
+        ];
+        for (env, cmd) in commands {
+            let before = sim.apdu_count();
+            let o = run(&mut with_pins(&sim, env, cmd));
+            if lacking.contains(&"cardinfo") {
+                assert_code(&o, 3);
+                assert_eq!(json(&o)["error"]["kind"], "applet_missing", "{cmd:?}");
+                let text = stderr(&run(&mut with_pins(&sim, env, &cmd[1..])));
+                assert!(text.contains("card-info applet") && !text.contains("JPKI applet"), "{cmd:?}: {text}");
+                assert_eq!(text.lines().count(), 1, "{text}");
+                assert_eq!(verifies_with_data(&sim.apdus_since(before)), 0, "{cmd:?}");
+            } else {
+                assert_code(&o, 0);
+            }
+        }
+        // The JPKI applet is not affected.
+        let o = run(&mut with_pins(&sim, &[("JPKI_AUTH_PIN", "1234")], &["verify", "auth"]));
+        assert_code(&o, 0);
+    }
+}

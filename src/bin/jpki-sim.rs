@@ -10,7 +10,7 @@ use clap::{Parser, ValueEnum};
 
 use jpki::sim::log::ApduLog;
 use jpki::sim::vpcd::{Bridge, BridgeOptions, DEFAULT_HOST, DEFAULT_PORT};
-use jpki::sim::{BlockedSw, CardData, PinId, SimConfig, StateDir, UnissuedSignPin, VerifiedQuery, VirtualCard};
+use jpki::sim::{BlockedSw, CardData, OptionalApplet, PinId, SimConfig, StateDir, UnissuedSignPin, VerifiedQuery, VirtualCard};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum OnOff {
@@ -89,6 +89,11 @@ struct Args {
     /// unusable (6984 to every VERIFY) or absent (SELECT answers 6A82)
     #[arg(long, value_name = "MODEL", default_value = "usable", requires = "no_sign_cert")]
     unissued_sign_pin: UnissuedSignPin,
+
+    /// Model a card that lacks this applet (SELECT answers 6A82): cardinfo
+    /// (券面事項入力補助AP) or visual (券面事項確認AP). Repeatable
+    #[arg(long, value_name = "APPLET")]
+    without_applet: Vec<OptionalApplet>,
 
     /// Return response data through 61xx and GET RESPONSE
     #[arg(long)]
@@ -225,6 +230,7 @@ fn run(args: Args) -> Result<(), String> {
         wrong_length_counts: args.wrong_length_counts,
         no_sign_cert: args.no_sign_cert,
         unissued_sign_pin: args.unissued_sign_pin,
+        without_applets: args.without_applet,
         get_response: args.get_response,
         wrong_le_6c: args.wrong_le_6c,
         first_apdu_after_power_6f00: args.first_apdu_6f00,

@@ -12,7 +12,8 @@ pub enum ExitCode {
     Internal = 1,
     /// Bad command line or input (including a PIN that cannot be valid); nothing was sent to the card.
     Usage = 2,
-    /// No PC/SC service, no reader, no card, not a My Number Card, or the card is busy.
+    /// No PC/SC service, no reader, no card, not a My Number Card, a card
+    /// without the applet the command needs, or the card is busy.
     NoCard = 3,
     /// Wrong PIN: one try was spent.
     WrongPin = 4,
@@ -118,6 +119,11 @@ impl From<Error> for Failure {
                 Some("Close the other program using it, or retry with --wait SECONDS".into()),
             ),
             Error::NotJpki { .. } => f(ExitCode::NoCard, "not_jpki", Some("Insert a My Number Card (マイナンバーカード)".into())),
+            Error::AppletMissing { .. } => f(
+                ExitCode::NoCard,
+                "applet_missing",
+                Some("This command cannot be used with this card; `jpki status` shows what the card has".into()),
+            ),
             Error::WrongPin { kind, tries_left } => {
                 let hint = match tries_left {
                     0 => blocked_hint(kind),

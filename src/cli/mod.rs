@@ -31,7 +31,8 @@ Exit codes:
   0  success
   1  internal error (a bug; please report it)
   2  usage error or invalid input; nothing was sent to the card
-  3  no PC/SC service, no reader, no card, not a My Number Card, or card in use
+  3  no PC/SC service, no reader, no card, not a My Number Card, a card without
+     the applet the command needs, or card in use
   4  wrong PIN (one try was spent)
   5  PIN blocked, or last try refused without --force
   6  card or communication error, or outcome unknown

@@ -53,7 +53,9 @@ pub fn describe(counter: &Counter, state: &Result<PinState, Error>) -> (String, 
             "verified in the card's current session (counter at its maximum)".to_string(),
             json!({"state": "verified", "tries_left": null}),
         ),
-        Err(Error::NotJpki { .. }) => ("not present on this card".to_string(), json!({"state": "absent", "tries_left": null})),
+        Err(Error::NotJpki { .. } | Error::AppletMissing { .. }) => {
+            ("not present on this card".to_string(), json!({"state": "absent", "tries_left": null}))
+        }
         Err(e) => (format!("unreadable ({e})"), json!({"state": "unreadable", "tries_left": null, "error": e.to_string()})),
     };
     render(counter, &text, fields)

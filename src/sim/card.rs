@@ -6,7 +6,7 @@
 
 use rsa::Pkcs1v15Sign;
 
-use super::config::{SimConfig, UnissuedSignPin};
+use super::config::{OptionalApplet, SimConfig, UnissuedSignPin};
 use super::data::CardData;
 use super::state::{PinId, PinStore};
 
@@ -470,6 +470,10 @@ impl VirtualCard {
                 } else {
                     return sw(SW_NOT_FOUND);
                 };
+                let lacking = |a: OptionalApplet| self.config.without_applets.contains(&a);
+                if (df == Applet::Text && lacking(OptionalApplet::CardInfo)) || (df == Applet::Visual && lacking(OptionalApplet::Visual)) {
+                    return sw(SW_NOT_FOUND);
+                }
                 if self.config.reselect_clears_pin {
                     for &p in df.pins() {
                         self.set_verified(p, false);
@@ -1488,6 +1492,17 @@ mod tests {
         // The auth side is unaffected.
         tx(&mut c, &sel("000A"));
         assert_eq!(sw_of(&mut c, "00 B0 00 00 04"), 0x9000);
+    }
+
+    #[test]
+    fn applets_can_be_absent() {
+        let mut c = card_with(SimConfig { without_applets: vec![OptionalApplet::Visual], ..SimConfig::default() });
+        assert_eq!(sw_of(&mut c, VIS), 0x6A82);
+        assert_eq!(sw_of(&mut c, TXT), 0x9000);
+        let mut c = card_with(SimConfig { without_applets: vec![OptionalApplet::CardInfo], ..SimConfig::default() });
+        assert_eq!(sw_of(&mut c, TXT), 0x6A82);
+        assert_eq!(sw_of(&mut c, VIS), 0x9000);
+        assert_eq!(sw_of(&mut c, AP), 0x9000);
     }
 
     #[test]

@@ -123,6 +123,27 @@ impl fmt::Display for UnissuedSignPin {
     }
 }
 
+/// An applet the card can be made to lack, to test that every command
+/// reports it as absent instead of failing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OptionalApplet {
+    /// 券面事項入力補助AP (the card-info PIN, My Number and the four attributes).
+    CardInfo,
+    /// 券面事項確認AP (its 照合番号A/B).
+    Visual,
+}
+
+impl FromStr for OptionalApplet {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "cardinfo" => Ok(OptionalApplet::CardInfo),
+            "visual" => Ok(OptionalApplet::Visual),
+            other => Err(format!("unknown applet {other:?} (expected cardinfo or visual)")),
+        }
+    }
+}
+
 /// The newer contact ATR; its historical bytes advertise extended Lc/Le.
 pub const ATR_EXTENDED: [u8; 19] = [
     0x3B, 0xDA, 0x13, 0xFF, 0x81, 0x31, 0xFB, 0x46, 0x80, 0x12, 0x39, 0x2F, 0x31, 0xC1, 0x73, 0xC6,
@@ -162,6 +183,8 @@ pub struct SimConfig {
     pub no_sign_cert: bool,
     /// With `no_sign_cert`: how the signing password's file answers.
     pub unissued_sign_pin: UnissuedSignPin,
+    /// Applets the card lacks: SELECT of their AID answers `6A 82`. Default none.
+    pub without_applets: Vec<OptionalApplet>,
     /// Return response data through `61 xx` + GET RESPONSE. Default off.
     pub get_response: bool,
     /// A short Le larger than the available data answers `6C xx`. Default off.
@@ -193,6 +216,7 @@ impl Default for SimConfig {
             wrong_length_counts: false,
             no_sign_cert: false,
             unissued_sign_pin: UnissuedSignPin::default(),
+            without_applets: Vec::new(),
             get_response: false,
             wrong_le_6c: false,
             first_apdu_after_power_6f00: false,
