@@ -6,7 +6,7 @@ use jpki::pcsc::Access;
 use jpki::pin::PinKind;
 
 use super::exit::Failure;
-use super::output::Output;
+use super::output::{labelled, Output};
 use super::{session, Global, PinArgs};
 
 #[derive(Debug, Args)]
@@ -43,13 +43,15 @@ pub fn run(global: &Global, args: &CardInfoArgs) -> Result<Output, Failure> {
     };
     drop(card);
     let shown = if args.show_my_number { number.to_string() } else { mask_my_number(&number) };
-    let mut text = format!("My Number (個人番号): {shown}\n");
+    // Labels padded to the widest, 生年月日's (22 cells).
+    let line = |label: &str, value: &str| labelled(label, 22, value) + "\n";
+    let mut text = line("My Number (個人番号):", &shown);
     let mut out = Output::default().field("my_number", shown.clone()).field("my_number_masked", !args.show_my_number);
     if let Some(a) = &attributes {
-        text.push_str(&format!("Name (氏名):          {}\n", a.name));
-        text.push_str(&format!("Address (住所):       {}\n", a.address));
-        text.push_str(&format!("Birth date (生年月日): {}\n", a.birth_date));
-        text.push_str(&format!("Sex (性別):           {} ({})\n", sex_label(&a.sex), a.sex));
+        text.push_str(&line("Name (氏名):", &a.name));
+        text.push_str(&line("Address (住所):", &a.address));
+        text.push_str(&line("Birth date (生年月日):", &a.birth_date));
+        text.push_str(&line("Sex (性別):", &format!("{} ({})", sex_label(&a.sex), a.sex)));
         out = out.field(
             "attributes",
             serde_json::json!({"name": a.name, "address": a.address, "birth_date": a.birth_date, "sex": a.sex}),

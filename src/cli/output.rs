@@ -11,6 +11,12 @@ use super::exit::Failure;
 /// removing or changing one bumps it.
 pub const SCHEMA_VERSION: u32 = 2;
 
+/// `label` padded to `cells` terminal cells (a CJK character takes two), a space, then `value`.
+pub fn labelled(label: &str, cells: usize, value: &str) -> String {
+    let used: usize = label.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum();
+    format!("{label}{} {value}", " ".repeat(cells.saturating_sub(used)))
+}
+
 /// The result of a successful command.
 #[derive(Default)]
 pub struct Output {

@@ -89,10 +89,8 @@ fn nothing_spent(f: &Failure) -> bool {
 /// Width of the label column, in terminal cells.
 const LABEL_CELLS: usize = 47;
 
-/// `label` padded to the label column, counting a CJK character as two cells.
 fn labelled(label: &str, value: &str) -> String {
-    let cells: usize = label.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum();
-    format!("{label}{} {value}", " ".repeat(LABEL_CELLS.saturating_sub(cells)))
+    super::output::labelled(label, LABEL_CELLS, value)
 }
 
 fn capitalized(s: &str) -> String {
