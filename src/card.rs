@@ -9,6 +9,11 @@ use crate::error::{Error, Result};
 use crate::pin::{Pin, PinKind};
 use crate::transport::{exchange, Traffic, Transport, TransportError};
 
+/// The operation named in the error when a PIN's file cannot be selected.
+pub const SELECT_PIN_FILE: &str = "SELECT of the PIN file";
+/// The operation named in the error when a retry query gets an odd answer.
+pub const RETRY_QUERY: &str = "the retry query";
+
 /// The applets `jpki` talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Applet {
@@ -263,7 +268,10 @@ impl<T: Transport> JpkiCard<T> {
             }
             StatusWord::FileNotFound | StatusWord::IncorrectParameters(_) => {
                 self.selection = Selection::Nothing;
-                self.missing_applets.push(applet);
+                // Only "not found" is sure enough to remember for the session.
+                if response.sw == StatusWord::FileNotFound {
+                    self.missing_applets.push(applet);
+                }
                 Err(missing(applet))
             }
             sw => Err(Error::UnexpectedStatus { operation: "SELECT of the applet", sw }),
@@ -299,8 +307,11 @@ impl<T: Transport> JpkiCard<T> {
 
     /// Let retry queries use the short-EF-identifier form, which saves a
     /// SELECT per counter. Not every card generation is known to accept it,
-    /// so every answer is checked: a 63Cx within the counter's maximum proves
-    /// it, 9000 counts only once it is proven, and anything else turns it off.
+    /// so every answer is checked: a 63Cx within the counter's known maximum
+    /// proves it; 9000, 6983/6984, or a count with no known maximum, counts
+    /// only once it is proven; a count above the maximum, or any other answer
+    /// before the proof, turns it off (after it, that counter alone is asked
+    /// the long way).
     /// A query without data never spends a try, whatever the card makes of it.
     pub fn allow_sfi_queries(&mut self) {
         self.sfi_queries = Some(None);
@@ -323,14 +334,23 @@ impl<T: Transport> JpkiCard<T> {
         match response.sw {
             // Proof that the short form addresses counters; a count above the
             // known maximum means the card read P2 some other way.
-            StatusWord::TriesLeft(n) if counter.max_tries.is_none_or(|max| n <= max) => {
+            StatusWord::TriesLeft(n) if counter.max_tries.is_some_and(|max| n <= max) => {
                 self.sfi_queries = Some(Some(true));
                 Ok(Some(response.sw))
             }
+            // A count with no known maximum to check it against proves nothing:
+            // like 9000, it is used only once the form is proven.
+            StatusWord::TriesLeft(_) if counter.max_tries.is_none() => Ok((!undecided).then_some(response.sw)),
             // 9000 ("verified") proves nothing until a count has been seen:
             // ask this counter the long way and decide on a later one.
             StatusWord::Success if undecided => Ok(None),
             StatusWord::Success => Ok(Some(response.sw)),
+            // 6983/6984 say "blocked" but not which key: the same rule. A
+            // blocked counter must not cost the short form for the rest.
+            sw if sw.means_blocked() => Ok((!undecided).then_some(sw)),
+            // Any other answer after the proof (6A82 for a missing key file)
+            // concerns this counter only: it is asked the long way.
+            sw if !undecided && !matches!(sw, StatusWord::TriesLeft(_)) => Ok(None),
             _ => {
                 self.sfi_queries = Some(Some(false));
                 Ok(None)
@@ -343,16 +363,18 @@ impl<T: Transport> JpkiCard<T> {
         let sw = match self.sfi_query(counter)? {
             Some(sw) => sw,
             None => {
-                self.select_file_or_fail(counter.applet, counter.fid, "SELECT of the PIN file")?;
+                self.select_file_or_fail(counter.applet, counter.fid, SELECT_PIN_FILE)?;
                 self.send(&Command::new(0x00, 0x20, 0x00, 0x80))?.sw
             }
         };
         match sw {
             StatusWord::TriesLeft(0) => Ok(PinState::Blocked),
-            StatusWord::TriesLeft(n) => Ok(PinState::TriesLeft(counter.max_tries.map_or(n, |m| n.min(m)))),
+            // Shown as the card says, even above the documented maximum: a
+            // clamped count would hide a card that differs from the sources.
+            StatusWord::TriesLeft(n) => Ok(PinState::TriesLeft(n)),
             StatusWord::Success => Ok(PinState::Verified),
             sw if sw.means_blocked() => Ok(PinState::Blocked),
-            sw => Err(Error::UnexpectedStatus { operation: "the retry query", sw }),
+            sw => Err(Error::UnexpectedStatus { operation: RETRY_QUERY, sw }),
         }
     }
 
@@ -400,7 +422,7 @@ impl<T: Transport> JpkiCard<T> {
     fn verify_unguarded(&mut self, pin: &Pin) -> Result<()> {
         let kind = pin.kind();
         let (applet, fid) = pin_location(kind);
-        self.select_file_or_fail(applet, fid, "SELECT of the PIN file")?;
+        self.select_file_or_fail(applet, fid, SELECT_PIN_FILE)?;
         let cmd = Command::new(0x00, 0x20, 0x00, 0x80).with_secret_data(pin.as_bytes());
         let response = match self.send(&cmd) {
             Ok(r) => r,
@@ -422,7 +444,7 @@ impl<T: Transport> JpkiCard<T> {
     pub fn change_pin(&mut self, new: &Pin) -> Result<()> {
         let kind = new.kind();
         let (applet, fid) = pin_location(kind);
-        self.select_file_or_fail(applet, fid, "SELECT of the PIN file")?;
+        self.select_file_or_fail(applet, fid, SELECT_PIN_FILE)?;
         let cmd = Command::new(0x00, 0x24, 0x01, 0x80).with_secret_data(new.as_bytes());
         let response = self.send(&cmd)?;
         match response.sw {
@@ -474,7 +496,10 @@ impl<T: Transport> JpkiCard<T> {
         if self.extended == ExtendedLength::On {
             let cmd = Command::new(0x00, 0xB0, 0x00, 0x00).with_le(MAX_EXTENDED_LE);
             match self.send(&cmd) {
-                Ok(r) if r.is_ok() && !r.data.is_empty() => return Ok(r.data),
+                // 6282: the card read up to the end of the file, as asked.
+                Ok(r) if matches!(r.sw, StatusWord::Success | StatusWord::EndOfFile(_)) && !r.data.is_empty() => {
+                    return Ok(r.data)
+                }
                 Ok(r) if r.sw == StatusWord::SecurityStatusNotSatisfied => {
                     return Err(not_verified(pin));
                 }
@@ -584,6 +609,8 @@ mod tests {
     use crate::transport::scripted::Scripted;
 
     const AP: &str = "00A4040C0AD392F000260100000001";
+    const TXT: &str = "00A4040C0AD3921000310001010408";
+    const VIS: &str = "00A4040C0AD3921000310001010402";
 
     fn yes(_: PinKind) -> bool {
         true
@@ -599,6 +626,113 @@ mod tests {
         assert_eq!(card.pin_state(PinKind::Auth).unwrap(), PinState::TriesLeft(3));
         assert_eq!(card.pin_state(PinKind::Sign).unwrap(), PinState::Blocked);
         assert_eq!(card.traffic().apdus, 5);
+    }
+
+    #[test]
+    fn a_blocked_answer_keeps_the_proven_short_form() {
+        for blocked in ["6983", "6984"] {
+            let t = Scripted::new(&[(AP, "9000"), ("00200098", "63C3"), ("0020009B", blocked)]);
+            let mut card = JpkiCard::new(t, ExtendedLength::On);
+            card.allow_sfi_queries();
+            assert_eq!(card.pin_state(PinKind::Auth).unwrap(), PinState::TriesLeft(3));
+            assert_eq!(card.pin_state(PinKind::Sign).unwrap(), PinState::Blocked, "{blocked}");
+            assert_eq!((card.traffic().apdus, card.sfi_queries_work()), (3, Some(true)), "{blocked}");
+            // Before any proof it is asked the long way, and decides nothing.
+            let t = Scripted::new(&[(AP, "9000"), ("00200098", blocked), ("00A4020C020018", "9000"), ("00200080", blocked)]);
+            let mut card = JpkiCard::new(t, ExtendedLength::On);
+            card.allow_sfi_queries();
+            assert_eq!(card.pin_state(PinKind::Auth).unwrap(), PinState::Blocked, "{blocked}");
+            assert_eq!(card.sfi_queries_work(), None, "{blocked}");
+        }
+    }
+
+    #[test]
+    fn a_missing_key_file_after_the_proof_keeps_the_short_form() {
+        let cardinfo = Counter::of(PinKind::CardInfo);
+        let t = Scripted::new(&[
+            (AP, "9000"),
+            ("00200098", "63C3"),
+            ("0020009B", "6A82"),
+            ("00A4020C02001B", "6A82"),
+            (TXT, "9000"),
+            ("00200091", "63C3"),
+        ]);
+        let mut card = JpkiCard::new(t, ExtendedLength::On);
+        card.allow_sfi_queries();
+        assert_eq!(card.pin_state(PinKind::Auth).unwrap(), PinState::TriesLeft(3));
+        let missing = card.pin_state(PinKind::Sign);
+        assert!(
+            matches!(missing, Err(Error::UnexpectedStatus { operation: SELECT_PIN_FILE, sw: StatusWord::FileNotFound })),
+            "{missing:?}"
+        );
+        assert_eq!(card.counter_state(&cardinfo).unwrap(), PinState::TriesLeft(3));
+        assert!(card.transport().finished());
+    }
+
+    #[test]
+    fn counts_above_the_documented_maximum_are_shown_as_they_are() {
+        let visual_a = Counter::ALL[5];
+        let t = Scripted::new(&[(VIS, "9000"), ("00A4020C020013", "9000"), ("00200080", "63C5")]);
+        let mut card = JpkiCard::new(t, ExtendedLength::On);
+        assert_eq!(card.counter_state(&visual_a).unwrap(), PinState::TriesLeft(5));
+    }
+
+    #[test]
+    fn a_count_without_a_known_maximum_does_not_prove_the_short_form() {
+        // cardinfo-a first: its 63CB cannot be checked, so it is asked the
+        // long way and the short form stays undecided until the card-info PIN.
+        let [_, _, cardinfo, cardinfo_a, ..] = Counter::ALL;
+        let t = Scripted::new(&[
+            (TXT, "9000"),
+            ("00200094", "63CB"),
+            ("00A4020C020014", "9000"),
+            ("00200080", "63CA"),
+            ("00200091", "63C3"),
+            ("00200094", "63CA"),
+        ]);
+        let mut card = JpkiCard::new(t, ExtendedLength::On);
+        card.allow_sfi_queries();
+        assert_eq!(card.counter_state(&cardinfo_a).unwrap(), PinState::TriesLeft(10));
+        assert_eq!(card.sfi_queries_work(), None);
+        assert_eq!(card.counter_state(&cardinfo).unwrap(), PinState::TriesLeft(3));
+        assert_eq!(card.sfi_queries_work(), Some(true));
+        assert_eq!(card.counter_state(&cardinfo_a).unwrap(), PinState::TriesLeft(10));
+        assert!(card.transport().finished());
+    }
+
+    #[test]
+    fn a_missing_applet_is_asked_for_once_but_an_odd_answer_again() {
+        let cardinfo = Counter::of(PinKind::CardInfo);
+        let t = Scripted::new(&[(TXT, "6A82")]);
+        let mut card = JpkiCard::new(t, ExtendedLength::On);
+        for _ in 0..3 {
+            assert!(matches!(card.counter_state(&cardinfo), Err(Error::AppletMissing { .. })));
+        }
+        let t = Scripted::new(&[(TXT, "6A86"), (TXT, "6A86")]);
+        let mut card = JpkiCard::new(t, ExtendedLength::On);
+        for _ in 0..2 {
+            assert!(matches!(card.counter_state(&cardinfo), Err(Error::AppletMissing { .. })));
+        }
+        assert!(card.transport().finished());
+        // The JPKI applet missing is still "not a My Number Card".
+        let t = Scripted::new(&[(AP, "6A82")]);
+        let mut card = JpkiCard::new(t, ExtendedLength::On);
+        assert!(matches!(card.pin_state(PinKind::Auth), Err(Error::NotJpki { .. })));
+    }
+
+    #[test]
+    fn an_extended_read_that_reaches_the_end_of_the_file_is_data() {
+        // The attributes file answered with its data and 6282 (end of file).
+        let mut file = vec![0xFF, 0x20, 0x0B, 0xDF, 0x22, 0x02, 0x41, 0x42];
+        file.extend([0xDF, 0x23, 0x01, 0x43]);
+        let answer = hex::encode_upper(&file) + "6282";
+        let t = Scripted::new(&[(TXT, "9000"), ("00A4020C020002", "9000"), ("00B00000000000", &answer)]);
+        let mut card = JpkiCard::new(t, ExtendedLength::On);
+        let first = {
+            card.select_file_or_fail(Applet::CardInfo, 0x0002, "SELECT").unwrap();
+            card.read_first_chunk(Some(PinKind::CardInfo)).unwrap()
+        };
+        assert_eq!(first, file);
     }
 
     #[test]
@@ -811,6 +945,23 @@ mod tests {
         Ok(format!("{a:?} {s:?}").into_bytes())
     }
 
+    /// What plain `jpki status` reads: EF 0008 and all seven counters, by
+    /// short EF identifier behind detection.
+    fn all_counters_flow(card: &mut JpkiCard<Tampered>) -> Result<Vec<u8>> {
+        card.allow_sfi_queries();
+        let issued = card.has_sign_certificate()?;
+        let mut out = format!("{issued:?}");
+        for counter in &Counter::ALL {
+            // As the CLI does: a lost link or garbled answer ends the flow,
+            // any other odd answer is shown for that counter only.
+            match card.counter_state(counter) {
+                Err(e @ (Error::Transport(_) | Error::BadCardData(_))) => return Err(e),
+                state => out.push_str(&format!(" {state:?}")),
+            }
+        }
+        Ok(out.into_bytes())
+    }
+
     fn cert_flow(card: &mut JpkiCard<Tampered>) -> Result<Vec<u8>> {
         let der = card.read_certificate(CertKind::Auth)?;
         crate::cert::summarize(&der, 1_800_000_000).map_err(|e| Error::BadCardData(e.to_string()))?;
@@ -818,7 +969,8 @@ mod tests {
     }
 
     type Flow = fn(&mut JpkiCard<Tampered>) -> Result<Vec<u8>>;
-    const FLOWS: [(&str, Flow); 3] = [("sign", sign_flow), ("status", status_flow), ("cert", cert_flow)];
+    const FLOWS: [(&str, Flow); 4] =
+        [("sign", sign_flow), ("status", status_flow), ("status, all counters", all_counters_flow), ("cert", cert_flow)];
 
     /// APDUs a flow uses against the honest card.
     fn honest_count(flow: Flow) -> usize {

@@ -30,7 +30,7 @@ fn status_reports_every_counter_and_survives_blocked_ones() {
     pcscd_test!();
     for sw in ["63C0", "6983", "6984"] {
         let sim = Sim::start(&[
-            "--blocked-sw", sw, "--set-tries", "cardinfo=0", "--set-tries", "sign=2", "--set-tries", "visual-b=0", "--set-tries", "cardinfo-a=7",
+            "--blocked-sw", sw, "--blocked-query-sw", sw, "--set-tries", "cardinfo=0", "--set-tries", "sign=2", "--set-tries", "visual-b=0", "--set-tries", "cardinfo-a=7",
         ]);
         let o = run(sim.jpki().args(["--json", "status"]));
         assert_code(&o, 0);
@@ -71,7 +71,7 @@ fn status_reports_every_counter_and_survives_blocked_ones() {
 
         // The other five blocked, the first two included (the short-form detection runs on a 63C0).
         let sim = Sim::start(&[
-            "--blocked-sw", sw, "--set-tries", "auth=0", "--set-tries", "sign=0", "--set-tries", "cardinfo-a=0",
+            "--blocked-sw", sw, "--blocked-query-sw", sw, "--set-tries", "auth=0", "--set-tries", "sign=0", "--set-tries", "cardinfo-a=0",
             "--set-tries", "cardinfo-b=0", "--set-tries", "visual-a=0",
         ]);
         for sfi in [&[][..], &["--no-sfi"]] {
@@ -278,6 +278,9 @@ fn status_certs_keeps_the_counters_when_the_signing_certificate_cannot_be_read()
     let o = run(&mut with_pins(&sim, &[("JPKI_SIGN_PIN", "ABC123")], &args));
     assert_code(&o, 0);
     assert!(json(&o)["certificates"]["sign_not_after"].is_string());
+    // The correct password reset the counter: the count shown is the new one.
+    assert_eq!(sim.tries_left("sign"), 5);
+    assert_eq!(states(&json(&o))[1], ("sign".to_string(), "ok".to_string(), Some(5)));
 }
 
 #[test]
@@ -289,6 +292,10 @@ fn card_without_signing_certificate() {
         let sim = Sim::start(&["--no-sign-cert", "--unissued-sign-pin", model]);
         let o = run(sim.jpki().args(["status"]));
         assert_code(&o, 0);
+        // An odd signing-password file does not cost the short form: still 12
+        // APDUs (13 when its file is missing: the SELECT the short form skips).
+        let most = if model == "absent" { 13 } else { 12 };
+        assert!(sim.apdu_count() <= most, "{model}: {:?}", sim.log_lines());
         assert!(stdout(&o).contains("NOT ISSUED"), "{model}: {}", stdout(&o));
         assert!(!stdout(&o).contains("BLOCKED"), "{model}: {}", stdout(&o));
         let o = run(sim.jpki().args(["--json", "status"]));

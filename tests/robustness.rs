@@ -301,6 +301,33 @@ fn a_dropped_wrong_pin_spends_only_the_try_the_user_chose() {
     println!("CASES dropped wrong-PIN VERIFY: 1");
 }
 
+#[test]
+fn a_dropped_pin_change_says_the_outcome_is_unknown_and_how_to_find_out() {
+    pcscd_test!();
+    let pins = pin_dir();
+    std::fs::write(pins.path().join("new-auth"), b"5678\n").unwrap();
+    // APDU 5 of `pin change auth` is CHANGE REFERENCE DATA; the card executes it.
+    let sim = Sim::start(&["--drop-at", "5"]);
+    let args = |json: bool| {
+        let mut v: Vec<std::ffi::OsString> = if json { vec!["--json".into()] } else { vec![] };
+        v.extend(["pin".into(), "change".into(), "auth".into(), "--pin-file".into(), pins.path().join("auth").into()]);
+        v.extend(["--new-pin-file".into(), pins.path().join("new-auth").into()]);
+        v
+    };
+    let (o, _) = timed(sim.jpki().args(args(true)), None);
+    assert_clean_failure(&o, &[6], "dropped CHANGE REFERENCE DATA");
+    let doc = json(&o);
+    assert_eq!(doc["error"]["kind"], "change_outcome_unknown", "{doc}");
+    let hint = doc["error"]["hint"].as_str().unwrap();
+    assert!(hint.contains("jpki verify auth") && hint.contains("costs one try") && hint.contains("jpki status"), "{hint}");
+    assert_eq!(sim.tries_left("auth"), 3);
+    wait_card_present(&sim, "after the drop");
+    // The way the hint gives finds out: here the change went through.
+    let (o, _) = timed(sim.jpki().args(["verify", "auth", "--pin-file"]).arg(pins.path().join("new-auth")), None);
+    assert_code(&o, 0);
+    println!("CASES dropped PIN change: 1");
+}
+
 /// Is a card present in this reader?
 fn card_present(reader: &str) -> bool {
     let Ok(ctx) = pcsc::Context::establish(pcsc::Scope::User) else { return false };

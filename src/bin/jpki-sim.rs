@@ -57,6 +57,11 @@ struct Args {
     #[arg(long, value_name = "SW", default_value = "6984")]
     blocked_sw: BlockedSw,
 
+    /// Status word of the retry query (VERIFY without data) on a blocked PIN:
+    /// 63C0, 6983 or 6984
+    #[arg(long, value_name = "SW", default_value = "63C0")]
+    blocked_query_sw: BlockedSw,
+
     /// Accept extended-length APDUs (and present the ATR that advertises them)
     #[arg(long, value_enum, value_name = "on|off", default_value = "on")]
     extended_length: OnOff,
@@ -222,6 +227,7 @@ fn run(args: Args) -> Result<(), String> {
 
     let config = SimConfig {
         blocked_sw: args.blocked_sw,
+        blocked_query_sw: args.blocked_query_sw,
         extended_length: args.extended_length.on(),
         sfi: args.sfi.on(),
         sign_needs_fresh_verify: args.sign_needs_fresh_verify,

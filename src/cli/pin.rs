@@ -79,7 +79,8 @@ pub fn change(global: &Global, args: &ChangeArgs) -> Result<Output, Failure> {
                 kind: "change_outcome_unknown",
                 message: format!("the link to the card failed during the change; whether the {kind} was changed is unknown"),
                 hint: Some(format!(
-                    "Check the counter with `jpki status`, then try the NEW PIN once with `jpki verify {}`: if it is refused, the old one is still in force",
+                    "Find out with `jpki verify {}` and the NEW PIN: if it is refused, which costs one try, the old one is \
+                     still in force. Check the tries left first with `jpki status`, which spends none",
                     kind.name()
                 )),
                 pin: Some(kind),

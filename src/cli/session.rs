@@ -59,7 +59,7 @@ pub fn verify(card: &mut Card, pin: &Pin, force: bool) -> Result<(), Failure> {
 fn may_mean_no_certificate(e: &Error) -> bool {
     match e {
         Error::PinBlocked { .. } | Error::LastTryNeedsConsent { .. } | Error::WrongPin { .. } => true,
-        Error::UnexpectedStatus { operation, .. } => matches!(*operation, "SELECT of the PIN file" | "the retry query"),
+        Error::UnexpectedStatus { operation, .. } => [jpki::card::SELECT_PIN_FILE, jpki::card::RETRY_QUERY].contains(operation),
         _ => false,
     }
 }

@@ -1,6 +1,7 @@
 //! `jpki status`: the retry counters, read without spending a try.
 
 use clap::Args;
+use jpki::apdu::StatusWord;
 use jpki::card::{CertKind, Counter, PinState};
 use jpki::pcsc::Access;
 use jpki::pin::PinKind;
@@ -40,7 +41,8 @@ pub struct StatusArgs {
 /// One line of text and one JSON object for a counter's state.
 pub fn describe(counter: &Counter, state: &Result<PinState, Error>) -> (String, Value) {
     let of_max = |n: u8| match counter.max_tries {
-        Some(max) => format!("{n} of {max} tries left"),
+        Some(max) if n <= max => format!("{n} of {max} tries left"),
+        Some(max) => format!("{n} tries left (more than the documented {max})"),
         None => format!("{n} tries left"),
     };
     let (text, fields) = match state {
@@ -53,7 +55,8 @@ pub fn describe(counter: &Counter, state: &Result<PinState, Error>) -> (String, 
             "verified in the card's current session (counter at its maximum)".to_string(),
             json!({"state": "verified", "tries_left": null}),
         ),
-        Err(Error::NotJpki { .. } | Error::AppletMissing { .. }) => {
+        Err(Error::NotJpki { .. } | Error::AppletMissing { .. })
+        | Err(Error::UnexpectedStatus { operation: jpki::card::SELECT_PIN_FILE, sw: StatusWord::FileNotFound }) => {
             ("not present on this card".to_string(), json!({"state": "absent", "tries_left": null}))
         }
         Err(e) => (format!("unreadable ({e})"), json!({"state": "unreadable", "tries_left": null, "error": e.to_string()})),
@@ -121,8 +124,8 @@ pub fn run(global: &Global, args: &StatusArgs) -> Result<Output, Failure> {
         }
         Err(_) => None,
     };
-    let mut pins = Vec::new();
     let counters: &[Counter] = if args.jpki_only { &Counter::ALL[..2] } else { &Counter::ALL };
+    let mut states = Vec::new();
     for counter in counters {
         let state = card.counter_state(counter);
         // A lost card or a garbled answer ends the command (never exit 0 on a
@@ -130,24 +133,11 @@ pub fn run(global: &Global, args: &StatusArgs) -> Result<Output, Failure> {
         if let Err(Error::Transport(_) | Error::BadCardData(_)) = &state {
             return Err(session::in_reader(&card, state.unwrap_err()));
         }
-        let unissued = issued == Some(false)
-            && *counter == Counter::of(PinKind::Sign)
-            && matches!(state, Ok(PinState::Blocked) | Err(Error::UnexpectedStatus { .. }));
-        let (line, obj) = if unissued { describe_unissued(counter) } else { describe(counter, &state) };
-        text.push_str(&line);
-        text.push('\n');
-        pins.push(obj);
+        states.push((counter, state));
     }
-    let availability = match issued {
-        Some(true) => "issued",
-        Some(false) => "NOT ISSUED on this card (holders under 15 and some others have none)",
-        None => "unknown (the card's availability file EF 0008 was unreadable or unrecognized)",
-    };
-    text.push_str(&labelled("Signing certificate (署名用電子証明書):", availability));
-    text.push('\n');
-    let mut out = Output::default().field("reader", reader).field("pins", pins).field("sign_certificate_issued", issued);
+    let mut cert_text = String::new();
+    let mut certs = serde_json::Map::new();
     if args.certs {
-        let mut certs = serde_json::Map::new();
         certs.insert("sign_certificate_issued".into(), issued.into());
         let mut expiry = |kind: CertKind, card: &mut session::Card, text: &mut String| -> Result<(), Failure> {
             let der = card.read_certificate(kind).map_err(|e| session::in_reader(card, e))?;
@@ -159,7 +149,7 @@ pub fn run(global: &Global, args: &StatusArgs) -> Result<Output, Failure> {
             certs.insert(format!("{}_days_left", kind.name()), s.days_left.into());
             Ok(())
         };
-        expiry(CertKind::Auth, &mut card, &mut text)?;
+        expiry(CertKind::Auth, &mut card, &mut cert_text)?;
         if let Some(pin) = &sign_pin {
             let verified = if issued == Some(false) {
                 Err(Failure::from(Error::SignCertNotIssued))
@@ -167,18 +157,68 @@ pub fn run(global: &Global, args: &StatusArgs) -> Result<Output, Failure> {
                 session::verify(&mut card, pin, args.pin_args.force)
             };
             match verified {
-                Ok(()) => expiry(CertKind::Sign, &mut card, &mut text)?,
+                Ok(()) => {
+                    // The correct password reset its counter to the maximum:
+                    // the count read before the VERIFY is out of date.
+                    let sign = Counter::of(PinKind::Sign);
+                    if let (Some((_, state)), Some(max)) = (states.iter_mut().find(|(c, _)| **c == sign), sign.max_tries) {
+                        *state = Ok(PinState::TriesLeft(max));
+                    }
+                    expiry(CertKind::Sign, &mut card, &mut cert_text)?
+                }
                 // Nothing was spent: keep the counters and say why the date is missing.
                 // A wrong password spent a try (tries_left is set), and that must not pass as exit 0.
                 Err(f) if nothing_spent(&f) => {
-                    text.push_str(&labelled("Sign certificate:", &format!("expiry not read: {}\n", f.message)));
+                    cert_text.push_str(&labelled("Sign certificate:", &format!("expiry not read: {}\n", f.message)));
                     certs.insert("sign_not_read".into(), f.kind.into());
                 }
                 Err(f) => return Err(f),
             }
         }
+    }
+    let mut pins = Vec::new();
+    for (counter, state) in &states {
+        let unissued = issued == Some(false)
+            && **counter == Counter::of(PinKind::Sign)
+            && matches!(state, Ok(PinState::Blocked) | Err(Error::UnexpectedStatus { .. }));
+        let (line, obj) = if unissued { describe_unissued(counter) } else { describe(counter, state) };
+        text.push_str(&line);
+        text.push('\n');
+        pins.push(obj);
+    }
+    let availability = match issued {
+        Some(true) => "issued",
+        Some(false) => "NOT ISSUED on this card (holders under 15 and some others have none)",
+        None => "unknown (the card's availability file EF 0008 was unreadable or unrecognized)",
+    };
+    text.push_str(&labelled("Signing certificate (署名用電子証明書):", availability));
+    text.push('\n');
+    text.push_str(&cert_text);
+    let mut out = Output::default().field("reader", reader).field("pins", pins).field("sign_certificate_issued", issued);
+    if args.certs {
         out = out.field("certificates", Value::Object(certs));
     }
     out.text = text;
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_applet_or_key_file_is_absent_and_other_odd_answers_unreadable() {
+        let counter = Counter::ALL[5];
+        let state = |r: Result<PinState, Error>| describe(&counter, &r).1["state"].as_str().unwrap().to_string();
+        assert_eq!(state(Err(Error::AppletMissing { applet: "x" })), "absent");
+        let select = |sw| Err(Error::UnexpectedStatus { operation: jpki::card::SELECT_PIN_FILE, sw });
+        assert_eq!(state(select(StatusWord::FileNotFound)), "absent");
+        assert_eq!(state(select(StatusWord::from_bytes(0x6A, 0x86))), "unreadable");
+        let query = Err(Error::UnexpectedStatus { operation: jpki::card::RETRY_QUERY, sw: StatusWord::FileNotFound });
+        assert_eq!(state(query), "unreadable");
+        assert_eq!(state(Ok(PinState::TriesLeft(5))), "ok");
+        let (text, json) = describe(&counter, &Ok(PinState::TriesLeft(5)));
+        assert!(text.ends_with("5 tries left (more than the documented 3)"), "{text}");
+        assert_eq!((json["tries_left"].as_u64(), json["max_tries"].as_u64()), (Some(5), Some(3)));
+    }
 }

@@ -533,7 +533,7 @@ impl VirtualCard {
             Ef::Pin(id) => id,
             Ef::BlockedKey => {
                 return if cmd.data.is_empty() {
-                    sw(0x63C0)
+                    sw(self.config.blocked_query_sw.sw())
                 } else if cmd.data.len() > 16 {
                     sw(SW_WRONG_LENGTH)
                 } else {
@@ -549,7 +549,7 @@ impl VirtualCard {
         if cmd.data.is_empty() {
             // Retry query: spends nothing.
             if tries == 0 {
-                return sw(0x63C0);
+                return sw(self.config.blocked_query_sw.sw());
             }
             if self.is_verified(id)
                 && self.config.verified_query == super::config::VerifiedQuery::Sw9000

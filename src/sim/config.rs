@@ -163,6 +163,9 @@ pub const ATR_SHORT: [u8; 9] = [0x3B, 0xE0, 0x00, 0xFF, 0x81, 0x31, 0xFE, 0x45, 
 pub struct SimConfig {
     /// SW of VERIFY with data on an already blocked PIN. Default `69 84`.
     pub blocked_sw: BlockedSw,
+    /// SW of the retry query (VERIFY without data) on a blocked PIN. Default
+    /// `63 C0`; the sources show only that, but `jpki` treats all three alike.
+    pub blocked_query_sw: BlockedSw,
     /// Accept extended APDUs (and use the ATR that advertises them). Default on.
     pub extended_length: bool,
     /// Accept the SFI forms (VERIFY/COMPUTE DIGITAL SIGNATURE with P2 = 80+SFI,
@@ -208,6 +211,7 @@ impl Default for SimConfig {
     fn default() -> Self {
         SimConfig {
             blocked_sw: BlockedSw::default(),
+            blocked_query_sw: BlockedSw::Sw63C0,
             extended_length: true,
             sfi: true,
             sign_needs_fresh_verify: false,
