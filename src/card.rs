@@ -1217,7 +1217,7 @@ mod tests {
 
     #[test]
     fn odd_retry_answers_never_lead_to_a_blind_verify() {
-        // 63Cx above the maximum is capped; a 63C1 asks for consent; garbage stops.
+        // 63Cx above the maximum is taken as given (not the last try); a 63C1 asks for consent; garbage stops.
         for (sw, expect_verify) in [([0x63u8, 0xCF], true), ([0x63, 0xC1], false), ([0x63, 0x00], false), ([0x90, 0x00], true)] {
             let mut card = tampered(Box::new(move |_, cmd, r| Ok(if cmd == [0x00, 0x20, 0x00, 0x80] { sw.to_vec() } else { r })));
             let pin = Pin::new(PinKind::Auth, "1234").unwrap();

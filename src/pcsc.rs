@@ -280,7 +280,8 @@ impl Transport for PcscTransport {
         if CANCELLED.load(Ordering::SeqCst) {
             return Err(TransportError::Cancelled);
         }
-        let mut buf = vec![0u8; pcsc::MAX_BUFFER_SIZE_EXTENDED];
+        // Answers may carry personal data (My Number, the attributes): wiped on drop.
+        let mut buf = zeroize::Zeroizing::new(vec![0u8; pcsc::MAX_BUFFER_SIZE_EXTENDED]);
         let first = self.sent == 0;
         self.sent += 1;
         let card = self.card.as_mut().ok_or(TransportError::CardGone)?;

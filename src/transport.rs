@@ -108,7 +108,8 @@ fn send_once<T: Transport + ?Sized>(
     let bytes = command.to_bytes();
     traffic.apdus += 1;
     traffic.bytes_sent += bytes.len() as u64;
-    let raw = transport.transmit_raw(&bytes)?;
+    // Wiped on drop: the answer may carry personal data, and Response keeps its own copy.
+    let raw = zeroize::Zeroizing::new(transport.transmit_raw(&bytes)?);
     traffic.bytes_received += raw.len() as u64;
     let response = Response::parse(&raw)?;
     transport.trace(command, &response);

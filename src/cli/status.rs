@@ -43,7 +43,7 @@ pub fn describe(counter: &Counter, state: &Result<PinState, Error>) -> (String, 
     let of_max = |n: u8| match counter.max_tries {
         Some(max) if n <= max => format!("{n} of {max} tries left"),
         Some(max) => format!("{n} tries left (more than the documented {max})"),
-        None => format!("{n} tries left"),
+        None => format!("{n} tries left (no source gives the maximum)"),
     };
     let (text, fields) = match state {
         Ok(PinState::TriesLeft(n)) => (of_max(*n), json!({"state": "ok", "tries_left": n})),
