@@ -10,7 +10,7 @@ if [ "$(id -u)" -eq 0 ] && ! (command -v systemctl >/dev/null 2>&1 && systemctl 
   export JPKI_TEST_RESTART_PCSCD=1
 fi
 cargo test --locked -- --test-threads=4
-if [ "${JPKI_TEST_RESTART_PCSCD:-}" = 1 ]; then
+if [ "${JPKI_TEST_RESTART_PCSCD:-}" = 1 ] && [ "${JPKI_SKIP_PCSCD_TESTS:-}" != 1 ]; then
   cargo test --locked --test pcscd_restart -- --ignored
 else
   echo "test: pcscd_restart not run (it restarts pcscd: only as root without systemd managing pcscd)"

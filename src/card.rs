@@ -191,6 +191,28 @@ enum Selection {
     File(Applet, u16),
 }
 
+/// What the card has shown of the short-form retry query.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+struct ShortQueries {
+    /// An answer showed the card does not take it: never again this session.
+    refused: bool,
+    /// Applets where a plausible count proved it. Each applet proves it for
+    /// itself: one that reads P2 differently must not borrow another's proof.
+    proven: Vec<Applet>,
+}
+
+/// What to make of a short-form retry query's answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ShortAnswer {
+    /// The answer stands.
+    Use(StatusWord),
+    /// Ask this counter by SELECT + query instead.
+    LongWay,
+    /// It said "blocked": ask by SELECT + query, and distrust the form if
+    /// that disagrees.
+    ConfirmBlocked,
+}
+
 /// A session with the card's applets over some transport.
 pub struct JpkiCard<T: Transport> {
     transport: T,
@@ -198,8 +220,8 @@ pub struct JpkiCard<T: Transport> {
     selection: Selection,
     extended: ExtendedLength,
     /// Retry queries by short EF identifier (`00 20 00 80+SFI`): `None` when
-    /// not allowed, else whether the card accepted them (`Some(None)` untested).
-    sfi_queries: Option<Option<bool>>,
+    /// not allowed.
+    sfi_queries: Option<ShortQueries>,
     /// EF 0008's answer, once read: it cannot change during a session.
     sign_certificate: Option<Option<bool>>,
     /// Applets whose SELECT was refused: not asked again in this session.
@@ -266,12 +288,15 @@ impl<T: Transport> JpkiCard<T> {
                 self.selection = Selection::Applet(applet);
                 Ok(())
             }
-            StatusWord::FileNotFound | StatusWord::IncorrectParameters(_) => {
+            StatusWord::FileNotFound => {
                 self.selection = Selection::Nothing;
-                // Only "not found" is sure enough to remember for the session.
-                if response.sw == StatusWord::FileNotFound {
-                    self.missing_applets.push(applet);
-                }
+                self.missing_applets.push(applet);
+                Err(missing(applet))
+            }
+            // Not a My Number Card's JPKI applet, as before; on the other
+            // applets only "not found" means missing.
+            StatusWord::IncorrectParameters(_) if applet == Applet::Jpki => {
+                self.selection = Selection::Nothing;
                 Err(missing(applet))
             }
             sw => Err(Error::UnexpectedStatus { operation: "SELECT of the applet", sw }),
@@ -307,66 +332,90 @@ impl<T: Transport> JpkiCard<T> {
 
     /// Let retry queries use the short-EF-identifier form, which saves a
     /// SELECT per counter. Not every card generation is known to accept it,
-    /// so every answer is checked: a 63Cx within the counter's known maximum
-    /// proves it; 9000, 6983/6984, or a count with no known maximum, counts
-    /// only once it is proven; a count above the maximum, or any other answer
-    /// before the proof, turns it off (after it, that counter alone is asked
-    /// the long way).
+    /// so every answer is checked, applet by applet. A count within the
+    /// counter's known maximum proves it for that applet. 9000, or a count with
+    /// no known maximum, is used only once the applet has proven it. A blocked
+    /// answer (63C0, 6983, 6984) is always confirmed the long way, because a
+    /// false "blocked" would send the holder to the municipal office. A count
+    /// above the maximum, or any other answer before the proof, turns the form
+    /// off; after the proof, such an answer sends only that counter the long way.
     /// A query without data never spends a try, whatever the card makes of it.
     pub fn allow_sfi_queries(&mut self) {
-        self.sfi_queries = Some(None);
+        self.sfi_queries = Some(ShortQueries::default());
     }
 
-    /// Whether the card answered a query by short EF identifier, if one was tried.
+    /// Whether the card answered a query by short EF identifier: `Some(false)`
+    /// once refused, `Some(true)` once proven for some applet, else `None`.
     pub fn sfi_queries_work(&self) -> Option<bool> {
-        self.sfi_queries.flatten()
+        let q = self.sfi_queries.as_ref()?;
+        match (q.refused, q.proven.is_empty()) {
+            (true, _) => Some(false),
+            (false, false) => Some(true),
+            (false, true) => None,
+        }
     }
 
-    fn sfi_query(&mut self, counter: &Counter) -> Result<Option<StatusWord>> {
-        if !matches!(self.sfi_queries, Some(None | Some(true))) || counter.fid > 0x1E {
-            return Ok(None);
+    fn sfi_query(&mut self, counter: &Counter) -> Result<ShortAnswer> {
+        match &self.sfi_queries {
+            Some(q) if !q.refused && counter.fid <= 0x1E => {}
+            _ => return Ok(ShortAnswer::LongWay),
         }
         self.select_applet(counter.applet)?;
         let response = self.send(&Command::new(0x00, 0x20, 0x00, 0x80 | counter.fid as u8))?;
         // What becomes current after an SFI VERIFY is not documented.
         self.selection = Selection::Applet(counter.applet);
-        let undecided = self.sfi_queries == Some(None);
+        let Some(queries) = self.sfi_queries.as_mut() else { return Ok(ShortAnswer::LongWay) };
+        let proven = queries.proven.contains(&counter.applet);
+        let if_proven = if proven { ShortAnswer::Use(response.sw) } else { ShortAnswer::LongWay };
         match response.sw {
-            // Proof that the short form addresses counters; a count above the
-            // known maximum means the card read P2 some other way.
-            StatusWord::TriesLeft(n) if counter.max_tries.is_some_and(|max| n <= max) => {
-                self.sfi_queries = Some(Some(true));
-                Ok(Some(response.sw))
+            // Blocked: confirmed by SELECT + query. A count of 0 still shows
+            // that P2 addressed a counter, so it proves the form.
+            StatusWord::TriesLeft(0) => {
+                if counter.max_tries.is_some() && !proven {
+                    queries.proven.push(counter.applet);
+                }
+                Ok(ShortAnswer::ConfirmBlocked)
             }
-            // A count with no known maximum to check it against proves nothing:
-            // like 9000, it is used only once the form is proven.
-            StatusWord::TriesLeft(_) if counter.max_tries.is_none() => Ok((!undecided).then_some(response.sw)),
-            // 9000 ("verified") proves nothing until a count has been seen:
-            // ask this counter the long way and decide on a later one.
-            StatusWord::Success if undecided => Ok(None),
-            StatusWord::Success => Ok(Some(response.sw)),
-            // 6983/6984 say "blocked" but not which key: the same rule. A
-            // blocked counter must not cost the short form for the rest.
-            sw if sw.means_blocked() => Ok((!undecided).then_some(sw)),
-            // Any other answer after the proof (6A82 for a missing key file)
-            // concerns this counter only: it is asked the long way.
-            sw if !undecided && !matches!(sw, StatusWord::TriesLeft(_)) => Ok(None),
+            sw if sw.means_blocked() => Ok(ShortAnswer::ConfirmBlocked),
+            // A plausible count proves the form for this applet; one above
+            // the known maximum means the card read P2 some other way.
+            StatusWord::TriesLeft(n) if counter.max_tries.is_some_and(|max| n <= max) => {
+                if !proven {
+                    queries.proven.push(counter.applet);
+                }
+                Ok(ShortAnswer::Use(response.sw))
+            }
+            // Nothing to check it against: used only where the form is proven.
+            StatusWord::TriesLeft(_) if counter.max_tries.is_none() => Ok(if_proven),
+            StatusWord::Success => Ok(if_proven),
+            // Another answer after the proof (6A82 for a missing key file)
+            // concerns this counter only.
+            sw if proven && !matches!(sw, StatusWord::TriesLeft(_)) => Ok(ShortAnswer::LongWay),
             _ => {
-                self.sfi_queries = Some(Some(false));
-                Ok(None)
+                queries.refused = true;
+                Ok(ShortAnswer::LongWay)
             }
         }
     }
 
     /// The free retry query for any counter.
     pub fn counter_state(&mut self, counter: &Counter) -> Result<PinState> {
-        let sw = match self.sfi_query(counter)? {
-            Some(sw) => sw,
-            None => {
+        let short = self.sfi_query(counter)?;
+        let sw = match short {
+            ShortAnswer::Use(sw) => sw,
+            ShortAnswer::LongWay | ShortAnswer::ConfirmBlocked => {
                 self.select_file_or_fail(counter.applet, counter.fid, SELECT_PIN_FILE)?;
                 self.send(&Command::new(0x00, 0x20, 0x00, 0x80))?.sw
             }
         };
+        let blocked = sw == StatusWord::TriesLeft(0) || sw.means_blocked();
+        if short == ShortAnswer::ConfirmBlocked && !blocked {
+            // The short form said "blocked" and the long way disagrees: it
+            // cannot be trusted on this card.
+            if let Some(q) = self.sfi_queries.as_mut() {
+                q.refused = true;
+            }
+        }
         match sw {
             StatusWord::TriesLeft(0) => Ok(PinState::Blocked),
             // Shown as the card says, even above the documented maximum: a
@@ -629,21 +678,73 @@ mod tests {
     }
 
     #[test]
-    fn a_blocked_answer_keeps_the_proven_short_form() {
-        for blocked in ["6983", "6984"] {
-            let t = Scripted::new(&[(AP, "9000"), ("00200098", "63C3"), ("0020009B", blocked)]);
+    fn a_blocked_answer_by_the_short_form_is_confirmed_the_long_way() {
+        for blocked in ["63C0", "6983", "6984"] {
+            // After the proof: the short form stays, and the blocked counter is asked again.
+            let t = Scripted::new(&[
+                (AP, "9000"),
+                ("00200098", "63C3"),
+                ("0020009B", blocked),
+                ("00A4020C02001B", "9000"),
+                ("00200080", blocked),
+            ]);
             let mut card = JpkiCard::new(t, ExtendedLength::On);
             card.allow_sfi_queries();
             assert_eq!(card.pin_state(PinKind::Auth).unwrap(), PinState::TriesLeft(3));
             assert_eq!(card.pin_state(PinKind::Sign).unwrap(), PinState::Blocked, "{blocked}");
-            assert_eq!((card.traffic().apdus, card.sfi_queries_work()), (3, Some(true)), "{blocked}");
-            // Before any proof it is asked the long way, and decides nothing.
-            let t = Scripted::new(&[(AP, "9000"), ("00200098", blocked), ("00A4020C020018", "9000"), ("00200080", blocked)]);
+            assert_eq!(card.sfi_queries_work(), Some(true), "{blocked}");
+            assert!(card.transport().finished());
+            // A card that says "blocked" to the short form but counts the long
+            // way is believed the long way.
+            let t = Scripted::new(&[(AP, "9000"), ("00200098", blocked), ("00A4020C020018", "9000"), ("00200080", "63C2")]);
             let mut card = JpkiCard::new(t, ExtendedLength::On);
             card.allow_sfi_queries();
-            assert_eq!(card.pin_state(PinKind::Auth).unwrap(), PinState::Blocked, "{blocked}");
-            assert_eq!(card.sfi_queries_work(), None, "{blocked}");
+            assert_eq!(card.pin_state(PinKind::Auth).unwrap(), PinState::TriesLeft(2), "{blocked}");
+            // The short form gave a false "blocked": it is not used again.
+            assert_eq!(card.sfi_queries_work(), Some(false), "{blocked}");
         }
+    }
+
+    #[test]
+    fn each_applet_proves_the_short_form_for_itself() {
+        let [auth, _, cardinfo, cardinfo_a, ..] = Counter::ALL;
+        let t = Scripted::new(&[
+            (AP, "9000"),
+            ("00200098", "63C3"),
+            // Proven on the JPKI applet only: a count with no maximum to check
+            // it against, on another applet, is asked again the long way.
+            (TXT, "9000"),
+            ("00200094", "63CB"),
+            ("00A4020C020014", "9000"),
+            ("00200080", "63CA"),
+            ("00200091", "63C2"),
+            ("00200094", "63CA"),
+        ]);
+        let mut card = JpkiCard::new(t, ExtendedLength::On);
+        card.allow_sfi_queries();
+        assert_eq!(card.counter_state(&auth).unwrap(), PinState::TriesLeft(3));
+        assert_eq!(card.counter_state(&cardinfo_a).unwrap(), PinState::TriesLeft(10));
+        assert_eq!(card.counter_state(&cardinfo).unwrap(), PinState::TriesLeft(2));
+        assert_eq!(card.counter_state(&cardinfo_a).unwrap(), PinState::TriesLeft(10));
+        assert!(card.transport().finished());
+    }
+
+    #[test]
+    fn the_guard_never_uses_the_short_form() {
+        // Proven and allowed, yet the guard before VERIFY selects the PIN file.
+        let t = Scripted::new(&[
+            (AP, "9000"),
+            ("00200098", "63C3"),
+            ("00A4020C020018", "9000"),
+            ("00200080", "63C3"),
+            ("002000800431323334", "9000"),
+        ]);
+        let mut card = JpkiCard::new(t, ExtendedLength::On);
+        card.allow_sfi_queries();
+        assert_eq!(card.pin_state(PinKind::Auth).unwrap(), PinState::TriesLeft(3));
+        card.verify(&Pin::new(PinKind::Auth, "1234").unwrap(), &mut no).unwrap();
+        assert!(card.transport().finished());
+        assert_eq!(card.sfi_queries_work(), Some(true));
     }
 
     #[test]
@@ -708,10 +809,11 @@ mod tests {
         for _ in 0..3 {
             assert!(matches!(card.counter_state(&cardinfo), Err(Error::AppletMissing { .. })));
         }
+        // 6A86 says the parameters were wrong, not that the applet is missing.
         let t = Scripted::new(&[(TXT, "6A86"), (TXT, "6A86")]);
         let mut card = JpkiCard::new(t, ExtendedLength::On);
         for _ in 0..2 {
-            assert!(matches!(card.counter_state(&cardinfo), Err(Error::AppletMissing { .. })));
+            assert!(matches!(card.counter_state(&cardinfo), Err(Error::UnexpectedStatus { .. })));
         }
         assert!(card.transport().finished());
         // The JPKI applet missing is still "not a My Number Card".

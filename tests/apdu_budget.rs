@@ -88,6 +88,12 @@ fn status_within_twelve_apdus_and_jpki_only_within_five() {
     assert_eq!(tries_lines(&m), 2, "{}", stdout(&m.out));
     let m = measure(&sim, "status --jpki-only --no-sfi", sim.jpki().args(["status", "--jpki-only", "--no-sfi"]));
     assert_within("status --jpki-only --no-sfi", &m, STATUS_JPKI_NO_SFI);
+    // --certs: AP again, SEL(000A), READ; --sign-cert: SEL(001B), Q, V, Q (the
+    // count the VERIFY reset), SEL(0001), READ.
+    let m = measure(&sim, "status --certs", sim.jpki().args(["status", "--certs"]));
+    assert_within("status --certs", &m, STATUS + 3);
+    let m = measure(&sim, "status --certs --sign-cert", &mut with_pin(&sim, SIGN_PIN, &["status", "--certs", "--sign-cert"]));
+    assert_within("status --certs --sign-cert", &m, STATUS + 3 + 6);
     // A card that refuses the short form costs one query more, once.
     let sim = Sim::start(&["--sfi", "off"]);
     let m = measure(&sim, "status (card refuses SFI)", sim.jpki().arg("status"));

@@ -15,6 +15,7 @@ use common::*;
 /// Run only where restarting pcscd was allowed; asked for by name and refused
 /// otherwise, loudly.
 fn require_permission() {
+    assert!(!common::skipped(), "{SKIP_ENV}=1 asks not to use pcscd, and this test restarts it: do not run it with --ignored then");
     assert_eq!(
         std::env::var("JPKI_TEST_RESTART_PCSCD").as_deref(),
         Ok("1"),

@@ -23,8 +23,9 @@ pub struct StatusArgs {
     /// for scripts written when it was not.
     #[arg(long, hide = true, conflicts_with = "jpki_only")]
     pub all: bool,
-    /// Never use the short-EF-identifier form of the retry query (by default it
-    /// is tried once and dropped if the card refuses it; the guard before a
+    /// Never use the short-EF-identifier form of the retry query (by default
+    /// each applet must prove it with a plausible count, a blocked answer is
+    /// confirmed the long way, and a refusal turns it off; the guard before a
     /// VERIFY never uses it).
     #[arg(long)]
     pub no_sfi: bool,
@@ -158,11 +159,15 @@ pub fn run(global: &Global, args: &StatusArgs) -> Result<Output, Failure> {
             };
             match verified {
                 Ok(()) => {
-                    // The correct password reset its counter to the maximum:
-                    // the count read before the VERIFY is out of date.
+                    // The correct password reset its counter: the count read
+                    // before the VERIFY is out of date, so ask again.
                     let sign = Counter::of(PinKind::Sign);
-                    if let (Some((_, state)), Some(max)) = (states.iter_mut().find(|(c, _)| **c == sign), sign.max_tries) {
-                        *state = Ok(PinState::TriesLeft(max));
+                    let now = card.counter_state(&sign);
+                    if let Err(e @ (Error::Transport(_) | Error::BadCardData(_))) = now {
+                        return Err(session::in_reader(&card, e));
+                    }
+                    if let Some((_, state)) = states.iter_mut().find(|(c, _)| **c == sign) {
+                        *state = now;
                     }
                     expiry(CertKind::Sign, &mut card, &mut cert_text)?
                 }
