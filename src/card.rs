@@ -335,10 +335,11 @@ impl<T: Transport> JpkiCard<T> {
     /// so every answer is checked, applet by applet. A count within the
     /// counter's known maximum proves it for that applet. 9000, or a count with
     /// no known maximum, is used only once the applet has proven it. A blocked
-    /// answer (63C0, 6983, 6984) is always confirmed the long way, because a
-    /// false "blocked" would send the holder to the municipal office. A count
-    /// above the maximum, or any other answer before the proof, turns the form
-    /// off; after the proof, such an answer sends only that counter the long way.
+    /// answer (63C0, 6983, 6984) before the proof is confirmed the long way,
+    /// because a false "blocked" would send the holder to the municipal office;
+    /// agreement proves the form, and disagreement turns it off. A count above
+    /// the maximum, or any other answer before the proof, turns the form off;
+    /// after the proof, such an answer sends only that counter the long way.
     /// A query without data never spends a try, whatever the card makes of it.
     pub fn allow_sfi_queries(&mut self) {
         self.sfi_queries = Some(ShortQueries::default());
@@ -368,15 +369,10 @@ impl<T: Transport> JpkiCard<T> {
         let proven = queries.proven.contains(&counter.applet);
         let if_proven = if proven { ShortAnswer::Use(response.sw) } else { ShortAnswer::LongWay };
         match response.sw {
-            // Blocked: confirmed by SELECT + query. A count of 0 still shows
-            // that P2 addressed a counter, so it proves the form.
-            StatusWord::TriesLeft(0) => {
-                if counter.max_tries.is_some() && !proven {
-                    queries.proven.push(counter.applet);
-                }
-                Ok(ShortAnswer::ConfirmBlocked)
-            }
-            sw if sw.means_blocked() => Ok(ShortAnswer::ConfirmBlocked),
+            // Blocked, where the form is proven: it stands. Elsewhere it is
+            // confirmed by SELECT + query, and agreement proves the form.
+            sw if proven && (sw == StatusWord::TriesLeft(0) || sw.means_blocked()) => Ok(ShortAnswer::Use(sw)),
+            sw if sw == StatusWord::TriesLeft(0) || sw.means_blocked() => Ok(ShortAnswer::ConfirmBlocked),
             // A plausible count proves the form for this applet; one above
             // the known maximum means the card read P2 some other way.
             StatusWord::TriesLeft(n) if counter.max_tries.is_some_and(|max| n <= max) => {
@@ -408,11 +404,12 @@ impl<T: Transport> JpkiCard<T> {
                 self.send(&Command::new(0x00, 0x20, 0x00, 0x80))?.sw
             }
         };
-        let blocked = sw == StatusWord::TriesLeft(0) || sw.means_blocked();
-        if short == ShortAnswer::ConfirmBlocked && !blocked {
-            // The short form said "blocked" and the long way disagrees: it
-            // cannot be trusted on this card.
-            if let Some(q) = self.sfi_queries.as_mut() {
+        if let (ShortAnswer::ConfirmBlocked, Some(q)) = (short, self.sfi_queries.as_mut()) {
+            if sw == StatusWord::TriesLeft(0) || sw.means_blocked() {
+                // Both forms say "blocked": the short form addressed this counter.
+                q.proven.push(counter.applet);
+            } else {
+                // The short form gave a false "blocked": not trusted on this card.
                 q.refused = true;
             }
         }
@@ -678,21 +675,43 @@ mod tests {
     }
 
     #[test]
-    fn a_blocked_answer_by_the_short_form_is_confirmed_the_long_way() {
+    fn a_blocked_answer_by_the_short_form_is_confirmed_where_the_form_is_not_proven() {
         for blocked in ["63C0", "6983", "6984"] {
-            // After the proof: the short form stays, and the blocked counter is asked again.
+            // Before the proof: confirmed the long way, and the agreement
+            // proves the form, so the next blocked answer stands.
+            let t = Scripted::new(&[
+                (AP, "9000"),
+                ("00200098", blocked),
+                ("00A4020C020018", "9000"),
+                ("00200080", blocked),
+                ("0020009B", blocked),
+            ]);
+            let mut card = JpkiCard::new(t, ExtendedLength::On);
+            card.allow_sfi_queries();
+            assert_eq!(card.pin_state(PinKind::Auth).unwrap(), PinState::Blocked, "{blocked}");
+            assert_eq!(card.sfi_queries_work(), Some(true), "{blocked}");
+            assert_eq!(card.pin_state(PinKind::Sign).unwrap(), PinState::Blocked, "{blocked}");
+            assert!(card.transport().finished());
+            // After the proof by a count: it stands at once.
+            let t = Scripted::new(&[(AP, "9000"), ("00200098", "63C3"), ("0020009B", blocked)]);
+            let mut card = JpkiCard::new(t, ExtendedLength::On);
+            card.allow_sfi_queries();
+            assert_eq!(card.pin_state(PinKind::Auth).unwrap(), PinState::TriesLeft(3));
+            assert_eq!(card.pin_state(PinKind::Sign).unwrap(), PinState::Blocked, "{blocked}");
+            assert!(card.transport().finished());
+            // Proven on the JPKI applet only: on the card-info applet it is confirmed.
             let t = Scripted::new(&[
                 (AP, "9000"),
                 ("00200098", "63C3"),
-                ("0020009B", blocked),
-                ("00A4020C02001B", "9000"),
+                (TXT, "9000"),
+                ("00200091", blocked),
+                ("00A4020C020011", "9000"),
                 ("00200080", blocked),
             ]);
             let mut card = JpkiCard::new(t, ExtendedLength::On);
             card.allow_sfi_queries();
             assert_eq!(card.pin_state(PinKind::Auth).unwrap(), PinState::TriesLeft(3));
-            assert_eq!(card.pin_state(PinKind::Sign).unwrap(), PinState::Blocked, "{blocked}");
-            assert_eq!(card.sfi_queries_work(), Some(true), "{blocked}");
+            assert_eq!(card.pin_state(PinKind::CardInfo).unwrap(), PinState::Blocked, "{blocked}");
             assert!(card.transport().finished());
             // A card that says "blocked" to the short form but counts the long
             // way is believed the long way.

@@ -7,7 +7,7 @@ use std::io::Write;
 use clap::Parser;
 
 use cli::exit::{ExitCode, Failure};
-use cli::output::{failure_document, json_document, print_stdout};
+use cli::output::{failure_document, json_document, print_stdout, terminal_safe};
 
 fn main() -> std::process::ExitCode {
     let parsed = match cli::Cli::try_parse() {
@@ -45,7 +45,7 @@ fn main() -> std::process::ExitCode {
             } else if let Some(bytes) = &output.bytes {
                 print_stdout(bytes, output.must_deliver)
             } else {
-                print_stdout(output.text.as_bytes(), output.must_deliver)
+                print_stdout(terminal_safe(&output.text).as_bytes(), output.must_deliver)
             };
             match written {
                 Ok(()) => ExitCode::Success,
@@ -60,7 +60,7 @@ fn main() -> std::process::ExitCode {
             if parsed.global.json {
                 let _ = print_stdout(format!("{}\n", failure_document(command, &failure)).as_bytes(), false);
             }
-            let _ = writeln!(std::io::stderr(), "{}", failure.line());
+            let _ = writeln!(std::io::stderr(), "{}", terminal_safe(&failure.line()));
             failure.code
         }
     };

@@ -131,6 +131,16 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
     })
 }
 
+/// Text for a terminal: control characters other than newline and tab are
+/// shown escaped (`\u{1b}`), so that data from a card cannot drive the terminal.
+pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| c.is_control() && c != '\n' && c != '\t';
+    if !text.chars().any(unsafe_char) {
+        return text.into();
+    }
+    text.chars().map(|c| if unsafe_char(c) { format!("\\u{{{:x}}}", c as u32) } else { c.to_string() }).collect::<String>().into()
+}
+
 /// Print to stdout. A closed pipe is not an error (`jpki readers | head -1`)
 /// unless the bytes are a signature that must reach the reader.
 pub fn print_stdout(bytes: &[u8], must_deliver: bool) -> std::io::Result<()> {
@@ -138,5 +148,16 @@ pub fn print_stdout(bytes: &[u8], must_deliver: bool) -> std::io::Result<()> {
     match out.write_all(bytes).and_then(|_| out.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe && !must_deliver => Ok(()),
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_escaped_for_the_terminal() {
+        assert_eq!(terminal_safe("山田　太郎\n\tok"), "山田　太郎\n\tok");
+        assert_eq!(terminal_safe("Evil\u{1b}]0;x\u{7}\r\u{9b}X\n"), "Evil\\u{1b}]0;x\\u{7}\\u{d}\\u{9b}X\n");
     }
 }

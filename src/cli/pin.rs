@@ -36,9 +36,12 @@ pub struct ChangeArgs {
 }
 
 fn new_pin(kind: PinKind, args: &ChangeArgs) -> Result<Pin, Failure> {
-    let invalid = |e: jpki::pin::InvalidPin| Failure { pin: Some(kind), ..Failure::from(jpki::Error::from(e)) };
+    let invalid = |e: jpki::pin::InvalidPin| {
+        let f = Failure { pin: Some(kind), ..Failure::from(jpki::Error::from(e)) };
+        Failure { message: f.message.replacen(&format!("the {kind}"), &format!("the new {kind}"), 1), ..f }
+    };
     if let Some(path) = &args.new_pin_file {
-        return Pin::new_replacement(kind, &pin_input::read_secret_file(path)?).map_err(invalid);
+        return Pin::new_replacement(kind, &pin_input::read_secret_file(path, "new-PIN file")?).map_err(invalid);
     }
     if let Some(value) = std::env::var_os("JPKI_NEW_PIN") {
         let value = Zeroizing::new(value.into_string().map_err(|_| Failure::usage("JPKI_NEW_PIN is not valid Unicode"))?);
@@ -62,7 +65,10 @@ pub fn change(global: &Global, args: &ChangeArgs) -> Result<Output, Failure> {
     if args.pin_args.pin_file.is_some() && args.pin_args.pin_file == args.new_pin_file {
         return Err(Failure::usage("--pin-file and --new-pin-file name the same file"));
     }
-    let old = args.pin_args.obtain(kind, &format!("Current {kind}: "))?;
+    let old = args.pin_args.obtain(kind, &format!("Current {kind}: ")).map_err(|f| Failure {
+        message: f.message.replacen(&format!("the {kind}"), &format!("the current {kind}"), 1),
+        ..f
+    })?;
     let new = new_pin(kind, args)?;
     if new == old {
         return Err(Failure::usage(format!("the new {kind} is the same as the current one; nothing was changed")));

@@ -20,7 +20,8 @@ const MAX_PIN_FILE: u64 = 64;
 /// Read a secret from a file, `/dev/fd/N` or `-` (stdin). Exactly one
 /// trailing newline (LF or CRLF) is removed; anything else is kept, so that
 /// validation rejects it rather than silently changing the PIN.
-pub fn read_secret_file(path: &Path) -> Result<Zeroizing<String>, Failure> {
+/// `what` names the file in errors ("PIN file", "new-PIN file").
+pub fn read_secret_file(path: &Path, what: &str) -> Result<Zeroizing<String>, Failure> {
     let mut bytes = Zeroizing::new(Vec::new());
     let result = if path.as_os_str() == "-" {
         std::io::stdin().lock().take(MAX_PIN_FILE + 1).read_to_end(&mut bytes)
@@ -28,9 +29,9 @@ pub fn read_secret_file(path: &Path) -> Result<Zeroizing<String>, Failure> {
         std::fs::File::open(path).and_then(|f| f.take(MAX_PIN_FILE + 1).read_to_end(&mut bytes))
     };
     // The path is not echoed: a PIN typed where a path was expected must not reach the screen.
-    result.map_err(|e| Failure::usage(format!("cannot read the PIN file: {e}")))?;
+    result.map_err(|e| Failure::usage(format!("cannot read the {what}: {e}")))?;
     if bytes.len() as u64 > MAX_PIN_FILE {
-        return Err(Failure::usage("the PIN file is too long to hold a PIN"));
+        return Err(Failure::usage(format!("the {what} is too long to hold a PIN")));
     }
     let newline = if bytes.ends_with(b"\r\n") {
         2
@@ -39,7 +40,7 @@ pub fn read_secret_file(path: &Path) -> Result<Zeroizing<String>, Failure> {
     };
     let keep = bytes.len() - newline;
     bytes.truncate(keep);
-    let text = std::str::from_utf8(&bytes).map_err(|_| Failure::usage("the PIN file is not UTF-8 text"))?;
+    let text = std::str::from_utf8(&bytes).map_err(|_| Failure::usage(format!("the {what} is not UTF-8 text")))?;
     Ok(Zeroizing::new(text.to_string()))
 }
 
@@ -47,7 +48,7 @@ pub fn read_secret_file(path: &Path) -> Result<Zeroizing<String>, Failure> {
 /// over the prompt. Nothing touches the card here.
 pub fn obtain(kind: PinKind, file: Option<&Path>, env_var: &str, prompt: &str) -> Result<Pin, Failure> {
     let text = if let Some(path) = file {
-        read_secret_file(path)?
+        read_secret_file(path, "PIN file")?
     } else if let Some(value) = std::env::var_os(env_var) {
         let value = value
             .into_string()
@@ -103,7 +104,7 @@ mod tests {
         for (content, expected) in [("1234\n", "1234"), ("1234\r\n", "1234"), ("1234", "1234"), ("1234\n\n", "1234\n")] {
             let path = dir.path().join("pin");
             std::fs::File::create(&path).unwrap().write_all(content.as_bytes()).unwrap();
-            assert_eq!(read_secret_file(&path).unwrap().as_str(), expected);
+            assert_eq!(read_secret_file(&path, "PIN file").unwrap().as_str(), expected);
         }
     }
 }
