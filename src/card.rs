@@ -334,12 +334,14 @@ impl<T: Transport> JpkiCard<T> {
     /// SELECT per counter. Not every card generation is known to accept it,
     /// so every answer is checked, applet by applet. A count within the
     /// counter's known maximum proves it for that applet. 9000, or a count with
-    /// no known maximum, is used only once the applet has proven it. A blocked
-    /// answer (63C0, 6983, 6984) before the proof is confirmed the long way,
-    /// because a false "blocked" would send the holder to the municipal office;
-    /// agreement proves the form, and disagreement turns it off. A count above
-    /// the maximum, or any other answer before the proof, turns the form off;
-    /// after the proof, such an answer sends only that counter the long way.
+    /// no known maximum, is used only once the applet has proven it (before
+    /// that, such a counter is asked the long way at once). A blocked answer
+    /// (63C0, 6983, 6984) before the proof is confirmed the long way, because a
+    /// false "blocked" would send the holder to the municipal office; it proves
+    /// nothing, and disagreement turns the form off. A count above the maximum,
+    /// or any other answer before the proof, turns the form off; after the
+    /// proof, such an answer sends only that counter the long way. No proof is
+    /// taken while another counter's file is current.
     /// A query without data never spends a try, whatever the card makes of it.
     pub fn allow_sfi_queries(&mut self) {
         self.sfi_queries = Some(ShortQueries::default());
@@ -357,20 +359,29 @@ impl<T: Transport> JpkiCard<T> {
     }
 
     fn sfi_query(&mut self, counter: &Counter) -> Result<ShortAnswer> {
-        match &self.sfi_queries {
-            Some(q) if !q.refused && counter.fid <= 0x1E => {}
+        let proven = match &self.sfi_queries {
+            Some(q) if !q.refused && counter.fid <= 0x1E => q.proven.contains(&counter.applet),
             _ => return Ok(ShortAnswer::LongWay),
+        };
+        // Where the form is not proven yet, skip it when its answer could not
+        // be used: a counter with no known maximum cannot prove it, and with
+        // another counter's file current, a card that ignores the short
+        // identifier would answer for that file and seem to prove it.
+        let other_counter_current = matches!(self.selection, Selection::File(a, f)
+            if a == counter.applet && f != counter.fid && Counter::ALL.iter().any(|c| c.applet == a && c.fid == f));
+        if !proven && (counter.max_tries.is_none() || other_counter_current) {
+            return Ok(ShortAnswer::LongWay);
         }
         self.select_applet(counter.applet)?;
         let response = self.send(&Command::new(0x00, 0x20, 0x00, 0x80 | counter.fid as u8))?;
         // What becomes current after an SFI VERIFY is not documented.
         self.selection = Selection::Applet(counter.applet);
         let Some(queries) = self.sfi_queries.as_mut() else { return Ok(ShortAnswer::LongWay) };
-        let proven = queries.proven.contains(&counter.applet);
         let if_proven = if proven { ShortAnswer::Use(response.sw) } else { ShortAnswer::LongWay };
         match response.sw {
             // Blocked, where the form is proven: it stands. Elsewhere it is
-            // confirmed by SELECT + query, and agreement proves the form.
+            // confirmed by SELECT + query. It never proves the form: a card
+            // that misreads P2 may answer 6984 to every short query.
             sw if proven && (sw == StatusWord::TriesLeft(0) || sw.means_blocked()) => Ok(ShortAnswer::Use(sw)),
             sw if sw == StatusWord::TriesLeft(0) || sw.means_blocked() => Ok(ShortAnswer::ConfirmBlocked),
             // A plausible count proves the form for this applet; one above
@@ -404,14 +415,10 @@ impl<T: Transport> JpkiCard<T> {
                 self.send(&Command::new(0x00, 0x20, 0x00, 0x80))?.sw
             }
         };
-        if let (ShortAnswer::ConfirmBlocked, Some(q)) = (short, self.sfi_queries.as_mut()) {
-            if sw == StatusWord::TriesLeft(0) || sw.means_blocked() {
-                // Both forms say "blocked": the short form addressed this counter.
-                q.proven.push(counter.applet);
-            } else {
-                // The short form gave a false "blocked": not trusted on this card.
-                q.refused = true;
-            }
+        let blocked = sw == StatusWord::TriesLeft(0) || sw.means_blocked();
+        if let (ShortAnswer::ConfirmBlocked, false, Some(q)) = (short, blocked, self.sfi_queries.as_mut()) {
+            // The short form gave a false "blocked": not trusted on this card.
+            q.refused = true;
         }
         match sw {
             StatusWord::TriesLeft(0) => Ok(PinState::Blocked),
@@ -677,20 +684,22 @@ mod tests {
     #[test]
     fn a_blocked_answer_by_the_short_form_is_confirmed_where_the_form_is_not_proven() {
         for blocked in ["63C0", "6983", "6984"] {
-            // Before the proof: confirmed the long way, and the agreement
-            // proves the form, so the next blocked answer stands.
+            // Before the proof: confirmed the long way, which proves nothing
+            // (a card that misreads P2 may say 6984 to every short query) and
+            // leaves the PIN file current, so the next counter goes the long way.
             let t = Scripted::new(&[
                 (AP, "9000"),
                 ("00200098", blocked),
                 ("00A4020C020018", "9000"),
                 ("00200080", blocked),
-                ("0020009B", blocked),
+                ("00A4020C02001B", "9000"),
+                ("00200080", "63C5"),
             ]);
             let mut card = JpkiCard::new(t, ExtendedLength::On);
             card.allow_sfi_queries();
             assert_eq!(card.pin_state(PinKind::Auth).unwrap(), PinState::Blocked, "{blocked}");
-            assert_eq!(card.sfi_queries_work(), Some(true), "{blocked}");
-            assert_eq!(card.pin_state(PinKind::Sign).unwrap(), PinState::Blocked, "{blocked}");
+            assert_eq!(card.sfi_queries_work(), None, "{blocked}");
+            assert_eq!(card.pin_state(PinKind::Sign).unwrap(), PinState::TriesLeft(5), "{blocked}");
             assert!(card.transport().finished());
             // After the proof by a count: it stands at once.
             let t = Scripted::new(&[(AP, "9000"), ("00200098", "63C3"), ("0020009B", blocked)]);
@@ -730,21 +739,20 @@ mod tests {
         let t = Scripted::new(&[
             (AP, "9000"),
             ("00200098", "63C3"),
-            // Proven on the JPKI applet only: a count with no maximum to check
-            // it against, on another applet, is asked again the long way.
+            // Proven on the JPKI applet only: on the card-info applet a
+            // counter with no maximum to check is asked the long way...
             (TXT, "9000"),
-            ("00200094", "63CB"),
             ("00A4020C020014", "9000"),
             ("00200080", "63CA"),
-            ("00200091", "63C2"),
-            ("00200094", "63CA"),
+            // ...and with its file current, so is the next one.
+            ("00A4020C020011", "9000"),
+            ("00200080", "63C2"),
         ]);
         let mut card = JpkiCard::new(t, ExtendedLength::On);
         card.allow_sfi_queries();
         assert_eq!(card.counter_state(&auth).unwrap(), PinState::TriesLeft(3));
         assert_eq!(card.counter_state(&cardinfo_a).unwrap(), PinState::TriesLeft(10));
         assert_eq!(card.counter_state(&cardinfo).unwrap(), PinState::TriesLeft(2));
-        assert_eq!(card.counter_state(&cardinfo_a).unwrap(), PinState::TriesLeft(10));
         assert!(card.transport().finished());
     }
 
@@ -799,21 +807,19 @@ mod tests {
 
     #[test]
     fn a_count_without_a_known_maximum_does_not_prove_the_short_form() {
-        // cardinfo-a first: its 63CB cannot be checked, so it is asked the
-        // long way and the short form stays undecided until the card-info PIN.
+        // cardinfo-a first: a count of it could not be checked, so it is asked
+        // the long way at once; after the card-info PIN proved the form on a
+        // fresh applet selection, cardinfo-a's short answer is used.
         let [_, _, cardinfo, cardinfo_a, ..] = Counter::ALL;
-        let t = Scripted::new(&[
-            (TXT, "9000"),
-            ("00200094", "63CB"),
-            ("00A4020C020014", "9000"),
-            ("00200080", "63CA"),
-            ("00200091", "63C3"),
-            ("00200094", "63CA"),
-        ]);
+        let t = Scripted::new(&[(TXT, "9000"), ("00A4020C020014", "9000"), ("00200080", "63CA")]);
         let mut card = JpkiCard::new(t, ExtendedLength::On);
         card.allow_sfi_queries();
         assert_eq!(card.counter_state(&cardinfo_a).unwrap(), PinState::TriesLeft(10));
         assert_eq!(card.sfi_queries_work(), None);
+        assert!(card.transport().finished());
+        let t = Scripted::new(&[(TXT, "9000"), ("00200091", "63C3"), ("00200094", "63CA")]);
+        let mut card = JpkiCard::new(t, ExtendedLength::On);
+        card.allow_sfi_queries();
         assert_eq!(card.counter_state(&cardinfo).unwrap(), PinState::TriesLeft(3));
         assert_eq!(card.sfi_queries_work(), Some(true));
         assert_eq!(card.counter_state(&cardinfo_a).unwrap(), PinState::TriesLeft(10));
@@ -881,20 +887,74 @@ mod tests {
             assert_eq!(card.pin_state(PinKind::Sign).unwrap(), PinState::TriesLeft(5), "{odd}");
             assert_eq!(card.sfi_queries_work(), Some(false), "{odd}");
         }
-        // 9000 before any count is inconclusive: that counter is asked the long way.
+        // 9000 before any count is inconclusive: that counter is asked the long
+        // way, which leaves its file current, so no proof is taken on this
+        // applet afterwards (the short answer could be for that file).
         let t = Scripted::new(&[
             (AP, "9000"),
             ("00200098", "9000"),
             ("00A4020C020018", "9000"),
             ("00200080", "63C3"),
-            ("0020009B", "63C5"),
+            ("00A4020C02001B", "9000"),
+            ("00200080", "63C5"),
         ]);
         let mut card = JpkiCard::new(t, ExtendedLength::On);
         card.allow_sfi_queries();
         assert_eq!(card.pin_state(PinKind::Auth).unwrap(), PinState::TriesLeft(3));
-        assert_eq!(card.sfi_queries_work(), None);
         assert_eq!(card.pin_state(PinKind::Sign).unwrap(), PinState::TriesLeft(5));
-        assert_eq!(card.sfi_queries_work(), Some(true));
+        assert_eq!(card.sfi_queries_work(), None);
+        assert!(card.transport().finished());
+    }
+
+    #[test]
+    fn after_the_proof_9000_stands_and_a_count_above_the_maximum_turns_the_form_off() {
+        let t = Scripted::new(&[
+            (AP, "9000"),
+            ("00200098", "63C3"),
+            ("0020009B", "9000"),
+            ("00200098", "63C9"),
+            ("00A4020C020018", "9000"),
+            ("00200080", "63C3"),
+            ("00A4020C02001B", "9000"),
+            ("00200080", "63C5"),
+        ]);
+        let mut card = JpkiCard::new(t, ExtendedLength::On);
+        card.allow_sfi_queries();
+        assert_eq!(card.pin_state(PinKind::Auth).unwrap(), PinState::TriesLeft(3));
+        assert_eq!(card.pin_state(PinKind::Sign).unwrap(), PinState::Verified);
+        // A count above the maximum after the proof: the card reads P2 some
+        // other way after all. Off for the rest of the session, and it says so.
+        assert_eq!(card.pin_state(PinKind::Auth).unwrap(), PinState::TriesLeft(3));
+        assert_eq!(card.sfi_queries_work(), Some(false));
+        assert_eq!(card.pin_state(PinKind::Sign).unwrap(), PinState::TriesLeft(5));
+        assert!(card.transport().finished());
+    }
+
+    #[test]
+    fn the_guard_selects_the_pin_file_again_after_a_short_query() {
+        // VERIFY sign leaves 001B current; then a short query for auth. What
+        // a short query leaves current is unknown, so the next guard selects
+        // 001B again rather than query (and VERIFY) whatever file is current.
+        let verify_sign = "0020008006414243313233";
+        let t = Scripted::new(&[
+            (AP, "9000"),
+            ("00200098", "63C3"),
+            ("00A4020C02001B", "9000"),
+            ("00200080", "63C5"),
+            (verify_sign, "9000"),
+            ("00200098", "63C3"),
+            ("00A4020C02001B", "9000"),
+            ("00200080", "63C5"),
+            (verify_sign, "9000"),
+        ]);
+        let mut card = JpkiCard::new(t, ExtendedLength::On);
+        card.allow_sfi_queries();
+        let sign = Pin::new(PinKind::Sign, "ABC123").unwrap();
+        assert_eq!(card.pin_state(PinKind::Auth).unwrap(), PinState::TriesLeft(3));
+        card.verify(&sign, &mut no).unwrap();
+        assert_eq!(card.pin_state(PinKind::Auth).unwrap(), PinState::TriesLeft(3));
+        card.verify(&sign, &mut no).unwrap();
+        assert!(card.transport().finished());
     }
 
     #[test]

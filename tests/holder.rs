@@ -51,8 +51,9 @@ fn status_reports_every_counter_and_survives_blocked_ones() {
         // Seven counters by short EF identifier, plus the certificate-availability
         // file: 12 APDUs. The card-info PIN's "blocked" comes before anything has
         // proven the short form on that applet, so SELECT + query confirm it (2
-        // more); visual-b's comes after visual-a's count proved it, so it stands.
-        assert_eq!(sim.apdu_count(), 14, "{sw}: {:?}", sim.log_lines());
+        // more), and its other two counters go by SELECT + query too (2 more);
+        // visual-b's comes after visual-a's count proved it, so it stands.
+        assert_eq!(sim.apdu_count(), 16, "{sw}: {:?}", sim.log_lines());
         assert_eq!(json(&o)["sign_certificate_issued"], true);
         assert_eq!(sim.tries_left("cardinfo-a"), 7);
         // The same answers without the short form.
@@ -97,8 +98,9 @@ fn status_with_every_counter_blocked() {
     pcscd_test!();
     for sw in ["63C0", "6983", "6984"] {
         // The worst case for the short form: the first "blocked" on each applet
-        // is confirmed by SELECT + query, 12 + 3 × 2 = 18, still fewer than the
-        // 19 of the SELECT form.
+        // is confirmed by SELECT + query and proves nothing, so the rest of the
+        // applet goes by SELECT + query too: 3 applet SELECTs, EF 0008 (2), 3
+        // refused short queries, 7 × (SELECT + query) = 22.
         let mut all = vec!["--blocked-sw", sw, "--blocked-query-sw", sw];
         let zero: Vec<String> = Counter::NAMES.iter().map(|n| format!("{n}=0")).collect();
         for z in &zero {
@@ -108,7 +110,7 @@ fn status_with_every_counter_blocked() {
         let o = run(sim.jpki().args(["--json", "status"]));
         assert_code(&o, 0);
         assert!(states(&json(&o)).iter().all(|(_, s, t)| s == "blocked" && *t == Some(0)), "{sw}: {:?}", states(&json(&o)));
-        assert_eq!(sim.apdu_count(), 18, "{sw}: {:?}", sim.log_lines());
+        assert_eq!(sim.apdu_count(), 22, "{sw}: {:?}", sim.log_lines());
     }
 }
 

@@ -24,9 +24,9 @@ pub struct StatusArgs {
     #[arg(long, hide = true, conflicts_with = "jpki_only")]
     pub all: bool,
     /// Never use the short-EF-identifier form of the retry query (by default
-    /// each applet must prove it with a plausible count, a blocked answer is
-    /// confirmed the long way, and a refusal turns it off; the guard before a
-    /// VERIFY never uses it).
+    /// each applet must prove it with a plausible count, a blocked answer
+    /// before that is confirmed by SELECT + query, and a refusal turns it off;
+    /// the guard before a VERIFY never uses it).
     #[arg(long)]
     pub no_sfi: bool,
     /// Also show the auth certificate's expiry.
