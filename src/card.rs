@@ -665,6 +665,13 @@ mod tests {
     const TXT: &str = "00A4040C0AD3921000310001010408";
     const VIS: &str = "00A4040C0AD3921000310001010402";
 
+    /// A scripted card with short-form retry queries allowed.
+    fn sfi_card(steps: &[(&str, &str)]) -> JpkiCard<Scripted> {
+        let mut card = JpkiCard::new(Scripted::new(steps), ExtendedLength::On);
+        card.allow_sfi_queries();
+        card
+    }
+
     fn yes(_: PinKind) -> bool {
         true
     }
@@ -687,7 +694,7 @@ mod tests {
             // Before the proof: confirmed the long way, which proves nothing
             // (a card that misreads P2 may say 6984 to every short query) and
             // leaves the PIN file current, so the next counter goes the long way.
-            let t = Scripted::new(&[
+            let mut card = sfi_card(&[
                 (AP, "9000"),
                 ("00200098", blocked),
                 ("00A4020C020018", "9000"),
@@ -695,21 +702,17 @@ mod tests {
                 ("00A4020C02001B", "9000"),
                 ("00200080", "63C5"),
             ]);
-            let mut card = JpkiCard::new(t, ExtendedLength::On);
-            card.allow_sfi_queries();
             assert_eq!(card.pin_state(PinKind::Auth).unwrap(), PinState::Blocked, "{blocked}");
             assert_eq!(card.sfi_queries_work(), None, "{blocked}");
             assert_eq!(card.pin_state(PinKind::Sign).unwrap(), PinState::TriesLeft(5), "{blocked}");
             assert!(card.transport().finished());
             // After the proof by a count: it stands at once.
-            let t = Scripted::new(&[(AP, "9000"), ("00200098", "63C3"), ("0020009B", blocked)]);
-            let mut card = JpkiCard::new(t, ExtendedLength::On);
-            card.allow_sfi_queries();
+            let mut card = sfi_card(&[(AP, "9000"), ("00200098", "63C3"), ("0020009B", blocked)]);
             assert_eq!(card.pin_state(PinKind::Auth).unwrap(), PinState::TriesLeft(3));
             assert_eq!(card.pin_state(PinKind::Sign).unwrap(), PinState::Blocked, "{blocked}");
             assert!(card.transport().finished());
             // Proven on the JPKI applet only: on the card-info applet it is confirmed.
-            let t = Scripted::new(&[
+            let mut card = sfi_card(&[
                 (AP, "9000"),
                 ("00200098", "63C3"),
                 (TXT, "9000"),
@@ -717,16 +720,12 @@ mod tests {
                 ("00A4020C020011", "9000"),
                 ("00200080", blocked),
             ]);
-            let mut card = JpkiCard::new(t, ExtendedLength::On);
-            card.allow_sfi_queries();
             assert_eq!(card.pin_state(PinKind::Auth).unwrap(), PinState::TriesLeft(3));
             assert_eq!(card.pin_state(PinKind::CardInfo).unwrap(), PinState::Blocked, "{blocked}");
             assert!(card.transport().finished());
             // A card that says "blocked" to the short form but counts the long
             // way is believed the long way.
-            let t = Scripted::new(&[(AP, "9000"), ("00200098", blocked), ("00A4020C020018", "9000"), ("00200080", "63C2")]);
-            let mut card = JpkiCard::new(t, ExtendedLength::On);
-            card.allow_sfi_queries();
+            let mut card = sfi_card(&[(AP, "9000"), ("00200098", blocked), ("00A4020C020018", "9000"), ("00200080", "63C2")]);
             assert_eq!(card.pin_state(PinKind::Auth).unwrap(), PinState::TriesLeft(2), "{blocked}");
             // The short form gave a false "blocked": it is not used again.
             assert_eq!(card.sfi_queries_work(), Some(false), "{blocked}");
@@ -736,7 +735,7 @@ mod tests {
     #[test]
     fn each_applet_proves_the_short_form_for_itself() {
         let [auth, _, cardinfo, cardinfo_a, ..] = Counter::ALL;
-        let t = Scripted::new(&[
+        let mut card = sfi_card(&[
             (AP, "9000"),
             ("00200098", "63C3"),
             // Proven on the JPKI applet only: on the card-info applet a
@@ -748,8 +747,6 @@ mod tests {
             ("00A4020C020011", "9000"),
             ("00200080", "63C2"),
         ]);
-        let mut card = JpkiCard::new(t, ExtendedLength::On);
-        card.allow_sfi_queries();
         assert_eq!(card.counter_state(&auth).unwrap(), PinState::TriesLeft(3));
         assert_eq!(card.counter_state(&cardinfo_a).unwrap(), PinState::TriesLeft(10));
         assert_eq!(card.counter_state(&cardinfo).unwrap(), PinState::TriesLeft(2));
@@ -759,15 +756,13 @@ mod tests {
     #[test]
     fn the_guard_never_uses_the_short_form() {
         // Proven and allowed, yet the guard before VERIFY selects the PIN file.
-        let t = Scripted::new(&[
+        let mut card = sfi_card(&[
             (AP, "9000"),
             ("00200098", "63C3"),
             ("00A4020C020018", "9000"),
             ("00200080", "63C3"),
             ("002000800431323334", "9000"),
         ]);
-        let mut card = JpkiCard::new(t, ExtendedLength::On);
-        card.allow_sfi_queries();
         assert_eq!(card.pin_state(PinKind::Auth).unwrap(), PinState::TriesLeft(3));
         card.verify(&Pin::new(PinKind::Auth, "1234").unwrap(), &mut no).unwrap();
         assert!(card.transport().finished());
@@ -777,7 +772,7 @@ mod tests {
     #[test]
     fn a_missing_key_file_after_the_proof_keeps_the_short_form() {
         let cardinfo = Counter::of(PinKind::CardInfo);
-        let t = Scripted::new(&[
+        let mut card = sfi_card(&[
             (AP, "9000"),
             ("00200098", "63C3"),
             ("0020009B", "6A82"),
@@ -785,8 +780,6 @@ mod tests {
             (TXT, "9000"),
             ("00200091", "63C3"),
         ]);
-        let mut card = JpkiCard::new(t, ExtendedLength::On);
-        card.allow_sfi_queries();
         assert_eq!(card.pin_state(PinKind::Auth).unwrap(), PinState::TriesLeft(3));
         let missing = card.pin_state(PinKind::Sign);
         assert!(
@@ -811,15 +804,11 @@ mod tests {
         // the long way at once; after the card-info PIN proved the form on a
         // fresh applet selection, cardinfo-a's short answer is used.
         let [_, _, cardinfo, cardinfo_a, ..] = Counter::ALL;
-        let t = Scripted::new(&[(TXT, "9000"), ("00A4020C020014", "9000"), ("00200080", "63CA")]);
-        let mut card = JpkiCard::new(t, ExtendedLength::On);
-        card.allow_sfi_queries();
+        let mut card = sfi_card(&[(TXT, "9000"), ("00A4020C020014", "9000"), ("00200080", "63CA")]);
         assert_eq!(card.counter_state(&cardinfo_a).unwrap(), PinState::TriesLeft(10));
         assert_eq!(card.sfi_queries_work(), None);
         assert!(card.transport().finished());
-        let t = Scripted::new(&[(TXT, "9000"), ("00200091", "63C3"), ("00200094", "63CA")]);
-        let mut card = JpkiCard::new(t, ExtendedLength::On);
-        card.allow_sfi_queries();
+        let mut card = sfi_card(&[(TXT, "9000"), ("00200091", "63C3"), ("00200094", "63CA")]);
         assert_eq!(card.counter_state(&cardinfo).unwrap(), PinState::TriesLeft(3));
         assert_eq!(card.sfi_queries_work(), Some(true));
         assert_eq!(card.counter_state(&cardinfo_a).unwrap(), PinState::TriesLeft(10));
@@ -865,15 +854,13 @@ mod tests {
     #[test]
     fn short_form_queries_are_used_only_while_their_answers_are_plausible() {
         // Accepted: two counters in two APDUs after the applet.
-        let t = Scripted::new(&[(AP, "9000"), ("00200098", "63C3"), ("0020009B", "63C5")]);
-        let mut card = JpkiCard::new(t, ExtendedLength::On);
-        card.allow_sfi_queries();
+        let mut card = sfi_card(&[(AP, "9000"), ("00200098", "63C3"), ("0020009B", "63C5")]);
         assert_eq!(card.pin_state(PinKind::Auth).unwrap(), PinState::TriesLeft(3));
         assert_eq!(card.pin_state(PinKind::Sign).unwrap(), PinState::TriesLeft(5));
         assert_eq!((card.traffic().apdus, card.sfi_queries_work()), (3, Some(true)));
         // Refused, or a count above the maximum: the SELECT form from then on.
         for odd in ["6A86", "63C9"] {
-            let t = Scripted::new(&[
+            let mut card = sfi_card(&[
                 (AP, "9000"),
                 ("00200098", odd),
                 ("00A4020C020018", "9000"),
@@ -881,8 +868,6 @@ mod tests {
                 ("00A4020C02001B", "9000"),
                 ("00200080", "63C5"),
             ]);
-            let mut card = JpkiCard::new(t, ExtendedLength::On);
-            card.allow_sfi_queries();
             assert_eq!(card.pin_state(PinKind::Auth).unwrap(), PinState::TriesLeft(3), "{odd}");
             assert_eq!(card.pin_state(PinKind::Sign).unwrap(), PinState::TriesLeft(5), "{odd}");
             assert_eq!(card.sfi_queries_work(), Some(false), "{odd}");
@@ -890,7 +875,7 @@ mod tests {
         // 9000 before any count is inconclusive: that counter is asked the long
         // way, which leaves its file current, so no proof is taken on this
         // applet afterwards (the short answer could be for that file).
-        let t = Scripted::new(&[
+        let mut card = sfi_card(&[
             (AP, "9000"),
             ("00200098", "9000"),
             ("00A4020C020018", "9000"),
@@ -898,8 +883,6 @@ mod tests {
             ("00A4020C02001B", "9000"),
             ("00200080", "63C5"),
         ]);
-        let mut card = JpkiCard::new(t, ExtendedLength::On);
-        card.allow_sfi_queries();
         assert_eq!(card.pin_state(PinKind::Auth).unwrap(), PinState::TriesLeft(3));
         assert_eq!(card.pin_state(PinKind::Sign).unwrap(), PinState::TriesLeft(5));
         assert_eq!(card.sfi_queries_work(), None);
@@ -908,7 +891,7 @@ mod tests {
 
     #[test]
     fn after_the_proof_9000_stands_and_a_count_above_the_maximum_turns_the_form_off() {
-        let t = Scripted::new(&[
+        let mut card = sfi_card(&[
             (AP, "9000"),
             ("00200098", "63C3"),
             ("0020009B", "9000"),
@@ -918,8 +901,6 @@ mod tests {
             ("00A4020C02001B", "9000"),
             ("00200080", "63C5"),
         ]);
-        let mut card = JpkiCard::new(t, ExtendedLength::On);
-        card.allow_sfi_queries();
         assert_eq!(card.pin_state(PinKind::Auth).unwrap(), PinState::TriesLeft(3));
         assert_eq!(card.pin_state(PinKind::Sign).unwrap(), PinState::Verified);
         // A count above the maximum after the proof: the card reads P2 some
@@ -936,7 +917,7 @@ mod tests {
         // a short query leaves current is unknown, so the next guard selects
         // 001B again rather than query (and VERIFY) whatever file is current.
         let verify_sign = "0020008006414243313233";
-        let t = Scripted::new(&[
+        let mut card = sfi_card(&[
             (AP, "9000"),
             ("00200098", "63C3"),
             ("00A4020C02001B", "9000"),
@@ -947,8 +928,6 @@ mod tests {
             ("00200080", "63C5"),
             (verify_sign, "9000"),
         ]);
-        let mut card = JpkiCard::new(t, ExtendedLength::On);
-        card.allow_sfi_queries();
         let sign = Pin::new(PinKind::Sign, "ABC123").unwrap();
         assert_eq!(card.pin_state(PinKind::Auth).unwrap(), PinState::TriesLeft(3));
         card.verify(&sign, &mut no).unwrap();
