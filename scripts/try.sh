@@ -17,5 +17,5 @@ target/release/jpki-sim --state "$state" --apdu-log "$state/apdu.log" 2>"$state.
 sim=$!
 trap 'kill $sim 2>/dev/null || true' EXIT
 "$jpki" --reader "Virtual PCD 00 00" --wait 15 status
-echo "try: the virtual card stays available while this script runs; stop it with Ctrl-C, or run"
-echo "     target/release/jpki-sim --state \"$state\" &   to keep one running."
+echo "try: the virtual card stops with this script. To keep one running for your own scripts:"
+echo "     target/release/jpki-sim --state \"$state\" &"

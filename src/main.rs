@@ -12,12 +12,12 @@ use cli::output::{failure_document, json_document, print_stdout, terminal_safe};
 fn main() -> std::process::ExitCode {
     let parsed = match cli::Cli::try_parse() {
         Ok(c) => c,
-        Err(e) => {
-            // --help and --version are not errors.
-            let code = if e.use_stderr() { ExitCode::Usage as u8 } else { 0 };
+        // --help and --version are not errors.
+        Err(e) if !e.use_stderr() => {
             let _ = e.print();
-            return std::process::ExitCode::from(code);
+            return std::process::ExitCode::SUCCESS;
         }
+        Err(e) => return parse_failure(&e),
     };
     init_logging(parsed.global.verbose);
     // Ctrl-C or SIGTERM with a card open: stop before the next APDU so that the
@@ -65,6 +65,41 @@ fn main() -> std::process::ExitCode {
         }
     };
     std::process::ExitCode::from(code as u8)
+}
+
+/// A command line that does not parse: one line on stderr, like every other
+/// failure, and the JSON failure document when `--json` was given.
+fn parse_failure(e: &clap::Error) -> std::process::ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).take_while(|a| a != "--").collect();
+    // clap's first paragraph, on one line ("error: …" and its indented details).
+    let rendered = e.render().to_string();
+    let paragraph: Vec<&str> = rendered.lines().take_while(|l| !l.trim().is_empty()).map(str::trim).collect();
+    let joined = paragraph.join(" ");
+    let mut what = joined.strip_prefix("error: ").unwrap_or(&joined).trim_end_matches(['.', ':']).to_string();
+    // A word that could be a PIN (valid as one, with a digit, and not a hash
+    // name) is not echoed back: it may be one, typed where it does not belong.
+    use jpki::pin::{Pin, PinKind};
+    let could_be_pin = |a: &str| {
+        a.chars().any(|c| c.is_ascii_digit())
+            && !a.to_ascii_lowercase().starts_with("sha")
+            && [PinKind::Auth, PinKind::Sign].iter().any(|&k| Pin::new(k, a).is_ok())
+    };
+    let pin_like: Vec<&String> = args.iter().filter(|a| could_be_pin(a)).collect();
+    for word in &pin_like {
+        what = what.replace(word.as_str(), "<hidden>");
+    }
+    let hint = if !pin_like.is_empty() || args.iter().any(|a| a == "--pin" || a.starts_with("--pin=")) {
+        "A PIN is never taken from the command line: use --pin-file PATH, its JPKI_*_PIN environment variable, or the prompt"
+    } else {
+        "See `jpki --help`, or `jpki COMMAND --help`"
+    };
+    let failure = Failure::usage(what).with_hint(hint);
+    if args.iter().any(|a| a == "--json") {
+        let command = args.iter().find_map(|a| cli::command_name(a)).unwrap_or("jpki");
+        let _ = print_stdout(format!("{}\n", failure_document(command, &failure)).as_bytes(), false);
+    }
+    let _ = writeln!(std::io::stderr(), "{}", terminal_safe(&failure.line()));
+    std::process::ExitCode::from(ExitCode::Usage as u8)
 }
 
 fn init_logging(verbose: u8) {

@@ -10,7 +10,8 @@ pub enum ExitCode {
     Success = 0,
     /// A bug in jpki: please report it.
     Internal = 1,
-    /// Bad command line or input (including a PIN that cannot be valid); nothing was sent to the card.
+    /// Bad command line or input (including a PIN that cannot be valid); nothing was sent to the
+    /// card, except in a `--keep-going` batch, whose good lines were signed.
     Usage = 2,
     /// No PC/SC service, no reader, no card, not a My Number Card, a card
     /// without the applet the command needs, or the card is busy.

@@ -30,12 +30,14 @@ JPKI_SIGN_PIN / JPKI_CARDINFO_PIN (and JPKI_NEW_PIN or --new-pin-file for
 Exit codes:
   0  success
   1  internal error (a bug; please report it)
-  2  usage error or invalid input; nothing was sent to the card
-  3  no PC/SC service, no reader, no card, not a My Number Card, a card without
-     the applet the command needs, or card in use
+  2  usage error or invalid input; nothing was sent to the card (except for a
+     `sign --batch --keep-going` with bad lines: the good ones were signed)
+  3  no PC/SC service, no reader, no card, reader not found or ambiguous, not a
+     My Number Card, a card without the applet the command needs, or card in use
   4  wrong PIN (one try was spent)
   5  PIN blocked, or last try refused without --force
-  6  card or communication error, or outcome unknown
+  6  card or communication error, or the outcome of a VERIFY or PIN change
+     unknown (the link failed during it)
   7  the card has no signing certificate (if a wrong signing password was
      given too, its try was spent: the message gives the tries left)
   8  check: the signature or digest does not match
@@ -101,6 +103,22 @@ pub enum Command {
     Pin(pin::PinCommand),
     /// Read My Number (masked) and the basic four attributes from the card-info applet.
     CardInfo(cardinfo::CardInfoArgs),
+}
+
+/// The JSON `command` name of a subcommand as typed, for errors found before
+/// the command line parsed.
+pub fn command_name(typed: &str) -> Option<&'static str> {
+    Some(match typed {
+        "readers" => "readers",
+        "status" => "status",
+        "verify" => "verify",
+        "cert" => "cert",
+        "sign" => "sign",
+        "check" => "check",
+        "pin" => "pin-change",
+        "card-info" => "card-info",
+        _ => return None,
+    })
 }
 
 impl Command {
