@@ -70,7 +70,8 @@ fn main() -> std::process::ExitCode {
 /// A command line that does not parse: one line on stderr, like every other
 /// failure, and the JSON failure document when `--json` was given.
 fn parse_failure(e: &clap::Error) -> std::process::ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).take_while(|a| a != "--").collect();
+    // args_os: a path that is not UTF-8 must not make this panic.
+    let args: Vec<String> = std::env::args_os().skip(1).map(|a| a.to_string_lossy().into_owned()).take_while(|a| a != "--").collect();
     // clap's first paragraph, on one line ("error: …" and its indented details).
     let rendered = e.render().to_string();
     let paragraph: Vec<&str> = rendered.lines().take_while(|l| !l.trim().is_empty()).map(str::trim).collect();

@@ -206,6 +206,11 @@ fn all_cases(dir: &Path) -> Vec<Case> {
     ] {
         v.push(case(name, &[&"sign", &"--key", &"auth", &"--digest", &value, &"--pin-file", &auth_pin], Usage).says("digest"));
     }
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let not_utf8 = std::ffi::OsStr::from_bytes(b"a\xff.txt").to_os_string();
+        v.push(case("a bad flag beside a file name that is not UTF-8", &[&"sign", &"--key", &"root", &not_utf8], Clap));
+    }
     v.push(case("unknown hash algorithm", &[&"sign", &"--key", &"sign", &"--hash", &"md5", &"--digest", &d256], Clap));
 
     // -- Input files.
