@@ -74,9 +74,13 @@ fn parse_failure(e: &clap::Error) -> std::process::ExitCode {
     let args: Vec<String> = std::env::args_os().skip(1).map(|a| a.to_string_lossy().into_owned()).take_while(|a| a != "--").collect();
     // clap's first paragraph, on one line ("error: …" and its indented details).
     let rendered = e.render().to_string();
-    let paragraph: Vec<&str> = rendered.lines().take_while(|l| !l.trim().is_empty()).map(str::trim).collect();
+    let paragraph: Vec<&str> =
+        rendered.lines().skip_while(|l| l.trim().is_empty()).take_while(|l| !l.trim().is_empty()).map(str::trim).collect();
     let joined = paragraph.join(" ");
     let mut what = joined.strip_prefix("error: ").unwrap_or(&joined).trim_end_matches(['.', ':']).to_string();
+    if what.is_empty() {
+        what = "the command line is not valid".into();
+    }
     // A word that could be a PIN (valid as one, with a digit, and not a hash
     // name) is not echoed back: it may be one, typed where it does not belong.
     use jpki::pin::{Pin, PinKind};
