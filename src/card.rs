@@ -382,8 +382,7 @@ impl<T: Transport> JpkiCard<T> {
             // Blocked, where the form is proven: it stands. Elsewhere it is
             // confirmed by SELECT + query. It never proves the form: a card
             // that misreads P2 may answer 6984 to every short query.
-            sw if proven && (sw == StatusWord::TriesLeft(0) || sw.means_blocked()) => Ok(ShortAnswer::Use(sw)),
-            sw if sw == StatusWord::TriesLeft(0) || sw.means_blocked() => Ok(ShortAnswer::ConfirmBlocked),
+            sw if sw.means_blocked() => Ok(if proven { ShortAnswer::Use(sw) } else { ShortAnswer::ConfirmBlocked }),
             // A plausible count proves the form for this applet; one above
             // the known maximum means the card read P2 some other way.
             StatusWord::TriesLeft(n) if counter.max_tries.is_some_and(|max| n <= max) => {
@@ -415,8 +414,7 @@ impl<T: Transport> JpkiCard<T> {
                 self.send(&Command::new(0x00, 0x20, 0x00, 0x80))?.sw
             }
         };
-        let blocked = sw == StatusWord::TriesLeft(0) || sw.means_blocked();
-        if let (ShortAnswer::ConfirmBlocked, false, Some(q)) = (short, blocked, self.sfi_queries.as_mut()) {
+        if let (ShortAnswer::ConfirmBlocked, false, Some(q)) = (short, sw.means_blocked(), self.sfi_queries.as_mut()) {
             // The short form gave a false "blocked": not trusted on this card.
             q.refused = true;
         }
