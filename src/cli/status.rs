@@ -90,6 +90,15 @@ fn nothing_spent(f: &Failure) -> bool {
     }
 }
 
+/// One counter's state. A lost card or a garbled answer ends the command
+/// (never exit 0 on a link problem); one odd counter does not.
+fn read_counter(card: &mut session::Card, counter: &Counter) -> Result<Result<PinState, Error>, Failure> {
+    match card.counter_state(counter) {
+        Err(e @ (Error::Transport(_) | Error::BadCardData(_))) => Err(session::in_reader(card, e)),
+        state => Ok(state),
+    }
+}
+
 /// Width of the label column, in terminal cells.
 const LABEL_CELLS: usize = 47;
 
@@ -128,13 +137,7 @@ pub fn run(global: &Global, args: &StatusArgs) -> Result<Output, Failure> {
     let counters: &[Counter] = if args.jpki_only { &Counter::ALL[..2] } else { &Counter::ALL };
     let mut states = Vec::new();
     for counter in counters {
-        let state = card.counter_state(counter);
-        // A lost card or a garbled answer ends the command (never exit 0 on a
-        // link problem); one odd counter does not.
-        if let Err(Error::Transport(_) | Error::BadCardData(_)) = &state {
-            return Err(session::in_reader(&card, state.unwrap_err()));
-        }
-        states.push((counter, state));
+        states.push((counter, read_counter(&mut card, counter)?));
     }
     let mut cert_text = String::new();
     let mut certs = serde_json::Map::new();
@@ -162,10 +165,7 @@ pub fn run(global: &Global, args: &StatusArgs) -> Result<Output, Failure> {
                     // The correct password reset its counter: the count read
                     // before the VERIFY is out of date, so ask again.
                     let sign = Counter::of(PinKind::Sign);
-                    let now = card.counter_state(&sign);
-                    if let Err(e @ (Error::Transport(_) | Error::BadCardData(_))) = now {
-                        return Err(session::in_reader(&card, e));
-                    }
+                    let now = read_counter(&mut card, &sign)?;
                     if let Some((_, state)) = states.iter_mut().find(|(c, _)| **c == sign) {
                         *state = now;
                     }
