@@ -56,15 +56,18 @@ fn main() -> std::process::ExitCode {
                 }
             }
         }
-        Err(failure) => {
-            if parsed.global.json {
-                let _ = print_stdout(format!("{}\n", failure_document(command, &failure)).as_bytes(), false);
-            }
-            let _ = writeln!(std::io::stderr(), "{}", terminal_safe(&failure.line()));
-            failure.code
-        }
+        Err(failure) => report(command, &failure, parsed.global.json),
     };
     std::process::ExitCode::from(code as u8)
+}
+
+/// Print a failure: its JSON document with `--json`, and always its one line on stderr.
+fn report(command: &str, failure: &Failure, json: bool) -> ExitCode {
+    if json {
+        let _ = print_stdout(format!("{}\n", failure_document(command, failure)).as_bytes(), false);
+    }
+    let _ = writeln!(std::io::stderr(), "{}", terminal_safe(&failure.line()));
+    failure.code
 }
 
 /// A command line that does not parse: one line on stderr, like every other
@@ -98,13 +101,9 @@ fn parse_failure(e: &clap::Error) -> std::process::ExitCode {
     } else {
         "See `jpki --help`, or `jpki COMMAND --help`"
     };
-    let failure = Failure::usage(what).with_hint(hint);
-    if args.iter().any(|a| a == "--json") {
-        let command = args.iter().find_map(|a| cli::command_name(a)).unwrap_or("jpki");
-        let _ = print_stdout(format!("{}\n", failure_document(command, &failure)).as_bytes(), false);
-    }
-    let _ = writeln!(std::io::stderr(), "{}", terminal_safe(&failure.line()));
-    std::process::ExitCode::from(ExitCode::Usage as u8)
+    let command = args.iter().find_map(|a| cli::command_name(a)).unwrap_or("jpki");
+    let code = report(command, &Failure::usage(what).with_hint(hint), args.iter().any(|a| a == "--json"));
+    std::process::ExitCode::from(code as u8)
 }
 
 fn init_logging(verbose: u8) {
