@@ -35,11 +35,14 @@ pub struct ChangeArgs {
     pub pin_args: PinArgs,
 }
 
+/// Say which of the two PINs a message is about: "the auth PIN" becomes
+/// "the new auth PIN" or "the current auth PIN".
+fn naming(role: &str, kind: PinKind) -> impl Fn(Failure) -> Failure + '_ {
+    move |f| Failure { message: f.message.replacen(&format!("the {kind}"), &format!("the {role} {kind}"), 1), ..f }
+}
+
 fn new_pin(kind: PinKind, args: &ChangeArgs) -> Result<Pin, Failure> {
-    let invalid = |e: jpki::pin::InvalidPin| {
-        let f = Failure { pin: Some(kind), ..Failure::from(jpki::Error::from(e)) };
-        Failure { message: f.message.replacen(&format!("the {kind}"), &format!("the new {kind}"), 1), ..f }
-    };
+    let invalid = |e: jpki::pin::InvalidPin| naming("new", kind)(Failure { pin: Some(kind), ..Failure::from(jpki::Error::from(e)) });
     if let Some(path) = &args.new_pin_file {
         return Pin::new_replacement(kind, &pin_input::read_secret_file(path, "new-PIN file")?).map_err(invalid);
     }
@@ -65,10 +68,7 @@ pub fn change(global: &Global, args: &ChangeArgs) -> Result<Output, Failure> {
     if args.pin_args.pin_file.is_some() && args.pin_args.pin_file == args.new_pin_file {
         return Err(Failure::usage("--pin-file and --new-pin-file name the same file"));
     }
-    let old = args.pin_args.obtain(kind, &format!("Current {kind}: ")).map_err(|f| Failure {
-        message: f.message.replacen(&format!("the {kind}"), &format!("the current {kind}"), 1),
-        ..f
-    })?;
+    let old = args.pin_args.obtain(kind, &format!("Current {kind}: ")).map_err(naming("current", kind))?;
     let new = new_pin(kind, args)?;
     if new == old {
         return Err(Failure::usage(format!("the new {kind} is the same as the current one; nothing was changed")));
