@@ -102,7 +102,8 @@ fn status_with_every_counter_blocked() {
         // applet goes by SELECT + query too: 3 applet SELECTs, EF 0008 (2), 3
         // refused short queries, 7 × (SELECT + query) = 22.
         let mut all = vec!["--blocked-sw", sw, "--blocked-query-sw", sw];
-        let zero: Vec<String> = Counter::NAMES.iter().map(|n| format!("{n}=0")).collect();
+        // The library's names for the seven counters are also jpki-sim's `--set-tries` names.
+        let zero: Vec<String> = jpki::card::Counter::ALL.iter().map(|c| format!("{}=0", c.name)).collect();
         for z in &zero {
             all.extend(["--set-tries", z.as_str()]);
         }
@@ -112,12 +113,6 @@ fn status_with_every_counter_blocked() {
         assert!(states(&json(&o)).iter().all(|(_, s, t)| s == "blocked" && *t == Some(0)), "{sw}: {:?}", states(&json(&o)));
         assert_eq!(sim.apdu_count(), 22, "{sw}: {:?}", sim.log_lines());
     }
-}
-
-/// The seven counters' names, as `--set-tries` and JSON spell them.
-struct Counter;
-impl Counter {
-    const NAMES: [&'static str; 7] = ["auth", "sign", "cardinfo", "cardinfo-a", "cardinfo-b", "visual-a", "visual-b"];
 }
 
 #[test]
