@@ -27,16 +27,7 @@ pub struct Command {
 
 impl Command {
     pub fn new(cla: u8, ins: u8, p1: u8, p2: u8) -> Self {
-        Command {
-            cla,
-            ins,
-            p1,
-            p2,
-            data: Zeroizing::new(Vec::new()),
-            le: None,
-            extended: false,
-            sensitive: false,
-        }
+        Command { cla, ins, p1, p2, data: Zeroizing::new(Vec::new()), le: None, extended: false, sensitive: false }
     }
 
     pub fn with_data(mut self, data: &[u8]) -> Self {
@@ -134,10 +125,7 @@ impl Response {
             return Err(MalformedResponse { len: raw.len() });
         }
         let (data, sw) = raw.split_at(raw.len() - 2);
-        Ok(Response {
-            data: data.to_vec(),
-            sw: StatusWord::from_bytes(sw[0], sw[1]),
-        })
+        Ok(Response { data: data.to_vec(), sw: StatusWord::from_bytes(sw[0], sw[1]) })
     }
 
     pub fn is_ok(&self) -> bool {
@@ -250,10 +238,7 @@ impl StatusWord {
 
     /// 63C0, 6983 and 6984 all mean the PIN is blocked (cards differ).
     pub fn means_blocked(self) -> bool {
-        matches!(
-            self,
-            Self::TriesLeft(0) | Self::AuthenticationBlocked | Self::ReferenceDataUnusable
-        )
+        matches!(self, Self::TriesLeft(0) | Self::AuthenticationBlocked | Self::ReferenceDataUnusable)
     }
 
     /// A short English explanation, for error messages.
@@ -295,31 +280,18 @@ mod tests {
     #[test]
     fn encodes_every_case() {
         assert_eq!(&Command::new(0, 0x20, 0, 0x80).to_bytes()[..], [0, 0x20, 0, 0x80]);
-        assert_eq!(
-            &Command::new(0, 0xB0, 0, 0).with_le(256).to_bytes()[..],
-            [0, 0xB0, 0, 0, 0]
-        );
-        assert_eq!(
-            &Command::new(0, 0xB0, 0, 0).with_le(65_536).to_bytes()[..],
-            [0, 0xB0, 0, 0, 0, 0, 0]
-        );
+        assert_eq!(&Command::new(0, 0xB0, 0, 0).with_le(256).to_bytes()[..], [0, 0xB0, 0, 0, 0]);
+        assert_eq!(&Command::new(0, 0xB0, 0, 0).with_le(65_536).to_bytes()[..], [0, 0xB0, 0, 0, 0, 0, 0]);
         assert_eq!(
             &Command::new(0, 0xA4, 2, 0x0C).with_data(&[0, 0x18]).to_bytes()[..],
             [0, 0xA4, 2, 0x0C, 2, 0, 0x18]
         );
         assert_eq!(
-            &Command::new(0x80, 0x2A, 0, 0x80)
-                .with_data(&[1, 2])
-                .with_le(256)
-                .to_bytes()[..],
+            &Command::new(0x80, 0x2A, 0, 0x80).with_data(&[1, 2]).with_le(256).to_bytes()[..],
             [0x80, 0x2A, 0, 0x80, 2, 1, 2, 0]
         );
         assert_eq!(
-            &Command::new(0x80, 0x2A, 0, 0x80)
-                .with_data(&[1, 2])
-                .with_le(256)
-                .extended()
-                .to_bytes()[..],
+            &Command::new(0x80, 0x2A, 0, 0x80).with_data(&[1, 2]).with_le(256).extended().to_bytes()[..],
             [0x80, 0x2A, 0, 0x80, 0, 0, 2, 1, 2, 1, 0]
         );
     }
@@ -334,8 +306,8 @@ mod tests {
     #[test]
     fn status_words_round_trip() {
         for word in [
-            0x9000u16, 0x6110, 0x6C20, 0x63C3, 0x63C0, 0x6700, 0x6982, 0x6983, 0x6984, 0x6A82,
-            0x6A86, 0x6B00, 0x6D00, 0x6E00, 0x6F00, 0x1234,
+            0x9000u16, 0x6110, 0x6C20, 0x63C3, 0x63C0, 0x6700, 0x6982, 0x6983, 0x6984, 0x6A82, 0x6A86, 0x6B00, 0x6D00,
+            0x6E00, 0x6F00, 0x1234,
         ] {
             let [a, b] = word.to_be_bytes();
             assert_eq!(StatusWord::from_bytes(a, b).to_u16(), word);

@@ -134,9 +134,27 @@ pub struct Counter {
 impl Counter {
     pub const fn of(kind: PinKind) -> Counter {
         match kind {
-            PinKind::Auth => Counter { name: "auth", description: "auth PIN (利用者証明用暗証番号)", applet: Applet::Jpki, fid: 0x0018, max_tries: Some(3) },
-            PinKind::Sign => Counter { name: "sign", description: "signing password (署名用パスワード)", applet: Applet::Jpki, fid: 0x001B, max_tries: Some(5) },
-            PinKind::CardInfo => Counter { name: "cardinfo", description: "card-info PIN (券面事項入力補助用暗証番号)", applet: Applet::CardInfo, fid: 0x0011, max_tries: Some(3) },
+            PinKind::Auth => Counter {
+                name: "auth",
+                description: "auth PIN (利用者証明用暗証番号)",
+                applet: Applet::Jpki,
+                fid: 0x0018,
+                max_tries: Some(3),
+            },
+            PinKind::Sign => Counter {
+                name: "sign",
+                description: "signing password (署名用パスワード)",
+                applet: Applet::Jpki,
+                fid: 0x001B,
+                max_tries: Some(5),
+            },
+            PinKind::CardInfo => Counter {
+                name: "cardinfo",
+                description: "card-info PIN (券面事項入力補助用暗証番号)",
+                applet: Applet::CardInfo,
+                fid: 0x0011,
+                max_tries: Some(3),
+            },
         }
     }
 
@@ -145,10 +163,34 @@ impl Counter {
         Counter::of(PinKind::Auth),
         Counter::of(PinKind::Sign),
         Counter::of(PinKind::CardInfo),
-        Counter { name: "cardinfo-a", description: "card-info 照合番号A (My Number)", applet: Applet::CardInfo, fid: 0x0014, max_tries: None },
-        Counter { name: "cardinfo-b", description: "card-info 照合番号B (birth date, expiry, code)", applet: Applet::CardInfo, fid: 0x0015, max_tries: None },
-        Counter { name: "visual-a", description: "券面確認 照合番号A (My Number)", applet: Applet::Visual, fid: 0x0013, max_tries: Some(3) },
-        Counter { name: "visual-b", description: "券面確認 照合番号B (birth date, expiry, code)", applet: Applet::Visual, fid: 0x0012, max_tries: Some(3) },
+        Counter {
+            name: "cardinfo-a",
+            description: "card-info 照合番号A (My Number)",
+            applet: Applet::CardInfo,
+            fid: 0x0014,
+            max_tries: None,
+        },
+        Counter {
+            name: "cardinfo-b",
+            description: "card-info 照合番号B (birth date, expiry, code)",
+            applet: Applet::CardInfo,
+            fid: 0x0015,
+            max_tries: None,
+        },
+        Counter {
+            name: "visual-a",
+            description: "券面確認 照合番号A (My Number)",
+            applet: Applet::Visual,
+            fid: 0x0013,
+            max_tries: Some(3),
+        },
+        Counter {
+            name: "visual-b",
+            description: "券面確認 照合番号B (birth date, expiry, code)",
+            applet: Applet::Visual,
+            fid: 0x0012,
+            max_tries: Some(3),
+        },
     ];
 }
 
@@ -574,10 +616,9 @@ impl<T: Transport> JpkiCard<T> {
         let response = self.send(&Command::new(0x00, 0xB0, p1, p2).with_le(le))?;
         match response.sw {
             StatusWord::Success if response.data.len() <= le => Ok(response.data),
-            StatusWord::Success => Err(Error::BadCardData(format!(
-                "READ BINARY returned {} bytes for Le {le}",
-                response.data.len()
-            ))),
+            StatusWord::Success => {
+                Err(Error::BadCardData(format!("READ BINARY returned {} bytes for Le {le}", response.data.len())))
+            }
             StatusWord::EndOfFile(_) | StatusWord::IncorrectParameters(0x6B00) => Ok(response.data),
             StatusWord::SecurityStatusNotSatisfied => Err(not_verified(pin)),
             sw => Err(Error::UnexpectedStatus { operation: "READ BINARY", sw }),
@@ -679,7 +720,13 @@ mod tests {
 
     #[test]
     fn status_uses_five_apdus() {
-        let t = Scripted::new(&[(AP, "9000"), ("00A4020C020018", "9000"), ("00200080", "63C3"), ("00A4020C02001B", "9000"), ("00200080", "6984")]);
+        let t = Scripted::new(&[
+            (AP, "9000"),
+            ("00A4020C020018", "9000"),
+            ("00200080", "63C3"),
+            ("00A4020C02001B", "9000"),
+            ("00200080", "6984"),
+        ]);
         let mut card = JpkiCard::new(t, ExtendedLength::On);
         assert_eq!(card.pin_state(PinKind::Auth).unwrap(), PinState::TriesLeft(3));
         assert_eq!(card.pin_state(PinKind::Sign).unwrap(), PinState::Blocked);
@@ -723,7 +770,8 @@ mod tests {
             assert!(card.transport().finished());
             // A card that says "blocked" to the short form but counts the long
             // way is believed the long way.
-            let mut card = sfi_card(&[(AP, "9000"), ("00200098", blocked), ("00A4020C020018", "9000"), ("00200080", "63C2")]);
+            let mut card =
+                sfi_card(&[(AP, "9000"), ("00200098", blocked), ("00A4020C020018", "9000"), ("00200080", "63C2")]);
             assert_eq!(card.pin_state(PinKind::Auth).unwrap(), PinState::TriesLeft(2), "{blocked}");
             // The short form gave a false "blocked": it is not used again.
             assert_eq!(card.sfi_queries_work(), Some(false), "{blocked}");
@@ -781,7 +829,10 @@ mod tests {
         assert_eq!(card.pin_state(PinKind::Auth).unwrap(), PinState::TriesLeft(3));
         let missing = card.pin_state(PinKind::Sign);
         assert!(
-            matches!(missing, Err(Error::UnexpectedStatus { operation: SELECT_PIN_FILE, sw: StatusWord::FileNotFound })),
+            matches!(
+                missing,
+                Err(Error::UnexpectedStatus { operation: SELECT_PIN_FILE, sw: StatusWord::FileNotFound })
+            ),
             "{missing:?}"
         );
         assert_eq!(card.counter_state(&cardinfo).unwrap(), PinState::TriesLeft(3));
@@ -996,7 +1047,8 @@ mod tests {
         cert.resize(0x130, 0xAB);
         let first = format!("{}9000", hex::encode_upper(&cert[..256]));
         let rest = format!("{}9000", hex::encode_upper(&cert[256..]));
-        let t = Scripted::new(&[(AP, "9000"), ("00A4020C02000A", "9000"), ("00B0000000", &first), ("00B0010030", &rest)]);
+        let t =
+            Scripted::new(&[(AP, "9000"), ("00A4020C02000A", "9000"), ("00B0000000", &first), ("00B0010030", &rest)]);
         let mut card = JpkiCard::new(t, ExtendedLength::Off);
         assert_eq!(card.read_certificate(CertKind::Auth).unwrap(), cert);
         assert_eq!(card.traffic().apdus, 4);
@@ -1013,7 +1065,12 @@ mod tests {
         let mut card = JpkiCard::new(t, ExtendedLength::On);
         assert_eq!(card.read_certificate(CertKind::AuthCa).unwrap(), cert);
 
-        let t = Scripted::new(&[(AP, "9000"), ("00A4020C02000B", "9000"), ("00B00000000000", "6700"), ("00B0000000", &whole)]);
+        let t = Scripted::new(&[
+            (AP, "9000"),
+            ("00A4020C02000B", "9000"),
+            ("00B00000000000", "6700"),
+            ("00B0000000", &whole),
+        ]);
         let mut card = JpkiCard::new(t, ExtendedLength::On);
         assert_eq!(card.read_certificate(CertKind::AuthCa).unwrap(), cert);
         assert_eq!(card.extended_length(), ExtendedLength::Off);
@@ -1022,7 +1079,12 @@ mod tests {
     #[test]
     fn bad_headers_are_errors() {
         for body in ["00000000", "30000000", "3084FFFFFFFF", "3082FFFF"] {
-            let t = Scripted::new(&[(AP, "9000"), ("00A4020C02000A", "9000"), ("00B0000000", &format!("{body}9000")), ("00B0000400", "6B00")]);
+            let t = Scripted::new(&[
+                (AP, "9000"),
+                ("00A4020C02000A", "9000"),
+                ("00B0000000", &format!("{body}9000")),
+                ("00B0000400", "6B00"),
+            ]);
             let mut card = JpkiCard::new(t, ExtendedLength::Off);
             assert!(card.read_certificate(CertKind::Auth).is_err(), "{body}");
         }
@@ -1093,7 +1155,8 @@ mod tests {
         let cert = card.read_certificate(CertKind::Sign)?;
         let d = digest();
         let sig = card.sign_digest_info(KeyKind::Sign, &d.digest_info())?;
-        crate::cert::verify_pkcs1(&cert, d.algorithm, &d.bytes, &sig).map_err(|e| Error::SelfCheckFailed(e.to_string()))?;
+        crate::cert::verify_pkcs1(&cert, d.algorithm, &d.bytes, &sig)
+            .map_err(|e| Error::SelfCheckFailed(e.to_string()))?;
         Ok(sig)
     }
 
@@ -1127,8 +1190,12 @@ mod tests {
     }
 
     type Flow = fn(&mut JpkiCard<Tampered>) -> Result<Vec<u8>>;
-    const FLOWS: [(&str, Flow); 4] =
-        [("sign", sign_flow), ("status", status_flow), ("status, all counters", all_counters_flow), ("cert", cert_flow)];
+    const FLOWS: [(&str, Flow); 4] = [
+        ("sign", sign_flow),
+        ("status", status_flow),
+        ("status, all counters", all_counters_flow),
+        ("cert", cert_flow),
+    ];
 
     /// APDUs a flow uses against the honest card.
     fn honest_count(flow: Flow) -> usize {
@@ -1199,8 +1266,18 @@ mod tests {
     #[test]
     fn unexpected_status_words_at_every_position_end_cleanly() {
         let sws: [[u8; 2]; 12] = [
-            [0x6F, 0x00], [0x6A, 0x82], [0x69, 0x82], [0x69, 0x85], [0x6E, 0x00], [0x6D, 0x00],
-            [0x64, 0x00], [0x65, 0x81], [0x62, 0x83], [0x6A, 0x86], [0x67, 0x00], [0x12, 0x34],
+            [0x6F, 0x00],
+            [0x6A, 0x82],
+            [0x69, 0x82],
+            [0x69, 0x85],
+            [0x6E, 0x00],
+            [0x6D, 0x00],
+            [0x64, 0x00],
+            [0x65, 0x81],
+            [0x62, 0x83],
+            [0x6A, 0x86],
+            [0x67, 0x00],
+            [0x12, 0x34],
         ];
         let mut cases = 0;
         for (name, flow) in FLOWS {
@@ -1232,7 +1309,9 @@ mod tests {
     #[test]
     fn endless_61xx_chains_are_cut_off() {
         for sw2 in [0x00u8, 0x01, 0x10] {
-            let mut card = tampered(Box::new(move |_, cmd, r| Ok(if cmd[1] == 0xB0 || cmd[1] == 0xC0 { vec![0x61, sw2] } else { r })));
+            let mut card = tampered(Box::new(move |_, cmd, r| {
+                Ok(if cmd[1] == 0xB0 || cmd[1] == 0xC0 { vec![0x61, sw2] } else { r })
+            }));
             let err = card.read_certificate(CertKind::Auth).unwrap_err();
             assert!(matches!(err, Error::BadCardData(_)), "{err:?}");
             assert!(card.transport().apdus <= 3 + crate::transport::MAX_GET_RESPONSE_ROUNDS + 1);
@@ -1275,8 +1354,17 @@ mod tests {
             }
             let offset = u16::from_be_bytes([cmd[2], cmd[3]]) as usize;
             let le = match cmd.len() {
-                5 => if cmd[4] == 0 { 256 } else { cmd[4] as usize },
-                7 => match u16::from_be_bytes([cmd[5], cmd[6]]) { 0 => 65_536, n => n as usize },
+                5 => {
+                    if cmd[4] == 0 {
+                        256
+                    } else {
+                        cmd[4] as usize
+                    }
+                }
+                7 => match u16::from_be_bytes([cmd[5], cmd[6]]) {
+                    0 => 65_536,
+                    n => n as usize,
+                },
                 _ => 0,
             };
             if offset >= ef.len() {
@@ -1348,13 +1436,23 @@ mod tests {
             ("255 bytes", Box::new(|_| vec![0x5A; 255])),
             ("257 bytes", Box::new(|_| vec![0x5A; 257])),
             ("512 bytes", Box::new(|_| vec![0x01; 512])),
-            ("by the auth key", Box::new(|di: &[u8]| {
-                CardData::default_fixture().auth_key.sign(Pkcs1v15Sign::new_unprefixed(), di).unwrap()
-            })),
-            ("of another digest", Box::new(|_| {
-                let other = MessageDigest::new(HashAlgorithm::Sha256, HashAlgorithm::Sha256.hash(b"other")).unwrap();
-                CardData::default_fixture().sign_key.sign(Pkcs1v15Sign::new_unprefixed(), &other.digest_info()).unwrap()
-            })),
+            (
+                "by the auth key",
+                Box::new(|di: &[u8]| {
+                    CardData::default_fixture().auth_key.sign(Pkcs1v15Sign::new_unprefixed(), di).unwrap()
+                }),
+            ),
+            (
+                "of another digest",
+                Box::new(|_| {
+                    let other =
+                        MessageDigest::new(HashAlgorithm::Sha256, HashAlgorithm::Sha256.hash(b"other")).unwrap();
+                    CardData::default_fixture()
+                        .sign_key
+                        .sign(Pkcs1v15Sign::new_unprefixed(), &other.digest_info())
+                        .unwrap()
+                }),
+            ),
         ];
         for (name, rewrite) in rewrites {
             let mut card = tampered(Box::new(move |_, cmd, r| {
@@ -1379,8 +1477,11 @@ mod tests {
     #[test]
     fn odd_retry_answers_never_lead_to_a_blind_verify() {
         // 63Cx above the maximum is taken as given (not the last try); a 63C1 asks for consent; garbage stops.
-        for (sw, expect_verify) in [([0x63u8, 0xCF], true), ([0x63, 0xC1], false), ([0x63, 0x00], false), ([0x90, 0x00], true)] {
-            let mut card = tampered(Box::new(move |_, cmd, r| Ok(if cmd == [0x00, 0x20, 0x00, 0x80] { sw.to_vec() } else { r })));
+        for (sw, expect_verify) in
+            [([0x63u8, 0xCF], true), ([0x63, 0xC1], false), ([0x63, 0x00], false), ([0x90, 0x00], true)]
+        {
+            let mut card =
+                tampered(Box::new(move |_, cmd, r| Ok(if cmd == [0x00, 0x20, 0x00, 0x80] { sw.to_vec() } else { r })));
             let pin = Pin::new(PinKind::Auth, "1234").unwrap();
             let result = card.verify(&pin, &mut no);
             assert_eq!(result.is_ok(), expect_verify, "{sw:02X?}: {result:?}");

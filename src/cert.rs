@@ -299,12 +299,8 @@ pub fn pem_decode(bytes: &[u8], label: Option<&str>) -> Option<Result<Vec<u8>, S
         None => "-----BEGIN ".to_string(),
     };
     let start = text.find(&begin)?;
-    let body: String = text[start..]
-        .lines()
-        .skip(1)
-        .take_while(|l| !l.starts_with("-----END"))
-        .map(str::trim)
-        .collect();
+    let body: String =
+        text[start..].lines().skip(1).take_while(|l| !l.starts_with("-----END")).map(str::trim).collect();
     Some(base64::engine::general_purpose::STANDARD.decode(body).map_err(|e| format!("bad PEM: {e}")))
 }
 
@@ -366,7 +362,8 @@ pub fn check_certificate(der: &[u8], ca_der: Option<&[u8]>, now: i64) -> Result<
         if cert.issuer() != ca.subject() {
             return Err(CertProblem::ChainBroken(format!("issuer {} is not the CA {}", cert.issuer(), ca.subject())));
         }
-        verify_issued_by(&cert, ca_der).map_err(|e| CertProblem::ChainBroken(format!("the CA's key does not verify it ({e})")))?;
+        verify_issued_by(&cert, ca_der)
+            .map_err(|e| CertProblem::ChainBroken(format!("the CA's key does not verify it ({e})")))?;
     }
     Ok(())
 }

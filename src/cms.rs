@@ -141,7 +141,8 @@ pub fn parse(bytes: &[u8]) -> Result<ParsedCms, CmsError> {
     }
     let sd: SignedData = info.content.decode_as().map_err(|e| CmsError::NotSignedData(e.to_string()))?;
     let signer = sd.signer_infos.0.iter().next().ok_or(CmsError::NoSigner)?;
-    let hash = hash_from_oid(&signer.digest_alg.oid).ok_or_else(|| CmsError::UnsupportedDigest(signer.digest_alg.oid.to_string()))?;
+    let hash = hash_from_oid(&signer.digest_alg.oid)
+        .ok_or_else(|| CmsError::UnsupportedDigest(signer.digest_alg.oid.to_string()))?;
     let attrs = signer.signed_attrs.as_ref().ok_or(CmsError::NoSignedAttributes)?;
     let mut message_digest = None;
     let mut signing_time = None;
@@ -159,7 +160,8 @@ pub fn parse(bytes: &[u8]) -> Result<ParsedCms, CmsError> {
     let signer_certificate = match (&signer.sid, &sd.certificates) {
         (SignerIdentifier::IssuerAndSerialNumber(ias), Some(set)) => set.0.iter().find_map(|c| match c {
             CertificateChoices::Certificate(cert)
-                if cert.tbs_certificate.serial_number == ias.serial_number && cert.tbs_certificate.issuer == ias.issuer =>
+                if cert.tbs_certificate.serial_number == ias.serial_number
+                    && cert.tbs_certificate.issuer == ias.issuer =>
             {
                 cert.to_der().ok()
             }
@@ -167,9 +169,11 @@ pub fn parse(bytes: &[u8]) -> Result<ParsedCms, CmsError> {
         }),
         _ => None,
     };
-    let attached_content = sd.encap_content_info.econtent.as_ref().map(|any| {
-        any.decode_as::<OctetString>().map(|o| o.into_bytes()).unwrap_or_else(|_| any.value().to_vec())
-    });
+    let attached_content = sd
+        .encap_content_info
+        .econtent
+        .as_ref()
+        .map(|any| any.decode_as::<OctetString>().map(|o| o.into_bytes()).unwrap_or_else(|_| any.value().to_vec()));
     Ok(ParsedCms {
         hash,
         signed_bytes: to_be_signed(attrs)?,

@@ -137,7 +137,6 @@ impl MessageDigest {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -33,7 +33,11 @@ fn main() -> std::process::ExitCode {
     std::panic::set_hook(Box::new(|info| log::debug!("{info}")));
     let command = parsed.command.name();
     let result = std::panic::catch_unwind(|| cli::run(&parsed)).unwrap_or_else(|_| {
-        Err(Failure { code: ExitCode::Internal, kind: "internal", ..Failure::usage("internal error (a bug in jpki; please report it)") })
+        Err(Failure {
+            code: ExitCode::Internal,
+            kind: "internal",
+            ..Failure::usage("internal error (a bug in jpki; please report it)")
+        })
     });
     let code = match result {
         Ok(output) => {
@@ -50,7 +54,11 @@ fn main() -> std::process::ExitCode {
             match written {
                 Ok(()) => ExitCode::Success,
                 Err(e) => {
-                    let lost = if output.must_deliver { " (the card made the signature, but it was not delivered)" } else { "" };
+                    let lost = if output.must_deliver {
+                        " (the card made the signature, but it was not delivered)"
+                    } else {
+                        ""
+                    };
                     let _ = writeln!(std::io::stderr(), "jpki: error: cannot write the output: {e}{lost}");
                     ExitCode::OutputFailed
                 }
@@ -74,11 +82,16 @@ fn report(command: &str, failure: &Failure, json: bool) -> ExitCode {
 /// failure, and the JSON failure document when `--json` was given.
 fn parse_failure(e: &clap::Error) -> std::process::ExitCode {
     // args_os: a path that is not UTF-8 must not make this panic.
-    let args: Vec<String> = std::env::args_os().skip(1).map(|a| a.to_string_lossy().into_owned()).take_while(|a| a != "--").collect();
+    let args: Vec<String> =
+        std::env::args_os().skip(1).map(|a| a.to_string_lossy().into_owned()).take_while(|a| a != "--").collect();
     // clap's first paragraph, on one line ("error: …" and its indented details).
     let rendered = e.render().to_string();
-    let paragraph: Vec<&str> =
-        rendered.lines().skip_while(|l| l.trim().is_empty()).take_while(|l| !l.trim().is_empty()).map(str::trim).collect();
+    let paragraph: Vec<&str> = rendered
+        .lines()
+        .skip_while(|l| l.trim().is_empty())
+        .take_while(|l| !l.trim().is_empty())
+        .map(str::trim)
+        .collect();
     let joined = paragraph.join(" ");
     let mut what = joined.strip_prefix("error: ").unwrap_or(&joined).trim_end_matches(['.', ':']).to_string();
     if what.is_empty() {

@@ -172,7 +172,9 @@ impl Pcsc {
                     several.iter().copied().filter(|r| self.probe_jpki(r).unwrap_or(false)).collect();
                 match jpki.as_slice() {
                     [only] => Ok((*only).clone()),
-                    [] => Err(Error::NotJpki { reader: several.iter().map(|r| r.name.as_str()).collect::<Vec<_>>().join(", ") }),
+                    [] => Err(Error::NotJpki {
+                        reader: several.iter().map(|r| r.name.as_str()).collect::<Vec<_>>().join(", "),
+                    }),
                     many => Err(Error::AmbiguousReader { candidates: many.iter().map(|r| r.name.clone()).collect() }),
                 }
             }
@@ -223,7 +225,10 @@ pub fn find_reader(readers: &[ReaderInfo], query: &str) -> Result<ReaderInfo> {
     let matches: Vec<&ReaderInfo> = readers.iter().filter(|r| r.name.to_lowercase().contains(&q)).collect();
     match matches.as_slice() {
         [only] => Ok((*only).clone()),
-        [] => Err(Error::ReaderNotFound { query: query.to_string(), available: readers.iter().map(|r| r.name.clone()).collect() }),
+        [] => Err(Error::ReaderNotFound {
+            query: query.to_string(),
+            available: readers.iter().map(|r| r.name.clone()).collect(),
+        }),
         many => Err(Error::ReaderQueryAmbiguous {
             query: query.to_string(),
             candidates: many.iter().map(|r| r.name.clone()).collect(),

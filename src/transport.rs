@@ -161,11 +161,7 @@ mod tests {
 
     #[test]
     fn follows_get_response_and_wrong_le() {
-        let mut t = Scripted::new(&[
-            ("00B0000000", "6C10"),
-            ("00B0000010", "AABB6102"),
-            ("00C0000002", "CCDD9000"),
-        ]);
+        let mut t = Scripted::new(&[("00B0000000", "6C10"), ("00B0000010", "AABB6102"), ("00C0000002", "CCDD9000")]);
         let mut traffic = Traffic::default();
         let r = exchange(&mut t, &mut traffic, &Command::new(0, 0xB0, 0, 0).with_le(256)).unwrap();
         assert_eq!(r.data, [0xAA, 0xBB, 0xCC, 0xDD]);

@@ -92,7 +92,11 @@ fn status_within_twelve_apdus_and_jpki_only_within_five() {
     // count the VERIFY reset), SEL(0001), READ.
     let m = measure(&sim, "status --certs", sim.jpki().args(["status", "--certs"]));
     assert_within("status --certs", &m, STATUS + 3);
-    let m = measure(&sim, "status --certs --sign-cert", &mut with_pin(&sim, SIGN_PIN, &["status", "--certs", "--sign-cert"]));
+    let m = measure(
+        &sim,
+        "status --certs --sign-cert",
+        &mut with_pin(&sim, SIGN_PIN, &["status", "--certs", "--sign-cert"]),
+    );
     assert_within("status --certs --sign-cert", &m, STATUS + 3 + 6);
     // A card that refuses the short form costs one query more, once.
     let sim = Sim::start(&["--sfi", "off"]);
@@ -138,7 +142,8 @@ fn cert_read_without_extended_length_within_two_plus_one_per_256_bytes() {
     let sim = Sim::start(&["--extended-length", "off"]);
     let n = der_len(&sim, "auth");
     let budget = 2 + n.div_ceil(256);
-    let m = measure(&sim, &format!("cert auth --der (short APDUs, N = {n})"), sim.jpki().args(["cert", "auth", "--der"]));
+    let m =
+        measure(&sim, &format!("cert auth --der (short APDUs, N = {n})"), sim.jpki().args(["cert", "auth", "--der"]));
     assert_within("cert auth without extended length", &m, budget);
     assert_eq!(m.out.stdout.len(), n);
 }
@@ -156,7 +161,11 @@ fn sign_within_eight_apdus_with_extended_length() {
     let document = pin_file(sim.state.path(), "document.txt", b"a contract\n");
     let out = sim.state.path().join("document.p7s");
     let (document, out) = (document.to_str().unwrap(), out.to_str().unwrap());
-    let m = measure(&sim, "sign --cms", &mut with_pin(&sim, SIGN_PIN, &["sign", "--key", "sign", "--cms", "-o", out, document]));
+    let m = measure(
+        &sim,
+        "sign --cms",
+        &mut with_pin(&sim, SIGN_PIN, &["sign", "--key", "sign", "--cms", "-o", out, document]),
+    );
     assert_within("sign --cms", &m, SIGN_EXTENDED);
 }
 
@@ -183,7 +192,8 @@ fn batch_adds_exactly_one_apdu_per_item() {
     assert!(one.len() <= SIGN_EXTENDED, "a batch of one sent {} APDUs:\n{}", one.len(), one.join("\n"));
     assert_eq!(ten.len(), one.len() + 9, "10 items vs 1:\n{}", ten.join("\n"));
     assert_eq!(hundred.len(), ten.len() + 90, "100 items vs 10");
-    let signatures = hundred.iter().filter(|l| l.split_whitespace().nth(2).is_some_and(|c| c.starts_with("802A"))).count();
+    let signatures =
+        hundred.iter().filter(|l| l.split_whitespace().nth(2).is_some_and(|c| c.starts_with("802A"))).count();
     assert_eq!(signatures, 100);
 }
 
@@ -194,8 +204,15 @@ fn fresh_verify_per_signature_is_reported() {
     pcscd_test!();
     let sim = Sim::start(&["--sign-needs-fresh-verify"]);
     let digest = sha256_hex(b"fresh verify");
-    let m = measure(&sim, "fresh verify: sign --key sign --digest", &mut with_pin(&sim, SIGN_PIN, &["sign", "--key", "sign", "--digest", &digest]));
+    let m = measure(
+        &sim,
+        "fresh verify: sign --key sign --digest",
+        &mut with_pin(&sim, SIGN_PIN, &["sign", "--key", "sign", "--digest", &digest]),
+    );
     assert_code(&m.out, 0);
     let counts: Vec<(usize, usize)> = [1, 10].into_iter().map(|n| (n, batch(&sim, n).apdus.len())).collect();
-    println!("apdu budget: fresh verify: single sign {} APDUs; batch {counts:?} (items, APDUs); not asserted", m.apdus.len());
+    println!(
+        "apdu budget: fresh verify: single sign {} APDUs; batch {counts:?} (items, APDUs); not asserted",
+        m.apdus.len()
+    );
 }

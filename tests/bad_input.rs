@@ -147,7 +147,9 @@ fn all_cases(dir: &Path) -> Vec<Case> {
         let args: Vec<String> = match (which, i % 4) {
             ("auth", 0) | ("sign", 0) | ("cardinfo", _) => vec!["verify".into(), which.into()],
             ("auth", 1) => vec!["sign".into(), "--key".into(), "auth".into(), "--digest".into(), d256.clone()],
-            ("auth", 2) => vec!["pin".into(), "change".into(), "auth".into(), "--new-pin-file".into(), auth_pin.clone()],
+            ("auth", 2) => {
+                vec!["pin".into(), "change".into(), "auth".into(), "--new-pin-file".into(), auth_pin.clone()]
+            }
             ("auth", _) => vec!["verify".into(), "auth".into(), "--force".into()],
             ("sign", 1) => vec!["cert".into(), "sign".into()],
             ("sign", 2) => vec!["status".into(), "--certs".into(), "--sign-cert".into()],
@@ -160,7 +162,9 @@ fn all_cases(dir: &Path) -> Vec<Case> {
     }
     // PINs from the environment.
     v.push(case("JPKI_AUTH_PIN of 2 digits", &[&"verify", &"auth"], Usage).env("JPKI_AUTH_PIN", "12"));
-    v.push(case("JPKI_SIGN_PIN with lower-case non-ASCII", &[&"verify", &"sign"], Usage).env("JPKI_SIGN_PIN", "abcdéf"));
+    v.push(
+        case("JPKI_SIGN_PIN with lower-case non-ASCII", &[&"verify", &"sign"], Usage).env("JPKI_SIGN_PIN", "abcdéf"),
+    );
     v.push(
         case("JPKI_AUTH_PIN that is not Unicode", &[&"verify", &"auth"], Usage)
             .env("JPKI_AUTH_PIN", OsString::from_vec(vec![0x31, 0xFF, 0x33, 0x34]))
@@ -171,17 +175,28 @@ fn all_cases(dir: &Path) -> Vec<Case> {
 
     // -- PIN files that cannot be read.
     v.push(case("PIN file that is a directory", &[&"verify", &"auth", &"--pin-file", &dir], Usage).says("pin file"));
-    v.push(case("PIN file that is missing", &[&"verify", &"auth", &"--pin-file", &dir.join("missing")], Usage).says("pin file"));
-    v.push(case("PIN file in a missing directory", &[&"verify", &"sign", &"--pin-file", &"/nonexistent/dir/pin"], Usage));
+    v.push(
+        case("PIN file that is missing", &[&"verify", &"auth", &"--pin-file", &dir.join("missing")], Usage)
+            .says("pin file"),
+    );
+    v.push(case(
+        "PIN file in a missing directory",
+        &[&"verify", &"sign", &"--pin-file", &"/nonexistent/dir/pin"],
+        Usage,
+    ));
     v.push(
         case("--pin-file - with the data to sign on stdin", &[&"sign", &"--key", &"sign", &"--pin-file", &"-"], Usage)
             .stdin(b"ABC123\n")
             .says("stdin"),
     );
     v.push(
-        case("--pin-file - with a batch on stdin", &[&"sign", &"--key", &"sign", &"--batch", &"digests", &"--pin-file", &"-"], Usage)
-            .stdin(format!("ABC123\n{d256}\n").as_bytes())
-            .says("stdin"),
+        case(
+            "--pin-file - with a batch on stdin",
+            &[&"sign", &"--key", &"sign", &"--batch", &"digests", &"--pin-file", &"-"],
+            Usage,
+        )
+        .stdin(format!("ABC123\n{d256}\n").as_bytes())
+        .says("stdin"),
     );
 
     // -- Digests.
@@ -191,8 +206,12 @@ fn all_cases(dir: &Path) -> Vec<Case> {
         // The length of the next algorithm's digest is wrong for this one.
         let wrong = digest(lens[(k + 1) % lens.len()]);
         v.push(
-            case(format!("{hash} digest of the wrong length"), &[&"sign", &"--key", &"sign", &"--hash", hash, &"--digest", &wrong, &"--pin-file", &sign_pin], Usage)
-                .says("digest"),
+            case(
+                format!("{hash} digest of the wrong length"),
+                &[&"sign", &"--key", &"sign", &"--hash", hash, &"--digest", &wrong, &"--pin-file", &sign_pin],
+                Usage,
+            )
+            .says("digest"),
         );
     }
     for (name, value) in [
@@ -204,7 +223,10 @@ fn all_cases(dir: &Path) -> Vec<Case> {
         ("digest with a backslash escape", format!("{}\\0", digest(31))),
         ("digest one byte too long", digest(33)),
     ] {
-        v.push(case(name, &[&"sign", &"--key", &"auth", &"--digest", &value, &"--pin-file", &auth_pin], Usage).says("digest"));
+        v.push(
+            case(name, &[&"sign", &"--key", &"auth", &"--digest", &value, &"--pin-file", &auth_pin], Usage)
+                .says("digest"),
+        );
     }
     {
         use std::os::unix::ffi::OsStrExt;
@@ -214,37 +236,144 @@ fn all_cases(dir: &Path) -> Vec<Case> {
     v.push(case("unknown hash algorithm", &[&"sign", &"--key", &"sign", &"--hash", &"md5", &"--digest", &d256], Clap));
 
     // -- Input files.
-    v.push(case("file to sign is missing", &[&"sign", &"--key", &"sign", &"--pin-file", &sign_pin, &dir.join("nope.pdf")], Usage).says("cannot read"));
-    v.push(case("file to sign is a directory", &[&"sign", &"--key", &"sign", &"--pin-file", &sign_pin, &dir], Usage).says("directory"));
-    v.push(case("attached CMS of a missing file", &[&"sign", &"--key", &"sign", &"--cms", &"--attached", &"--pin-file", &sign_pin, &"-o", &dir.join("x.p7m"), &dir.join("nope")], Usage));
-    v.push(case("batch of files with a missing one", &[&"sign", &"--key", &"sign", &"--batch", &"files", &"--pin-file", &sign_pin], Usage)
+    v.push(
+        case(
+            "file to sign is missing",
+            &[&"sign", &"--key", &"sign", &"--pin-file", &sign_pin, &dir.join("nope.pdf")],
+            Usage,
+        )
+        .says("cannot read"),
+    );
+    v.push(
+        case("file to sign is a directory", &[&"sign", &"--key", &"sign", &"--pin-file", &sign_pin, &dir], Usage)
+            .says("directory"),
+    );
+    v.push(case(
+        "attached CMS of a missing file",
+        &[
+            &"sign",
+            &"--key",
+            &"sign",
+            &"--cms",
+            &"--attached",
+            &"--pin-file",
+            &sign_pin,
+            &"-o",
+            &dir.join("x.p7m"),
+            &dir.join("nope"),
+        ],
+        Usage,
+    ));
+    v.push(
+        case(
+            "batch of files with a missing one",
+            &[&"sign", &"--key", &"sign", &"--batch", &"files", &"--pin-file", &sign_pin],
+            Usage,
+        )
         .stdin(format!("{data}\n{}\n", dir.join("nope").display()).as_bytes())
-        .says("line 2"));
-    v.push(case("batch with a bad digest line", &[&"sign", &"--key", &"sign", &"--batch", &"digests", &"--pin-file", &sign_pin], Usage)
+        .says("line 2"),
+    );
+    v.push(
+        case(
+            "batch with a bad digest line",
+            &[&"sign", &"--key", &"sign", &"--batch", &"digests", &"--pin-file", &sign_pin],
+            Usage,
+        )
         .stdin(format!("{d256}\nnot-hex\n").as_bytes())
-        .says("line 2"));
-    v.push(case("batch with a line over 64 KiB", &[&"sign", &"--key", &"sign", &"--batch", &"digests", &"--pin-file", &sign_pin], Usage)
-        .stdin(&vec![b'a'; 70_000]));
-    v.push(case("empty batch", &[&"sign", &"--key", &"sign", &"--batch", &"digests", &"--pin-file", &sign_pin], Usage).stdin(b"").says("no items"));
-    v.push(case("batch of blank lines", &[&"sign", &"--key", &"sign", &"--batch", &"digests", &"--pin-file", &sign_pin], Usage).stdin(b"\n \n\r\n").says("line 1"));
-    v.push(case("batch of blank lines, keep going", &[&"sign", &"--key", &"sign", &"--batch", &"digests", &"--keep-going", &"--pin-file", &sign_pin], Usage).stdin(b"\n \n\r\n").says("no line"));
-    v.push(case("empty batch of files", &[&"sign", &"--key", &"sign", &"--batch", &"files", &"--pin-file", &sign_pin], Usage).stdin(b"").says("no items"));
+        .says("line 2"),
+    );
+    v.push(
+        case(
+            "batch with a line over 64 KiB",
+            &[&"sign", &"--key", &"sign", &"--batch", &"digests", &"--pin-file", &sign_pin],
+            Usage,
+        )
+        .stdin(&vec![b'a'; 70_000]),
+    );
+    v.push(
+        case("empty batch", &[&"sign", &"--key", &"sign", &"--batch", &"digests", &"--pin-file", &sign_pin], Usage)
+            .stdin(b"")
+            .says("no items"),
+    );
+    v.push(
+        case(
+            "batch of blank lines",
+            &[&"sign", &"--key", &"sign", &"--batch", &"digests", &"--pin-file", &sign_pin],
+            Usage,
+        )
+        .stdin(b"\n \n\r\n")
+        .says("line 1"),
+    );
+    v.push(
+        case(
+            "batch of blank lines, keep going",
+            &[&"sign", &"--key", &"sign", &"--batch", &"digests", &"--keep-going", &"--pin-file", &sign_pin],
+            Usage,
+        )
+        .stdin(b"\n \n\r\n")
+        .says("no line"),
+    );
+    v.push(
+        case(
+            "empty batch of files",
+            &[&"sign", &"--key", &"sign", &"--batch", &"files", &"--pin-file", &sign_pin],
+            Usage,
+        )
+        .stdin(b"")
+        .says("no items"),
+    );
 
     // -- Outputs that cannot be written (checked before the card is used).
-    v.push(case("signature to /proc", &[&"sign", &"--key", &"sign", &"--digest", &d256, &"--pin-file", &sign_pin, &"-o", &"/proc/x"], Usage).says("cannot write"));
-    v.push(case("signature to a directory", &[&"sign", &"--key", &"sign", &"--digest", &d256, &"--pin-file", &sign_pin, &"-o", &dir], Usage).says("directory"));
-    v.push(case("signature into a missing directory", &[&"sign", &"--key", &"sign", &"--digest", &d256, &"--pin-file", &sign_pin, &"-o", &"/nonexistent/sig.bin"], Usage).says("does not exist"));
+    v.push(
+        case(
+            "signature to /proc",
+            &[&"sign", &"--key", &"sign", &"--digest", &d256, &"--pin-file", &sign_pin, &"-o", &"/proc/x"],
+            Usage,
+        )
+        .says("cannot write"),
+    );
+    v.push(
+        case(
+            "signature to a directory",
+            &[&"sign", &"--key", &"sign", &"--digest", &d256, &"--pin-file", &sign_pin, &"-o", &dir],
+            Usage,
+        )
+        .says("directory"),
+    );
+    v.push(
+        case(
+            "signature into a missing directory",
+            &[&"sign", &"--key", &"sign", &"--digest", &d256, &"--pin-file", &sign_pin, &"-o", &"/nonexistent/sig.bin"],
+            Usage,
+        )
+        .says("does not exist"),
+    );
     v.push(case("certificate to /proc", &[&"cert", &"auth", &"-o", &"/proc/x.der"], Usage).says("cannot write"));
     v.push(case("certificate to a directory", &[&"cert", &"auth-ca", &"-o", &dir], Usage).says("directory"));
-    v.push(case("CMS into a missing directory", &[&"sign", &"--key", &"auth", &"--cms", &"--pin-file", &auth_pin, &"-o", &dir.join("no/such/x.p7s"), &data], Usage));
-    v.push(case("signing certificate to /sys", &[&"cert", &"sign", &"--pin-file", &sign_pin, &"-o", &"/sys/x.der"], Usage));
+    v.push(case(
+        "CMS into a missing directory",
+        &[&"sign", &"--key", &"auth", &"--cms", &"--pin-file", &auth_pin, &"-o", &dir.join("no/such/x.p7s"), &data],
+        Usage,
+    ));
+    v.push(case(
+        "signing certificate to /sys",
+        &[&"cert", &"sign", &"--pin-file", &sign_pin, &"-o", &"/sys/x.der"],
+        Usage,
+    ));
 
     // -- Readers.
     v.push(case("unknown reader name", &[&"--reader", &"No Such Reader", &"status"], Reader).says("jpki readers"));
     v.push(case("reader index out of range", &[&"--reader", &"42", &"status"], Reader));
     v.push(case("ambiguous reader name", &[&"--reader", &"Virtual", &"cert", &"auth"], Reader).says("--reader"));
-    v.push(case("unknown reader from JPKI_READER", &[&"verify", &"auth", &"--pin-file", &auth_pin], Reader).env("JPKI_READER", "Nowhere 99"));
-    v.push(case("unknown reader for a signature", &[&"--reader", &"nope", &"sign", &"--key", &"sign", &"--digest", &d256, &"--pin-file", &sign_pin], Reader));
+    v.push(
+        case("unknown reader from JPKI_READER", &[&"verify", &"auth", &"--pin-file", &auth_pin], Reader)
+            .env("JPKI_READER", "Nowhere 99"),
+    );
+    v.push(case(
+        "unknown reader for a signature",
+        &[&"--reader", &"nope", &"sign", &"--key", &"sign", &"--digest", &d256, &"--pin-file", &sign_pin],
+        Reader,
+    ));
 
     // -- Conflicting or malformed flags.
     for (name, args) in [
@@ -273,13 +402,47 @@ fn all_cases(dir: &Path) -> Vec<Case> {
         v.push(case(name, &a, Clap));
     }
     // Conflicts that jpki itself refuses (one line, exit 2).
-    v.push(case("--batch with -o", &[&"sign", &"--key", &"sign", &"--batch", &"digests", &"-o", &dir.join("out"), &"--pin-file", &sign_pin], Usage).stdin(format!("{d256}\n").as_bytes()).says("--batch"));
-    v.push(case("--batch with --digest", &[&"sign", &"--key", &"sign", &"--batch", &"digests", &"--digest", &d256, &"--pin-file", &sign_pin], Usage).says("--batch"));
-    v.push(case("--batch with --format raw", &[&"sign", &"--key", &"sign", &"--batch", &"digests", &"--format", &"raw", &"--pin-file", &sign_pin], Usage));
-    v.push(case("--pin-file and --new-pin-file the same", &[&"pin", &"change", &"auth", &"--pin-file", &auth_pin, &"--new-pin-file", &auth_pin], Usage));
+    v.push(
+        case(
+            "--batch with -o",
+            &[&"sign", &"--key", &"sign", &"--batch", &"digests", &"-o", &dir.join("out"), &"--pin-file", &sign_pin],
+            Usage,
+        )
+        .stdin(format!("{d256}\n").as_bytes())
+        .says("--batch"),
+    );
+    v.push(
+        case(
+            "--batch with --digest",
+            &[&"sign", &"--key", &"sign", &"--batch", &"digests", &"--digest", &d256, &"--pin-file", &sign_pin],
+            Usage,
+        )
+        .says("--batch"),
+    );
+    v.push(case(
+        "--batch with --format raw",
+        &[&"sign", &"--key", &"sign", &"--batch", &"digests", &"--format", &"raw", &"--pin-file", &sign_pin],
+        Usage,
+    ));
+    v.push(case(
+        "--pin-file and --new-pin-file the same",
+        &[&"pin", &"change", &"auth", &"--pin-file", &auth_pin, &"--new-pin-file", &auth_pin],
+        Usage,
+    ));
     let weak = write(dir, "weak-sign", b"ABCDEF\n");
-    v.push(case("new signing password without a digit", &[&"pin", &"change", &"sign", &"--pin-file", &sign_pin, &"--new-pin-file", &weak], Usage));
-    v.push(case("check with a missing signature file", &[&"check", &"--signature", &dir.join("nope.sig"), &"--cert", &dir.join("nope.der"), &data], Usage).says("cannot read"));
+    v.push(case(
+        "new signing password without a digit",
+        &[&"pin", &"change", &"sign", &"--pin-file", &sign_pin, &"--new-pin-file", &weak],
+        Usage,
+    ));
+    v.push(
+        case(
+            "check with a missing signature file",
+            &[&"check", &"--signature", &dir.join("nope.sig"), &"--cert", &dir.join("nope.der"), &data],
+            Usage,
+        )
+        .says("cannot read"),
+    );
     v
 }
 
@@ -372,7 +535,9 @@ fn a_trailing_newline_or_crlf_in_a_pin_file_is_accepted() {
     pcscd_test!();
     let sim = Sim::start(&[]);
     let dir = tempfile::tempdir().unwrap();
-    for (which, content) in [("auth", &b"1234\n"[..]), ("auth", b"1234\r\n"), ("sign", b"ABC123\n"), ("sign", b"abc123\r\n")] {
+    for (which, content) in
+        [("auth", &b"1234\n"[..]), ("auth", b"1234\r\n"), ("sign", b"ABC123\n"), ("sign", b"abc123\r\n")]
+    {
         let p = write(dir.path(), "pin", content);
         let o = run(sim.jpki().args(["verify", which, "--pin-file", &p]));
         assert_code(&o, 0);
@@ -404,6 +569,7 @@ fn outputs_that_are_not_regular_files_are_written_in_place() {
     let out = dir.path().join("sig.der");
     let o = run(sim.jpki().args(["cert", "auth-ca", "-o"]).arg(&out));
     assert_code(&o, 0);
-    let names: Vec<String> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let names: Vec<String> =
+        std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     assert!(names.iter().all(|n| !n.contains("jpki-tmp")), "{names:?}");
 }

@@ -44,12 +44,16 @@ fn every_flow_under_every_switch() {
         assert_eq!(c.pin_state(PinKind::Auth).unwrap(), PinState::TriesLeft(3), "{name}");
         assert_eq!(c.pin_state(PinKind::Sign).unwrap(), PinState::TriesLeft(5), "{name}");
         assert_eq!(c.read_certificate(CertKind::Auth).unwrap(), data.auth_cert, "{name}");
-        assert!(matches!(c.read_certificate(CertKind::Sign), Err(Error::PinNotVerified { kind: PinKind::Sign })), "{name}");
+        assert!(
+            matches!(c.read_certificate(CertKind::Sign), Err(Error::PinNotVerified { kind: PinKind::Sign })),
+            "{name}"
+        );
         for key in [KeyKind::Auth, KeyKind::Sign] {
             let pin = Pin::new(key.pin(), if key == KeyKind::Auth { "1234" } else { "ABC123" }).unwrap();
             c.verify(&pin, &mut never).unwrap();
             let cert = c.read_certificate(key.certificate()).unwrap();
-            let digest = MessageDigest::new(HashAlgorithm::Sha256, HashAlgorithm::Sha256.hash(name.as_bytes())).unwrap();
+            let digest =
+                MessageDigest::new(HashAlgorithm::Sha256, HashAlgorithm::Sha256.hash(name.as_bytes())).unwrap();
             let sig = c.sign_digest_info(key, &digest.digest_info()).unwrap();
             verify_pkcs1(&cert, HashAlgorithm::Sha256, &digest.bytes, &sig).unwrap();
         }
@@ -65,7 +69,10 @@ fn blocked_pins_are_never_tried_under_any_blocked_status_word() {
         let data = CardData::default_fixture();
         let mut pins = PinStore::defaults(&data);
         pins.set_tries(PinId::Sign, 0).unwrap();
-        let mut c = JpkiCard::new(VirtualCard::new(SimConfig { blocked_sw: sw, ..SimConfig::default() }, data, pins), ExtendedLength::On);
+        let mut c = JpkiCard::new(
+            VirtualCard::new(SimConfig { blocked_sw: sw, ..SimConfig::default() }, data, pins),
+            ExtendedLength::On,
+        );
         assert_eq!(c.pin_state(PinKind::Sign).unwrap(), PinState::Blocked);
         let before = c.traffic().apdus;
         let pin = Pin::new(PinKind::Sign, "ABC123").unwrap();

@@ -51,7 +51,16 @@ fn status_reports_every_counter_in_twelve_apdus_and_spends_nothing() {
 fn status_shows_blocked_for_every_blocked_status_word() {
     pcscd_test!();
     for sw in ["63C0", "6983", "6984"] {
-        let sim = Sim::start(&["--blocked-sw", sw, "--blocked-query-sw", sw, "--set-tries", "sign=0", "--set-tries", "auth=1"]);
+        let sim = Sim::start(&[
+            "--blocked-sw",
+            sw,
+            "--blocked-query-sw",
+            sw,
+            "--set-tries",
+            "sign=0",
+            "--set-tries",
+            "auth=1",
+        ]);
         let o = run(sim.jpki().args(["--json", "status"]));
         assert_code(&o, 0);
         let doc = json(&o);
@@ -313,7 +322,12 @@ fn sign_a_file_with_each_key_and_openssl_accepts_it() {
     pcscd_test!();
     let sim = Sim::start(&[]);
     let data = pin_file(sim.state.path(), "data.txt", b"e-Tax filing 2026\n");
-    for (key, pin, hash) in [("sign", SIGN_PIN, "sha256"), ("auth", AUTH_PIN, "sha256"), ("sign", SIGN_PIN, "sha512"), ("auth", AUTH_PIN, "sha1")] {
+    for (key, pin, hash) in [
+        ("sign", SIGN_PIN, "sha256"),
+        ("auth", AUTH_PIN, "sha256"),
+        ("sign", SIGN_PIN, "sha512"),
+        ("auth", AUTH_PIN, "sha1"),
+    ] {
         let before = sim.apdu_count();
         let sig = sim.state.path().join(format!("{key}-{hash}.sig"));
         let (sig_arg, data_arg) = (sig.to_str().unwrap(), data.to_str().unwrap());

@@ -21,7 +21,9 @@ fn states(doc: &serde_json::Value) -> Vec<(String, String, Option<u64>)> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|p| (p["pin"].as_str().unwrap().to_string(), p["state"].as_str().unwrap().to_string(), p["tries_left"].as_u64()))
+        .map(|p| {
+            (p["pin"].as_str().unwrap().to_string(), p["state"].as_str().unwrap().to_string(), p["tries_left"].as_u64())
+        })
         .collect()
 }
 
@@ -30,7 +32,18 @@ fn status_reports_every_counter_and_survives_blocked_ones() {
     pcscd_test!();
     for sw in ["63C0", "6983", "6984"] {
         let sim = Sim::start(&[
-            "--blocked-sw", sw, "--blocked-query-sw", sw, "--set-tries", "cardinfo=0", "--set-tries", "sign=2", "--set-tries", "visual-b=0", "--set-tries", "cardinfo-a=7",
+            "--blocked-sw",
+            sw,
+            "--blocked-query-sw",
+            sw,
+            "--set-tries",
+            "cardinfo=0",
+            "--set-tries",
+            "sign=2",
+            "--set-tries",
+            "visual-b=0",
+            "--set-tries",
+            "cardinfo-a=7",
         ]);
         let o = run(sim.jpki().args(["--json", "status"]));
         assert_code(&o, 0);
@@ -75,14 +88,29 @@ fn status_reports_every_counter_and_survives_blocked_ones() {
 
         // The other five blocked, the first two included (the short-form detection runs on a 63C0).
         let sim = Sim::start(&[
-            "--blocked-sw", sw, "--blocked-query-sw", sw, "--set-tries", "auth=0", "--set-tries", "sign=0", "--set-tries", "cardinfo-a=0",
-            "--set-tries", "cardinfo-b=0", "--set-tries", "visual-a=0",
+            "--blocked-sw",
+            sw,
+            "--blocked-query-sw",
+            sw,
+            "--set-tries",
+            "auth=0",
+            "--set-tries",
+            "sign=0",
+            "--set-tries",
+            "cardinfo-a=0",
+            "--set-tries",
+            "cardinfo-b=0",
+            "--set-tries",
+            "visual-a=0",
         ]);
         for sfi in [&[][..], &["--no-sfi"]] {
             let o = run(sim.jpki().args([&["--json", "status"][..], sfi].concat()));
             assert_code(&o, 0);
-            let blocked: Vec<String> =
-                states(&json(&o)).into_iter().filter(|(_, s, t)| s == "blocked" && *t == Some(0)).map(|(n, _, _)| n).collect();
+            let blocked: Vec<String> = states(&json(&o))
+                .into_iter()
+                .filter(|(_, s, t)| s == "blocked" && *t == Some(0))
+                .map(|(n, _, _)| n)
+                .collect();
             assert_eq!(blocked, ["auth", "sign", "cardinfo-a", "cardinfo-b", "visual-a"], "{sw} {sfi:?}");
             let o = run(sim.jpki().args([&["status"][..], sfi].concat()));
             assert_code(&o, 0);
@@ -110,7 +138,11 @@ fn status_with_every_counter_blocked() {
         let sim = Sim::start(&all);
         let o = run(sim.jpki().args(["--json", "status"]));
         assert_code(&o, 0);
-        assert!(states(&json(&o)).iter().all(|(_, s, t)| s == "blocked" && *t == Some(0)), "{sw}: {:?}", states(&json(&o)));
+        assert!(
+            states(&json(&o)).iter().all(|(_, s, t)| s == "blocked" && *t == Some(0)),
+            "{sw}: {:?}",
+            states(&json(&o))
+        );
         assert_eq!(sim.apdu_count(), 22, "{sw}: {:?}", sim.log_lines());
     }
 }
@@ -243,10 +275,21 @@ fn card_info_reads_long_attributes_with_and_without_extended_length() {
     let holder = format!("address={address}");
     for extended in ["on", "off"] {
         let sim = Sim::start(&[
-            "--extended-length", extended, "--holder", &holder, "--holder", "name=佐藤　花子", "--holder", "birth-date=20011231",
-            "--holder", "sex=2", "--holder", "my-number=123456789018",
+            "--extended-length",
+            extended,
+            "--holder",
+            &holder,
+            "--holder",
+            "name=佐藤　花子",
+            "--holder",
+            "birth-date=20011231",
+            "--holder",
+            "sex=2",
+            "--holder",
+            "my-number=123456789018",
         ]);
-        let o = run(&mut with_pins(&sim, &[("JPKI_CARDINFO_PIN", "1234")], &["--json", "card-info", "--show-my-number"]));
+        let o =
+            run(&mut with_pins(&sim, &[("JPKI_CARDINFO_PIN", "1234")], &["--json", "card-info", "--show-my-number"]));
         assert_code(&o, 0);
         let doc = json(&o);
         assert_eq!(doc["attributes"]["address"], address.as_str(), "{extended}");
@@ -347,7 +390,8 @@ fn card_without_signing_certificate() {
         let o = run(sim.jpki().args(["--json", "status", "--certs"]));
         assert_code(&o, 0);
         assert_eq!(json(&o)["certificates"]["sign_certificate_issued"], false);
-        let o = run(&mut with_pins(&sim, &[("JPKI_SIGN_PIN", "ABC123")], &["--json", "status", "--certs", "--sign-cert"]));
+        let o =
+            run(&mut with_pins(&sim, &[("JPKI_SIGN_PIN", "ABC123")], &["--json", "status", "--certs", "--sign-cert"]));
         assert_code(&o, 0);
         assert_eq!(json(&o)["certificates"]["sign_not_read"], "sign_cert_not_issued");
         let o = run(sim.jpki().args(["--json", "status", "--jpki-only"]));
@@ -381,7 +425,11 @@ fn card_without_signing_certificate() {
         }
         // A password that is there can be wrong: the try is spent, and the
         // message still says what matters.
-        let o = run(&mut with_pins(&sim, &[("JPKI_SIGN_PIN", "WRONG1")], &["--json", "sign", "--key", "sign", "--digest", &digest]));
+        let o = run(&mut with_pins(
+            &sim,
+            &[("JPKI_SIGN_PIN", "WRONG1")],
+            &["--json", "sign", "--key", "sign", "--digest", &digest],
+        ));
         assert_code(&o, 7);
         let spent = if model == "usable" {
             assert_eq!(json(&o)["error"]["tries_left"], 4, "{}", stdout(&o));
@@ -392,7 +440,8 @@ fn card_without_signing_certificate() {
         };
         assert_eq!(sim.tries_left("sign"), 5 - spent, "{model}");
         // The auth side works as usual.
-        let o = run(&mut with_pins(&sim, &[("JPKI_AUTH_PIN", "1234")], &["sign", "--key", "auth", "--digest", &digest]));
+        let o =
+            run(&mut with_pins(&sim, &[("JPKI_AUTH_PIN", "1234")], &["sign", "--key", "auth", "--digest", &digest]));
         assert_code(&o, 0);
         let o = run(sim.jpki().args(["cert", "auth", "--der"]));
         assert_code(&o, 0);
@@ -424,7 +473,8 @@ fn a_card_without_the_card_info_or_visual_applet() {
         assert_code(&o, 0);
         let got = states(&json(&o));
         assert_eq!(got.len(), 7, "{lacking:?}");
-        let shown_absent: Vec<&str> = got.iter().filter(|(_, s, _)| s == "absent").map(|(n, _, _)| n.as_str()).collect();
+        let shown_absent: Vec<&str> =
+            got.iter().filter(|(_, s, _)| s == "absent").map(|(n, _, _)| n.as_str()).collect();
         assert_eq!(shown_absent, absent, "{lacking:?}");
         assert!(got.iter().all(|(n, s, _)| absent.contains(&n.as_str()) || s == "ok"), "{got:?}");
         // A refused applet is asked for once: 12 APDUs, less the queries of the missing counters.

@@ -243,7 +243,8 @@ fn p11_slots(text: &str) -> Vec<P11Slot> {
         if let Some(rest) = line.strip_prefix("Slot ") {
             let open = rest.find("(0x").unwrap_or_else(|| panic!("no slot ID in {line:?}"));
             let close = rest[open..].find(')').map(|i| open + i).unwrap_or_else(|| panic!("bad slot line {line:?}"));
-            let id = u64::from_str_radix(&rest[open + 3..close], 16).unwrap_or_else(|e| panic!("slot ID in {line:?}: {e}"));
+            let id =
+                u64::from_str_radix(&rest[open + 3..close], 16).unwrap_or_else(|e| panic!("slot ID in {line:?}: {e}"));
             let description = rest[close + 1..].trim_start_matches(':').trim().to_string();
             out.push(P11Slot { id, description, token_label: None });
         } else if let (Some(slot), Some((k, v))) = (out.last_mut(), line.split_once(':')) {
@@ -287,14 +288,20 @@ fn p11_sign(sim: &Sim, slot: u64, pin: &str, key: &str, data: &Path, sig: &Path)
 /// Extract the public key of a certificate (`inform` DER or PEM) into a PEM file.
 fn openssl_pubkey(cert: &Path, inform: &str, out: &Path) {
     let o = run_tool(
-        Command::new("openssl").args(["x509", "-inform", inform, "-noout", "-pubkey", "-in"]).arg(cert).arg("-out").arg(out),
+        Command::new("openssl")
+            .args(["x509", "-inform", inform, "-noout", "-pubkey", "-in"])
+            .arg(cert)
+            .arg("-out")
+            .arg(out),
     );
     assert_success(&o, "openssl x509 -pubkey");
 }
 
 /// `openssl dgst -sha256 -verify PUB -signature SIG DATA`.
 fn openssl_verify(pubkey: &Path, sig: &Path, data: &Path) -> Output {
-    run_tool(Command::new("openssl").args(["dgst", "-sha256", "-verify"]).arg(pubkey).arg("-signature").arg(sig).arg(data))
+    run_tool(
+        Command::new("openssl").args(["dgst", "-sha256", "-verify"]).arg(pubkey).arg("-signature").arg(sig).arg(data),
+    )
 }
 
 #[track_caller]
@@ -363,7 +370,10 @@ fn assert_one_signature(lines: &[String], expected: &str, key_fid: &str) {
     assert_eq!(command_of(sigs[0]), expected, "{lines:#?}");
     assert!(sigs[0].ends_with("-> 9000 256"), "{}", sigs[0]);
     let at = lines.iter().position(|l| l == sigs[0]).unwrap();
-    assert!(at > 0 && command_of(&lines[at - 1]) == format!("00A4020C02{key_fid}"), "the key {key_fid} was not selected right before signing: {lines:#?}");
+    assert!(
+        at > 0 && command_of(&lines[at - 1]) == format!("00A4020C02{key_fid}"),
+        "the key {key_fid} was not selected right before signing: {lines:#?}"
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -432,7 +442,15 @@ fn pkcs15_tool_reads_the_certificates_byte_for_byte() {
         assert!(stdout(&o).is_empty(), "{}", stdout(&o));
         // … and hands it over after one VERIFY.
         let before = sim.apdu_count();
-        let o = run_tool(pkcs15_tool(&sim).args(["--read-certificate", &sign_id, "--verify-pin", "--auth-id", "02", "--pin", SIGN_PIN]));
+        let o = run_tool(pkcs15_tool(&sim).args([
+            "--read-certificate",
+            &sign_id,
+            "--verify-pin",
+            "--auth-id",
+            "02",
+            "--pin",
+            SIGN_PIN,
+        ]));
         assert_success(&o, "pkcs15-tool --read-certificate --verify-pin");
         assert_eq!(pem_to_der(&stdout(&o)), std::fs::read(sim.state_file("sign.crt.der")).unwrap(), "{args:?}");
         let log = sim.apdus_since(before);
@@ -564,7 +582,10 @@ fn jpki_and_opensc_agree_on_the_auth_key() {
     let pin = pin_file(sim.state.path(), "pin.txt", AUTH_PIN.as_bytes());
     let before = sim.apdu_count();
     let mut cmd = sim.jpki();
-    cmd.args(["sign", "--key", "auth", "--hash", "sha256", "--digest", &digest, "-o"]).arg(&jpki_sig).arg("--pin-file").arg(&pin);
+    cmd.args(["sign", "--key", "auth", "--hash", "sha256", "--digest", &digest, "-o"])
+        .arg(&jpki_sig)
+        .arg("--pin-file")
+        .arg(&pin);
     let o = run(&mut cmd);
     assert_code(&o, 0);
     assert_openssl_accepts(&pubkey, &jpki_sig, &data);

@@ -15,7 +15,10 @@ use common::*;
 /// Run only where restarting pcscd was allowed; asked for by name and refused
 /// otherwise, loudly.
 fn require_permission() {
-    assert!(!common::skipped(), "{SKIP_ENV}=1 asks not to use pcscd, and this test restarts it: do not run it with --ignored then");
+    assert!(
+        !common::skipped(),
+        "{SKIP_ENV}=1 asks not to use pcscd, and this test restarts it: do not run it with --ignored then"
+    );
     assert_eq!(
         std::env::var("JPKI_TEST_RESTART_PCSCD").as_deref(),
         Ok("1"),
@@ -33,7 +36,12 @@ fn stop_pcscd() {
 }
 
 fn start_pcscd() {
-    let status = Command::new("pcscd").stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).status().expect("run pcscd");
+    let status = Command::new("pcscd")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("run pcscd");
     assert!(status.success());
     let deadline = Instant::now() + Duration::from_secs(10);
     while pcsc::Context::establish(pcsc::Scope::User).is_err() {

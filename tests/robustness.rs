@@ -76,7 +76,11 @@ fn assert_clean_failure(o: &Output, codes: &[i32], ctx: &str) {
     assert!(!err.contains("panicked"), "{ctx}: panic\n{err}");
     let code = o.status.code().unwrap_or(-1);
     assert_ne!(code, 101, "{ctx}: panic exit code");
-    assert!(codes.contains(&code), "{ctx}: exit code {code}, expected one of {codes:?}\nstdout: {}\nstderr: {err}", stdout(o));
+    assert!(
+        codes.contains(&code),
+        "{ctx}: exit code {code}, expected one of {codes:?}\nstdout: {}\nstderr: {err}",
+        stdout(o)
+    );
     assert_eq!(err.lines().count(), 1, "{ctx}: stderr must be one line:\n{err}");
     assert!(err.starts_with("jpki: error: "), "{ctx}: {err}");
 }
@@ -226,7 +230,11 @@ fn fault_sweep(flag: &str, positions: impl Fn(usize, Option<usize>) -> Vec<usize
             assert!(log.len() >= at, "{ctx}: the fault was never reached: {log:?}");
             // Nothing is sent once the link failed (the APDU count stops at the fault).
             assert_eq!(log.len(), at, "{ctx}: APDUs after the fault: {log:?}");
-            assert_eq!(log.iter().filter(|(c, _, _)| is_verify_with_data(c)).count(), usize::from(verify_at.is_some_and(|v| v <= at)), "{ctx}");
+            assert_eq!(
+                log.iter().filter(|(c, _, _)| is_verify_with_data(c)).count(),
+                usize::from(verify_at.is_some_and(|v| v <= at)),
+                "{ctx}"
+            );
             if Some(at) == verify_at {
                 let err = stderr(&o);
                 assert_eq!(o.status.code(), Some(6), "{ctx}");
@@ -319,7 +327,10 @@ fn a_dropped_pin_change_says_the_outcome_is_unknown_and_how_to_find_out() {
     let doc = json(&o);
     assert_eq!(doc["error"]["kind"], "change_outcome_unknown", "{doc}");
     let hint = doc["error"]["hint"].as_str().unwrap();
-    assert!(hint.contains("jpki verify auth") && hint.contains("costs one try") && hint.contains("jpki status"), "{hint}");
+    assert!(
+        hint.contains("jpki verify auth") && hint.contains("costs one try") && hint.contains("jpki status"),
+        "{hint}"
+    );
     assert_eq!(sim.tries_left("auth"), 3);
     wait_card_present(&sim, "after the drop");
     // The way the hint gives finds out: here the change went through.
@@ -421,7 +432,9 @@ fn a_slow_card_still_works() {
         let sim = Sim::start(&switches);
         let ctx = switches.join(" ");
         let (o, took) = timed(
-            sim.jpki().args(["--json", "sign", "--key", "sign", "--digest", &digest_hex(5), "--pin-file"]).arg(pins.path().join("sign")),
+            sim.jpki()
+                .args(["--json", "sign", "--key", "sign", "--digest", &digest_hex(5), "--pin-file"])
+                .arg(pins.path().join("sign")),
             None,
         );
         assert_code(&o, 0);
@@ -455,7 +468,15 @@ fn a_card_held_by_another_program() {
         vec!["status".into()],
         vec!["cert".into(), "auth".into()],
         vec!["verify".into(), "sign".into(), "--pin-file".into(), sign.display().to_string()],
-        vec!["sign".into(), "--key".into(), "sign".into(), "--digest".into(), digest_hex(2), "--pin-file".into(), sign.display().to_string()],
+        vec![
+            "sign".into(),
+            "--key".into(),
+            "sign".into(),
+            "--digest".into(),
+            digest_hex(2),
+            "--pin-file".into(),
+            sign.display().to_string(),
+        ],
     ];
     for args in &commands {
         let (o, _) = timed(sim.jpki().args(args), None);
@@ -556,7 +577,8 @@ fn status_in_a_loop_while_another_process_signs_a_batch() {
     assert_eq!(lines.len(), 100);
     let cert = std::fs::read(sim.state_file("sign.crt.der")).unwrap();
     for (line, d) in lines.iter().zip(&items) {
-        jpki::cert::verify_pkcs1(&cert, HashAlgorithm::Sha256, &hex::decode(d).unwrap(), &hex::decode(line).unwrap()).unwrap();
+        jpki::cert::verify_pkcs1(&cert, HashAlgorithm::Sha256, &hex::decode(d).unwrap(), &hex::decode(line).unwrap())
+            .unwrap();
     }
     assert!(ok > 0, "status never succeeded");
 
@@ -564,7 +586,9 @@ fn status_in_a_loop_while_another_process_signs_a_batch() {
     let mut verified = false;
     let mut signatures = 0;
     for line in sim.log_lines() {
-        if line.starts_with("EVENT power-on") || line.starts_with("EVENT power-off") || line.starts_with("EVENT reset")
+        if line.starts_with("EVENT power-on")
+            || line.starts_with("EVENT power-off")
+            || line.starts_with("EVENT reset")
             || line.starts_with("EVENT disconnected")
         {
             verified = false;
@@ -699,7 +723,11 @@ fn bounded_fuzz(target: &str, inputs: usize, seconds: u64) {
         if result.is_err() {
             let path = std::env::temp_dir().join(format!("jpki-fuzz-crash-{target}-{done}"));
             let _ = std::fs::write(&path, &input);
-            panic!("fuzz target {target} failed on input {done} (saved to {}): {}", path.display(), hex::encode(&input));
+            panic!(
+                "fuzz target {target} failed on input {done} (saved to {}): {}",
+                path.display(),
+                hex::encode(&input)
+            );
         }
         done += 1;
     }
@@ -751,7 +779,10 @@ fn a_certificate_with_a_hostile_birth_date_is_an_error_not_a_panic() {
     std::fs::write(&sig, [0x5Au8; 256]).unwrap();
     let data = dir.path().join("data.txt");
     std::fs::write(&data, b"data").unwrap();
-    let (o, _) = timed(Command::new(common::jpki_bin()).arg("check").arg("--signature").arg(&sig).arg("--cert").arg(&cert).arg(&data), None);
+    let (o, _) = timed(
+        Command::new(common::jpki_bin()).arg("check").arg("--signature").arg(&sig).arg("--cert").arg(&cert).arg(&data),
+        None,
+    );
     assert_clean_failure(&o, &[8, 9, 10, 11], "check with a hostile birth date");
     println!("CASES hostile certificate file (check): 1");
 }

@@ -116,7 +116,6 @@ fn assert_exit(sim: &Sim, o: &Output, code: i32) {
     }
 }
 
-
 /// Input data of batch item `i`.
 fn item_data(key: &str, n: usize, i: usize) -> Vec<u8> {
     format!("{key} batch item {i} of {n}\n").into_bytes()
@@ -167,7 +166,19 @@ fn batch_of_digests_spends_one_verify_and_one_apdu_per_item_with_both_keys() {
                     openssl(work.path(), &["dgst", "-sha256", "-verify", &pubkey, "-signature", &sig_file, &data_file]);
                     openssl(
                         work.path(),
-                        &["pkeyutl", "-verify", "-pubin", "-inkey", &pubkey, "-pkeyopt", "digest:sha256", "-in", &digest_file, "-sigfile", &sig_file],
+                        &[
+                            "pkeyutl",
+                            "-verify",
+                            "-pubin",
+                            "-inkey",
+                            &pubkey,
+                            "-pkeyopt",
+                            "digest:sha256",
+                            "-in",
+                            &digest_file,
+                            "-sigfile",
+                            &sig_file,
+                        ],
                     );
                 }
             }
@@ -229,7 +240,8 @@ fn batch_of_files_and_json_lines_in_input_order() {
     let cert = cert_der(&sim, "sign");
     let o = run_with_stdin(&mut sign_cmd(&sim, &["--json"], "sign", &["--batch", "files"]), input.as_bytes());
     assert_exit(&sim, &o, 0);
-    let docs: Vec<serde_json::Value> = stdout(&o).lines().map(|l| serde_json::from_str(l).expect("a JSON line")).collect();
+    let docs: Vec<serde_json::Value> =
+        stdout(&o).lines().map(|l| serde_json::from_str(l).expect("a JSON line")).collect();
     assert_eq!(docs.len(), paths.len());
     for (i, doc) in docs.iter().enumerate() {
         assert_eq!(doc["schema_version"], 3, "{doc}");
@@ -369,7 +381,10 @@ fn batch_re_verifies_when_the_card_wants_a_fresh_verify_per_signature() {
         let apdus = sim.apdus_since(before);
         // The guarded VERIFY, then one re-VERIFY for each later signature.
         assert_eq!(count(&apdus, is_verify_with_data), n, "{key}: {apdus:?}");
-        assert!(apdus.iter().all(|l| l.contains(" -> 9000 ") || l.contains(" -> 6982 ") || l.contains(" -> 63C")), "{apdus:?}");
+        assert!(
+            apdus.iter().all(|l| l.contains(" -> 9000 ") || l.contains(" -> 6982 ") || l.contains(" -> 63C")),
+            "{apdus:?}"
+        );
         assert_counters_full(&sim);
     }
 }
@@ -399,7 +414,12 @@ fn cms_from_both_keys_verifies_with_openssl() {
     }
     for case in &cases {
         let CmsCase { key, hash, attached, pem } = *case;
-        let label = format!("{key}-{}-{}-{}", hash.unwrap_or("default"), if attached { "attached" } else { "detached" }, if pem { "pem" } else { "der" });
+        let label = format!(
+            "{key}-{}-{}-{}",
+            hash.unwrap_or("default"),
+            if attached { "attached" } else { "detached" },
+            if pem { "pem" } else { "der" }
+        );
         let out = format!("{label}.p7s");
         let out_path = work.path().join(&out);
         let mut args = vec!["--cms", "-o", out_path.to_str().unwrap()];
@@ -437,7 +457,19 @@ fn cms_from_both_keys_verifies_with_openssl() {
         // purpose check fails with "unsuitable certificate purpose".
         let ca = ca_pem(&sim, key);
         let content_out = format!("{label}.out");
-        let mut verify = vec!["cms", "-verify", "-binary", "-inform", if pem { "PEM" } else { "DER" }, "-in", &out, "-CAfile", &ca, "-purpose", "any"];
+        let mut verify = vec![
+            "cms",
+            "-verify",
+            "-binary",
+            "-inform",
+            if pem { "PEM" } else { "DER" },
+            "-in",
+            &out,
+            "-CAfile",
+            &ca,
+            "-purpose",
+            "any",
+        ];
         if attached {
             verify.extend(["-out", &content_out]);
         } else {
@@ -478,7 +510,23 @@ fn cms_from_both_keys_verifies_with_openssl() {
     let ca = ca_pem(&sim, "sign");
     openssl(
         work.path(),
-        &["cms", "-verify", "-binary", "-inform", "DER", "-in", "json.p7s", "-content", "data.bin", "-CAfile", &ca, "-purpose", "any", "-out", "/dev/null"],
+        &[
+            "cms",
+            "-verify",
+            "-binary",
+            "-inform",
+            "DER",
+            "-in",
+            "json.p7s",
+            "-content",
+            "data.bin",
+            "-CAfile",
+            &ca,
+            "-purpose",
+            "any",
+            "-out",
+            "/dev/null",
+        ],
     );
     assert_counters_full(&sim);
 }
@@ -586,7 +634,8 @@ fn check_accepts_good_signatures_and_rejects_bad_ones_with_distinct_codes() {
     let (code, kind, wrong_ca) = check_fails(&sim, &["--cms", &data_p7s, "--ca", &auth_ca, &data_txt]);
     assert_eq!((code, kind.as_str()), (11, "certificate_chain"), "{wrong_ca}");
     assert!(wrong_ca.contains("not issued by the given CA"), "{wrong_ca}");
-    let (code, kind, _) = check_fails(&sim, &["--signature", &sign_sig, "--cert", sign_cert, "--ca", &auth_ca_der, &data_txt]);
+    let (code, kind, _) =
+        check_fails(&sim, &["--signature", &sign_sig, "--cert", sign_cert, "--ca", &auth_ca_der, &data_txt]);
     assert_eq!((code, kind.as_str()), (11, "certificate_chain"));
 
     // Each problem has its own message.
@@ -606,8 +655,40 @@ struct ThrowawayPki<'a> {
 
 impl ThrowawayPki<'_> {
     fn new(dir: &Path) -> ThrowawayPki<'_> {
-        openssl(dir, &["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-subj", "/CN=Throwaway Test CA", "-days", "30"]);
-        openssl(dir, &["req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", "leaf.key", "-out", "leaf.csr", "-subj", "/CN=Throwaway Test Leaf"]);
+        openssl(
+            dir,
+            &[
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-keyout",
+                "ca.key",
+                "-out",
+                "ca.pem",
+                "-subj",
+                "/CN=Throwaway Test CA",
+                "-days",
+                "30",
+            ],
+        );
+        openssl(
+            dir,
+            &[
+                "req",
+                "-new",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-keyout",
+                "leaf.key",
+                "-out",
+                "leaf.csr",
+                "-subj",
+                "/CN=Throwaway Test Leaf",
+            ],
+        );
         std::fs::create_dir(dir.join("issued")).unwrap();
         std::fs::write(dir.join("index.txt"), "").unwrap();
         std::fs::write(dir.join("serial"), "1000\n").unwrap();
@@ -626,7 +707,23 @@ impl ThrowawayPki<'_> {
 
     /// Issue a leaf certificate for leaf.key; `validity` are openssl ca date arguments.
     fn issue(&self, out: &str, extensions: &str, validity: &[&str]) -> String {
-        let mut args = vec!["ca", "-batch", "-notext", "-config", "ca.cnf", "-cert", "ca.pem", "-keyfile", "ca.key", "-in", "leaf.csr", "-out", out, "-extensions", extensions];
+        let mut args = vec![
+            "ca",
+            "-batch",
+            "-notext",
+            "-config",
+            "ca.cnf",
+            "-cert",
+            "ca.pem",
+            "-keyfile",
+            "ca.key",
+            "-in",
+            "leaf.csr",
+            "-out",
+            out,
+            "-extensions",
+            extensions,
+        ];
         args.extend(validity);
         openssl(self.dir, &args);
         self.dir.join(out).to_str().unwrap().to_string()
@@ -641,7 +738,8 @@ fn check_rejects_expired_future_and_non_signing_certificates() {
     let dir = work.path();
     let pki = ThrowawayPki::new(dir);
     let good = pki.issue("good.pem", "signing", &["-days", "30"]);
-    let expired = pki.issue("expired.pem", "signing", &["-startdate", "20200101000000Z", "-enddate", "20210101000000Z"]);
+    let expired =
+        pki.issue("expired.pem", "signing", &["-startdate", "20200101000000Z", "-enddate", "20210101000000Z"]);
     let future = pki.issue("future.pem", "signing", &["-startdate", "20400101000000Z", "-enddate", "20410101000000Z"]);
     let no_signing = pki.issue("encipher.pem", "encipher_only", &["-days", "30"]);
     std::fs::write(dir.join("data.txt"), b"signed by a throwaway key\n").unwrap();
@@ -666,7 +764,8 @@ fn check_rejects_expired_future_and_non_signing_certificates() {
     assert!(usage_msg.contains("key usage") && usage_msg.contains("keyEncipherment"), "{usage_msg}");
 
     // A good certificate against the card's CA: the chain is wrong.
-    let (code, kind, chain_msg) = check_fails(&sim, &["--signature", sig, "--cert", &good, "--ca", &ca_pem(&sim, "sign"), data]);
+    let (code, kind, chain_msg) =
+        check_fails(&sim, &["--signature", sig, "--cert", &good, "--ca", &ca_pem(&sim, "sign"), data]);
     assert_eq!((code, kind.as_str()), (11, "certificate_chain"), "{chain_msg}");
 
     let messages = [&expired_msg, &future_msg, &usage_msg, &chain_msg];

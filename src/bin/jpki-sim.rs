@@ -10,7 +10,9 @@ use clap::{Parser, ValueEnum};
 
 use jpki::sim::log::ApduLog;
 use jpki::sim::vpcd::{Bridge, BridgeOptions, DEFAULT_HOST, DEFAULT_PORT};
-use jpki::sim::{BlockedSw, CardData, OptionalApplet, PinId, SimConfig, StateDir, UnissuedSignPin, VerifiedQuery, VirtualCard};
+use jpki::sim::{
+    BlockedSw, CardData, OptionalApplet, PinId, SimConfig, StateDir, UnissuedSignPin, VerifiedQuery, VirtualCard,
+};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum OnOff {
@@ -165,17 +167,12 @@ struct Args {
 }
 
 fn split_assignment(s: &str) -> Result<(PinId, &str), String> {
-    let (name, value) = s
-        .split_once('=')
-        .ok_or_else(|| format!("expected NAME=VALUE, got {s:?}"))?;
+    let (name, value) = s.split_once('=').ok_or_else(|| format!("expected NAME=VALUE, got {s:?}"))?;
     Ok((name.parse::<PinId>()?, value))
 }
 
 fn parse_atr(s: &str) -> Result<Vec<u8>, String> {
-    let cleaned: String = s
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != ':')
-        .collect();
+    let cleaned: String = s.chars().filter(|c| !c.is_whitespace() && *c != ':').collect();
     let atr = hex::decode(&cleaned).map_err(|e| format!("--atr {s:?} is not hex: {e}"))?;
     if atr.is_empty() || atr.len() > 33 {
         return Err("--atr must be 1 to 33 bytes".to_string());
@@ -195,23 +192,17 @@ fn run(args: Args) -> Result<(), String> {
         None => StateDir::default_path().map_err(|e| e.to_string())?,
     };
     let state = StateDir::open(&state_path).map_err(|e| e.to_string())?;
-    let mut pins = state
-        .load_or_init(&data, args.reset_state)
-        .map_err(|e| e.to_string())?;
+    let mut pins = state.load_or_init(&data, args.reset_state).map_err(|e| e.to_string())?;
     let mut changed = false;
     for a in &args.set_pin {
         let (id, value) = split_assignment(a).map_err(|e| format!("--set-pin: {e}"))?;
-        pins.set_value(id, value)
-            .map_err(|e| format!("--set-pin: {e}"))?;
+        pins.set_value(id, value).map_err(|e| format!("--set-pin: {e}"))?;
         changed = true;
     }
     for a in &args.set_tries {
         let (id, value) = split_assignment(a).map_err(|e| format!("--set-tries: {e}"))?;
-        let n: u8 = value
-            .parse()
-            .map_err(|_| format!("--set-tries: {value:?} is not a number"))?;
-        pins.set_tries(id, n)
-            .map_err(|e| format!("--set-tries: {e}"))?;
+        let n: u8 = value.parse().map_err(|_| format!("--set-tries: {value:?} is not a number"))?;
+        pins.set_tries(id, n).map_err(|e| format!("--set-tries: {e}"))?;
         changed = true;
     }
     if changed {
@@ -247,18 +238,11 @@ fn run(args: Args) -> Result<(), String> {
         corrupt_at: args.corrupt_at,
     };
     let log = match &args.apdu_log {
-        Some(p) => {
-            ApduLog::open(p).map_err(|e| format!("cannot open APDU log {}: {e}", p.display()))?
-        }
+        Some(p) => ApduLog::open(p).map_err(|e| format!("cannot open APDU log {}: {e}", p.display()))?,
         None => ApduLog::disabled(),
     };
     let port = args.port.unwrap_or(DEFAULT_PORT + args.slot.unwrap_or(0));
-    let opts = BridgeOptions {
-        host: args.host.clone(),
-        port,
-        once: args.once,
-        ..BridgeOptions::default()
-    };
+    let opts = BridgeOptions { host: args.host.clone(), port, once: args.once, ..BridgeOptions::default() };
 
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();

@@ -58,7 +58,7 @@ fn parse_items(kind: BatchInput, algorithm: HashAlgorithm, reader: &mut impl Buf
             Err("the line is empty".to_string())
         } else {
             match kind {
-            BatchInput::Digests => MessageDigest::from_hex(algorithm, text).map_err(|e| e.to_string()),
+                BatchInput::Digests => MessageDigest::from_hex(algorithm, text).map_err(|e| e.to_string()),
                 BatchInput::Files => hash_file(algorithm, Path::new(text)),
             }
         };
@@ -186,10 +186,14 @@ fn sign_one(
 fn emit(global: &Global, item: &Item, result: Result<&[u8], String>, format: SigFormat) -> Result<(), Failure> {
     let line = if global.json {
         let doc = match result {
-            Ok(sig) => json!({"schema_version": super::output::SCHEMA_VERSION, "command": "sign-batch", "line": item.line,
-                "input": item.input, "ok": true, "signature": encode_text(sig, format), "format": format.name()}),
-            Err(reason) => json!({"schema_version": super::output::SCHEMA_VERSION, "command": "sign-batch", "line": item.line,
-                "input": item.input, "ok": false, "error": reason}),
+            Ok(sig) => {
+                json!({"schema_version": super::output::SCHEMA_VERSION, "command": "sign-batch", "line": item.line,
+                "input": item.input, "ok": true, "signature": encode_text(sig, format), "format": format.name()})
+            }
+            Err(reason) => {
+                json!({"schema_version": super::output::SCHEMA_VERSION, "command": "sign-batch", "line": item.line,
+                "input": item.input, "ok": false, "error": reason})
+            }
         };
         doc.to_string()
     } else {
@@ -198,6 +202,7 @@ fn emit(global: &Global, item: &Item, result: Result<&[u8], String>, format: Sig
             Err(_) => String::new(),
         }
     };
-    print_stdout(format!("{line}\n").as_bytes(), true)
-        .map_err(|e| Failure::output(format!("cannot write the output: {e}; signatures made so far were not all delivered")))
+    print_stdout(format!("{line}\n").as_bytes(), true).map_err(|e| {
+        Failure::output(format!("cannot write the output: {e}; signatures made so far were not all delivered"))
+    })
 }

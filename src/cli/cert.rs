@@ -81,9 +81,9 @@ pub fn run(global: &Global, args: &CertArgs) -> Result<Output, Failure> {
     }
     check_binary_stdout(format == Format::Der && !global.json, args.output.is_some())?;
     let pin = match kind.required_pin() {
-        Some(pin_kind) => Some(
-            args.pin_args.obtain(pin_kind, "The signing certificate is protected. Enter the signing password: ")?,
-        ),
+        Some(pin_kind) => {
+            Some(args.pin_args.obtain(pin_kind, "The signing certificate is protected. Enter the signing password: ")?)
+        }
         None => None,
     };
     let der = read(global, kind, pin.as_ref(), args.pin_args.force)?;
@@ -123,10 +123,7 @@ fn read(global: &Global, kind: CertKind, pin: Option<&jpki::pin::Pin>, force: bo
 }
 
 pub fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
 
 fn details_text(s: &CertSummary) -> String {

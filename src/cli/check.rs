@@ -49,7 +49,8 @@ pub struct CheckArgs {
 }
 
 fn read(path: &Path, what: &str) -> Result<Vec<u8>, Failure> {
-    std::fs::read(path).map_err(|e| Failure::usage(format!("cannot read the {what} {:?}: {e}", path.display().to_string())))
+    std::fs::read(path)
+        .map_err(|e| Failure::usage(format!("cannot read the {what} {:?}: {e}", path.display().to_string())))
 }
 
 fn fail(code: ExitCode, kind: &'static str, message: String) -> Failure {
@@ -58,7 +59,9 @@ fn fail(code: ExitCode, kind: &'static str, message: String) -> Failure {
 
 fn problem(p: CertProblem) -> Failure {
     let (code, kind) = match p {
-        CertProblem::Expired(_) | CertProblem::NotYetValid(_) => (ExitCode::CertNotValidNow, "certificate_not_valid_now"),
+        CertProblem::Expired(_) | CertProblem::NotYetValid(_) => {
+            (ExitCode::CertNotValidNow, "certificate_not_valid_now")
+        }
         CertProblem::WrongKeyUsage(_) => (ExitCode::CertKeyUsage, "certificate_key_usage"),
         CertProblem::ChainBroken(_) => (ExitCode::CertChain, "certificate_chain"),
     };
@@ -96,7 +99,9 @@ fn certificate(global: &Global, args: &CheckArgs, embedded: Option<Vec<u8>>) -> 
         }
         return card.read_certificate(kind).map_err(|e| session::in_reader(&card, e));
     }
-    embedded.ok_or_else(|| Failure::usage("no certificate to check against").with_hint("Give --cert FILE or --card-cert WHICH"))
+    embedded.ok_or_else(|| {
+        Failure::usage("no certificate to check against").with_hint("Give --cert FILE or --card-cert WHICH")
+    })
 }
 
 pub fn run(global: &Global, args: &CheckArgs) -> Result<Output, Failure> {
@@ -121,25 +126,38 @@ pub fn run(global: &Global, args: &CheckArgs) -> Result<Output, Failure> {
             (None, None) => return Err(Failure::usage("the CMS is detached: give the signed DATA file")),
         };
         if digest != parsed.message_digest {
-            return Err(fail(ExitCode::BadSignature, "digest_mismatch", "the data does not match the digest signed in the CMS (it was changed, or it is the wrong file)".into()));
+            return Err(fail(
+                ExitCode::BadSignature,
+                "digest_mismatch",
+                "the data does not match the digest signed in the CMS (it was changed, or it is the wrong file)".into(),
+            ));
         }
         let cert = certificate(global, args, parsed.signer_certificate.clone())?;
         let signed_digest = parsed.hash.hash(&parsed.signed_bytes);
-        verify_pkcs1(&cert, parsed.hash, &signed_digest, &parsed.signature)
-            .map_err(|e| fail(ExitCode::BadSignature, "bad_signature", format!("the CMS signature does not verify: {e}")))?;
+        verify_pkcs1(&cert, parsed.hash, &signed_digest, &parsed.signature).map_err(|e| {
+            fail(ExitCode::BadSignature, "bad_signature", format!("the CMS signature does not verify: {e}"))
+        })?;
         (cert, "cms", parsed.signing_time)
     } else {
         let sig_path = args.signature.as_ref().ok_or_else(|| Failure::usage("give --signature FILE or --cms FILE"))?;
         let signature = decode_signature(&read(sig_path, "signature file")?);
         let algorithm = args.hash.algorithm();
         let digest = match (&args.digest, &data) {
-            (Some(h), _) => MessageDigest::from_hex(algorithm, h).map_err(|e| Failure::usage(format!("--digest: {e}")))?,
-            (None, Some(d)) => MessageDigest::new(algorithm, algorithm.hash(d)).map_err(|e| Failure::usage(e.to_string()))?,
+            (Some(h), _) => {
+                MessageDigest::from_hex(algorithm, h).map_err(|e| Failure::usage(format!("--digest: {e}")))?
+            }
+            (None, Some(d)) => {
+                MessageDigest::new(algorithm, algorithm.hash(d)).map_err(|e| Failure::usage(e.to_string()))?
+            }
             (None, None) => return Err(Failure::usage("give the signed DATA file or --digest HEX")),
         };
         let cert = certificate(global, args, None)?;
         verify_pkcs1(&cert, algorithm, &digest.bytes, &signature).map_err(|e| {
-            fail(ExitCode::BadSignature, "bad_signature", format!("the signature does not match this data and certificate: {e}"))
+            fail(
+                ExitCode::BadSignature,
+                "bad_signature",
+                format!("the signature does not match this data and certificate: {e}"),
+            )
         })?;
         (cert, "raw", None)
     };

@@ -54,7 +54,14 @@ pub struct Failure {
 
 impl Failure {
     pub fn usage(message: impl Into<String>) -> Self {
-        Failure { code: ExitCode::Usage, kind: "usage", message: message.into(), hint: None, pin: None, tries_left: None }
+        Failure {
+            code: ExitCode::Usage,
+            kind: "usage",
+            message: message.into(),
+            hint: None,
+            pin: None,
+            tries_left: None,
+        }
     }
 
     /// The result could not be written after the card was used.

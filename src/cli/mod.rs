@@ -1,12 +1,12 @@
 //! The command line: parse, gather and check inputs, call the library, render.
 
 pub mod batch;
+pub mod cardinfo;
 pub mod cert;
 pub mod check;
 pub mod exit;
 pub mod output;
 pub mod pin;
-pub mod cardinfo;
 pub mod pin_input;
 pub mod readers;
 pub mod session;

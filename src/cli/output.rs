@@ -84,10 +84,7 @@ pub fn check_output_path(path: &Path) -> Result<(), Failure> {
     }
     let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     if !parent.is_dir() {
-        return Err(Failure::usage(format!(
-            "the output directory {:?} does not exist",
-            parent.display().to_string()
-        )));
+        return Err(Failure::usage(format!("the output directory {:?} does not exist", parent.display().to_string())));
     }
     if is_special(path) {
         return Ok(());
@@ -138,7 +135,10 @@ pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
     if !text.chars().any(unsafe_char) {
         return text.into();
     }
-    text.chars().map(|c| if unsafe_char(c) { format!("\\u{{{:x}}}", c as u32) } else { c.to_string() }).collect::<String>().into()
+    text.chars()
+        .map(|c| if unsafe_char(c) { format!("\\u{{{:x}}}", c as u32) } else { c.to_string() })
+        .collect::<String>()
+        .into()
 }
 
 /// Print to stdout. A closed pipe is not an error (`jpki readers | head -1`)

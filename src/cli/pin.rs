@@ -42,21 +42,29 @@ fn naming(role: &str, kind: PinKind) -> impl Fn(Failure) -> Failure + '_ {
 }
 
 fn new_pin(kind: PinKind, args: &ChangeArgs) -> Result<Pin, Failure> {
-    let invalid = |e: jpki::pin::InvalidPin| naming("new", kind)(Failure { pin: Some(kind), ..Failure::from(jpki::Error::from(e)) });
+    let invalid = |e: jpki::pin::InvalidPin| {
+        naming("new", kind)(Failure { pin: Some(kind), ..Failure::from(jpki::Error::from(e)) })
+    };
     if let Some(path) = &args.new_pin_file {
         return Pin::new_replacement(kind, &pin_input::read_secret_file(path, "new-PIN file")?).map_err(invalid);
     }
     if let Some(value) = std::env::var_os("JPKI_NEW_PIN") {
-        let value = Zeroizing::new(value.into_string().map_err(|_| Failure::usage("JPKI_NEW_PIN is not valid Unicode"))?);
+        let value =
+            Zeroizing::new(value.into_string().map_err(|_| Failure::usage("JPKI_NEW_PIN is not valid Unicode"))?);
         return Pin::new_replacement(kind, &value).map_err(invalid);
     }
     if !pin_input::interactive() {
         return Err(Failure::usage(format!("no new {kind} was given and there is no terminal to ask for it"))
             .with_hint("Pass it with --new-pin-file PATH or the JPKI_NEW_PIN environment variable"));
     }
-    let first = Zeroizing::new(rpassword::prompt_password(format!("New {kind} ({}): ", kind.rule())).map_err(|e| Failure::usage(e.to_string()))?);
+    let first = Zeroizing::new(
+        rpassword::prompt_password(format!("New {kind} ({}): ", kind.rule()))
+            .map_err(|e| Failure::usage(e.to_string()))?,
+    );
     let pin = Pin::new_replacement(kind, &first).map_err(invalid)?;
-    let again = Zeroizing::new(rpassword::prompt_password(format!("New {kind} again: ")).map_err(|e| Failure::usage(e.to_string()))?);
+    let again = Zeroizing::new(
+        rpassword::prompt_password(format!("New {kind} again: ")).map_err(|e| Failure::usage(e.to_string()))?,
+    );
     if Pin::new_replacement(kind, &again).ok().as_ref() != Some(&pin) {
         return Err(Failure::usage("the two new PINs differ; nothing was changed"));
     }
@@ -102,10 +110,7 @@ pub fn change(global: &Global, args: &ChangeArgs) -> Result<Output, Failure> {
         })?;
     }
     Ok(Output {
-        text: format!(
-            "The {kind} was changed{}.\n",
-            if args.verify_new { " and the new one verified" } else { "" }
-        ),
+        text: format!("The {kind} was changed{}.\n", if args.verify_new { " and the new one verified" } else { "" }),
         ..Default::default()
     }
     .field("pin", kind.name())

@@ -33,11 +33,7 @@ pub fn read_secret_file(path: &Path, what: &str) -> Result<Zeroizing<String>, Fa
     if bytes.len() as u64 > MAX_PIN_FILE {
         return Err(Failure::usage(format!("the {what} is too long to hold a PIN")));
     }
-    let newline = if bytes.ends_with(b"\r\n") {
-        2
-    } else {
-        usize::from(bytes.ends_with(b"\n"))
-    };
+    let newline = if bytes.ends_with(b"\r\n") { 2 } else { usize::from(bytes.ends_with(b"\n")) };
     let keep = bytes.len() - newline;
     bytes.truncate(keep);
     let text = std::str::from_utf8(&bytes).map_err(|_| Failure::usage(format!("the {what} is not UTF-8 text")))?;
@@ -50,12 +46,11 @@ pub fn obtain(kind: PinKind, file: Option<&Path>, env_var: &str, prompt: &str) -
     let text = if let Some(path) = file {
         read_secret_file(path, "PIN file")?
     } else if let Some(value) = std::env::var_os(env_var) {
-        let value = value
-            .into_string()
-            .map_err(|_| Failure::usage(format!("{env_var} is not valid Unicode")))?;
+        let value = value.into_string().map_err(|_| Failure::usage(format!("{env_var} is not valid Unicode")))?;
         Zeroizing::new(value)
     } else if interactive() {
-        let typed = rpassword::prompt_password(prompt).map_err(|e| Failure::usage(format!("cannot read the PIN: {e}")))?;
+        let typed =
+            rpassword::prompt_password(prompt).map_err(|e| Failure::usage(format!("cannot read the PIN: {e}")))?;
         Zeroizing::new(typed)
     } else {
         return Err(Failure {
@@ -101,7 +96,8 @@ mod tests {
     #[test]
     fn strips_exactly_one_newline() {
         let dir = tempfile::tempdir().unwrap();
-        for (content, expected) in [("1234\n", "1234"), ("1234\r\n", "1234"), ("1234", "1234"), ("1234\n\n", "1234\n")] {
+        for (content, expected) in [("1234\n", "1234"), ("1234\r\n", "1234"), ("1234", "1234"), ("1234\n\n", "1234\n")]
+        {
             let path = dir.path().join("pin");
             std::fs::File::create(&path).unwrap().write_all(content.as_bytes()).unwrap();
             assert_eq!(read_secret_file(&path, "PIN file").unwrap().as_str(), expected);

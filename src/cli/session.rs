@@ -42,9 +42,10 @@ pub fn verify(card: &mut Card, pin: &Pin, force: bool) -> Result<(), Failure> {
     let mut consent = pin_input::last_try_consent(force);
     match card.verify(pin, &mut consent) {
         Ok(()) => Ok(()),
-        Err(e) if pin.kind() == PinKind::Sign
-            && may_mean_no_certificate(&e)
-            && matches!(card.has_sign_certificate(), Ok(Some(false))) =>
+        Err(e)
+            if pin.kind() == PinKind::Sign
+                && may_mean_no_certificate(&e)
+                && matches!(card.has_sign_certificate(), Ok(Some(false))) =>
         {
             Err(not_issued(e))
         }
@@ -59,7 +60,9 @@ pub fn verify(card: &mut Card, pin: &Pin, force: bool) -> Result<(), Failure> {
 fn may_mean_no_certificate(e: &Error) -> bool {
     match e {
         Error::PinBlocked { .. } | Error::LastTryNeedsConsent { .. } | Error::WrongPin { .. } => true,
-        Error::UnexpectedStatus { operation, .. } => [jpki::card::SELECT_PIN_FILE, jpki::card::RETRY_QUERY].contains(operation),
+        Error::UnexpectedStatus { operation, .. } => {
+            [jpki::card::SELECT_PIN_FILE, jpki::card::RETRY_QUERY].contains(operation)
+        }
         _ => false,
     }
 }
@@ -71,7 +74,10 @@ fn not_issued(e: Error) -> Failure {
         Error::WrongPin { tries_left, .. } => {
             let wrong = Failure::from(e);
             Failure {
-                message: format!("{}; the signing password given was also wrong ({tries_left} tries left)", failure.message),
+                message: format!(
+                    "{}; the signing password given was also wrong ({tries_left} tries left)",
+                    failure.message
+                ),
                 hint: wrong.hint,
                 pin: Some(PinKind::Sign),
                 tries_left: Some(tries_left),
@@ -106,7 +112,8 @@ impl Signer {
 
     /// Sign one digest and check the signature before returning it.
     pub fn sign_checked(&mut self, digest: &jpki::digest::MessageDigest) -> Result<Vec<u8>, Failure> {
-        let signature = self.card.sign_digest_info(self.key, &digest.digest_info()).map_err(|e| in_reader(&self.card, e))?;
+        let signature =
+            self.card.sign_digest_info(self.key, &digest.digest_info()).map_err(|e| in_reader(&self.card, e))?;
         self.check(digest, &signature)?;
         Ok(signature)
     }

@@ -82,7 +82,10 @@ pub struct SignArgs {
 
 /// Save a signature the card made; if that fails, say that it was lost.
 fn write_signature(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
-    write_file(path, bytes).map_err(|f| Failure { message: format!("{} (the card made the signature, but it was not saved)", f.message), ..f })
+    write_file(path, bytes).map_err(|f| Failure {
+        message: format!("{} (the card made the signature, but it was not saved)", f.message),
+        ..f
+    })
 }
 
 /// Run `consume` on the input FILE, or on stdin for `-` or no FILE.
@@ -91,7 +94,9 @@ fn read_input<T>(args: &SignArgs, consume: impl FnOnce(&mut dyn Read) -> std::io
     let result = if input.as_os_str() == "-" {
         if std::io::stdin().is_terminal() {
             let digest = if args.attached { "" } else { ", or use --digest HEX" };
-            return Err(Failure::usage("no data to sign").with_hint(format!("Give a FILE or pipe data to stdin{digest}")));
+            return Err(
+                Failure::usage("no data to sign").with_hint(format!("Give a FILE or pipe data to stdin{digest}"))
+            );
         }
         consume(&mut std::io::stdin().lock())
     } else {

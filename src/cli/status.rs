@@ -60,7 +60,9 @@ pub fn describe(counter: &Counter, state: &Result<PinState, Error>) -> (String, 
         | Err(Error::UnexpectedStatus { operation: jpki::card::SELECT_PIN_FILE, sw: StatusWord::FileNotFound }) => {
             ("not present on this card".to_string(), json!({"state": "absent", "tries_left": null}))
         }
-        Err(e) => (format!("unreadable ({e})"), json!({"state": "unreadable", "tries_left": null, "error": e.to_string()})),
+        Err(e) => {
+            (format!("unreadable ({e})"), json!({"state": "unreadable", "tries_left": null, "error": e.to_string()}))
+        }
     };
     render(counter, &text, fields)
 }
@@ -145,8 +147,13 @@ pub fn run(global: &Global, args: &StatusArgs) -> Result<Output, Failure> {
         certs.insert("sign_certificate_issued".into(), issued.into());
         let mut expiry = |kind: CertKind, card: &mut session::Card, text: &mut String| -> Result<(), Failure> {
             let der = card.read_certificate(kind).map_err(|e| session::in_reader(card, e))?;
-            let s = jpki::cert::summarize(&der, unix_now()).map_err(|e| Failure::from(Error::BadCardData(e.to_string())))?;
-            let when = if s.days_left < 0 { format!("EXPIRED {} days ago", -s.days_left) } else { format!("{} days left", s.days_left) };
+            let s = jpki::cert::summarize(&der, unix_now())
+                .map_err(|e| Failure::from(Error::BadCardData(e.to_string())))?;
+            let when = if s.days_left < 0 {
+                format!("EXPIRED {} days ago", -s.days_left)
+            } else {
+                format!("{} days left", s.days_left)
+            };
             let label = format!("{} certificate:", capitalized(kind.name()));
             text.push_str(&labelled(&label, &format!("expires {} ({when})\n", s.not_after)));
             certs.insert(format!("{}_not_after", kind.name()), s.not_after.into());
@@ -199,7 +206,8 @@ pub fn run(global: &Global, args: &StatusArgs) -> Result<Output, Failure> {
     text.push_str(&labelled("Signing certificate (署名用電子証明書):", availability));
     text.push('\n');
     text.push_str(&cert_text);
-    let mut out = Output::default().field("reader", reader).field("pins", pins).field("sign_certificate_issued", issued);
+    let mut out =
+        Output::default().field("reader", reader).field("pins", pins).field("sign_certificate_issued", issued);
     if args.certs {
         out = out.field("certificates", Value::Object(certs));
     }

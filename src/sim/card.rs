@@ -119,15 +119,7 @@ pub fn parse_command(c: &[u8]) -> Option<Command<'_>> {
     if c.len() < 4 {
         return None;
     }
-    let mut cmd = Command {
-        cla: c[0],
-        ins: c[1],
-        p1: c[2],
-        p2: c[3],
-        data: &[],
-        le: None,
-        extended: false,
-    };
+    let mut cmd = Command { cla: c[0], ins: c[1], p1: c[2], p2: c[3], data: &[], le: None, extended: false };
     let body = &c[4..];
     match body.len() {
         0 => {}
@@ -429,12 +421,8 @@ impl VirtualCard {
     fn may_read(&self, ef: BinEf) -> bool {
         match ef {
             BinEf::SignCert => self.is_verified(PinId::Sign),
-            BinEf::MyNumber => {
-                self.is_verified(PinId::Cardinfo) || self.is_verified(PinId::CardinfoA)
-            }
-            BinEf::Attributes => {
-                self.is_verified(PinId::Cardinfo) || self.is_verified(PinId::CardinfoB)
-            }
+            BinEf::MyNumber => self.is_verified(PinId::Cardinfo) || self.is_verified(PinId::CardinfoA),
+            BinEf::Attributes => self.is_verified(PinId::Cardinfo) || self.is_verified(PinId::CardinfoB),
             _ => true,
         }
     }
@@ -443,9 +431,7 @@ impl VirtualCard {
     fn resolve_p2(&self, p2: u8) -> Result<Ef, u16> {
         match p2 {
             0x80 => self.ef.ok_or(SW_NOT_ALLOWED),
-            0x81..=0x9E if self.config.sfi => self
-                .find_ef(self.df, u16::from(p2 & 0x1F))
-                .ok_or(SW_NOT_FOUND),
+            0x81..=0x9E if self.config.sfi => self.find_ef(self.df, u16::from(p2 & 0x1F)).ok_or(SW_NOT_FOUND),
             _ => Err(SW_WRONG_P1P2),
         }
     }
@@ -471,7 +457,9 @@ impl VirtualCard {
                     return sw(SW_NOT_FOUND);
                 };
                 let lacking = |a: OptionalApplet| self.config.without_applets.contains(&a);
-                if (df == Applet::Text && lacking(OptionalApplet::CardInfo)) || (df == Applet::Visual && lacking(OptionalApplet::Visual)) {
+                if (df == Applet::Text && lacking(OptionalApplet::CardInfo))
+                    || (df == Applet::Visual && lacking(OptionalApplet::Visual))
+                {
                     return sw(SW_NOT_FOUND);
                 }
                 if self.config.reselect_clears_pin {
@@ -551,9 +539,7 @@ impl VirtualCard {
             if tries == 0 {
                 return sw(self.config.blocked_query_sw.sw());
             }
-            if self.is_verified(id)
-                && self.config.verified_query == super::config::VerifiedQuery::Sw9000
-            {
+            if self.is_verified(id) && self.config.verified_query == super::config::VerifiedQuery::Sw9000 {
                 return sw(SW_OK);
             }
             return sw(0x63C0 | u16::from(tries.min(15)));
@@ -729,10 +715,7 @@ mod tests {
         let r = c.transmit(&h(apdu));
         assert!(r.len() >= 2, "short response {r:?}");
         let n = r.len();
-        (
-            r[..n - 2].to_vec(),
-            u16::from_be_bytes([r[n - 2], r[n - 1]]),
-        )
+        (r[..n - 2].to_vec(), u16::from_be_bytes([r[n - 2], r[n - 1]]))
     }
 
     fn sw_of(c: &mut VirtualCard, apdu: &str) -> u16 {
@@ -879,9 +862,7 @@ mod tests {
                 if i % 7 == 0 {
                     // Drive the card into interesting states.
                     c.transmit(&h(AP));
-                    c.transmit(&h(&sel(
-                        ["0018", "001B", "000A", "0017", "001A", "0001"][(next() % 6) as usize]
-                    )));
+                    c.transmit(&h(&sel(["0018", "001B", "000A", "0017", "001A", "0001"][(next() % 6) as usize])));
                 }
                 let r = c.transmit(&v);
                 assert!(r.len() >= 2);
@@ -910,15 +891,9 @@ mod tests {
     #[test]
     fn select_rules() {
         let mut c = card();
-        assert_eq!(
-            sw_of(&mut c, "00 A4 04 0C 09 D3 92 F0 00 26 01 00 00 00"),
-            0x6A82
-        ); // prefix
+        assert_eq!(sw_of(&mut c, "00 A4 04 0C 09 D3 92 F0 00 26 01 00 00 00"), 0x6A82); // prefix
         assert_eq!(sw_of(&mut c, "00 A4 04 0C 05 A0 00 00 00 03"), 0x6A82);
-        assert_eq!(
-            sw_of(&mut c, "00 A4 04 00 0A D3 92 F0 00 26 01 00 00 00 01 00"),
-            0x6A86
-        );
+        assert_eq!(sw_of(&mut c, "00 A4 04 00 0A D3 92 F0 00 26 01 00 00 00 01 00"), 0x6A86);
         assert_eq!(sw_of(&mut c, AP), 0x9000);
         assert_eq!(sw_of(&mut c, &sel("3F00")), 0x6A82);
         assert_eq!(sw_of(&mut c, &sel("0009")), 0x6A82);
@@ -960,10 +935,7 @@ mod tests {
         tx(&mut c, TXT); // another applet does not clear it either
         assert!(c.is_verified(PinId::Auth));
 
-        let mut c = card_with(SimConfig {
-            reselect_clears_pin: true,
-            ..SimConfig::default()
-        });
+        let mut c = card_with(SimConfig { reselect_clears_pin: true, ..SimConfig::default() });
         tx(&mut c, AP);
         tx(&mut c, &sel("0018"));
         assert_eq!(sw_of(&mut c, &verify_apdu("1234")), 0x9000);
@@ -975,10 +947,7 @@ mod tests {
 
     #[test]
     fn first_apdu_after_power_6f00() {
-        let mut c = card_with(SimConfig {
-            first_apdu_after_power_6f00: true,
-            ..SimConfig::default()
-        });
+        let mut c = card_with(SimConfig { first_apdu_after_power_6f00: true, ..SimConfig::default() });
         assert_eq!(sw_of(&mut c, AP), 0x6F00);
         assert_eq!(c.current_applet(), Applet::Isd);
         assert_eq!(sw_of(&mut c, AP), 0x9000);
@@ -1052,15 +1021,8 @@ mod tests {
 
     #[test]
     fn last_try_then_each_blocked_sw() {
-        for (blocked, want) in [
-            (BlockedSw::Sw63C0, 0x63C0),
-            (BlockedSw::Sw6983, 0x6983),
-            (BlockedSw::Sw6984, 0x6984),
-        ] {
-            let mut c = card_with(SimConfig {
-                blocked_sw: blocked,
-                ..SimConfig::default()
-            });
+        for (blocked, want) in [(BlockedSw::Sw63C0, 0x63C0), (BlockedSw::Sw6983, 0x6983), (BlockedSw::Sw6984, 0x6984)] {
+            let mut c = card_with(SimConfig { blocked_sw: blocked, ..SimConfig::default() });
             tx(&mut c, AP);
             tx(&mut c, &sel("001B"));
             for left in (0..5u16).rev() {
@@ -1083,10 +1045,7 @@ mod tests {
         tx(&mut c, &sel("0018"));
         tx(&mut c, &verify_apdu("1234"));
         assert_eq!(sw_of(&mut c, Q), 0x63C3);
-        let mut c = card_with(SimConfig {
-            verified_query: VerifiedQuery::Sw9000,
-            ..SimConfig::default()
-        });
+        let mut c = card_with(SimConfig { verified_query: VerifiedQuery::Sw9000, ..SimConfig::default() });
         tx(&mut c, AP);
         tx(&mut c, &sel("0018"));
         assert_eq!(sw_of(&mut c, Q), 0x63C3);
@@ -1106,10 +1065,7 @@ mod tests {
         assert_eq!(sw_of(&mut c, &verify_apdu("12345")), 0x6700);
         assert_eq!(sw_of(&mut c, &verify_apdu("12345678901234567")), 0x6700);
         assert_eq!(c.pin_store().tries_left(PinId::Auth), 3);
-        let mut c = card_with(SimConfig {
-            wrong_length_counts: true,
-            ..SimConfig::default()
-        });
+        let mut c = card_with(SimConfig { wrong_length_counts: true, ..SimConfig::default() });
         tx(&mut c, AP);
         tx(&mut c, &sel("0018"));
         assert_eq!(sw_of(&mut c, &verify_apdu("12345")), 0x63C2);
@@ -1143,25 +1099,16 @@ mod tests {
         let di = sha256_digest_info(b"sfi");
         let (sig, s) = tx(&mut c, &format!("80 2A 00 9A 33 {} 00", hex::encode(&di)));
         assert_eq!((sig.len(), s), (256, 0x9000));
-        assert_eq!(
-            sw_of(&mut c, &format!("80 2A 00 97 33 {} 00", hex::encode(&di))),
-            0x6982
-        );
+        assert_eq!(sw_of(&mut c, &format!("80 2A 00 97 33 {} 00", hex::encode(&di))), 0x6982);
         tx(&mut c, TXT);
         assert_eq!(sw_of(&mut c, "00 20 00 91"), 0x63C3);
 
-        let mut c = card_with(SimConfig {
-            sfi: false,
-            ..SimConfig::default()
-        });
+        let mut c = card_with(SimConfig { sfi: false, ..SimConfig::default() });
         tx(&mut c, AP);
         assert_eq!(sw_of(&mut c, "00 20 00 98"), 0x6A86);
         assert_eq!(sw_of(&mut c, "00 20 00 9B 06 41 42 43 31 32 33"), 0x6A86);
         assert_eq!(sw_of(&mut c, "00 B0 8A 00 04"), 0x6A86);
-        assert_eq!(
-            sw_of(&mut c, &format!("80 2A 00 9A 33 {} 00", hex::encode(&di))),
-            0x6A86
-        );
+        assert_eq!(sw_of(&mut c, &format!("80 2A 00 9A 33 {} 00", hex::encode(&di))), 0x6A86);
         assert_eq!(c.pin_store().tries_left(PinId::Sign), 5);
     }
 
@@ -1191,17 +1138,8 @@ mod tests {
         // Sign password rules.
         tx(&mut c, &sel("001B"));
         tx(&mut c, &verify_apdu("ABC123"));
-        assert_eq!(
-            sw_of(&mut c, &format!("00 24 01 80 06 {}", hex::encode("abc123"))),
-            0x6A80
-        );
-        assert_eq!(
-            sw_of(
-                &mut c,
-                &format!("00 24 01 80 08 {}", hex::encode("NEWPASS9"))
-            ),
-            0x9000
-        );
+        assert_eq!(sw_of(&mut c, &format!("00 24 01 80 06 {}", hex::encode("abc123"))), 0x6A80);
+        assert_eq!(sw_of(&mut c, &format!("00 24 01 80 08 {}", hex::encode("NEWPASS9"))), 0x9000);
         assert_eq!(c.pin_store().get(PinId::Sign).value, "NEWPASS9");
         // Not a PIN EF.
         tx(&mut c, &sel("000A"));
@@ -1210,13 +1148,7 @@ mod tests {
         tx(&mut c, TXT);
         tx(&mut c, &sel("0014"));
         tx(&mut c, &verify_apdu("314159265352"));
-        assert_eq!(
-            sw_of(
-                &mut c,
-                &format!("00 24 01 80 0C {}", hex::encode("123456789018"))
-            ),
-            0x6986
-        );
+        assert_eq!(sw_of(&mut c, &format!("00 24 01 80 0C {}", hex::encode("123456789018"))), 0x6986);
     }
 
     // ---- READ BINARY ----
@@ -1272,10 +1204,7 @@ mod tests {
         let (tok, _) = tx(&mut c, "00 B0 00 00 00");
         assert_eq!(tok.len(), 160);
         tx(&mut c, &sel("0008"));
-        assert_eq!(
-            tx(&mut c, "00 B0 00 00 00"),
-            (vec![0x8F, 0x8F, 0x00], 0x9000)
-        );
+        assert_eq!(tx(&mut c, "00 B0 00 00 00"), (vec![0x8F, 0x8F, 0x00], 0x9000));
     }
 
     #[test]
@@ -1311,10 +1240,7 @@ mod tests {
         let (sfi, s) = tx(&mut c, "00 B0 8A 00 00 00 00");
         assert_eq!((sfi.len(), s), (2048, 0x9000));
 
-        let mut c = card_with(SimConfig {
-            extended_length: false,
-            ..SimConfig::default()
-        });
+        let mut c = card_with(SimConfig { extended_length: false, ..SimConfig::default() });
         tx(&mut c, AP);
         tx(&mut c, &sel("000A"));
         assert_eq!(sw_of(&mut c, "00 B0 00 00 00 00 00"), 0x6700);
@@ -1324,33 +1250,21 @@ mod tests {
 
     #[test]
     fn wrong_le_6c_switch() {
-        let mut c = card_with(SimConfig {
-            wrong_le_6c: true,
-            ..SimConfig::default()
-        });
+        let mut c = card_with(SimConfig { wrong_le_6c: true, ..SimConfig::default() });
         tx(&mut c, AP);
         tx(&mut c, &sel("0008"));
         assert_eq!(tx(&mut c, "00 B0 00 00 00"), (vec![], 0x6C03));
-        assert_eq!(
-            tx(&mut c, "00 B0 00 00 03"),
-            (vec![0x8F, 0x8F, 0x00], 0x9000)
-        );
+        assert_eq!(tx(&mut c, "00 B0 00 00 03"), (vec![0x8F, 0x8F, 0x00], 0x9000));
         assert_eq!(tx(&mut c, "00 B0 00 00 02"), (vec![0x8F, 0x8F], 0x9000));
         let mut d = card();
         tx(&mut d, AP);
         tx(&mut d, &sel("0008"));
-        assert_eq!(
-            tx(&mut d, "00 B0 00 00 00"),
-            (vec![0x8F, 0x8F, 0x00], 0x9000)
-        );
+        assert_eq!(tx(&mut d, "00 B0 00 00 00"), (vec![0x8F, 0x8F, 0x00], 0x9000));
     }
 
     #[test]
     fn get_response_switch() {
-        let mut c = card_with(SimConfig {
-            get_response: true,
-            ..SimConfig::default()
-        });
+        let mut c = card_with(SimConfig { get_response: true, ..SimConfig::default() });
         tx(&mut c, AP);
         tx(&mut c, &sel("000A"));
         assert_eq!(sw_of(&mut c, "00 C0 00 00 00"), 0x6985); // nothing pending
@@ -1371,10 +1285,7 @@ mod tests {
         assert_eq!(got.len(), 2048);
         // Partial GET RESPONSE then another command discards the rest.
         tx(&mut c, "00 B0 00 00 10");
-        assert_eq!(
-            tx(&mut c, "00 C0 00 00 08"),
-            (c.data().auth_cert[..8].to_vec(), 0x6108)
-        );
+        assert_eq!(tx(&mut c, "00 C0 00 00 08"), (c.data().auth_cert[..8].to_vec(), 0x6108));
         tx(&mut c, &sel("000A"));
         assert_eq!(sw_of(&mut c, "00 C0 00 00 08"), 0x6985);
         // Status-only answers are unchanged.
@@ -1399,9 +1310,7 @@ mod tests {
         let (sig, s) = tx(&mut c, &cmd);
         assert_eq!((sig.len(), s), (256, 0x9000));
         let auth_pub = cert_public_key(&c.data().auth_cert);
-        auth_pub
-            .verify(Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(msg), &sig)
-            .unwrap();
+        auth_pub.verify(Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(msg), &sig).unwrap();
         // The sign key needs the sign PIN.
         tx(&mut c, &sel("001A"));
         assert_eq!(sw_of(&mut c, &cmd), 0x6982);
@@ -1412,12 +1321,8 @@ mod tests {
         let (sig, s) = tx(&mut c, &ext);
         assert_eq!((sig.len(), s), (256, 0x9000));
         let sign_pub = cert_public_key(&c.data().sign_cert);
-        sign_pub
-            .verify(Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(msg), &sig)
-            .unwrap();
-        assert!(auth_pub
-            .verify(Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(msg), &sig)
-            .is_err());
+        sign_pub.verify(Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(msg), &sig).unwrap();
+        assert!(auth_pub.verify(Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(msg), &sig).is_err());
         // Two in a row work by default (open question 2).
         assert_eq!(sw_of(&mut c, &cmd), 0x9000);
     }
@@ -1430,15 +1335,9 @@ mod tests {
         tx(&mut c, &verify_apdu("1234"));
         tx(&mut c, &sel("0017"));
         let data245 = "AB".repeat(245);
-        assert_eq!(
-            sw_of(&mut c, &format!("80 2A 00 80 F5 {data245} 00")),
-            0x9000
-        );
+        assert_eq!(sw_of(&mut c, &format!("80 2A 00 80 F5 {data245} 00")), 0x9000);
         let data246 = "AB".repeat(246);
-        assert_eq!(
-            sw_of(&mut c, &format!("80 2A 00 80 F6 {data246} 00")),
-            0x6700
-        );
+        assert_eq!(sw_of(&mut c, &format!("80 2A 00 80 F6 {data246} 00")), 0x6700);
         assert_eq!(sw_of(&mut c, "80 2A 00 80 02 AB CD"), 0x6700); // no Le
         assert_eq!(sw_of(&mut c, "80 2A 00 80 02 AB CD 80"), 0x6700); // Le too small
         assert_eq!(sw_of(&mut c, "80 2A 01 80 02 AB CD 00"), 0x6A86);
@@ -1450,14 +1349,8 @@ mod tests {
 
     #[test]
     fn sign_needs_fresh_verify_switch() {
-        let mut c = card_with(SimConfig {
-            sign_needs_fresh_verify: true,
-            ..SimConfig::default()
-        });
-        let cmd = format!(
-            "80 2A 00 80 33 {} 00",
-            hex::encode(sha256_digest_info(b"x"))
-        );
+        let mut c = card_with(SimConfig { sign_needs_fresh_verify: true, ..SimConfig::default() });
+        let cmd = format!("80 2A 00 80 33 {} 00", hex::encode(sha256_digest_info(b"x")));
         tx(&mut c, AP);
         tx(&mut c, &sel("001B"));
         tx(&mut c, &verify_apdu("ABC123"));
@@ -1472,10 +1365,7 @@ mod tests {
 
     #[test]
     fn no_sign_cert_switch() {
-        let mut c = card_with(SimConfig {
-            no_sign_cert: true,
-            ..SimConfig::default()
-        });
+        let mut c = card_with(SimConfig { no_sign_cert: true, ..SimConfig::default() });
         tx(&mut c, AP);
         assert_eq!(sw_of(&mut c, &sel("0001")), 0x6A82);
         assert_eq!(sw_of(&mut c, "00 B0 81 00 00"), 0x6A82);
@@ -1484,10 +1374,7 @@ mod tests {
         tx(&mut c, &sel("001B"));
         assert_eq!(sw_of(&mut c, &verify_apdu("ABC123")), 0x9000);
         tx(&mut c, &sel("001A"));
-        let cmd = format!(
-            "80 2A 00 80 33 {} 00",
-            hex::encode(sha256_digest_info(b"x"))
-        );
+        let cmd = format!("80 2A 00 80 33 {} 00", hex::encode(sha256_digest_info(b"x")));
         assert_eq!(sw_of(&mut c, &cmd), 0x6985);
         // The auth side is unaffected.
         tx(&mut c, &sel("000A"));
@@ -1507,9 +1394,7 @@ mod tests {
 
     #[test]
     fn unissued_sign_pin_models() {
-        let model = |m| {
-            card_with(SimConfig { no_sign_cert: true, unissued_sign_pin: m, ..SimConfig::default() })
-        };
+        let model = |m| card_with(SimConfig { no_sign_cert: true, unissued_sign_pin: m, ..SimConfig::default() });
         let mut c = model(UnissuedSignPin::Unusable);
         tx(&mut c, AP);
         tx(&mut c, &sel("001B"));
@@ -1577,10 +1462,7 @@ mod tests {
     #[test]
     fn text_ap_pre_blocked_key() {
         for (blocked, want) in [(BlockedSw::Sw6984, 0x6984), (BlockedSw::Sw6983, 0x6983)] {
-            let mut c = card_with(SimConfig {
-                blocked_sw: blocked,
-                ..SimConfig::default()
-            });
+            let mut c = card_with(SimConfig { blocked_sw: blocked, ..SimConfig::default() });
             tx(&mut c, TXT);
             tx(&mut c, &sel("0012"));
             assert_eq!(sw_of(&mut c, Q), 0x63C0);
@@ -1633,15 +1515,7 @@ mod tests {
         while der.len() < len {
             let off = der.len();
             let want = (len - off).min(256);
-            let (d, s) = tx(
-                &mut c,
-                &format!(
-                    "00 B0 {:02X} {:02X} {:02X}",
-                    off >> 8,
-                    off & 0xFF,
-                    want & 0xFF
-                ),
-            );
+            let (d, s) = tx(&mut c, &format!("00 B0 {:02X} {:02X} {:02X}", off >> 8, off & 0xFF, want & 0xFF));
             assert_eq!(s, 0x9000);
             der.extend_from_slice(&d);
         }

@@ -38,9 +38,7 @@ impl FromStr for BlockedSw {
             "63C0" => Ok(BlockedSw::Sw63C0),
             "6983" => Ok(BlockedSw::Sw6983),
             "6984" => Ok(BlockedSw::Sw6984),
-            other => Err(format!(
-                "unknown blocked status word {other:?} (expected 63C0, 6983 or 6984)"
-            )),
+            other => Err(format!("unknown blocked status word {other:?} (expected 63C0, 6983 or 6984)")),
         }
     }
 }
@@ -71,9 +69,7 @@ impl FromStr for VerifiedQuery {
         match s.trim().to_ascii_uppercase().as_str() {
             "9000" => Ok(VerifiedQuery::Sw9000),
             "63CX" => Ok(VerifiedQuery::RetryCount),
-            other => Err(format!(
-                "unknown verified-query answer {other:?} (expected 9000 or 63cx)"
-            )),
+            other => Err(format!("unknown verified-query answer {other:?} (expected 9000 or 63cx)")),
         }
     }
 }
@@ -145,10 +141,8 @@ impl FromStr for OptionalApplet {
 }
 
 /// The newer contact ATR; its historical bytes advertise extended Lc/Le.
-pub const ATR_EXTENDED: [u8; 19] = [
-    0x3B, 0xDA, 0x13, 0xFF, 0x81, 0x31, 0xFB, 0x46, 0x80, 0x12, 0x39, 0x2F, 0x31, 0xC1, 0x73, 0xC6,
-    0x01, 0xC0, 0x3B,
-];
+pub const ATR_EXTENDED: [u8; 19] =
+    [0x3B, 0xDA, 0x13, 0xFF, 0x81, 0x31, 0xFB, 0x46, 0x80, 0x12, 0x39, 0x2F, 0x31, 0xC1, 0x73, 0xC6, 0x01, 0xC0, 0x3B];
 
 /// The older contact ATR (T=1, no historical bytes), used when extended
 /// length is switched off.
@@ -274,13 +268,7 @@ mod tests {
         assert_eq!("63c0".parse::<BlockedSw>().unwrap(), BlockedSw::Sw63C0);
         assert_eq!("6983".parse::<BlockedSw>().unwrap().sw(), 0x6983);
         assert!("6985".parse::<BlockedSw>().is_err());
-        assert_eq!(
-            "63CX".parse::<VerifiedQuery>().unwrap(),
-            VerifiedQuery::RetryCount
-        );
-        assert_eq!(
-            "9000".parse::<VerifiedQuery>().unwrap(),
-            VerifiedQuery::Sw9000
-        );
+        assert_eq!("63CX".parse::<VerifiedQuery>().unwrap(), VerifiedQuery::RetryCount);
+        assert_eq!("9000".parse::<VerifiedQuery>().unwrap(), VerifiedQuery::Sw9000);
     }
 }

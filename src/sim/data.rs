@@ -182,10 +182,7 @@ impl CardData {
             (0x24, self.birth_date.as_bytes()),
             (0x25, self.sex.as_bytes()),
         ];
-        let encoded: Vec<Vec<u8>> = fields
-            .iter()
-            .map(|(tag, v)| tlv(&[0xDF, *tag], v))
-            .collect();
+        let encoded: Vec<Vec<u8>> = fields.iter().map(|(tag, v)| tlv(&[0xDF, *tag], v)).collect();
         let table_len = 3 + 8;
         let content_len = table_len + encoded.iter().map(Vec::len).sum::<usize>();
         let header_len = 2 + ber_length(content_len).len();
@@ -212,12 +209,7 @@ impl CardData {
 
     /// 照合番号B: era `YYMMDD` of the birth date + expiry year + security code.
     pub fn verification_code_b(&self) -> String {
-        format!(
-            "{}{:04}{}",
-            self.birth_era_yymmdd(),
-            self.card_expiry_year,
-            self.security_code
-        )
+        format!("{}{:04}{}", self.birth_era_yymmdd(), self.card_expiry_year, self.security_code)
     }
 
     /// The holder data as JSON (written to `card.json` in the state directory).
@@ -293,9 +285,7 @@ pub fn my_number_check_digit(first11: &str) -> Option<u8> {
 
 /// Whether `s` is 12 digits with a correct check digit.
 pub fn is_valid_my_number(s: &str) -> bool {
-    s.len() == 12
-        && s.is_ascii()
-        && my_number_check_digit(&s[..11]).is_some_and(|c| s.as_bytes()[11] == b'0' + c)
+    s.len() == 12 && s.is_ascii() && my_number_check_digit(&s[..11]).is_some_and(|c| s.as_bytes()[11] == b'0' + c)
 }
 
 /// Convert a Gregorian `YYYYMMDD` date to Japanese-era `YYMMDD`.
@@ -306,13 +296,8 @@ pub fn era_yymmdd(yyyymmdd: &str) -> Option<String> {
     let date: u32 = yyyymmdd.parse().ok()?;
     let year = date / 10000;
     // (first day, first Gregorian year) of Meiji, Taishō, Shōwa, Heisei, Reiwa.
-    const ERAS: [(u32, u32); 5] = [
-        (20190501, 2019),
-        (19890108, 1989),
-        (19261225, 1926),
-        (19120730, 1912),
-        (18680125, 1868),
-    ];
+    const ERAS: [(u32, u32); 5] =
+        [(20190501, 2019), (19890108, 1989), (19261225, 1926), (19120730, 1912), (18680125, 1868)];
     let (_, base) = ERAS.iter().find(|(start, _)| date >= *start)?;
     let era_year = year - base + 1;
     if era_year > 99 {
@@ -366,9 +351,7 @@ mod tests {
         for (cert, key) in [(&d.auth_cert, &d.auth_key), (&d.sign_cert, &d.sign_key)] {
             let (_, c) = x509_parser::parse_x509_certificate(cert).unwrap();
             let spki = c.public_key().raw;
-            let pubkey =
-                <rsa::RsaPublicKey as rsa::pkcs8::DecodePublicKey>::from_public_key_der(spki)
-                    .unwrap();
+            let pubkey = <rsa::RsaPublicKey as rsa::pkcs8::DecodePublicKey>::from_public_key_der(spki).unwrap();
             assert_eq!(pubkey.n(), key.n());
             assert_eq!(key.size(), 256);
         }
@@ -399,19 +382,11 @@ mod tests {
         let ef = d.attributes_ef();
         assert_eq!(&ef[..2], &[0xFF, 0x20]);
         assert_eq!(ef.len() % 256, 0);
-        let (len, hdr) = if ef[2] < 0x80 {
-            (ef[2] as usize, 3)
-        } else {
-            (ef[3] as usize, 4)
-        };
+        let (len, hdr) = if ef[2] < 0x80 { (ef[2] as usize, 3) } else { (ef[3] as usize, 4) };
         assert!(ef[hdr + len..].iter().all(|&b| b == 0xFF));
         assert_eq!(&ef[hdr..hdr + 3], &[0xDF, 0x21, 0x08]);
-        let want: [(u8, &[u8]); 4] = [
-            (0x22, d.name.as_bytes()),
-            (0x23, d.address.as_bytes()),
-            (0x24, b"19800217"),
-            (0x25, b"1"),
-        ];
+        let want: [(u8, &[u8]); 4] =
+            [(0x22, d.name.as_bytes()), (0x23, d.address.as_bytes()), (0x24, b"19800217"), (0x25, b"1")];
         for (i, (tag, value)) in want.iter().enumerate() {
             let off = u16::from_be_bytes([ef[hdr + 3 + 2 * i], ef[hdr + 4 + 2 * i]]) as usize;
             assert_eq!(&ef[off..off + 2], &[0xDF, *tag]);

@@ -74,10 +74,7 @@ pub enum Delivery {
 pub fn apdu_line(seq: u64, command: &[u8], response: &[u8], delivery: Delivery) -> String {
     let (sw, data_len) = if response.len() >= 2 {
         let n = response.len();
-        (
-            u16::from_be_bytes([response[n - 2], response[n - 1]]),
-            n - 2,
-        )
+        (u16::from_be_bytes([response[n - 2], response[n - 1]]), n - 2)
     } else {
         (0, 0)
     };
@@ -86,10 +83,7 @@ pub fn apdu_line(seq: u64, command: &[u8], response: &[u8], delivery: Delivery) 
         Delivery::Dropped => " dropped",
         Delivery::Corrupted => " corrupted",
     };
-    format!(
-        "APDU {seq} {} -> {sw:04X} {data_len}{suffix}",
-        redact_command(command)
-    )
+    format!("APDU {seq} {} -> {sw:04X} {data_len}{suffix}", redact_command(command))
 }
 
 /// Destination of the APDU log.
@@ -106,14 +100,10 @@ impl ApduLog {
     /// Append to a file; `-` means standard error.
     pub fn open(path: &Path) -> io::Result<ApduLog> {
         if path.as_os_str() == "-" {
-            return Ok(ApduLog {
-                sink: Some(Box::new(io::stderr())),
-            });
+            return Ok(ApduLog { sink: Some(Box::new(io::stderr())) });
         }
         let f: File = OpenOptions::new().create(true).append(true).open(path)?;
-        Ok(ApduLog {
-            sink: Some(Box::new(f)),
-        })
+        Ok(ApduLog { sink: Some(Box::new(f)) })
     }
 
     /// A log writing to any writer (tests).
@@ -170,9 +160,7 @@ mod tests {
 
     #[test]
     fn extended_and_malformed_verify_are_masked() {
-        let cmd = [
-            0x00, 0x20, 0x00, 0x80, 0x00, 0x00, 0x04, b'1', b'2', b'3', b'4',
-        ];
+        let cmd = [0x00, 0x20, 0x00, 0x80, 0x00, 0x00, 0x04, b'1', b'2', b'3', b'4'];
         assert_eq!(redact_command(&cmd), "00200080000004********");
         // Lc disagrees with the length: everything after the header goes.
         let bad = [0x00, 0x20, 0x00, 0x80, 0x09, b'1', b'2', b'3', b'4'];
@@ -193,10 +181,7 @@ mod tests {
             apdu_line(1, &[0x00, 0xB0, 0x00, 0x00, 0x00], &resp, Delivery::Dropped),
             "APDU 1 00B0000000 -> 9000 256 dropped"
         );
-        assert_eq!(
-            apdu_line(2, &[0x00], &[0x90], Delivery::Corrupted),
-            "APDU 2 00 -> 0000 0 corrupted"
-        );
+        assert_eq!(apdu_line(2, &[0x00], &[0x90], Delivery::Corrupted), "APDU 2 00 -> 0000 0 corrupted");
     }
 
     use super::test_support::Shared;

@@ -122,9 +122,7 @@ impl PinId {
         }
         match self {
             PinId::Sign => {
-                value
-                    .iter()
-                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+                value.iter().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
                     && value.iter().any(u8::is_ascii_digit)
                     && value.iter().any(u8::is_ascii_uppercase)
             }
@@ -149,17 +147,10 @@ impl FromStr for PinId {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let wanted = s.trim().to_ascii_lowercase().replace('_', "-");
-        PinId::ALL
-            .iter()
-            .copied()
-            .find(|p| p.name() == wanted)
-            .ok_or_else(|| {
-                let names: Vec<_> = PinId::ALL.iter().map(|p| p.name()).collect();
-                format!(
-                    "unknown PIN name {s:?} (expected one of: {})",
-                    names.join(", ")
-                )
-            })
+        PinId::ALL.iter().copied().find(|p| p.name() == wanted).ok_or_else(|| {
+            let names: Vec<_> = PinId::ALL.iter().map(|p| p.name()).collect();
+            format!("unknown PIN name {s:?} (expected one of: {})", names.join(", "))
+        })
     }
 }
 
@@ -197,11 +188,8 @@ impl PinStore {
                 PinId::VisualBirth => birth.clone(),
             }
         };
-        let records = PinId::ALL.map(|id| PinRecord {
-            value: value(id),
-            tries_left: id.max_tries(),
-            max: id.max_tries(),
-        });
+        let records =
+            PinId::ALL.map(|id| PinRecord { value: value(id), tries_left: id.max_tries(), max: id.max_tries() });
         PinStore { records }
     }
 
@@ -225,9 +213,7 @@ impl PinStore {
     /// tests can create odd states).
     pub fn set_value(&mut self, id: PinId, value: &str) -> Result<(), String> {
         if value.is_empty() || value.len() > 16 || !value.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(format!(
-                "PIN {id}: value must be 1-16 printable ASCII characters"
-            ));
+            return Err(format!("PIN {id}: value must be 1-16 printable ASCII characters"));
         }
         let rec = self.get_mut(id);
         rec.value = value.to_string();
@@ -249,10 +235,7 @@ impl PinStore {
     pub fn to_json(&self) -> String {
         let file = PinsFile {
             version: 1,
-            pins: PinId::ALL
-                .iter()
-                .map(|&id| (id.name().to_string(), self.get(id).clone()))
-                .collect(),
+            pins: PinId::ALL.iter().map(|&id| (id.name().to_string(), self.get(id).clone())).collect(),
         };
         // Serializing plain strings and numbers cannot fail.
         let mut s = serde_json::to_string_pretty(&file).unwrap_or_default();
@@ -367,13 +350,7 @@ impl StateDir {
                         .map_err(|message| StateError::BadPins { path, message });
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(source) => {
-                    return Err(StateError::Io {
-                        what: "cannot read",
-                        path,
-                        source,
-                    })
-                }
+                Err(source) => return Err(StateError::Io { what: "cannot read", path, source }),
             }
         }
         self.save_pins(&defaults)?;
@@ -411,9 +388,7 @@ impl StateDir {
 
     fn write_atomic(&self, name: &str, bytes: &[u8]) -> Result<(), StateError> {
         let final_path = self.path.join(name);
-        let tmp = self
-            .path
-            .join(format!(".{name}.tmp.{}", std::process::id()));
+        let tmp = self.path.join(format!(".{name}.tmp.{}", std::process::id()));
         let io = |what: &'static str, path: &Path| {
             let path = path.to_path_buf();
             move |source| StateError::Io { what, path, source }
@@ -504,11 +479,7 @@ mod tests {
         assert_eq!(p.get(PinId::Auth).value, "9999");
         assert_eq!(p.tries_left(PinId::Auth), 3);
         assert_eq!(p.get(PinId::Sign).value, "ABC123");
-        assert!(PinStore::from_json(
-            r#"{"version":1,"pins":{"x":{"value":"1","tries_left":1,"max":1}}}"#,
-            &s
-        )
-        .is_err());
+        assert!(PinStore::from_json(r#"{"version":1,"pins":{"x":{"value":"1","tries_left":1,"max":1}}}"#, &s).is_err());
         assert!(PinStore::from_json("not json", &s).is_err());
     }
 
@@ -526,10 +497,7 @@ mod tests {
         let reset = sd.load_or_init(&data, true).unwrap();
         assert_eq!(reset.tries_left(PinId::Sign), 5);
         sd.write_card_files(&data).unwrap();
-        assert_eq!(
-            fs::read(sd.path().join("auth.crt.der")).unwrap(),
-            data.auth_cert
-        );
+        assert_eq!(fs::read(sd.path().join("auth.crt.der")).unwrap(), data.auth_cert);
         let pem = fs::read_to_string(sd.path().join("sign-ca.crt.pem")).unwrap();
         assert!(pem.starts_with("-----BEGIN CERTIFICATE-----\n"));
         assert!(sd.path().join("card.json").exists());
@@ -547,9 +515,7 @@ mod tests {
         let dir = tmpdir();
         let sd = StateDir::open(dir.path()).unwrap();
         fs::write(sd.pins_path(), "{").unwrap();
-        let err = sd
-            .load_or_init(&CardData::default_fixture(), false)
-            .unwrap_err();
+        let err = sd.load_or_init(&CardData::default_fixture(), false).unwrap_err();
         assert!(err.to_string().contains("--reset-state"));
     }
 }

@@ -97,14 +97,7 @@ impl Bridge {
         opts: BridgeOptions,
         stop: Arc<AtomicBool>,
     ) -> Bridge {
-        Bridge {
-            card,
-            state,
-            log,
-            opts,
-            stop,
-            seq: 0,
-        }
+        Bridge { card, state, log, opts, stop, seq: 0 }
     }
 
     /// The card.
@@ -203,18 +196,10 @@ impl Bridge {
         let target = format!("{}:{}", self.opts.host, self.opts.port);
         let addrs: Vec<SocketAddr> = target
             .to_socket_addrs()
-            .map_err(|e| {
-                io::Error::new(
-                    e.kind(),
-                    format!("cannot resolve vpcd address {target}: {e}"),
-                )
-            })?
+            .map_err(|e| io::Error::new(e.kind(), format!("cannot resolve vpcd address {target}: {e}")))?
             .collect();
         let Some(&addr) = addrs.first() else {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!("no address for {target}"),
-            ));
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("no address for {target}")));
         };
         let mut waiting_reported = false;
         while !self.stopped() {
@@ -222,7 +207,9 @@ impl Bridge {
                 Ok(s) => s,
                 Err(e) => {
                     if self.opts.announce && !waiting_reported {
-                        eprintln!("jpki-sim: waiting for vpcd at {target} ({e}); is pcscd running with the vpcd driver?");
+                        eprintln!(
+                            "jpki-sim: waiting for vpcd at {target} ({e}); is pcscd running with the vpcd driver?"
+                        );
                         waiting_reported = true;
                     }
                     self.sleep(self.opts.retry_interval);
@@ -304,12 +291,7 @@ fn read_full(stream: &mut TcpStream, buf: &mut [u8], stop: &AtomicBool) -> io::R
                 got += n;
                 ack_at_once(stream);
             }
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) =>
-            {
+            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
                 if stop.load(Ordering::SeqCst) {
                     return Ok(false);
                 }
@@ -349,13 +331,7 @@ mod tests {
 
     use crate::sim::log::test_support::Shared;
 
-    fn bridge(
-        config: SimConfig,
-        state: Option<StateDir>,
-        log: &Shared,
-        port: u16,
-        stop: Arc<AtomicBool>,
-    ) -> Bridge {
+    fn bridge(config: SimConfig, state: Option<StateDir>, log: &Shared, port: u16, stop: Arc<AtomicBool>) -> Bridge {
         let data = CardData::default_fixture();
         let pins = match &state {
             Some(s) => s.load_or_init(&data, false).unwrap(),
@@ -369,13 +345,7 @@ mod tests {
             announce: false,
             ..BridgeOptions::default()
         };
-        Bridge::new(
-            card,
-            state,
-            ApduLog::to_writer(Box::new(log.clone())),
-            opts,
-            stop,
-        )
+        Bridge::new(card, state, ApduLog::to_writer(Box::new(log.clone())), opts, stop)
     }
 
     fn h(s: &str) -> Vec<u8> {
@@ -390,9 +360,7 @@ mod tests {
         }
         fn recv(&mut self) -> io::Result<Vec<u8>> {
             let never = AtomicBool::new(false);
-            self.0
-                .set_read_timeout(Some(Duration::from_secs(5)))
-                .unwrap();
+            self.0.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
             let mut len = [0u8; 2];
             self.0.read_exact(&mut len)?;
             let mut buf = vec![0u8; u16::from_be_bytes(len) as usize];
@@ -408,38 +376,20 @@ mod tests {
     #[test]
     fn control_codes_and_apdus() {
         let log = Shared::default();
-        let mut b = bridge(
-            SimConfig::default(),
-            None,
-            &log,
-            1,
-            Arc::new(AtomicBool::new(false)),
-        );
-        assert_eq!(
-            b.handle_message(&[4]),
-            Action::Reply(crate::sim::config::ATR_EXTENDED.to_vec())
-        );
+        let mut b = bridge(SimConfig::default(), None, &log, 1, Arc::new(AtomicBool::new(false)));
+        assert_eq!(b.handle_message(&[4]), Action::Reply(crate::sim::config::ATR_EXTENDED.to_vec()));
         assert_eq!(b.handle_message(&[1]), Action::Nothing);
         assert_eq!(
             b.handle_message(&h("00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01")),
             Action::Reply(vec![0x90, 0x00])
         );
-        assert_eq!(
-            b.handle_message(&h("00 A4 02 0C 02 00 18")),
-            Action::Reply(vec![0x90, 0x00])
-        );
-        assert_eq!(
-            b.handle_message(&h("00 20 00 80 04 31 32 33 34")),
-            Action::Reply(vec![0x90, 0x00])
-        );
+        assert_eq!(b.handle_message(&h("00 A4 02 0C 02 00 18")), Action::Reply(vec![0x90, 0x00]));
+        assert_eq!(b.handle_message(&h("00 20 00 80 04 31 32 33 34")), Action::Reply(vec![0x90, 0x00]));
         assert!(b.card().is_verified(PinId::Auth));
         assert_eq!(b.handle_message(&[2]), Action::Nothing);
         assert!(!b.card().is_verified(PinId::Auth));
         assert_eq!(b.handle_message(&[0]), Action::Nothing);
-        assert_eq!(
-            b.handle_message(&[0x00, 0xA4]),
-            Action::Reply(vec![0x67, 0x00])
-        );
+        assert_eq!(b.handle_message(&[0x00, 0xA4]), Action::Reply(vec![0x67, 0x00]));
         assert_eq!(b.apdu_count(), 4);
         let text = log.text();
         let apdus: Vec<_> = text.lines().filter(|l| l.starts_with("APDU ")).collect();
@@ -454,22 +404,14 @@ mod tests {
     #[test]
     fn corrupt_at_sends_one_byte() {
         let log = Shared::default();
-        let cfg = SimConfig {
-            corrupt_at: Some(2),
-            ..SimConfig::default()
-        };
+        let cfg = SimConfig { corrupt_at: Some(2), ..SimConfig::default() };
         let mut b = bridge(cfg, None, &log, 1, Arc::new(AtomicBool::new(false)));
         assert_eq!(
             b.handle_message(&h("00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01")),
             Action::Reply(vec![0x90, 0x00])
         );
-        assert_eq!(
-            b.handle_message(&h("00 A4 02 0C 02 00 18")),
-            Action::Reply(vec![0x90])
-        );
-        assert!(log
-            .text()
-            .contains("APDU 2 00A4020C020018 -> 9000 0 corrupted"));
+        assert_eq!(b.handle_message(&h("00 A4 02 0C 02 00 18")), Action::Reply(vec![0x90]));
+        assert!(log.text().contains("APDU 2 00A4020C020018 -> 9000 0 corrupted"));
     }
 
     #[test]
@@ -477,13 +419,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let state = StateDir::open(dir.path()).unwrap();
         let log = Shared::default();
-        let mut b = bridge(
-            SimConfig::default(),
-            Some(state.clone()),
-            &log,
-            1,
-            Arc::new(AtomicBool::new(false)),
-        );
+        let mut b = bridge(SimConfig::default(), Some(state.clone()), &log, 1, Arc::new(AtomicBool::new(false)));
         b.handle_message(&h("00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01"));
         b.handle_message(&h("00 A4 02 0C 02 00 1B"));
         b.handle_message(&h("00 20 00 80 06 31 31 31 31 31 31"));
@@ -501,10 +437,7 @@ mod tests {
         let port = listener.local_addr().unwrap().port();
         let log = Shared::default();
         let stop = Arc::new(AtomicBool::new(false));
-        let cfg = SimConfig {
-            drop_at: Some(3),
-            ..SimConfig::default()
-        };
+        let cfg = SimConfig { drop_at: Some(3), ..SimConfig::default() };
         let mut b = bridge(cfg, None, &log, port, stop.clone());
         let worker = std::thread::spawn(move || b.run());
 
@@ -513,10 +446,7 @@ mod tests {
         v.send(&[4]);
         assert_eq!(v.recv().unwrap(), crate::sim::config::ATR_EXTENDED.to_vec());
         v.send(&[1]);
-        assert_eq!(
-            v.apdu("00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01"),
-            vec![0x90, 0x00]
-        );
+        assert_eq!(v.apdu("00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01"), vec![0x90, 0x00]);
         let r = v.apdu("00 A4 02 0C 02 00 0A");
         assert_eq!(r, vec![0x90, 0x00]);
         // APDU 3 is dropped: the link closes.
@@ -548,11 +478,7 @@ mod tests {
     #[test]
     fn waits_for_vpcd_and_stops() {
         // Nothing listens on this port (bound then released).
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let stop = Arc::new(AtomicBool::new(false));
         let log = Shared::default();
         let mut b = bridge(SimConfig::default(), None, &log, port, stop.clone());

@@ -110,7 +110,11 @@ impl SlotLock {
             if let Some(l) = take() {
                 return l;
             }
-            assert!(start.elapsed() < Self::WAIT, "no vpcd slot became free in {:?}: does this test hold one already?", Self::WAIT);
+            assert!(
+                start.elapsed() < Self::WAIT,
+                "no vpcd slot became free in {:?}: does this test hold one already?",
+                Self::WAIT
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -267,7 +271,12 @@ impl Sim {
                     panic!("jpki-sim exited early ({status}): {err}");
                 }
             }
-            assert!(Instant::now() < deadline, "the virtual card did not {} in {:?}", if present { "appear" } else { "leave" }, self.reader);
+            assert!(
+                Instant::now() < deadline,
+                "the virtual card did not {} in {:?}",
+                if present { "appear" } else { "leave" },
+                self.reader
+            );
             std::thread::sleep(Duration::from_millis(30));
         }
     }
@@ -352,7 +361,8 @@ pub fn stderr(o: &Output) -> String {
 }
 
 pub fn json(o: &Output) -> serde_json::Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}\nstderr: {}", stdout(o), stderr(o)))
+    serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}\nstderr: {}", stdout(o), stderr(o)))
 }
 
 /// Assert an exit code, showing the output on failure.
