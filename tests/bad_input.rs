@@ -33,6 +33,8 @@ struct Case {
     args: Vec<OsString>,
     env: Vec<(&'static str, OsString)>,
     stdin: Option<Vec<u8>>,
+    /// A file given as stdin (instead of a pipe).
+    stdin_file: Option<std::path::PathBuf>,
     expect: Expect,
     /// A word the message must contain (case-insensitive).
     says: Option<&'static str>,
@@ -44,6 +46,7 @@ fn case(name: impl Into<String>, args: &[&dyn AsRef<std::ffi::OsStr>], expect: E
         args: args.iter().map(|a| a.as_ref().to_os_string()).collect(),
         env: vec![],
         stdin: None,
+        stdin_file: None,
         expect,
         says: None,
     }
@@ -62,6 +65,10 @@ impl Case {
         self.stdin = Some(data.to_vec());
         self
     }
+    fn stdin_file(mut self, path: &Path) -> Self {
+        self.stdin_file = Some(path.to_path_buf());
+        self
+    }
 }
 
 /// Run with piped stdin (when given) and a hang guard.
@@ -71,7 +78,11 @@ fn run_case(sim: &Sim, c: &Case) -> Output {
     for (k, v) in &c.env {
         cmd.env(k, v);
     }
-    cmd.stdin(if c.stdin.is_some() { Stdio::piped() } else { Stdio::null() });
+    cmd.stdin(match (&c.stdin, &c.stdin_file) {
+        (Some(_), _) => Stdio::piped(),
+        (None, Some(path)) => Stdio::from(std::fs::File::open(path).unwrap()),
+        (None, None) => Stdio::null(),
+    });
     let mut child = cmd.spawn().expect("spawn jpki");
     if let Some(data) = &c.stdin {
         let mut pipe = child.stdin.take().unwrap();
@@ -360,6 +371,101 @@ fn all_cases(dir: &Path) -> Vec<Case> {
         &[&"cert", &"sign", &"--pin-file", &sign_pin, &"-o", &"/sys/x.der"],
         Usage,
     ));
+
+    // -- An output that is one of the inputs would replace it (by any spelling or link).
+    {
+        let doc = write(dir, "doc.txt", b"the document\n");
+        let hard = dir.join("doc-hard-link.txt");
+        std::fs::hard_link(&doc, &hard).unwrap();
+        let soft = dir.join("doc-symlink.txt");
+        std::os::unix::fs::symlink(&doc, &soft).unwrap();
+        let respelled = dir.join(".").join("sub").join("..").join("doc.txt");
+        std::fs::create_dir_all(dir.join("sub")).unwrap();
+        let sign = |out: &dyn AsRef<std::ffi::OsStr>| -> Vec<OsString> {
+            ["sign", "--key", "sign", "--pin-file", &sign_pin, "-o"]
+                .iter()
+                .map(OsString::from)
+                .chain([out.as_ref().to_os_string(), OsString::from(&doc)])
+                .collect()
+        };
+        for (name, out) in [
+            ("signature over its own input", OsString::from(&doc)),
+            ("signature onto a hard link of its input", hard.into_os_string()),
+            ("signature onto a symlink to its input", soft.into_os_string()),
+            ("signature onto its input spelt another way", respelled.into_os_string()),
+        ] {
+            let args = sign(&out);
+            let a: Vec<&dyn AsRef<std::ffi::OsStr>> = args.iter().map(|s| s as &dyn AsRef<std::ffi::OsStr>).collect();
+            v.push(case(name, &a, Usage).says("same file"));
+        }
+        v.push(
+            case(
+                "CMS over its own input",
+                &[&"sign", &"--key", &"auth", &"--cms", &"--pin-file", &auth_pin, &"-o", &doc, &doc],
+                Usage,
+            )
+            .says("same file"),
+        );
+        v.push(
+            case(
+                "signature onto the file given as stdin",
+                &[&"sign", &"--key", &"auth", &"--pin-file", &auth_pin, &"-o", &doc],
+                Usage,
+            )
+            .stdin_file(Path::new(&doc))
+            .says("stdin"),
+        );
+        v.push(
+            case(
+                "signature onto the PIN file",
+                &[&"sign", &"--key", &"sign", &"--pin-file", &sign_pin, &"-o", &sign_pin, &doc],
+                Usage,
+            )
+            .says("same file"),
+        );
+        v.push(
+            case(
+                "signing certificate onto the PIN file",
+                &[&"cert", &"sign", &"--pin-file", &sign_pin, &"-o", &sign_pin],
+                Usage,
+            )
+            .says("same file"),
+        );
+    }
+
+    // -- Empty input is not signed unless --allow-empty.
+    let empty = write(dir, "empty.txt", b"");
+    v.push(
+        case("empty file to sign", &[&"sign", &"--key", &"sign", &"--pin-file", &sign_pin, &empty], Usage)
+            .says("empty"),
+    );
+    v.push(
+        case("empty stdin to sign", &[&"sign", &"--key", &"auth", &"--pin-file", &auth_pin], Usage)
+            .stdin(b"")
+            .says("empty"),
+    );
+    v.push(
+        case("empty stdin to sign (-)", &[&"sign", &"--key", &"auth", &"--pin-file", &auth_pin, &"-"], Usage)
+            .stdin(b"")
+            .says("empty"),
+    );
+    v.push(
+        case(
+            "empty file for a detached CMS",
+            &[&"sign", &"--key", &"sign", &"--cms", &"--pem", &"--pin-file", &sign_pin, &empty],
+            Usage,
+        )
+        .says("empty"),
+    );
+    v.push(
+        case(
+            "empty stdin for an attached CMS",
+            &[&"sign", &"--key", &"auth", &"--cms", &"--attached", &"--pem", &"--pin-file", &auth_pin],
+            Usage,
+        )
+        .stdin(b"")
+        .says("empty"),
+    );
 
     // -- Readers.
     v.push(case("unknown reader name", &[&"--reader", &"No Such Reader", &"status"], Reader).says("jpki readers"));

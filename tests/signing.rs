@@ -359,6 +359,65 @@ fn batch_bad_line_signs_nothing_unless_keep_going() {
 }
 
 #[test]
+fn outputs_replace_planted_links_and_personal_data_is_for_the_owner_only() {
+    use std::os::unix::fs::{symlink, PermissionsExt};
+    pcscd_test!();
+    let sim = Sim::start(&[]);
+    let work = tempfile::tempdir().unwrap();
+    let p = |name: &str| work.path().join(name);
+    let data = p("data.txt");
+    std::fs::write(&data, b"the document\n").unwrap();
+    let data = data.to_str().unwrap();
+    let victim = p("victim");
+    std::fs::write(&victim, b"precious\n").unwrap();
+    let is_regular = |path: &Path| std::fs::symlink_metadata(path).unwrap().file_type().is_file();
+    // A link planted where the temporary file used to be made: never followed.
+    symlink(&victim, p(".out.sig.jpki-tmp")).unwrap();
+    let o = run(&mut sign_cmd(&sim, &[], "sign", &["-o", p("out.sig").to_str().unwrap(), data]));
+    assert_exit(&sim, &o, 0);
+    assert_eq!(std::fs::read(&victim).unwrap(), b"precious\n");
+    assert!(is_regular(&p("out.sig")));
+    let sig = std::fs::read(p("out.sig")).unwrap();
+    jpki::cert::verify_pkcs1(&cert_der(&sim, "sign"), HashAlgorithm::Sha256, &sha256(b"the document\n"), &sig).unwrap();
+    // An output that is a link to a regular file: the link is replaced, its target untouched.
+    symlink(&victim, p("linked.der")).unwrap();
+    let o = run(sim.jpki().args(["cert", "auth", "-o"]).arg(p("linked.der")));
+    assert_exit(&sim, &o, 0);
+    assert!(is_regular(&p("linked.der")));
+    assert_eq!(std::fs::read(p("linked.der")).unwrap(), cert_der(&sim, "auth"));
+    assert_eq!(std::fs::read(&victim).unwrap(), b"precious\n");
+    // A link to a device (like /dev/stdout) is written through and stays a link.
+    symlink("/dev/null", p("null")).unwrap();
+    let o = run(sim.jpki().args(["cert", "auth-ca", "-o"]).arg(p("null")));
+    assert_exit(&sim, &o, 0);
+    assert!(std::fs::symlink_metadata(p("null")).unwrap().file_type().is_symlink());
+
+    // The signing certificate, and a CMS that carries it, are readable by the owner only.
+    let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    let pin = pin_file(work.path(), "sign.pin", b"ABC123\n");
+    let o = run(sim.jpki().args(["cert", "sign", "-o"]).arg(p("sign.der")).arg("--pin-file").arg(&pin));
+    assert_exit(&sim, &o, 0);
+    let o = run(&mut sign_cmd(&sim, &[], "sign", &["--cms", "-o", p("sign.p7s").to_str().unwrap(), data]));
+    assert_exit(&sim, &o, 0);
+    assert_eq!((mode(&p("sign.der")), mode(&p("sign.p7s"))), (0o600, 0o600));
+    // Other outputs get the usual mode (what the umask allows), like any new file.
+    std::fs::write(p("usual"), b"").unwrap();
+    assert_eq!((mode(&p("linked.der")), mode(&p("out.sig"))), (mode(&p("usual")), mode(&p("usual"))));
+    let names: Vec<String> = std::fs::read_dir(work.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(names.iter().all(|n| !n.starts_with(".jpki-")), "temporary files left behind: {names:?}");
+
+    // Empty input is signed when asked for: the digest of nothing.
+    let o = run_with_stdin(&mut sign_cmd(&sim, &[], "auth", &["--allow-empty"]), b"");
+    assert_exit(&sim, &o, 0);
+    let sig = hex::decode(stdout(&o).trim()).unwrap();
+    jpki::cert::verify_pkcs1(&cert_der(&sim, "auth"), HashAlgorithm::Sha256, &sha256(b""), &sig).unwrap();
+    assert_counters_full(&sim);
+}
+
+#[test]
 fn batch_re_verifies_when_the_card_wants_a_fresh_verify_per_signature() {
     pcscd_test!();
     let sim = Sim::start(&["--sign-needs-fresh-verify"]);

@@ -9,7 +9,7 @@ use jpki::pcsc::Access;
 use jpki::pin::PinKind;
 
 use super::exit::Failure;
-use super::output::{check_binary_stdout, check_output_path, write_file, Output};
+use super::output::{check_binary_stdout, check_output_path, path_text, write_file, Output, Readers};
 use super::{session, Global, PinArgs};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -77,7 +77,8 @@ pub fn run(global: &Global, args: &CertArgs) -> Result<Output, Failure> {
         Format::Pem
     };
     if let Some(path) = &args.output {
-        check_output_path(path)?;
+        let inputs: Vec<&std::path::Path> = args.pin_args.pin_file.as_deref().into_iter().collect();
+        check_output_path(path, &inputs)?;
     }
     check_binary_stdout(format == Format::Der && !global.json, args.output.is_some())?;
     let pin = match kind.required_pin() {
@@ -95,9 +96,11 @@ pub fn run(global: &Global, args: &CertArgs) -> Result<Output, Failure> {
         .field("summary", serde_json::to_value(&summary).unwrap_or_default());
     if let Some(path) = &args.output {
         let bytes = if format == Format::Pem { pem.as_bytes() } else { &der };
-        write_file(path, bytes)?;
-        out = out.field("output", path.display().to_string());
-        out.text = format!("Wrote the {} certificate to {}\n", kind.name(), path.display());
+        // The signing certificate names the holder (name, birth date, sex, address).
+        let readers = if kind == CertKind::Sign { Readers::Owner } else { Readers::Usual };
+        write_file(path, bytes, readers)?;
+        out = out.field("output", path_text(path));
+        out.text = format!("Wrote the {} certificate to {}\n", kind.name(), path_text(path));
     }
     out = out.field("pem", pem.clone());
     if args.output.is_none() {

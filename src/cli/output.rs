@@ -77,55 +77,156 @@ pub fn check_binary_stdout(binary: bool, to_file: bool) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Check before the card is touched that an output path can be written.
-pub fn check_output_path(path: &Path) -> Result<(), Failure> {
+/// Check before the card is touched that an output path can be written, and
+/// that it is not one of `inputs` (files the command reads; `-` is stdin):
+/// writing there would replace the input with the output.
+pub fn check_output_path(path: &Path, inputs: &[&Path]) -> Result<(), Failure> {
+    let shown = path_text(path);
     if path.is_dir() {
-        return Err(Failure::usage(format!("the output path {:?} is a directory", path.display().to_string())));
+        return Err(Failure::usage(format!("the output path {shown:?} is a directory")));
     }
-    let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let parent = parent_dir(path);
     if !parent.is_dir() {
-        return Err(Failure::usage(format!("the output directory {:?} does not exist", parent.display().to_string())));
+        return Err(Failure::usage(format!("the output directory {:?} does not exist", path_text(parent))));
+    }
+    if let Some(input) = inputs.iter().find(|input| same_file(path, input)) {
+        let what = if input.as_os_str() == "-" { "stdin".to_string() } else { format!("{:?}", path_text(input)) };
+        return Err(Failure::usage(format!("the output {shown:?} is the same file as the input {what}"))
+            .with_hint("Write the output to another file"));
     }
     if is_special(path) {
         return Ok(());
     }
-    // Create (and remove) the temporary file write_file will use, so that an
-    // unwritable place (/proc, a read-only mount) fails before the card is used.
-    let probe = temp_path(path);
-    match std::fs::OpenOptions::new().write(true).create_new(true).open(&probe) {
-        Ok(_) => {
-            let _ = std::fs::remove_file(&probe);
-            Ok(())
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
-        Err(e) => Err(Failure::usage(format!("cannot write {:?}: {e}", path.display().to_string()))),
-    }
+    // Create (and drop, which removes it) a temporary file where write_file
+    // will make one, so that an unwritable place (/proc, a read-only mount)
+    // fails before the card is used.
+    tempfile::Builder::new()
+        .prefix(TEMP_PREFIX)
+        .tempfile_in(parent)
+        .map(drop)
+        .map_err(|e| Failure::usage(format!("cannot write {shown:?}: {e}")))
 }
 
-/// An existing output that is not a regular file (a device such as /dev/null
-/// or /dev/stdout, a FIFO): written in place, never replaced by a rename.
+/// Temporary files are hidden and say whose they are; the rest of the name is random.
+const TEMP_PREFIX: &str = ".jpki-";
+
+fn parent_dir(path: &Path) -> &Path {
+    path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."))
+}
+
+/// Do `output` and `input` (`-` is stdin) name the same existing file, by
+/// any spelling, symbolic link or hard link?
+#[cfg(unix)]
+fn same_file(output: &Path, input: &Path) -> bool {
+    use std::os::fd::AsFd;
+    use std::os::unix::fs::MetadataExt;
+    let Ok(out) = std::fs::metadata(output) else {
+        return false;
+    };
+    let input = if input.as_os_str() == "-" {
+        std::io::stdin().as_fd().try_clone_to_owned().map(std::fs::File::from).and_then(|f| f.metadata())
+    } else {
+        std::fs::metadata(input)
+    };
+    // A device or FIFO (stdin and stdout both on a terminal) is not a file that could be replaced.
+    input.is_ok_and(|i| i.is_file() && (i.dev(), i.ino()) == (out.dev(), out.ino()))
+}
+
+#[cfg(not(unix))]
+fn same_file(output: &Path, input: &Path) -> bool {
+    input.as_os_str() != "-"
+        && matches!((std::fs::canonicalize(output), std::fs::canonicalize(input)), (Ok(a), Ok(b)) if a == b)
+}
+
+/// An existing output that is not a regular file or a directory (a device
+/// such as /dev/null, a FIFO, also behind a link such as /dev/stdout):
+/// written in place, never replaced by a rename.
 fn is_special(path: &Path) -> bool {
-    std::fs::metadata(path).is_ok_and(|m| !m.is_file())
+    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
 }
 
-fn temp_path(path: &Path) -> std::path::PathBuf {
-    path.with_file_name(format!(
-        ".{}.jpki-tmp",
-        path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
-    ))
+/// Who may read a file [`write_file`] makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Readers {
+    /// Anyone the umask allows (a signature, a certificate without personal data).
+    Usual,
+    /// The owner only: the file carries personal data (the signing certificate).
+    Owner,
 }
 
-/// Write an output file, replacing it atomically.
-pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
-    let fail = |e: std::io::Error| Failure::output(format!("cannot write {:?}: {e}", path.display().to_string()));
+/// Write an output file, replacing it atomically: the data goes to a new
+/// temporary file beside it (random name, created exclusively, so nothing
+/// planted there is followed or reused), which is then renamed over `path`.
+/// A symbolic link at `path` is itself replaced, never written through,
+/// except when it leads to a device or FIFO (/dev/stdout), which is written in place.
+pub fn write_file(path: &Path, bytes: &[u8], readers: Readers) -> Result<(), Failure> {
+    use std::io::Write;
+    let fail = |e: std::io::Error| Failure::output(format!("cannot write {:?}: {e}", path_text(path)));
     if is_special(path) {
-        return std::fs::write(path, bytes).map_err(fail);
+        // Opened without creating; if a regular file was swapped in since the
+        // check, it is not written through but replaced below like any other.
+        let mut f = std::fs::OpenOptions::new().write(true).open(path).map_err(fail)?;
+        if !f.metadata().map_err(fail)?.is_file() {
+            return f.write_all(bytes).and_then(|()| f.flush()).map_err(fail);
+        }
     }
-    let tmp = temp_path(path);
-    std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path)).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        fail(e)
-    })
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(TEMP_PREFIX);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = if readers == Readers::Owner { 0o600 } else { 0o666 };
+        builder.permissions(std::fs::Permissions::from_mode(mode));
+    }
+    #[cfg(not(unix))]
+    let _ = readers;
+    // Dropping the temporary file on an error removes it.
+    let mut tmp = builder.tempfile_in(parent_dir(path)).map_err(fail)?;
+    tmp.write_all(bytes).and_then(|()| tmp.as_file().sync_all()).map_err(fail)?;
+    tmp.persist(path).map(drop).map_err(|e| fail(e.error))
+}
+
+/// A path as text that names it unambiguously: printable UTF-8 as it is, a
+/// backslash doubled, and every other byte (not UTF-8, or a control
+/// character) as `\xHH`.
+pub fn path_text(path: &Path) -> String {
+    #[cfg(unix)]
+    let bytes = std::os::unix::ffi::OsStrExt::as_bytes(path.as_os_str());
+    #[cfg(not(unix))]
+    let lossy = path.to_string_lossy();
+    #[cfg(not(unix))]
+    let bytes = lossy.as_bytes();
+    escape_bytes(bytes)
+}
+
+/// See [`path_text`].
+pub fn escape_bytes(mut bytes: &[u8]) -> String {
+    let mut out = String::new();
+    let hex = |out: &mut String, raw: &[u8]| raw.iter().for_each(|b| out.push_str(&format!("\\x{b:02x}")));
+    while !bytes.is_empty() {
+        let (valid, rest) = match std::str::from_utf8(bytes) {
+            Ok(all) => (all, &[][..]),
+            Err(e) => {
+                let (good, bad) = bytes.split_at(e.valid_up_to());
+                (std::str::from_utf8(good).unwrap_or_default(), bad)
+            }
+        };
+        for c in valid.chars() {
+            match c {
+                '\\' => out.push_str("\\\\"),
+                c if c.is_control() => hex(&mut out, c.encode_utf8(&mut [0; 4]).as_bytes()),
+                c => out.push(c),
+            }
+        }
+        // One invalid byte at a time; what follows is decoded again.
+        if let Some((&bad, after)) = rest.split_first() {
+            hex(&mut out, &[bad]);
+            bytes = after;
+        } else {
+            bytes = rest;
+        }
+    }
+    out
 }
 
 /// Text for a terminal: control characters other than newline and tab are
@@ -159,5 +260,16 @@ mod tests {
     fn control_characters_are_escaped_for_the_terminal() {
         assert_eq!(terminal_safe("山田　太郎\n\tok"), "山田　太郎\n\tok");
         assert_eq!(terminal_safe("Evil\u{1b}]0;x\u{7}\r\u{9b}X\n"), "Evil\\u{1b}]0;x\\u{7}\\u{d}\\u{9b}X\n");
+    }
+
+    #[test]
+    fn paths_are_shown_unambiguously() {
+        assert_eq!(escape_bytes(b"report-\xff.txt"), "report-\\xff.txt");
+        assert_eq!(escape_bytes("report-\u{FFFD}.txt".as_bytes()), "report-\u{FFFD}.txt");
+        // A name that spells the escape itself is told apart by the doubled backslash.
+        assert_eq!(escape_bytes(b"report-\\xff.txt"), "report-\\\\xff.txt");
+        assert_eq!(escape_bytes(b"a\tb\x1b\r\xc3"), "a\\x09b\\x1b\\x0d\\xc3");
+        assert_eq!(escape_bytes("東京\u{9b}".as_bytes()), "東京\\xc2\\x9b");
+        assert_eq!(escape_bytes(b""), "");
     }
 }

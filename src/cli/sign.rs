@@ -10,7 +10,7 @@ use jpki::digest::{HashAlgorithm, MessageDigest};
 use jpki::Error;
 
 use super::exit::Failure;
-use super::output::{check_binary_stdout, check_output_path, write_file, Output};
+use super::output::{check_binary_stdout, check_output_path, path_text, write_file, Output, Readers};
 use super::{session, Global, KeyChoice, PinArgs};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -76,21 +76,49 @@ pub struct SignArgs {
     /// In a batch, go on past bad lines (they are reported and not signed).
     #[arg(long, requires = "batch")]
     pub keep_going: bool,
+    /// Sign empty input (an empty FILE, stdin or batch file) instead of refusing it.
+    #[arg(long, conflicts_with = "digest")]
+    pub allow_empty: bool,
     #[command(flatten)]
     pub pin_args: PinArgs,
 }
 
 /// Save a signature the card made; if that fails, say that it was lost.
-fn write_signature(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
-    write_file(path, bytes).map_err(|f| Failure {
+fn write_signature(path: &Path, bytes: &[u8], readers: Readers) -> Result<(), Failure> {
+    write_file(path, bytes, readers).map_err(|f| Failure {
         message: format!("{} (the card made the signature, but it was not saved)", f.message),
         ..f
     })
 }
 
-/// Run `consume` on the input FILE, or on stdin for `-` or no FILE.
+/// The input FILE, or `-` for stdin.
+fn input_path(args: &SignArgs) -> &Path {
+    args.input.as_deref().unwrap_or(Path::new("-"))
+}
+
+/// Counts the bytes read through it.
+pub struct Counting<'a> {
+    pub inner: &'a mut dyn Read,
+    pub bytes: u64,
+}
+
+impl Read for Counting<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.bytes += n as u64;
+        Ok(n)
+    }
+}
+
+/// Run `consume` on the input FILE, or on stdin for `-` or no FILE. Empty
+/// input is refused (a signature over nothing is rarely what was meant)
+/// unless --allow-empty is given.
 fn read_input<T>(args: &SignArgs, consume: impl FnOnce(&mut dyn Read) -> std::io::Result<T>) -> Result<T, Failure> {
-    let input = args.input.as_deref().unwrap_or(Path::new("-"));
+    let input = input_path(args);
+    let counted = |r: &mut dyn Read| {
+        let mut counting = Counting { inner: r, bytes: 0 };
+        consume(&mut counting).map(|value| (value, counting.bytes))
+    };
     let result = if input.as_os_str() == "-" {
         if std::io::stdin().is_terminal() {
             let digest = if args.attached { "" } else { ", or use --digest HEX" };
@@ -98,11 +126,19 @@ fn read_input<T>(args: &SignArgs, consume: impl FnOnce(&mut dyn Read) -> std::io
                 Failure::usage("no data to sign").with_hint(format!("Give a FILE or pipe data to stdin{digest}"))
             );
         }
-        consume(&mut std::io::stdin().lock())
+        counted(&mut std::io::stdin().lock())
     } else {
-        open_file(input).and_then(|mut f| consume(&mut f))
+        open_file(input).and_then(|mut f| counted(&mut f))
     };
-    result.map_err(|e| Failure::usage(format!("cannot read {:?}: {e}", input.display().to_string())))
+    let shown = if input.as_os_str() == "-" { "stdin".to_string() } else { format!("{:?}", path_text(input)) };
+    match result {
+        Err(e) => Err(Failure::usage(format!("cannot read {shown}: {e}"))),
+        Ok((_, 0)) if !args.allow_empty => {
+            Err(Failure::usage(format!("the input {shown} is empty; nothing was signed"))
+                .with_hint("Pass --allow-empty to sign empty input"))
+        }
+        Ok((value, _)) => Ok(value),
+    }
 }
 
 /// Open a file for reading; a directory is refused here rather than failing
@@ -116,11 +152,15 @@ pub fn open_file(path: &Path) -> std::io::Result<std::fs::File> {
 
 /// PIN, digest and output checks shared by the raw and CMS modes; nothing touches the card.
 fn prepare(args: &SignArgs, binary_out: bool) -> Result<(jpki::pin::Pin, MessageDigest, Option<Vec<u8>>), Failure> {
+    let reads_stdin = args.digest.is_none() && input_path(args).as_os_str() == "-";
     if let Some(path) = &args.output {
-        check_output_path(path)?;
+        let mut inputs: Vec<&Path> = args.pin_args.pin_file.as_deref().into_iter().collect();
+        if args.digest.is_none() {
+            inputs.push(input_path(args));
+        }
+        check_output_path(path, &inputs)?;
     }
     check_binary_stdout(binary_out, args.output.is_some())?;
-    let reads_stdin = args.digest.is_none() && args.input.as_deref().is_none_or(|p| p.as_os_str() == "-");
     if args.pin_args.pin_file.as_deref() == Some(Path::new("-")) && reads_stdin {
         return Err(Failure::usage("stdin cannot carry both the PIN and the data to sign")
             .with_hint("Give the data as a FILE, or the PIN with an environment variable"));
@@ -163,9 +203,11 @@ fn cms_run(global: &Global, args: &SignArgs) -> Result<Output, Failure> {
         .field("cms_base64", base64::engine::general_purpose::STANDARD.encode(&der))
         .field("verified_against_certificate", true);
     if let Some(path) = &args.output {
-        write_signature(path, &encoded)?;
-        out = out.field("output", path.display().to_string());
-        out.text = format!("Wrote the CMS signature ({} bytes) to {}\n", encoded.len(), path.display());
+        // The CMS carries the signer's certificate: the signing one names the holder.
+        let readers = if key == jpki::card::KeyKind::Sign { Readers::Owner } else { Readers::Usual };
+        write_signature(path, &encoded, readers)?;
+        out = out.field("output", path_text(path));
+        out.text = format!("Wrote the CMS signature ({} bytes) to {}\n", encoded.len(), path_text(path));
     } else if args.pem {
         out.text = String::from_utf8_lossy(&encoded).into_owned();
     } else {
@@ -233,9 +275,9 @@ pub fn run(global: &Global, args: &SignArgs) -> Result<Output, Failure> {
         .field("signature_base64", base64::engine::general_purpose::STANDARD.encode(&signature))
         .field("verified_against_certificate", true);
     if let Some(path) = &args.output {
-        write_signature(path, &encoded)?;
-        out = out.field("output", path.display().to_string());
-        out.text = format!("Wrote the signature ({} bytes) to {}\n", signature.len(), path.display());
+        write_signature(path, &encoded, Readers::Usual)?;
+        out = out.field("output", path_text(path));
+        out.text = format!("Wrote the signature ({} bytes) to {}\n", signature.len(), path_text(path));
     } else if format == SigFormat::Raw {
         out.bytes = Some(encoded);
     } else {

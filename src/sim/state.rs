@@ -388,16 +388,18 @@ impl StateDir {
 
     fn write_atomic(&self, name: &str, bytes: &[u8]) -> Result<(), StateError> {
         let final_path = self.path.join(name);
-        let tmp = self.path.join(format!(".{name}.tmp.{}", std::process::id()));
         let io = |what: &'static str, path: &Path| {
             let path = path.to_path_buf();
             move |source| StateError::Io { what, path, source }
         };
-        let mut f = fs::File::create(&tmp).map_err(io("cannot create", &tmp))?;
-        f.write_all(bytes).map_err(io("cannot write", &tmp))?;
-        f.sync_all().map_err(io("cannot sync", &tmp))?;
-        drop(f);
-        fs::rename(&tmp, &final_path).map_err(io("cannot rename into", &final_path))
+        // A random name, created exclusively: nothing planted in the directory is followed.
+        let mut tmp = tempfile::Builder::new()
+            .prefix(&format!(".{name}."))
+            .tempfile_in(&self.path)
+            .map_err(io("cannot create a temporary file in", &self.path))?;
+        tmp.write_all(bytes).map_err(io("cannot write", &final_path))?;
+        tmp.as_file().sync_all().map_err(io("cannot sync", &final_path))?;
+        tmp.persist(&final_path).map(drop).map_err(|e| io("cannot rename into", &final_path)(e.error))
     }
 }
 
