@@ -466,6 +466,72 @@ fn all_cases(dir: &Path) -> Vec<Case> {
         .stdin(b"")
         .says("empty"),
     );
+    v.push(
+        case(
+            "batch of files with an empty one",
+            &[&"sign", &"--key", &"sign", &"--batch", &"files", &"--pin-file", &sign_pin],
+            Usage,
+        )
+        .stdin(format!("{data}\n{empty}\n").as_bytes())
+        .says("line 2"),
+    );
+    v.push(
+        case(
+            "--allow-empty with a batch of digests",
+            &[&"sign", &"--key", &"sign", &"--batch", &"digests", &"--allow-empty", &"--pin-file", &sign_pin],
+            Usage,
+        )
+        .stdin(format!("{d256}\n").as_bytes())
+        .says("--allow-empty"),
+    );
+
+    // -- Batch lines are paths byte for byte.
+    {
+        // A lossy decode would turn the missing report-\xff.txt into this file and sign it.
+        write(dir, "report-\u{FFFD}.txt", b"another file\n");
+        let mut line = dir.as_os_str().as_encoded_bytes().to_vec();
+        line.extend_from_slice(b"/report-\xff.txt\n");
+        v.push(
+            case(
+                "batch line that is not UTF-8 names a missing file",
+                &[&"sign", &"--key", &"sign", &"--batch", &"files", &"--pin-file", &sign_pin],
+                Usage,
+            )
+            .stdin(&line)
+            .says("line 1"),
+        );
+        let mut line = data.clone().into_bytes();
+        line.extend_from_slice(b"\0x\n");
+        v.push(
+            case(
+                "batch line with a NUL byte",
+                &[&"sign", &"--key", &"sign", &"--batch", &"files", &"--pin-file", &sign_pin],
+                Usage,
+            )
+            .stdin(&line)
+            .says("NUL"),
+        );
+        v.push(
+            case(
+                "batch digest line that is not UTF-8",
+                &[&"sign", &"--key", &"sign", &"--batch", &"digests", &"--pin-file", &sign_pin],
+                Usage,
+            )
+            .stdin(&[d256[..62].as_bytes(), b"\xff\n"].concat())
+            .says("line 1"),
+        );
+        let mut long = vec![b'a'; 65_537];
+        long.push(b'\n');
+        v.push(
+            case(
+                "batch line of 65,537 bytes and its newline",
+                &[&"sign", &"--key", &"sign", &"--batch", &"digests", &"--pin-file", &sign_pin],
+                Usage,
+            )
+            .stdin(&long)
+            .says("longer than 65536"),
+        );
+    }
 
     // -- Readers.
     v.push(case("unknown reader name", &[&"--reader", &"No Such Reader", &"status"], Reader).says("jpki readers"));
@@ -633,6 +699,11 @@ fn bad_input_in_json_mode_is_a_json_error() {
         let err = stderr(&o);
         assert!(err.contains("never taken from the command line") && !err.contains(args[args.len() - 1]), "{err}");
     }
+    // Every document of a batch names it, a failure before the card too.
+    let sign = write(dir.path(), "sign", b"ABC123\n");
+    let o = run(sim.jpki().args(["--json", "sign", "--key", "sign", "--batch", "digests", "--pin-file", &sign]));
+    assert_code(&o, 2);
+    assert_eq!(json(&o)["command"], "sign-batch");
     assert_eq!(sim.apdu_count(), 0);
 }
 

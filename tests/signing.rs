@@ -216,8 +216,12 @@ fn batch_of_files_and_json_lines_in_input_order() {
     // Text: one hex signature a line, in input order, with each key.
     for (key, _, _) in KEYS {
         let cert = cert_der(&sim, key);
-        let before = sim.apdu_count();
+        // The empty file is refused unless asked for.
         let o = run_with_stdin(&mut sign_cmd(&sim, &[], key, &["--batch", "files"]), input.as_bytes());
+        assert_exit(&sim, &o, 2);
+        assert!(stderr(&o).contains("line 2") && stderr(&o).contains("empty"), "{}", stderr(&o));
+        let before = sim.apdu_count();
+        let o = run_with_stdin(&mut sign_cmd(&sim, &[], key, &["--batch", "files", "--allow-empty"]), input.as_bytes());
         assert_exit(&sim, &o, 0);
         let apdus = sim.apdus_since(before);
         assert_eq!(count(&apdus, is_verify_with_data), 1);
@@ -238,7 +242,10 @@ fn batch_of_files_and_json_lines_in_input_order() {
 
     // JSON lines for files: line numbers, inputs and signatures in input order.
     let cert = cert_der(&sim, "sign");
-    let o = run_with_stdin(&mut sign_cmd(&sim, &["--json"], "sign", &["--batch", "files"]), input.as_bytes());
+    let o = run_with_stdin(
+        &mut sign_cmd(&sim, &["--json"], "sign", &["--batch", "files", "--allow-empty"]),
+        input.as_bytes(),
+    );
     assert_exit(&sim, &o, 0);
     let docs: Vec<serde_json::Value> =
         stdout(&o).lines().map(|l| serde_json::from_str(l).expect("a JSON line")).collect();
@@ -341,7 +348,9 @@ fn batch_bad_line_signs_nothing_unless_keep_going() {
     );
     assert_exit(&sim, &o, 2);
     let docs: Vec<serde_json::Value> = stdout(&o).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    let items: Vec<&serde_json::Value> = docs.iter().filter(|d| d["command"] == "sign-batch").collect();
+    // Every document names the batch, the closing failure too.
+    assert!(docs.iter().all(|d| d["command"] == "sign-batch"), "{docs:?}");
+    let items: Vec<&serde_json::Value> = docs.iter().filter(|d| d.get("line").is_some()).collect();
     assert_eq!(items.len(), lines.len(), "{docs:?}");
     for (i, doc) in items.iter().enumerate() {
         assert_eq!(doc["line"], i + 1, "{doc}");
@@ -356,6 +365,53 @@ fn batch_bad_line_signs_nothing_unless_keep_going() {
     assert_eq!(last["ok"], false, "{last}");
     assert_eq!(last["error"]["kind"], "batch_incomplete", "{last}");
     assert_eq!(last["error"]["exit_code"], 2, "{last}");
+}
+
+#[test]
+fn batch_paths_are_bytes_and_a_line_of_64_kib_is_read_whole() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    pcscd_test!();
+    let sim = Sim::start(&[]);
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().as_os_str().as_bytes();
+    let shown = work.path().to_str().unwrap();
+    // A file whose name is not UTF-8 is signed, and reported with an escape.
+    let named = [dir, b"/a-\xff.txt"].concat();
+    let content = b"the file named with a byte that is not UTF-8\n";
+    std::fs::write(OsStr::from_bytes(&named), content).unwrap();
+    // A lossy decode of the missing report-\xff.txt would name this file instead.
+    std::fs::write(work.path().join("report-\u{FFFD}.txt"), b"another file\n").unwrap();
+    let missing = [dir, b"/report-\xff.txt"].concat();
+    let input = [&named[..], b"\n", &missing, b"\n"].concat();
+    let before = sim.apdu_count();
+    let o = run_with_stdin(&mut sign_cmd(&sim, &["--json"], "sign", &["--batch", "files", "--keep-going"]), &input);
+    assert_exit(&sim, &o, 2);
+    let docs: Vec<serde_json::Value> = stdout(&o).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(docs.len(), 3, "{docs:?}");
+    assert_eq!(docs[0]["ok"], true, "{}", docs[0]);
+    assert_eq!(docs[0]["input"], format!("{shown}/a-\\xff.txt"));
+    let sig = hex::decode(docs[0]["signature"].as_str().unwrap()).unwrap();
+    jpki::cert::verify_pkcs1(&cert_der(&sim, "sign"), HashAlgorithm::Sha256, &sha256(content), &sig).unwrap();
+    assert_eq!(docs[1]["ok"], false, "{}", docs[1]);
+    assert_eq!(docs[1]["input"], format!("{shown}/report-\\xff.txt"));
+    assert!(docs[1]["error"].as_str().unwrap().contains("cannot read"), "{}", docs[1]);
+    assert_eq!(docs[2]["command"], "sign-batch", "{}", docs[2]);
+    assert_eq!(docs[2]["error"]["kind"], "batch_incomplete", "{}", docs[2]);
+    assert_eq!(count(&sim.apdus_since(before), is_signature), 1);
+
+    // A line of exactly 65,536 bytes is read as one line (its "\r\n" or "\n"
+    // is not counted): here a bad digest, while the lines around it are signed.
+    let d = hex::encode(sha256(b"x"));
+    let input = format!("{d}\n{}\r\n{d}\n", "a".repeat(65_536));
+    let o = run_with_stdin(&mut sign_cmd(&sim, &[], "auth", &["--batch", "digests", "--keep-going"]), input.as_bytes());
+    assert_exit(&sim, &o, 2);
+    let text = stdout(&o);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    assert!(!lines[0].is_empty() && lines[1].is_empty() && !lines[2].is_empty(), "{text}");
+    assert!(stderr(&o).contains("line 2") && !stderr(&o).contains("longer"), "{}", stderr(&o));
+    assert_counters_full(&sim);
 }
 
 #[test]

@@ -12,7 +12,7 @@ use jpki::Error;
 use serde_json::json;
 
 use super::exit::{ExitCode, Failure};
-use super::output::{print_stdout, Output};
+use super::output::{escape_bytes, print_stdout, Output};
 use super::sign::{encode_text, SigFormat, SignArgs};
 use super::{session, Global};
 
@@ -28,49 +28,80 @@ pub enum BatchInput {
 /// One input line, parsed.
 struct Item {
     line: usize,
+    /// The line as given, escaped so that it names one path only (see `path_text`).
     input: String,
     digest: Result<MessageDigest, String>,
 }
 
-/// Longest input line accepted (a path or a SHA-512 digest fits easily).
+/// Longest input line accepted, not counting its `\n` or `\r\n` (a path or a
+/// SHA-512 digest fits easily).
 const MAX_LINE: usize = 64 * 1024;
 
-fn parse_items(kind: BatchInput, algorithm: HashAlgorithm, reader: &mut impl BufRead) -> Result<Vec<Item>, Failure> {
+fn parse_items(
+    kind: BatchInput,
+    algorithm: HashAlgorithm,
+    allow_empty: bool,
+    reader: &mut impl BufRead,
+) -> Result<Vec<Item>, Failure> {
     let mut items = Vec::new();
     let mut buf = Vec::new();
     let mut line = 0;
     loop {
         buf.clear();
-        let n = std::io::Read::take(reader.by_ref(), MAX_LINE as u64 + 1)
+        // Room for the longest line and its "\r\n": anything longer is refused below.
+        let n = std::io::Read::take(reader.by_ref(), MAX_LINE as u64 + 2)
             .read_until(b'\n', &mut buf)
             .map_err(|e| Failure::usage(format!("cannot read the batch input: {e}")))?;
         if n == 0 {
             break;
         }
         line += 1;
-        if buf.len() > MAX_LINE {
+        let bytes = buf.strip_suffix(b"\n").unwrap_or(&buf);
+        let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+        if bytes.len() > MAX_LINE {
             return Err(Failure::usage(format!("line {line} of the batch input is longer than {MAX_LINE} bytes")));
         }
-        let text = String::from_utf8_lossy(&buf);
-        let text = text.trim_end_matches(['\n', '\r']);
         // A blank line is a bad item, not skipped: output lines stay aligned with input lines.
-        let digest = if text.trim().is_empty() {
+        let digest = if bytes.trim_ascii().is_empty() {
             Err("the line is empty".to_string())
         } else {
             match kind {
-                BatchInput::Digests => MessageDigest::from_hex(algorithm, text).map_err(|e| e.to_string()),
-                BatchInput::Files => hash_file(algorithm, Path::new(text)),
+                BatchInput::Digests => std::str::from_utf8(bytes)
+                    .map_err(|_| "the line is not a hex digest".to_string())
+                    .and_then(|text| MessageDigest::from_hex(algorithm, text).map_err(|e| e.to_string())),
+                BatchInput::Files => line_path(bytes).and_then(|path| hash_file(algorithm, allow_empty, path)),
             }
         };
-        items.push(Item { line, input: text.to_string(), digest });
+        items.push(Item { line, input: escape_bytes(bytes), digest });
     }
     Ok(items)
 }
 
-fn hash_file(algorithm: HashAlgorithm, path: &Path) -> Result<MessageDigest, String> {
-    let bytes = super::sign::open_file(path)
-        .and_then(|mut f| algorithm.hash_reader(&mut f))
-        .map_err(|e| format!("cannot read it: {e}"))?;
+/// The path a line names, byte for byte: a lossy decode could name another file.
+#[cfg(unix)]
+fn line_path(bytes: &[u8]) -> Result<&Path, String> {
+    if bytes.contains(&0) {
+        return Err("the line holds a NUL byte, which no path can contain".to_string());
+    }
+    Ok(Path::new(<std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(bytes)))
+}
+
+#[cfg(not(unix))]
+fn line_path(bytes: &[u8]) -> Result<&Path, String> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) if !text.contains('\0') => Ok(Path::new(text)),
+        Ok(_) => Err("the line holds a NUL byte, which no path can contain".to_string()),
+        Err(_) => Err("the line is not UTF-8, which paths here must be".to_string()),
+    }
+}
+
+fn hash_file(algorithm: HashAlgorithm, allow_empty: bool, path: &Path) -> Result<MessageDigest, String> {
+    let mut file = super::sign::open_file(path).map_err(|e| format!("cannot read it: {e}"))?;
+    let mut counting = super::sign::Counting { inner: &mut file, bytes: 0 };
+    let bytes = algorithm.hash_reader(&mut counting).map_err(|e| format!("cannot read it: {e}"))?;
+    if counting.bytes == 0 && !allow_empty {
+        return Err("the file is empty (pass --allow-empty to sign it)".to_string());
+    }
     MessageDigest::new(algorithm, bytes).map_err(|e| e.to_string())
 }
 
@@ -99,7 +130,10 @@ pub fn run(global: &Global, args: &SignArgs, kind: BatchInput) -> Result<Output,
     }
     let pin_kind = key.pin();
     let pin = args.pin_args.obtain_default(pin_kind)?;
-    let items = parse_items(kind, algorithm, &mut std::io::stdin().lock())?;
+    if args.allow_empty && kind == BatchInput::Digests {
+        return Err(Failure::usage("--allow-empty applies to files, not to a batch of digests"));
+    }
+    let items = parse_items(kind, algorithm, args.allow_empty, &mut std::io::stdin().lock())?;
     if items.is_empty() {
         // Nothing to sign: do not spend a VERIFY (or the card's time) on it.
         return Err(Failure::usage("the batch input on stdin has no items; nothing was signed")

@@ -128,6 +128,8 @@ impl Command {
             Command::Status(_) => "status",
             Command::Verify(_) => "verify",
             Command::Cert(_) => "cert",
+            // Every document of a batch, its failures included, names the batch.
+            Command::Sign(args) if args.batch.is_some() => "sign-batch",
             Command::Sign(_) => "sign",
             Command::Check(_) => "check",
             Command::Pin(_) => "pin-change",
