@@ -194,14 +194,15 @@ impl Pcsc {
 
     /// Connect, waiting up to `wait` for the card to appear or become free.
     pub fn connect_waiting(&self, query: Option<&str>, access: Access, wait: Duration) -> Result<PcscTransport> {
-        let deadline = Instant::now() + wait;
+        // A wait too long for the clock to represent has no deadline (no overflow panic).
+        let deadline = Instant::now().checked_add(wait);
         loop {
             let attempt = self.choose_reader(query).and_then(|r| self.connect(&r, access));
             match attempt {
                 Err(Error::NoCard { .. } | Error::NoCardAnywhere | Error::Busy | Error::NoReader)
-                    if Instant::now() < deadline =>
+                    if deadline.is_none_or(|d| Instant::now() < d) =>
                 {
-                    let left = deadline.saturating_duration_since(Instant::now());
+                    let left = deadline.map_or(wait, |d| d.saturating_duration_since(Instant::now()));
                     // Busy does not show as a state change: poll it.
                     self.wait_for_change(left.min(Duration::from_millis(250)))?;
                 }

@@ -563,6 +563,8 @@ fn all_cases(dir: &Path) -> Vec<Case> {
         ("verify without a PIN name", vec!["verify"]),
         ("a PIN on the command line", vec!["verify", "auth", "--pin", "1234"]),
         ("negative --wait", vec!["--wait", "-1", "status"]),
+        ("--wait beyond a day", vec!["--wait", "86401", "status"]),
+        ("--wait beyond what the clock can hold", vec!["--wait", "18446744073709551615", "status"]),
         ("non-numeric --wait", vec!["--wait", "soon", "status"]),
         ("unknown --extended-length", vec!["--extended-length", "maybe", "status"]),
         ("unknown command", vec!["unblock"]),
@@ -573,6 +575,15 @@ fn all_cases(dir: &Path) -> Vec<Case> {
         let a: Vec<&dyn AsRef<std::ffi::OsStr>> = args.iter().map(|s| s as &dyn AsRef<std::ffi::OsStr>).collect();
         v.push(case(name, &a, Clap));
     }
+    // --format has no meaning for a CMS (its encoding is DER, or PEM with --pem).
+    v.push(
+        case(
+            "--format with --cms",
+            &[&"sign", &"--key", &"sign", &"--cms", &"--format", &"base64", &"--pin-file", &sign_pin, &data],
+            Clap,
+        )
+        .says("--format"),
+    );
     // Conflicts that jpki itself refuses (one line, exit 2).
     v.push(
         case(
@@ -704,6 +715,10 @@ fn bad_input_in_json_mode_is_a_json_error() {
     let o = run(sim.jpki().args(["--json", "sign", "--key", "sign", "--batch", "digests", "--pin-file", &sign]));
     assert_code(&o, 2);
     assert_eq!(json(&o)["command"], "sign-batch");
+    // A --wait beyond the limit is refused with the limit.
+    let o = run(sim.jpki().args(["--wait", "86401", "status"]));
+    assert_code(&o, 2);
+    assert!(stderr(&o).contains("86400"), "{}", stderr(&o));
     assert_eq!(sim.apdu_count(), 0);
 }
 

@@ -58,6 +58,9 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// Longest `--wait`, in seconds.
+pub const MAX_WAIT: u64 = 86_400;
+
 #[derive(Debug, Args)]
 pub struct Global {
     /// Reader to use: an index from `jpki readers` or part of its name.
@@ -66,8 +69,9 @@ pub struct Global {
     /// Print one JSON document on stdout (see the README for the schema).
     #[arg(long, global = true)]
     pub json: bool,
-    /// Wait up to SECONDS for the card to appear or become free.
-    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 0)]
+    /// Wait up to SECONDS (at most 86400, a day) for the card to appear or become free.
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 0,
+          value_parser = clap::value_parser!(u64).range(..=MAX_WAIT))]
     pub wait: u64,
     /// Extended-length READ BINARY: auto (from the card's ATR), on, or off.
     #[arg(long, global = true, value_enum, default_value_t = ExtendedChoice::Auto)]

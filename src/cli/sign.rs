@@ -55,8 +55,8 @@ pub struct SignArgs {
     /// File to hash and sign (`-` for stdin).
     #[arg(value_name = "FILE")]
     pub input: Option<PathBuf>,
-    /// Signature encoding: hex (default on stdout), base64, or raw (default with -o).
-    #[arg(long, value_enum)]
+    /// Signature encoding: hex (default on stdout), base64, or raw (default with -o). Not with --cms.
+    #[arg(long, value_enum, conflicts_with = "cms")]
     pub format: Option<SigFormat>,
     /// Write the signature to FILE.
     #[arg(short, long, value_name = "FILE")]
