@@ -533,6 +533,25 @@ fn all_cases(dir: &Path) -> Vec<Case> {
         );
     }
 
+    // -- A PIN option where no PIN is asked for would be silently ignored.
+    v.push(
+        case("--pin-file for the auth certificate", &[&"cert", &"auth", &"--pin-file", &auth_pin], Usage)
+            .says("--pin-file"),
+    );
+    v.push(case("--force for a CA certificate", &[&"cert", &"sign-ca", &"--force"], Usage).says("--force"));
+    v.push(
+        case("--pin-file for status without --sign-cert", &[&"status", &"--certs", &"--pin-file", &sign_pin], Usage)
+            .says("--pin-file"),
+    );
+    v.push(
+        case(
+            "--pin-file for check against a certificate file",
+            &[&"check", &"--signature", &data, &"--cert", &data, &"--pin-file", &sign_pin, &data],
+            Usage,
+        )
+        .says("--pin-file"),
+    );
+
     // -- Readers.
     v.push(case("unknown reader name", &[&"--reader", &"No Such Reader", &"status"], Reader).says("jpki readers"));
     v.push(case("reader index out of range", &[&"--reader", &"42", &"status"], Reader));

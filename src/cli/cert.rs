@@ -85,7 +85,10 @@ pub fn run(global: &Global, args: &CertArgs) -> Result<Output, Failure> {
         Some(pin_kind) => {
             Some(args.pin_args.obtain(pin_kind, "The signing certificate is protected. Enter the signing password: ")?)
         }
-        None => None,
+        None => {
+            args.pin_args.refuse_unused(&format!("`cert {}`", kind.name()))?;
+            None
+        }
     };
     let der = read(global, kind, pin.as_ref(), args.pin_args.force)?;
     let now = unix_now();

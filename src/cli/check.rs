@@ -105,6 +105,9 @@ fn certificate(global: &Global, args: &CheckArgs, embedded: Option<Vec<u8>>) -> 
 }
 
 pub fn run(global: &Global, args: &CheckArgs) -> Result<Output, Failure> {
+    if !args.card_cert.is_some_and(|w| w.kind().required_pin().is_some()) {
+        args.pin_args.refuse_unused("`check` without --card-cert sign")?;
+    }
     // Every file is read and parsed before the card may be used.
     let ca = match &args.ca {
         Some(p) => Some(der_from_pem_or_der(&read(p, "CA certificate")?).map_err(|e| Failure::usage(e.to_string()))?),

@@ -159,6 +159,21 @@ impl PinArgs {
         pin_input::obtain(kind, self.pin_file.as_deref(), kind.env_var(), prompt)
     }
 
+    /// Refuse --pin-file and --force where no PIN is asked for: silently
+    /// ignoring them would hide a mistake in the command line.
+    pub fn refuse_unused(&self, what: &str) -> Result<(), Failure> {
+        let given: Vec<&str> = [(self.pin_file.is_some(), "--pin-file"), (self.force, "--force")]
+            .iter()
+            .filter(|g| g.0)
+            .map(|g| g.1)
+            .collect();
+        if given.is_empty() {
+            return Ok(());
+        }
+        Err(Failure::usage(format!("{what} needs no PIN, so {} would be ignored", given.join(" and ")))
+            .with_hint("Drop it, or choose what needs the PIN"))
+    }
+
     /// The usual prompt for `kind`.
     pub fn obtain_default(&self, kind: jpki::pin::PinKind) -> Result<jpki::pin::Pin, Failure> {
         self.obtain(kind, &format!("Enter the {kind}: "))

@@ -118,6 +118,7 @@ pub fn run(global: &Global, args: &StatusArgs) -> Result<Output, Failure> {
         let kind = jpki::pin::PinKind::Sign;
         Some(args.pin_args.obtain(kind, "Enter the signing password (to read the signing certificate): ")?)
     } else {
+        args.pin_args.refuse_unused("`status` without --sign-cert")?;
         None
     };
     let access = if sign_pin.is_some() { Access::Verifying } else { Access::ReadOnly };
