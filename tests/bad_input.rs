@@ -517,7 +517,7 @@ fn all_cases(dir: &Path) -> Vec<Case> {
                 &[&"sign", &"--key", &"sign", &"--batch", &"digests", &"--pin-file", &sign_pin],
                 Usage,
             )
-            .stdin(&[d256[..62].as_bytes(), b"\xff\n"].concat())
+            .stdin(&[&d256.as_bytes()[..62], b"\xff\n"].concat())
             .says("line 1"),
         );
         let mut long = vec![b'a'; 65_537];

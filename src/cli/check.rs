@@ -105,7 +105,7 @@ fn certificate(global: &Global, args: &CheckArgs, embedded: Option<Vec<u8>>) -> 
 }
 
 pub fn run(global: &Global, args: &CheckArgs) -> Result<Output, Failure> {
-    if !args.card_cert.is_some_and(|w| w.kind().required_pin().is_some()) {
+    if args.card_cert.is_none_or(|w| w.kind().required_pin().is_none()) {
         args.pin_args.refuse_unused("`check` without --card-cert sign")?;
     }
     // Every file is read and parsed before the card may be used.
