@@ -9,7 +9,7 @@ use super::exit::Failure;
 
 /// Version of the JSON documents `--json` prints. Adding a field keeps it;
 /// removing or changing one bumps it.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// `label` padded to `cells` terminal cells (a CJK character takes two), a space, then `value`.
 pub fn labelled(label: &str, cells: usize, value: &str) -> String {
