@@ -50,7 +50,7 @@ pub struct CheckArgs {
 
 fn read(path: &Path, what: &str) -> Result<Vec<u8>, Failure> {
     std::fs::read(path)
-        .map_err(|e| Failure::usage(format!("cannot read the {what} {:?}: {e}", super::output::path_text(path))))
+        .map_err(|e| Failure::usage(format!("cannot read the {what} {}: {e}", super::output::quoted_path(path))))
 }
 
 fn fail(code: ExitCode, kind: &'static str, message: String) -> Failure {

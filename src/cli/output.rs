@@ -81,17 +81,17 @@ pub fn check_binary_stdout(binary: bool, to_file: bool) -> Result<(), Failure> {
 /// that it is not one of `inputs` (files the command reads; `-` is stdin):
 /// writing there would replace the input with the output.
 pub fn check_output_path(path: &Path, inputs: &[&Path]) -> Result<(), Failure> {
-    let shown = path_text(path);
+    let shown = quoted_path(path);
     if path.is_dir() {
-        return Err(Failure::usage(format!("the output path {shown:?} is a directory")));
+        return Err(Failure::usage(format!("the output path {shown} is a directory")));
     }
     let parent = parent_dir(path);
     if !parent.is_dir() {
-        return Err(Failure::usage(format!("the output directory {:?} does not exist", path_text(parent))));
+        return Err(Failure::usage(format!("the output directory {} does not exist", quoted_path(parent))));
     }
     if let Some(input) = inputs.iter().find(|input| same_file(path, input)) {
-        let what = if input.as_os_str() == "-" { "stdin".to_string() } else { format!("{:?}", path_text(input)) };
-        return Err(Failure::usage(format!("the output {shown:?} is the same file as the input {what}"))
+        let what = if input.as_os_str() == "-" { "stdin".to_string() } else { quoted_path(input) };
+        return Err(Failure::usage(format!("the output {shown} is the same file as the input {what}"))
             .with_hint("Write the output to another file"));
     }
     if is_special(path) {
@@ -104,7 +104,7 @@ pub fn check_output_path(path: &Path, inputs: &[&Path]) -> Result<(), Failure> {
         .prefix(TEMP_PREFIX)
         .tempfile_in(parent)
         .map(drop)
-        .map_err(|e| Failure::usage(format!("cannot write {shown:?}: {e}")))
+        .map_err(|e| Failure::usage(format!("cannot write {shown}: {e}")))
 }
 
 /// Temporary files are hidden and say whose they are; the rest of the name is random.
@@ -161,7 +161,7 @@ pub enum Readers {
 /// except when it leads to a device or FIFO (/dev/stdout), which is written in place.
 pub fn write_file(path: &Path, bytes: &[u8], readers: Readers) -> Result<(), Failure> {
     use std::io::Write;
-    let fail = |e: std::io::Error| Failure::output(format!("cannot write {:?}: {e}", path_text(path)));
+    let fail = |e: std::io::Error| Failure::output(format!("cannot write {}: {e}", quoted_path(path)));
     if is_special(path) {
         // Opened without creating; if a regular file was swapped in since the
         // check, it is not written through but replaced below like any other.
@@ -197,6 +197,11 @@ pub fn path_text(path: &Path) -> String {
     #[cfg(not(unix))]
     let bytes = lossy.as_bytes();
     escape_bytes(bytes)
+}
+
+/// [`path_text`] in quotes, for messages.
+pub fn quoted_path(path: &Path) -> String {
+    format!("\"{}\"", path_text(path))
 }
 
 /// See [`path_text`].

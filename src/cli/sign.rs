@@ -10,7 +10,7 @@ use jpki::digest::{HashAlgorithm, MessageDigest};
 use jpki::Error;
 
 use super::exit::Failure;
-use super::output::{check_binary_stdout, check_output_path, path_text, write_file, Output, Readers};
+use super::output::{check_binary_stdout, check_output_path, path_text, quoted_path, write_file, Output, Readers};
 use super::{session, Global, KeyChoice, PinArgs};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -130,7 +130,7 @@ fn read_input<T>(args: &SignArgs, consume: impl FnOnce(&mut dyn Read) -> std::io
     } else {
         open_file(input).and_then(|mut f| counted(&mut f))
     };
-    let shown = if input.as_os_str() == "-" { "stdin".to_string() } else { format!("{:?}", path_text(input)) };
+    let shown = if input.as_os_str() == "-" { "stdin".to_string() } else { quoted_path(input) };
     match result {
         Err(e) => Err(Failure::usage(format!("cannot read {shown}: {e}"))),
         Ok((_, 0)) if !args.allow_empty => {
