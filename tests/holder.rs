@@ -84,7 +84,11 @@ fn status_reports_every_counter_and_survives_blocked_ones() {
         let before = sim.apdu_count();
         let o = run(&mut with_pins(&sim, &[("JPKI_CARDINFO_PIN", "1234")], &["card-info"]));
         assert_code(&o, 5);
-        assert!(sim.apdus_since(before).iter().all(|l| !l.contains(" 0020008004")), "{:?}", sim.apdus_since(before));
+        assert!(
+            sim.apdus_since(before).iter().all(|l| !l.contains(" 00200080[secret]")),
+            "{:?}",
+            sim.apdus_since(before)
+        );
 
         // The other five blocked, the first two included (the short-form detection runs on a 63C0).
         let sim = Sim::start(&[
@@ -191,6 +195,32 @@ fn pin_change_for_each_pin_then_new_works_and_old_is_refused() {
         assert_code(&o, 0);
         assert_eq!(sim.tries_left(which), max);
     }
+}
+
+#[test]
+fn traces_tell_neither_a_pin_nor_its_length() {
+    pcscd_test!();
+    let sim = Sim::start(&[]);
+    // VERIFY of the 6-character signing password; CHANGE REFERENCE DATA of
+    // the auth PIN (after its VERIFY) to a new one and back.
+    let traced = |env: &[(&str, &str)], args: &[&str], expected: &str| {
+        let o = run(&mut with_pins(&sim, env, args));
+        assert_code(&o, 0);
+        let trace = stderr(&o);
+        assert!(trace.contains(expected), "{trace}");
+        // No Lc after a secret command's header, in the trace or the card's log.
+        let log = sim.log_lines().join("\n");
+        for text in [&trace, &log] {
+            for leak in ["0020008004", "0020008006", "0024018004", "414243313233", "31323334", "38363432"] {
+                assert!(!text.contains(leak), "{leak} in {text}");
+            }
+        }
+    };
+    traced(&[("JPKI_SIGN_PIN", "ABC123")], &["-v", "verify", "sign"], "00200080[secret]");
+    let change = ["-v", "pin", "change", "auth"];
+    traced(&[("JPKI_AUTH_PIN", "1234"), ("JPKI_NEW_PIN", "8642")], &change, "00240180[secret]");
+    traced(&[("JPKI_AUTH_PIN", "8642"), ("JPKI_NEW_PIN", "1234")], &change, "00200080[secret]");
+    println!("CASES traces of secret commands: 3");
 }
 
 #[test]
