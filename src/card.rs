@@ -475,12 +475,13 @@ impl<T: Transport> JpkiCard<T> {
     /// try a blocked PIN, ask before spending the last try, send VERIFY once.
     pub fn verify(&mut self, pin: &Pin, consent: &mut dyn LastTryConsent) -> Result<()> {
         let kind = pin.kind();
-        match self.guard_state(kind)? {
+        let before = self.guard_state(kind)?;
+        match before {
             PinState::Blocked => return Err(Error::PinBlocked { kind }),
             PinState::TriesLeft(1) if !consent.consent(kind) => return Err(Error::LastTryNeedsConsent { kind }),
             _ => {}
         }
-        self.verify_unguarded(pin)
+        self.verify_unguarded(pin, before)
     }
 
     /// The counter as the lockout guard reads it: always by SELECT + query,
@@ -498,7 +499,8 @@ impl<T: Transport> JpkiCard<T> {
     /// something it should not have, and we stop.
     pub fn reverify(&mut self, pin: &Pin) -> Result<()> {
         let kind = pin.kind();
-        match self.guard_state(kind)? {
+        let before = self.guard_state(kind)?;
+        match before {
             PinState::Verified => {}
             PinState::TriesLeft(n) if n >= kind.max_tries() => {}
             PinState::Blocked => return Err(Error::PinBlocked { kind }),
@@ -508,11 +510,12 @@ impl<T: Transport> JpkiCard<T> {
                 )))
             }
         }
-        self.verify_unguarded(pin)
+        self.verify_unguarded(pin, before)
     }
 
-    /// VERIFY without the counter check; callers run the guard first.
-    fn verify_unguarded(&mut self, pin: &Pin) -> Result<()> {
+    /// VERIFY without the counter check; callers run the guard first and
+    /// pass what it read.
+    fn verify_unguarded(&mut self, pin: &Pin, before: PinState) -> Result<()> {
         let kind = pin.kind();
         let (applet, fid) = pin_location(kind);
         self.select_file_or_fail(applet, fid, SELECT_PIN_FILE)?;
@@ -529,7 +532,12 @@ impl<T: Transport> JpkiCard<T> {
             StatusWord::TriesLeft(n) => Err(Error::WrongPin { kind, tries_left: n }),
             // The guard saw tries left, so this answer means this try blocked it.
             sw if sw.means_blocked() => Err(Error::WrongPin { kind, tries_left: 0 }),
-            sw => Err(Error::UnexpectedStatus { operation: "VERIFY", sw }),
+            // Any other answer may come after the card counted the try (or even
+            // accepted the PIN): ask the counter again, which spends no try.
+            sw => {
+                let after = self.guard_state(kind).ok();
+                Err(Error::VerifyUnexpectedAnswer { kind, sw, before, after })
+            }
         }
     }
 
@@ -543,7 +551,8 @@ impl<T: Transport> JpkiCard<T> {
         match response.sw {
             StatusWord::Success => Ok(()),
             StatusWord::SecurityStatusNotSatisfied => Err(Error::PinNotVerified { kind }),
-            sw => Err(Error::UnexpectedStatus { operation: "CHANGE REFERENCE DATA", sw }),
+            // The card may have stored the new PIN before failing.
+            sw => Err(Error::ChangeUnexpectedAnswer { kind, sw }),
         }
     }
 

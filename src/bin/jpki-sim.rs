@@ -11,7 +11,8 @@ use clap::{Parser, ValueEnum};
 use jpki::sim::log::ApduLog;
 use jpki::sim::vpcd::{Bridge, BridgeOptions, DEFAULT_HOST, DEFAULT_PORT};
 use jpki::sim::{
-    BlockedSw, CardData, OptionalApplet, PinId, SimConfig, StateDir, UnissuedSignPin, VerifiedQuery, VirtualCard,
+    BlockedSw, CardData, ForcedAnswer, OptionalApplet, PinId, SimConfig, StateDir, UnissuedSignPin, VerifiedQuery,
+    VirtualCard,
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -113,6 +114,16 @@ struct Args {
     /// The first APDU after each power-on or reset answers 6F00
     #[arg(long, alias = "first-apdu-after-power-6f00")]
     first_apdu_6f00: bool,
+
+    /// VERIFY with a PIN answers this status word instead of its own; with
+    /// ":done" the card still checks the PIN (and counts a wrong one)
+    #[arg(long, value_name = "SW[:done]")]
+    verify_answer: Option<ForcedAnswer>,
+
+    /// CHANGE REFERENCE DATA answers this status word instead of its own;
+    /// with ":done" the card still changes the PIN
+    #[arg(long, value_name = "SW[:done]")]
+    change_answer: Option<ForcedAnswer>,
 
     /// Override the ATR (hex, spaces and colons allowed)
     #[arg(long, value_name = "HEX")]
@@ -231,6 +242,8 @@ fn run(args: Args) -> Result<(), String> {
         get_response: args.get_response,
         wrong_le_6c: args.wrong_le_6c,
         first_apdu_after_power_6f00: args.first_apdu_6f00,
+        verify_answer: args.verify_answer,
+        change_answer: args.change_answer,
         atr,
         latency_per_apdu_ms: args.apdu_latency_ms,
         latency_per_signature_ms: args.sign_latency_ms,

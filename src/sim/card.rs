@@ -6,7 +6,7 @@
 
 use rsa::Pkcs1v15Sign;
 
-use super::config::{OptionalApplet, SimConfig, UnissuedSignPin};
+use super::config::{ForcedAnswer, OptionalApplet, SimConfig, UnissuedSignPin};
 use super::data::CardData;
 use super::state::{PinId, PinStore};
 
@@ -333,13 +333,28 @@ impl VirtualCard {
         match (cmd.cla, cmd.ins) {
             (0x00, 0xA4) => self.select(&cmd),
             (0x00, 0xB0) => self.read_binary(&cmd),
-            (0x00, 0x20) => self.verify(&cmd),
-            (0x00, 0x24) => self.change_reference_data(&cmd),
+            (0x00, 0x20) if cmd.data.is_empty() => self.verify(&cmd),
+            (0x00, 0x20) => match self.config.verify_answer {
+                Some(forced) => self.forced(forced, |card| card.verify(&cmd)),
+                None => self.verify(&cmd),
+            },
+            (0x00, 0x24) => match self.config.change_answer {
+                Some(forced) => self.forced(forced, |card| card.change_reference_data(&cmd)),
+                None => self.change_reference_data(&cmd),
+            },
             (0x80, 0x2A) => self.compute_signature(&cmd),
             (0x00 | 0x80, 0xA4 | 0xB0 | 0x20 | 0x24 | 0x2A | 0xC0) => sw(SW_CLA),
             (0x00 | 0x80, _) => sw(SW_INS),
             _ => sw(SW_CLA),
         }
+    }
+
+    /// Answer `forced.sw`, after running the command only if `forced.done`.
+    fn forced(&mut self, forced: ForcedAnswer, run: impl FnOnce(&mut Self) -> Vec<u8>) -> Vec<u8> {
+        if forced.done {
+            run(self);
+        }
+        sw(forced.sw)
     }
 
     /// Wrap response data according to the GET RESPONSE switch.
