@@ -672,14 +672,28 @@ impl<T: Transport> JpkiCard<T> {
     }
 
     /// Whether a signing certificate was issued, from EF 0008 byte 0: `8F`
-    /// yes, `00` no, anything else (or an empty file) `None`, unknown. Read
-    /// once per session.
+    /// yes, `00` no, another value (or no such file) `None`, unknown. An
+    /// answer cut short of the file's 3 bytes, or an odd status word, is an
+    /// error: it must not pass for "unknown". Read once per session.
     pub fn has_sign_certificate(&mut self) -> Result<Option<bool>> {
         if let Some(known) = self.sign_certificate {
             return Ok(known);
         }
-        self.select_file_or_fail(Applet::Jpki, 0x0008, "SELECT of the certificate-availability file")?;
+        match self.select_file(Applet::Jpki, 0x0008)? {
+            StatusWord::Success => {}
+            StatusWord::FileNotFound => {
+                self.sign_certificate = Some(None);
+                return Ok(None);
+            }
+            sw => return Err(Error::UnexpectedStatus { operation: "SELECT of the certificate-availability file", sw }),
+        }
         let data = self.read_binary(0, 3, None)?;
+        if data.len() < 3 {
+            return Err(Error::BadCardData(format!(
+                "the certificate-availability file (EF 0008) gave {} of its 3 bytes",
+                data.len()
+            )));
+        }
         let issued = match data.first() {
             Some(0x8F) => Some(true),
             Some(0x00) => Some(false),
@@ -996,15 +1010,32 @@ mod tests {
 
     #[test]
     fn certificate_availability_file() {
-        let cases = [("8F8F009000", Some(true)), ("008F009000", Some(false)), ("018F009000", None), ("9000", None)];
+        let cases = [("8F8F009000", Some(true)), ("008F009000", Some(false)), ("018F009000", None)];
         for (answer, issued) in cases {
             let t = Scripted::new(&[(AP, "9000"), ("00A4020C020008", "9000"), ("00B0000003", answer)]);
             let mut card = JpkiCard::new(t, ExtendedLength::On);
-            // Only 00 means "not issued"; an odd or empty file is unknown.
+            // Only 00 means "not issued"; an odd value is unknown.
             assert_eq!(card.has_sign_certificate().unwrap(), issued, "{answer}");
             // Asked again, the card is not: the script has nothing more to answer.
             assert_eq!(card.has_sign_certificate().unwrap(), issued, "{answer}");
             assert_eq!(card.traffic().apdus, 3);
+        }
+        // No such file: unknown. Cut short or an odd status word: an error, never "unknown".
+        let t = Scripted::new(&[(AP, "9000"), ("00A4020C020008", "6A82")]);
+        assert_eq!(JpkiCard::new(t, ExtendedLength::On).has_sign_certificate().unwrap(), None);
+        for (select, answer) in
+            [("9000", "9000"), ("9000", "8F9000"), ("9000", "8F8F6282"), ("9000", "6F00"), ("6F00", "")]
+        {
+            let mut steps = vec![(AP, "9000"), ("00A4020C020008", select)];
+            if !answer.is_empty() {
+                steps.push(("00B0000003", answer));
+            }
+            let mut card = JpkiCard::new(Scripted::new(&steps), ExtendedLength::On);
+            let result = card.has_sign_certificate();
+            assert!(
+                matches!(result, Err(Error::BadCardData(_) | Error::UnexpectedStatus { .. })),
+                "{answer}: {result:?}"
+            );
         }
     }
 

@@ -371,6 +371,31 @@ fn card_info_wrong_and_last_try() {
 }
 
 #[test]
+fn a_cut_short_certificate_availability_file_is_a_card_error() {
+    pcscd_test!();
+    let mut cases = 0;
+    // EF 0008 shorter than its 3 bytes: exit 6 from every command that reads it,
+    // never exit 0 with "unknown".
+    for flags in ["", "8F", "8F8F"] {
+        let sim = Sim::start(&["--cert-flags", flags]);
+        for args in [&["--json", "status"][..], &["--json", "status", "--jpki-only", "--certs"]] {
+            let o = run(&mut with_pins(&sim, &[], args));
+            assert_code(&o, 6);
+            assert_eq!(json(&o)["error"]["kind"], "card_error", "{flags:?} {args:?}");
+            assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
+            cases += 1;
+        }
+    }
+    // Three bytes of an unknown value: "unknown" (null), as documented.
+    let sim = Sim::start(&["--cert-flags", "018F00"]);
+    let o = run(&mut with_pins(&sim, &[], &["--json", "status", "--jpki-only"]));
+    assert_code(&o, 0);
+    assert!(json(&o)["sign_certificate_issued"].is_null());
+    cases += 1;
+    println!("CASES cut-short or odd EF 0008: {cases}");
+}
+
+#[test]
 fn status_certs_keeps_the_counters_when_the_signing_certificate_cannot_be_read() {
     pcscd_test!();
     let args = ["--json", "status", "--certs", "--sign-cert"];

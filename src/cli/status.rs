@@ -129,13 +129,7 @@ pub fn run(global: &Global, args: &StatusArgs) -> Result<Output, Failure> {
     }
     // EF 0008 first: on a card without a signing certificate, an odd
     // signing-password counter is explained rather than shown as blocked.
-    let issued = match card.has_sign_certificate() {
-        Ok(issued) => issued,
-        Err(e @ (Error::NotJpki { .. } | Error::Transport(_) | Error::BadCardData(_))) => {
-            return Err(session::in_reader(&card, e))
-        }
-        Err(_) => None,
-    };
+    let issued = card.has_sign_certificate().map_err(|e| session::in_reader(&card, e))?;
     let counters: &[Counter] = if args.jpki_only { &Counter::ALL[..2] } else { &Counter::ALL };
     let mut states = Vec::new();
     for counter in counters {

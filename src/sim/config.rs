@@ -146,6 +146,30 @@ impl FromStr for ForcedAnswer {
     }
 }
 
+/// What the signing certificate's file (EF 0001 of the JPKI AP) holds, when
+/// not the certificate: how a card might show "not issued".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SignCertFile {
+    /// No such file: SELECT answers `6A 82`.
+    Absent,
+    /// The file exists with no bytes.
+    Empty,
+    /// The file exists, filled with `FF` (erased).
+    Erased,
+}
+
+impl FromStr for SignCertFile {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "absent" => Ok(SignCertFile::Absent),
+            "empty" => Ok(SignCertFile::Empty),
+            "ff" | "erased" => Ok(SignCertFile::Erased),
+            other => Err(format!("unknown signing-certificate file {other:?} (expected absent, empty or ff)")),
+        }
+    }
+}
+
 /// An applet the card can be made to lack, to test that every command
 /// reports it as absent instead of failing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -207,6 +231,12 @@ pub struct SimConfig {
     pub no_sign_cert: bool,
     /// With `no_sign_cert`: how the signing password's file answers.
     pub unissued_sign_pin: UnissuedSignPin,
+    /// The signing certificate's file instead of the certificate. Default:
+    /// the certificate, or `Absent` with `no_sign_cert`.
+    pub sign_cert_file: Option<SignCertFile>,
+    /// Content of EF 0008 (certificate availability) instead of the one
+    /// `no_sign_cert` implies. Default none.
+    pub cert_flags: Option<Vec<u8>>,
     /// Applets the card lacks: SELECT of their AID answers `6A 82`. Default none.
     pub without_applets: Vec<OptionalApplet>,
     /// Return response data through `61 xx` + GET RESPONSE. Default off.
@@ -245,6 +275,8 @@ impl Default for SimConfig {
             wrong_length_counts: false,
             no_sign_cert: false,
             unissued_sign_pin: UnissuedSignPin::default(),
+            sign_cert_file: None,
+            cert_flags: None,
             without_applets: Vec::new(),
             get_response: false,
             wrong_le_6c: false,
