@@ -563,12 +563,27 @@ impl<T: Transport> JpkiCard<T> {
             StatusWord::FileNotFound if kind == CertKind::Sign => return Err(Error::SignCertNotIssued),
             sw => return Err(Error::UnexpectedStatus { operation: "SELECT of the certificate file", sw }),
         }
-        self.read_der_object(kind.required_pin())
+        let pin = kind.required_pin();
+        let first = self.read_first_chunk(pin)?;
+        // An empty or erased (all FF) file holds no certificate.
+        if first.iter().all(|&b| b == 0xFF) {
+            return Err(match kind {
+                CertKind::Sign => Error::SignCertNotIssued,
+                _ => Error::BadCardData(format!("the {} certificate file is empty", kind.name())),
+            });
+        }
+        match self.read_der_rest(first, pin) {
+            // Not a certificate, where EF 0008 says none was issued: that is the answer.
+            Err(e @ Error::BadCardData(_)) if kind == CertKind::Sign => match self.has_sign_certificate() {
+                Ok(Some(false)) => Err(Error::SignCertNotIssued),
+                _ => Err(e),
+            },
+            other => other,
+        }
     }
 
-    /// Read the DER object in the current EF.
-    fn read_der_object(&mut self, pin: Option<PinKind>) -> Result<Vec<u8>> {
-        let mut data = self.read_first_chunk(pin)?;
+    /// Read the rest of the DER object in the current EF, whose first chunk is `data`.
+    fn read_der_rest(&mut self, mut data: Vec<u8>, pin: Option<PinKind>) -> Result<Vec<u8>> {
         let total = der_sequence_len(&data).map_err(|e| Error::BadCardData(format!("certificate file: {e}")))?;
         self.read_rest(&mut data, total, pin)?;
         data.truncate(total);
@@ -1006,6 +1021,33 @@ mod tests {
         assert_eq!(card.pin_state(PinKind::Auth).unwrap(), PinState::TriesLeft(3));
         card.verify(&sign, &mut no).unwrap();
         assert!(card.transport().finished());
+    }
+
+    #[test]
+    fn a_signing_certificate_file_without_a_certificate_means_not_issued() {
+        let sign = |steps: &[(&str, &str)]| {
+            let mut all = vec![(AP, "9000"), ("00A4020C020001", "9000")];
+            all.extend_from_slice(steps);
+            JpkiCard::new(Scripted::new(&all), ExtendedLength::On).read_certificate(CertKind::Sign)
+        };
+        let erased = format!("{}9000", "FF".repeat(2048));
+        // Empty or erased: the file itself says so, whatever EF 0008 holds.
+        let empty = [("00B00000000000", "6B00"), ("00B0000000", "6B00")];
+        for steps in [&empty[..], &[empty[0], ("00B0000000", "9000")], &[("00B00000000000", erased.as_str())]] {
+            let result = sign(steps);
+            let read = steps.last().unwrap().1;
+            assert!(matches!(result, Err(Error::SignCertNotIssued)), "{read}: {result:?}");
+        }
+        // Junk: "not issued" only where EF 0008 says so.
+        let junk = [("00B00000000000", "0102039000"), ("00A4020C020008", "9000")];
+        let result = sign(&[junk[0], junk[1], ("00B0000003", "008F009000")]);
+        assert!(matches!(result, Err(Error::SignCertNotIssued)), "{result:?}");
+        let result = sign(&[junk[0], junk[1], ("00B0000003", "8F8F009000")]);
+        assert!(matches!(result, Err(Error::BadCardData(_))), "{result:?}");
+        // The auth certificate is always issued: an empty file is bad data.
+        let t = Scripted::new(&[(AP, "9000"), ("00A4020C02000A", "9000"), empty[0], empty[1]]);
+        let result = JpkiCard::new(t, ExtendedLength::On).read_certificate(CertKind::Auth);
+        assert!(matches!(result, Err(Error::BadCardData(_))), "{result:?}");
     }
 
     #[test]

@@ -511,6 +511,53 @@ fn card_without_signing_certificate() {
     assert_eq!(sim.tries_left("sign"), 1);
 }
 
+/// A correct signing password on a card whose signing certificate file is
+/// empty or erased (all FF): "no signing certificate" (exit 7) on every path,
+/// whether EF 0008 says "not issued" too or still says "issued".
+#[test]
+fn an_empty_or_erased_signing_certificate_file_means_not_issued() {
+    pcscd_test!();
+    let mut cases = 0;
+    for sim_args in [
+        &["--no-sign-cert", "--sign-cert-file", "ff"][..],
+        &["--no-sign-cert", "--sign-cert-file", "empty"],
+        &["--sign-cert-file", "ff"],
+        &["--sign-cert-file", "empty"],
+    ] {
+        let sim = Sim::start(sim_args);
+        let dir = sim.state.path();
+        let digest = "00".repeat(32);
+        let document = pin_file(dir, "document.txt", b"a document");
+        let signature = pin_file(dir, "document.sig", &[0u8; 256]);
+        let cms_out = sim.state_file("out.p7s");
+        let (document, signature, cms_out) =
+            (document.to_str().unwrap(), signature.to_str().unwrap(), cms_out.to_str().unwrap());
+        for args in [
+            &["cert", "sign"][..],
+            &["cert", "sign", "--details"],
+            &["sign", "--key", "sign", "--digest", &digest],
+            &["sign", "--key", "sign", "--cms", "-o", cms_out, document],
+            &["sign", "--key", "sign", "--batch", "files"],
+            &["check", "--card-cert", "sign", "--signature", signature, document],
+        ] {
+            let mut cmd = with_pins(&sim, &[("JPKI_SIGN_PIN", "ABC123")], &[&["--json"], args].concat());
+            if args.contains(&"--batch") {
+                cmd.stdin(std::fs::File::open(pin_file(dir, "list.txt", format!("{document}\n").as_bytes())).unwrap());
+            }
+            let o = run(&mut cmd);
+            let ctx = format!("{sim_args:?} {args:?}");
+            assert_code(&o, 7);
+            let docs: Vec<serde_json::Value> = stdout(&o).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+            assert_eq!(docs.last().unwrap()["error"]["kind"], "sign_cert_not_issued", "{ctx}: {}", stdout(&o));
+            assert!(stderr(&o).contains("not issued"), "{ctx}: {}", stderr(&o));
+            assert!(!std::path::Path::new(cms_out).exists(), "{ctx}");
+            assert_eq!(sim.tries_left("sign"), 5, "{ctx}");
+            cases += 1;
+        }
+    }
+    println!("CASES empty or erased signing certificate file: {cases}");
+}
+
 #[test]
 fn a_card_without_the_card_info_or_visual_applet() {
     pcscd_test!();
