@@ -82,8 +82,8 @@ fn report(command: &str, failure: &Failure, json: bool) -> ExitCode {
 /// failure, and the JSON failure document when `--json` was given.
 fn parse_failure(e: &clap::Error) -> std::process::ExitCode {
     // args_os: a path that is not UTF-8 must not make this panic.
-    let args: Vec<String> =
-        std::env::args_os().skip(1).map(|a| a.to_string_lossy().into_owned()).take_while(|a| a != "--").collect();
+    let all: Vec<String> = std::env::args_os().skip(1).map(|a| a.to_string_lossy().into_owned()).collect();
+    let args: Vec<&String> = all.iter().take_while(|a| *a != "--").collect();
     // clap's first paragraph, on one line ("error: …" and its indented details).
     let rendered = e.render().to_string();
     let paragraph: Vec<&str> = rendered
@@ -97,25 +97,16 @@ fn parse_failure(e: &clap::Error) -> std::process::ExitCode {
     if what.is_empty() {
         what = "the command line is not valid".into();
     }
-    // A word that could be a PIN (valid as one, with a digit, and not a hash
-    // name) is not echoed back: it may be one, typed where it does not belong.
-    use jpki::pin::{Pin, PinKind};
-    let could_be_pin = |a: &str| {
-        a.chars().any(|c| c.is_ascii_digit())
-            && !a.to_ascii_lowercase().starts_with("sha")
-            && [PinKind::Auth, PinKind::Sign].iter().any(|&k| Pin::new(k, a).is_ok())
-    };
-    let pin_like: Vec<&String> = args.iter().filter(|a| could_be_pin(a)).collect();
-    for word in &pin_like {
-        what = what.replace(word.as_str(), "<hidden>");
-    }
-    let hint = if !pin_like.is_empty() || args.iter().any(|a| a == "--pin" || a.starts_with("--pin=")) {
+    // No part of a word that could be a PIN is echoed back: it may be one,
+    // typed where it does not belong.
+    let (what, pin_like) = cli::argv::hide_pin_like(&what, &all);
+    let hint = if pin_like || args.iter().any(|a| *a == "--pin" || a.starts_with("--pin=")) {
         "A PIN is never taken from the command line: use --pin-file PATH, its JPKI_*_PIN environment variable, or the prompt"
     } else {
         "See `jpki --help`, or `jpki COMMAND --help`"
     };
     let command = args.iter().find_map(|a| cli::command_name(a)).unwrap_or("jpki");
-    let code = report(command, &Failure::usage(what).with_hint(hint), args.iter().any(|a| a == "--json"));
+    let code = report(command, &Failure::usage(what).with_hint(hint), args.iter().any(|a| *a == "--json"));
     std::process::ExitCode::from(code as u8)
 }
 

@@ -527,6 +527,34 @@ fn bad_input_in_json_mode_is_a_json_error() {
         let err = stderr(&o);
         assert!(err.contains("never taken from the command line") && !err.contains(args[args.len() - 1]), "{err}");
     }
+    // Nor in any other form: after `=`, after `--`, attached to a short
+    // option, in text or JSON.
+    let mut cases = 0;
+    for (args, secret) in [
+        (&["sign", "--key", "auth", "--hash=1234", "--digest", "00"][..], "1234"),
+        (&["sign", "--key=ABC123", "--digest", "00"], "ABC123"),
+        (&["--wait=ABC123", "status"], "ABC123"),
+        (&["sign", "--key", "auth", "--format=ABC123", "--digest", "00"], "ABC123"),
+        (&["verify", "auth", "--force=1234"], "1234"),
+        (&["verify", "auth", "--", "1234"], "1234"),
+        (&["verify", "sign", "--", "abc123"], "abc123"),
+        (&["verify", "auth", "-x1234"], "1234"),
+        (&["verify", "sign", "-Xabc123"], "abc123"),
+        (&["verify", "auth", "--pin=1234"], "1234"),
+    ] {
+        for as_json in [false, true] {
+            let o = run(sim.jpki().args(if as_json { &["--json"][..] } else { &[] }).args(args));
+            assert_code(&o, 2);
+            let (out, err) = (stdout(&o), stderr(&o));
+            assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+            assert!(!err.contains(secret) && !out.contains(secret), "{args:?} echoed: {err} {out}");
+            if as_json {
+                assert_eq!(json(&o)["error"]["kind"], "usage", "{out}");
+            }
+            cases += 1;
+        }
+    }
+    println!("CASES PIN-like words in command lines that do not parse: {cases}");
     assert_eq!(sim.apdu_count(), 0);
 }
 
