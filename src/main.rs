@@ -7,7 +7,7 @@ use std::io::Write;
 use clap::Parser;
 
 use cli::exit::{ExitCode, Failure};
-use cli::output::{failure_document, json_document, print_stdout, terminal_safe};
+use cli::output::{failure_document, json_document, one_line, print_stdout, terminal_safe};
 
 fn main() -> std::process::ExitCode {
     let parsed = match cli::Cli::try_parse() {
@@ -74,7 +74,8 @@ fn report(command: &str, failure: &Failure, json: bool) -> ExitCode {
     if json {
         let _ = print_stdout(format!("{}\n", failure_document(command, failure)).as_bytes(), false);
     }
-    let _ = writeln!(std::io::stderr(), "{}", terminal_safe(&failure.line()));
+    // One line, whatever the message carries (card data, a path).
+    let _ = writeln!(std::io::stderr(), "{}", one_line(&failure.line()));
     failure.code
 }
 

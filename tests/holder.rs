@@ -353,6 +353,30 @@ fn card_data_cannot_drive_the_terminal() {
 }
 
 #[test]
+fn card_data_cannot_forge_an_output_line() {
+    pcscd_test!();
+    // Line breaks of every kind in the name and the address, each followed by a fake line.
+    let fake = "My Number (個人番号):   999999999999";
+    let name = format!("Evil\n{fake}");
+    let address = format!("東京都\r\n{fake}\u{2028}{fake}\u{2029}{fake}\u{85}{fake}\u{b}{fake}");
+    let sim = Sim::start(&["--holder", &format!("name={name}"), "--holder", &format!("address={address}")]);
+    let env = [("JPKI_CARDINFO_PIN", "1234")];
+    let o = run(&mut with_pins(&sim, &env, &["card-info"]));
+    assert_code(&o, 0);
+    let text = stdout(&o);
+    // Four fields and My Number, on five lines; the only "My Number" line is the real one.
+    assert_eq!(text.lines().count(), 5, "{text}");
+    assert_eq!(text.lines().filter(|l| l.starts_with("My Number")).count(), 1, "{text}");
+    assert!(!text.contains(['\r', '\u{2028}', '\u{2029}', '\u{85}', '\u{b}']), "{text:?}");
+    assert!(text.contains("Evil\\u{a}My Number"), "{text}");
+    // JSON keeps the values as they are.
+    let o = run(&mut with_pins(&sim, &env, &["--json", "card-info"]));
+    assert_eq!(json(&o)["attributes"]["name"], name.as_str());
+    assert_eq!(json(&o)["attributes"]["address"], address.as_str());
+    println!("CASES line breaks in card data: 6");
+}
+
+#[test]
 fn card_info_wrong_and_last_try() {
     pcscd_test!();
     let sim = Sim::start(&[]);

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use super::cert::unix_now;
 use super::exit::{ExitCode, Failure};
-use super::output::Output;
+use super::output::{one_line, Output};
 use super::{session, Global, PinArgs};
 
 #[derive(Debug, Args)]
@@ -149,7 +149,7 @@ pub fn run(global: &Global, args: &StatusArgs) -> Result<Output, Failure> {
                 format!("{} days left", s.days_left)
             };
             let label = format!("{} certificate:", capitalized(kind.name()));
-            text.push_str(&labelled(&label, &format!("expires {} ({when})\n", s.not_after)));
+            text.push_str(&labelled(&label, &format!("expires {} ({when})\n", one_line(&s.not_after))));
             certs.insert(format!("{}_not_after", kind.name()), s.not_after.into());
             certs.insert(format!("{}_days_left", kind.name()), s.days_left.into());
             Ok(())
@@ -175,7 +175,8 @@ pub fn run(global: &Global, args: &StatusArgs) -> Result<Output, Failure> {
                 // Nothing was spent: keep the counters and say why the date is missing.
                 // A wrong password spent a try (tries_left is set), and that must not pass as exit 0.
                 Err(f) if nothing_spent(&f) => {
-                    cert_text.push_str(&labelled("Sign certificate:", &format!("expiry not read: {}\n", f.message)));
+                    let why = one_line(&f.message);
+                    cert_text.push_str(&labelled("Sign certificate:", &format!("expiry not read: {why}\n")));
                     certs.insert("sign_not_read".into(), f.kind.into());
                 }
                 Err(f) => return Err(f),
