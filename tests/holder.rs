@@ -578,6 +578,12 @@ fn an_empty_or_erased_signing_certificate_file_means_not_issued() {
             assert_eq!(sim.tries_left("sign"), 5, "{ctx}");
             cases += 1;
         }
+        // `status` reports it as for the other cards without one: exit 0, date not read.
+        let args = ["--json", "status", "--certs", "--sign-cert"];
+        let o = run(&mut with_pins(&sim, &[("JPKI_SIGN_PIN", "ABC123")], &args));
+        assert_code(&o, 0);
+        assert_eq!(json(&o)["certificates"]["sign_not_read"], "sign_cert_not_issued", "{sim_args:?}");
+        cases += 1;
     }
     println!("CASES empty or erased signing certificate file: {cases}");
 }

@@ -161,17 +161,19 @@ pub fn run(global: &Global, args: &StatusArgs) -> Result<Output, Failure> {
             } else {
                 session::verify(&mut card, pin, args.pin_args.force)
             };
-            match verified {
-                Ok(()) => {
-                    // The correct password reset its counter: the count read
-                    // before the VERIFY is out of date, so ask again.
-                    let sign = Counter::of(PinKind::Sign);
-                    let now = read_counter(&mut card, &sign)?;
-                    if let Some((_, state)) = states.iter_mut().find(|(c, _)| **c == sign) {
-                        *state = now;
-                    }
-                    expiry(CertKind::Sign, &mut card, &mut cert_text)?
+            // The correct password reset its counter: the count read before
+            // the VERIFY is out of date, so ask again. Then the file may still
+            // say it holds no certificate.
+            let verified = verified.and_then(|()| {
+                let sign = Counter::of(PinKind::Sign);
+                let now = read_counter(&mut card, &sign)?;
+                if let Some((_, state)) = states.iter_mut().find(|(c, _)| **c == sign) {
+                    *state = now;
                 }
+                expiry(CertKind::Sign, &mut card, &mut cert_text)
+            });
+            match verified {
+                Ok(()) => {}
                 // Nothing was spent: keep the counters and say why the date is missing.
                 // A wrong password spent a try (tries_left is set), and that must not pass as exit 0.
                 Err(f) if nothing_spent(&f) => {
