@@ -71,6 +71,7 @@ fn main() -> std::process::ExitCode {
 
 /// Print a failure: its JSON document with `--json`, and always its one line on stderr.
 fn report(command: &str, failure: &Failure, json: bool) -> ExitCode {
+    let failure = &cli::argv::scrubbed(failure);
     if json {
         let _ = print_stdout(format!("{}\n", failure_document(command, failure)).as_bytes(), false);
     }

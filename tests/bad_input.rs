@@ -554,7 +554,21 @@ fn bad_input_in_json_mode_is_a_json_error() {
             cases += 1;
         }
     }
-    println!("CASES PIN-like words in command lines that do not parse: {cases}");
+    // A PIN typed where a file or a reader belongs: refused without repeating it.
+    for (args, secret, code) in [
+        (&["sign", "--key", "auth", "1234"][..], "1234", 2),
+        (&["sign", "--key", "sign", "--cms", "ABC123"], "ABC123", 2),
+        (&["--reader", "ABC123", "status"], "ABC123", 3),
+    ] {
+        for as_json in [false, true] {
+            let o = run(sim.jpki().args(if as_json { &["--json"][..] } else { &[] }).args(args));
+            assert_code(&o, code);
+            let (out, err) = (stdout(&o), stderr(&o));
+            assert!(!err.contains(secret) && !out.contains(secret), "{args:?} echoed: {err} {out}");
+            cases += 1;
+        }
+    }
+    println!("CASES PIN-like words in command lines that fail: {cases}");
     assert_eq!(sim.apdu_count(), 0);
 }
 

@@ -2,6 +2,8 @@
 
 use jpki::pin::{Pin, PinKind};
 
+use super::exit::Failure;
+
 /// Valid as some PIN (either case), with a digit, and not a hash name.
 pub fn could_be_pin(word: &str) -> bool {
     word.chars().any(|c| c.is_ascii_digit())
@@ -55,6 +57,17 @@ pub fn hide_pin_like(message: &str, args: &[String]) -> (String, bool) {
         message = message.replace(part.as_str(), "<hidden>");
     }
     (message, pin_like)
+}
+
+/// A failure whose message and hint repeat no PIN-like part of this
+/// process's command line (a PIN typed as a file name or a reader, say).
+pub fn scrubbed(failure: &Failure) -> Failure {
+    let args: Vec<String> = std::env::args_os().skip(1).map(|a| a.to_string_lossy().into_owned()).collect();
+    Failure {
+        message: hide_pin_like(&failure.message, &args).0,
+        hint: failure.hint.as_deref().map(|h| hide_pin_like(h, &args).0),
+        ..*failure
+    }
 }
 
 #[cfg(test)]
