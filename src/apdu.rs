@@ -6,6 +6,8 @@ use zeroize::Zeroizing;
 
 /// Largest response data an extended Le can ask for.
 pub const MAX_EXTENDED_LE: usize = 65_536;
+/// What traces show in place of the length and data of a command that carries a secret.
+pub const SECRET_MARKER: &str = "[secret]";
 /// Largest response data a short Le can ask for.
 pub const MAX_SHORT_LE: usize = 256;
 
@@ -92,16 +94,14 @@ impl Command {
         out
     }
 
-    /// Hex of the encoded command with secret data replaced by `**` per byte.
+    /// Hex of the encoded command. A secret command shows its 4-byte header
+    /// and a fixed marker: its Lc (short or extended) would tell the PIN's length.
     pub fn redacted_hex(&self) -> String {
         let bytes = self.to_bytes();
         if !self.sensitive {
             return hex::encode_upper(&bytes[..]);
         }
-        let header_len = if self.uses_extended() { 7 } else { 5 };
-        let mut s = hex::encode_upper(&bytes[..header_len.min(bytes.len())]);
-        s.push_str(&"**".repeat(self.data.len()));
-        s
+        format!("{}{SECRET_MARKER}", hex::encode_upper(&bytes[..4]))
     }
 }
 
@@ -298,9 +298,15 @@ mod tests {
 
     #[test]
     fn redacts_secret_data() {
-        let cmd = Command::new(0, 0x20, 0, 0x80).with_secret_data(b"1234");
-        assert_eq!(cmd.redacted_hex(), "0020008004********");
-        assert!(!format!("{cmd:?}").contains("31323334"));
+        // Neither the data nor its length (Lc, short or extended) shows.
+        for pin in [&b"1234"[..], b"ABC123", b"12345678901234567890"] {
+            let cmd = Command::new(0, 0x20, 0, 0x80).with_secret_data(pin);
+            assert_eq!(cmd.redacted_hex(), "00200080[secret]");
+            assert_eq!(cmd.clone().extended().redacted_hex(), "00200080[secret]");
+            assert!(!format!("{cmd:?}").contains(&hex::encode_upper(pin)));
+        }
+        let change = Command::new(0, 0x24, 1, 0x80).with_secret_data(b"ABC123");
+        assert_eq!(change.redacted_hex(), "00240180[secret]");
     }
 
     #[test]

@@ -475,12 +475,13 @@ impl<T: Transport> JpkiCard<T> {
     /// try a blocked PIN, ask before spending the last try, send VERIFY once.
     pub fn verify(&mut self, pin: &Pin, consent: &mut dyn LastTryConsent) -> Result<()> {
         let kind = pin.kind();
-        match self.guard_state(kind)? {
+        let before = self.guard_state(kind)?;
+        match before {
             PinState::Blocked => return Err(Error::PinBlocked { kind }),
             PinState::TriesLeft(1) if !consent.consent(kind) => return Err(Error::LastTryNeedsConsent { kind }),
             _ => {}
         }
-        self.verify_unguarded(pin)
+        self.verify_unguarded(pin, before)
     }
 
     /// The counter as the lockout guard reads it: always by SELECT + query,
@@ -498,7 +499,8 @@ impl<T: Transport> JpkiCard<T> {
     /// something it should not have, and we stop.
     pub fn reverify(&mut self, pin: &Pin) -> Result<()> {
         let kind = pin.kind();
-        match self.guard_state(kind)? {
+        let before = self.guard_state(kind)?;
+        match before {
             PinState::Verified => {}
             PinState::TriesLeft(n) if n >= kind.max_tries() => {}
             PinState::Blocked => return Err(Error::PinBlocked { kind }),
@@ -508,11 +510,12 @@ impl<T: Transport> JpkiCard<T> {
                 )))
             }
         }
-        self.verify_unguarded(pin)
+        self.verify_unguarded(pin, before)
     }
 
-    /// VERIFY without the counter check; callers run the guard first.
-    fn verify_unguarded(&mut self, pin: &Pin) -> Result<()> {
+    /// VERIFY without the counter check; callers run the guard first and
+    /// pass what it read.
+    fn verify_unguarded(&mut self, pin: &Pin, before: PinState) -> Result<()> {
         let kind = pin.kind();
         let (applet, fid) = pin_location(kind);
         self.select_file_or_fail(applet, fid, SELECT_PIN_FILE)?;
@@ -529,7 +532,12 @@ impl<T: Transport> JpkiCard<T> {
             StatusWord::TriesLeft(n) => Err(Error::WrongPin { kind, tries_left: n }),
             // The guard saw tries left, so this answer means this try blocked it.
             sw if sw.means_blocked() => Err(Error::WrongPin { kind, tries_left: 0 }),
-            sw => Err(Error::UnexpectedStatus { operation: "VERIFY", sw }),
+            // Any other answer may come after the card counted the try (or even
+            // accepted the PIN): ask the counter again, which spends no try.
+            sw => {
+                let after = self.guard_state(kind).ok();
+                Err(Error::VerifyUnexpectedAnswer { kind, sw, before, after })
+            }
         }
     }
 
@@ -543,7 +551,8 @@ impl<T: Transport> JpkiCard<T> {
         match response.sw {
             StatusWord::Success => Ok(()),
             StatusWord::SecurityStatusNotSatisfied => Err(Error::PinNotVerified { kind }),
-            sw => Err(Error::UnexpectedStatus { operation: "CHANGE REFERENCE DATA", sw }),
+            // The card may have stored the new PIN before failing.
+            sw => Err(Error::ChangeUnexpectedAnswer { kind, sw }),
         }
     }
 
@@ -554,12 +563,27 @@ impl<T: Transport> JpkiCard<T> {
             StatusWord::FileNotFound if kind == CertKind::Sign => return Err(Error::SignCertNotIssued),
             sw => return Err(Error::UnexpectedStatus { operation: "SELECT of the certificate file", sw }),
         }
-        self.read_der_object(kind.required_pin())
+        let pin = kind.required_pin();
+        let first = self.read_first_chunk(pin)?;
+        // An empty or erased (all FF) file holds no certificate.
+        if first.iter().all(|&b| b == 0xFF) {
+            return Err(match kind {
+                CertKind::Sign => Error::SignCertNotIssued,
+                _ => Error::BadCardData(format!("the {} certificate file is empty", kind.name())),
+            });
+        }
+        match self.read_der_rest(first, pin) {
+            // Not a certificate, where EF 0008 says none was issued: that is the answer.
+            Err(e @ Error::BadCardData(_)) if kind == CertKind::Sign => match self.has_sign_certificate() {
+                Ok(Some(false)) => Err(Error::SignCertNotIssued),
+                _ => Err(e),
+            },
+            other => other,
+        }
     }
 
-    /// Read the DER object in the current EF.
-    fn read_der_object(&mut self, pin: Option<PinKind>) -> Result<Vec<u8>> {
-        let mut data = self.read_first_chunk(pin)?;
+    /// Read the rest of the DER object in the current EF, whose first chunk is `data`.
+    fn read_der_rest(&mut self, mut data: Vec<u8>, pin: Option<PinKind>) -> Result<Vec<u8>> {
         let total = der_sequence_len(&data).map_err(|e| Error::BadCardData(format!("certificate file: {e}")))?;
         self.read_rest(&mut data, total, pin)?;
         data.truncate(total);
@@ -663,14 +687,28 @@ impl<T: Transport> JpkiCard<T> {
     }
 
     /// Whether a signing certificate was issued, from EF 0008 byte 0: `8F`
-    /// yes, `00` no, anything else (or an empty file) `None`, unknown. Read
-    /// once per session.
+    /// yes, `00` no, another value (or no such file) `None`, unknown. An
+    /// answer cut short of the file's 3 bytes, or an odd status word, is an
+    /// error: it must not pass for "unknown". Read once per session.
     pub fn has_sign_certificate(&mut self) -> Result<Option<bool>> {
         if let Some(known) = self.sign_certificate {
             return Ok(known);
         }
-        self.select_file_or_fail(Applet::Jpki, 0x0008, "SELECT of the certificate-availability file")?;
+        match self.select_file(Applet::Jpki, 0x0008)? {
+            StatusWord::Success => {}
+            StatusWord::FileNotFound => {
+                self.sign_certificate = Some(None);
+                return Ok(None);
+            }
+            sw => return Err(Error::UnexpectedStatus { operation: "SELECT of the certificate-availability file", sw }),
+        }
         let data = self.read_binary(0, 3, None)?;
+        if data.len() < 3 {
+            return Err(Error::BadCardData(format!(
+                "the certificate-availability file (EF 0008) gave {} of its 3 bytes",
+                data.len()
+            )));
+        }
         let issued = match data.first() {
             Some(0x8F) => Some(true),
             Some(0x00) => Some(false),
@@ -986,16 +1024,60 @@ mod tests {
     }
 
     #[test]
+    fn a_signing_certificate_file_without_a_certificate_means_not_issued() {
+        let sign = |steps: &[(&str, &str)]| {
+            let mut all = vec![(AP, "9000"), ("00A4020C020001", "9000")];
+            all.extend_from_slice(steps);
+            JpkiCard::new(Scripted::new(&all), ExtendedLength::On).read_certificate(CertKind::Sign)
+        };
+        let erased = format!("{}9000", "FF".repeat(2048));
+        // Empty or erased: the file itself says so, whatever EF 0008 holds.
+        let empty = [("00B00000000000", "6B00"), ("00B0000000", "6B00")];
+        for steps in [&empty[..], &[empty[0], ("00B0000000", "9000")], &[("00B00000000000", erased.as_str())]] {
+            let result = sign(steps);
+            let read = steps.last().unwrap().1;
+            assert!(matches!(result, Err(Error::SignCertNotIssued)), "{read}: {result:?}");
+        }
+        // Junk: "not issued" only where EF 0008 says so.
+        let junk = [("00B00000000000", "0102039000"), ("00A4020C020008", "9000")];
+        let result = sign(&[junk[0], junk[1], ("00B0000003", "008F009000")]);
+        assert!(matches!(result, Err(Error::SignCertNotIssued)), "{result:?}");
+        let result = sign(&[junk[0], junk[1], ("00B0000003", "8F8F009000")]);
+        assert!(matches!(result, Err(Error::BadCardData(_))), "{result:?}");
+        // The auth certificate is always issued: an empty file is bad data.
+        let t = Scripted::new(&[(AP, "9000"), ("00A4020C02000A", "9000"), empty[0], empty[1]]);
+        let result = JpkiCard::new(t, ExtendedLength::On).read_certificate(CertKind::Auth);
+        assert!(matches!(result, Err(Error::BadCardData(_))), "{result:?}");
+    }
+
+    #[test]
     fn certificate_availability_file() {
-        let cases = [("8F8F009000", Some(true)), ("008F009000", Some(false)), ("018F009000", None), ("9000", None)];
+        let cases = [("8F8F009000", Some(true)), ("008F009000", Some(false)), ("018F009000", None)];
         for (answer, issued) in cases {
             let t = Scripted::new(&[(AP, "9000"), ("00A4020C020008", "9000"), ("00B0000003", answer)]);
             let mut card = JpkiCard::new(t, ExtendedLength::On);
-            // Only 00 means "not issued"; an odd or empty file is unknown.
+            // Only 00 means "not issued"; an odd value is unknown.
             assert_eq!(card.has_sign_certificate().unwrap(), issued, "{answer}");
             // Asked again, the card is not: the script has nothing more to answer.
             assert_eq!(card.has_sign_certificate().unwrap(), issued, "{answer}");
             assert_eq!(card.traffic().apdus, 3);
+        }
+        // No such file: unknown. Cut short or an odd status word: an error, never "unknown".
+        let t = Scripted::new(&[(AP, "9000"), ("00A4020C020008", "6A82")]);
+        assert_eq!(JpkiCard::new(t, ExtendedLength::On).has_sign_certificate().unwrap(), None);
+        for (select, answer) in
+            [("9000", "9000"), ("9000", "8F9000"), ("9000", "8F8F6282"), ("9000", "6F00"), ("6F00", "")]
+        {
+            let mut steps = vec![(AP, "9000"), ("00A4020C020008", select)];
+            if !answer.is_empty() {
+                steps.push(("00B0000003", answer));
+            }
+            let mut card = JpkiCard::new(Scripted::new(&steps), ExtendedLength::On);
+            let result = card.has_sign_certificate();
+            assert!(
+                matches!(result, Err(Error::BadCardData(_) | Error::UnexpectedStatus { .. })),
+                "{answer}: {result:?}"
+            );
         }
     }
 

@@ -1,6 +1,7 @@
 //! The library's error type. Messages say what happened; the CLI adds what to do.
 
 use crate::apdu::StatusWord;
+use crate::card::PinState;
 use crate::pin::{InvalidPin, PinKind};
 use crate::transport::{ExchangeError, TransportError};
 
@@ -34,6 +35,10 @@ pub enum Error {
     LastTryNeedsConsent { kind: PinKind },
     #[error("the link to the card failed during the {kind} check (card removed or garbled answer); whether the try was counted is unknown")]
     VerifyOutcomeUnknown { kind: PinKind },
+    #[error("the card answered {sw} to the {kind} check (VERIFY); {}", after_odd_verify(*before, *after))]
+    VerifyUnexpectedAnswer { kind: PinKind, sw: StatusWord, before: PinState, after: Option<PinState> },
+    #[error("the card answered {sw} to the change of the {kind}; whether it was changed is unknown")]
+    ChangeUnexpectedAnswer { kind: PinKind, sw: StatusWord },
     #[error("the card refused: the {kind} has not been verified in this session")]
     PinNotVerified { kind: PinKind },
     #[error("this card has no signing certificate (署名用電子証明書 not issued)")]
@@ -50,6 +55,22 @@ pub enum Error {
     Transport(#[from] TransportError),
     #[error("PC/SC error: {0}")]
     Pcsc(String),
+}
+
+/// What the counter, read again after an odd answer to VERIFY, tells.
+fn after_odd_verify(before: PinState, after: Option<PinState>) -> String {
+    match (before, after) {
+        (_, None) => "the counter could not be read again, so whether the try was counted is unknown".into(),
+        (_, Some(PinState::Blocked)) => "the counter now shows it blocked: the try was counted".into(),
+        (_, Some(PinState::Verified)) => "the card now reports it verified, which jpki does not rely on".into(),
+        (PinState::TriesLeft(m), Some(PinState::TriesLeft(n))) if n < m => {
+            format!("the counter fell from {m} to {n}: the try was counted")
+        }
+        (PinState::TriesLeft(_), Some(PinState::TriesLeft(n))) => {
+            format!("the counter still shows {n} tries left: the try was not counted")
+        }
+        (_, Some(PinState::TriesLeft(n))) => format!("the counter now shows {n} tries left"),
+    }
 }
 
 impl From<ExchangeError> for Error {

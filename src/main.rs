@@ -7,7 +7,7 @@ use std::io::Write;
 use clap::Parser;
 
 use cli::exit::{ExitCode, Failure};
-use cli::output::{failure_document, json_document, print_stdout, terminal_safe};
+use cli::output::{failure_document, json_document, one_line, print_stdout, terminal_safe};
 
 fn main() -> std::process::ExitCode {
     let parsed = match cli::Cli::try_parse() {
@@ -71,10 +71,12 @@ fn main() -> std::process::ExitCode {
 
 /// Print a failure: its JSON document with `--json`, and always its one line on stderr.
 fn report(command: &str, failure: &Failure, json: bool) -> ExitCode {
+    let failure = &cli::argv::scrubbed(failure);
     if json {
         let _ = print_stdout(format!("{}\n", failure_document(command, failure)).as_bytes(), false);
     }
-    let _ = writeln!(std::io::stderr(), "{}", terminal_safe(&failure.line()));
+    // One line, whatever the message carries (card data, a path).
+    let _ = writeln!(std::io::stderr(), "{}", one_line(&failure.line()));
     failure.code
 }
 
@@ -82,8 +84,8 @@ fn report(command: &str, failure: &Failure, json: bool) -> ExitCode {
 /// failure, and the JSON failure document when `--json` was given.
 fn parse_failure(e: &clap::Error) -> std::process::ExitCode {
     // args_os: a path that is not UTF-8 must not make this panic.
-    let args: Vec<String> =
-        std::env::args_os().skip(1).map(|a| a.to_string_lossy().into_owned()).take_while(|a| a != "--").collect();
+    let all: Vec<String> = std::env::args_os().skip(1).map(|a| a.to_string_lossy().into_owned()).collect();
+    let args: Vec<&String> = all.iter().take_while(|a| *a != "--").collect();
     // clap's first paragraph, on one line ("error: …" and its indented details).
     let rendered = e.render().to_string();
     let paragraph: Vec<&str> = rendered
@@ -97,25 +99,16 @@ fn parse_failure(e: &clap::Error) -> std::process::ExitCode {
     if what.is_empty() {
         what = "the command line is not valid".into();
     }
-    // A word that could be a PIN (valid as one, with a digit, and not a hash
-    // name) is not echoed back: it may be one, typed where it does not belong.
-    use jpki::pin::{Pin, PinKind};
-    let could_be_pin = |a: &str| {
-        a.chars().any(|c| c.is_ascii_digit())
-            && !a.to_ascii_lowercase().starts_with("sha")
-            && [PinKind::Auth, PinKind::Sign].iter().any(|&k| Pin::new(k, a).is_ok())
-    };
-    let pin_like: Vec<&String> = args.iter().filter(|a| could_be_pin(a)).collect();
-    for word in &pin_like {
-        what = what.replace(word.as_str(), "<hidden>");
-    }
-    let hint = if !pin_like.is_empty() || args.iter().any(|a| a == "--pin" || a.starts_with("--pin=")) {
+    // No part of a word that could be a PIN is echoed back: it may be one,
+    // typed where it does not belong.
+    let (what, pin_like) = cli::argv::hide_pin_like(&what, &all);
+    let hint = if pin_like || args.iter().any(|a| *a == "--pin" || a.starts_with("--pin=")) {
         "A PIN is never taken from the command line: use --pin-file PATH, its JPKI_*_PIN environment variable, or the prompt"
     } else {
         "See `jpki --help`, or `jpki COMMAND --help`"
     };
     let command = args.iter().find_map(|a| cli::command_name(a)).unwrap_or("jpki");
-    let code = report(command, &Failure::usage(what).with_hint(hint), args.iter().any(|a| a == "--json"));
+    let code = report(command, &Failure::usage(what).with_hint(hint), args.iter().any(|a| *a == "--json"));
     std::process::ExitCode::from(code as u8)
 }
 

@@ -738,6 +738,48 @@ fn bad_input_in_json_mode_is_a_json_error() {
     let o = run(sim.jpki().args(["--wait", "86401", "status"]));
     assert_code(&o, 2);
     assert!(stderr(&o).contains("86400"), "{}", stderr(&o));
+    // Nor in any other form: after `=`, after `--`, attached to a short
+    // option, in text or JSON.
+    let mut cases = 0;
+    for (args, secret) in [
+        (&["sign", "--key", "auth", "--hash=1234", "--digest", "00"][..], "1234"),
+        (&["sign", "--key=ABC123", "--digest", "00"], "ABC123"),
+        (&["--wait=ABC123", "status"], "ABC123"),
+        (&["sign", "--key", "auth", "--format=ABC123", "--digest", "00"], "ABC123"),
+        (&["verify", "auth", "--force=1234"], "1234"),
+        (&["verify", "auth", "--", "1234"], "1234"),
+        (&["verify", "sign", "--", "abc123"], "abc123"),
+        (&["verify", "auth", "-x1234"], "1234"),
+        (&["verify", "sign", "-Xabc123"], "abc123"),
+        (&["verify", "auth", "--pin=1234"], "1234"),
+    ] {
+        for as_json in [false, true] {
+            let o = run(sim.jpki().args(if as_json { &["--json"][..] } else { &[] }).args(args));
+            assert_code(&o, 2);
+            let (out, err) = (stdout(&o), stderr(&o));
+            assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+            assert!(!err.contains(secret) && !out.contains(secret), "{args:?} echoed: {err} {out}");
+            if as_json {
+                assert_eq!(json(&o)["error"]["kind"], "usage", "{out}");
+            }
+            cases += 1;
+        }
+    }
+    // A PIN typed where a file or a reader belongs: refused without repeating it.
+    for (args, secret, code) in [
+        (&["sign", "--key", "auth", "1234"][..], "1234", 2),
+        (&["sign", "--key", "sign", "--cms", "ABC123"], "ABC123", 2),
+        (&["--reader", "ABC123", "status"], "ABC123", 3),
+    ] {
+        for as_json in [false, true] {
+            let o = run(sim.jpki().args(if as_json { &["--json"][..] } else { &[] }).args(args));
+            assert_code(&o, code);
+            let (out, err) = (stdout(&o), stderr(&o));
+            assert!(!err.contains(secret) && !out.contains(secret), "{args:?} echoed: {err} {out}");
+            cases += 1;
+        }
+    }
+    println!("CASES PIN-like words in command lines that fail: {cases}");
     assert_eq!(sim.apdu_count(), 0);
 }
 

@@ -84,7 +84,11 @@ fn status_reports_every_counter_and_survives_blocked_ones() {
         let before = sim.apdu_count();
         let o = run(&mut with_pins(&sim, &[("JPKI_CARDINFO_PIN", "1234")], &["card-info"]));
         assert_code(&o, 5);
-        assert!(sim.apdus_since(before).iter().all(|l| !l.contains(" 0020008004")), "{:?}", sim.apdus_since(before));
+        assert!(
+            sim.apdus_since(before).iter().all(|l| !l.contains(" 00200080[secret]")),
+            "{:?}",
+            sim.apdus_since(before)
+        );
 
         // The other five blocked, the first two included (the short-form detection runs on a 63C0).
         let sim = Sim::start(&[
@@ -191,6 +195,32 @@ fn pin_change_for_each_pin_then_new_works_and_old_is_refused() {
         assert_code(&o, 0);
         assert_eq!(sim.tries_left(which), max);
     }
+}
+
+#[test]
+fn traces_tell_neither_a_pin_nor_its_length() {
+    pcscd_test!();
+    let sim = Sim::start(&[]);
+    // VERIFY of the 6-character signing password; CHANGE REFERENCE DATA of
+    // the auth PIN (after its VERIFY) to a new one and back.
+    let traced = |env: &[(&str, &str)], args: &[&str], expected: &str| {
+        let o = run(&mut with_pins(&sim, env, args));
+        assert_code(&o, 0);
+        let trace = stderr(&o);
+        assert!(trace.contains(expected), "{trace}");
+        // No Lc after a secret command's header, in the trace or the card's log.
+        let log = sim.log_lines().join("\n");
+        for text in [&trace, &log] {
+            for leak in ["0020008004", "0020008006", "0024018004", "414243313233", "31323334", "38363432"] {
+                assert!(!text.contains(leak), "{leak} in {text}");
+            }
+        }
+    };
+    traced(&[("JPKI_SIGN_PIN", "ABC123")], &["-v", "verify", "sign"], "00200080[secret]");
+    let change = ["-v", "pin", "change", "auth"];
+    traced(&[("JPKI_AUTH_PIN", "1234"), ("JPKI_NEW_PIN", "8642")], &change, "00240180[secret]");
+    traced(&[("JPKI_AUTH_PIN", "8642"), ("JPKI_NEW_PIN", "1234")], &change, "00200080[secret]");
+    println!("CASES traces of secret commands: 3");
 }
 
 #[test]
@@ -323,6 +353,30 @@ fn card_data_cannot_drive_the_terminal() {
 }
 
 #[test]
+fn card_data_cannot_forge_an_output_line() {
+    pcscd_test!();
+    // Line breaks of every kind in the name and the address, each followed by a fake line.
+    let fake = "My Number (個人番号):   999999999999";
+    let name = format!("Evil\n{fake}");
+    let address = format!("東京都\r\n{fake}\u{2028}{fake}\u{2029}{fake}\u{85}{fake}\u{b}{fake}");
+    let sim = Sim::start(&["--holder", &format!("name={name}"), "--holder", &format!("address={address}")]);
+    let env = [("JPKI_CARDINFO_PIN", "1234")];
+    let o = run(&mut with_pins(&sim, &env, &["card-info"]));
+    assert_code(&o, 0);
+    let text = stdout(&o);
+    // Four fields and My Number, on five lines; the only "My Number" line is the real one.
+    assert_eq!(text.lines().count(), 5, "{text}");
+    assert_eq!(text.lines().filter(|l| l.starts_with("My Number")).count(), 1, "{text}");
+    assert!(!text.contains(['\r', '\u{2028}', '\u{2029}', '\u{85}', '\u{b}']), "{text:?}");
+    assert!(text.contains("Evil\\u{a}My Number"), "{text}");
+    // JSON keeps the values as they are.
+    let o = run(&mut with_pins(&sim, &env, &["--json", "card-info"]));
+    assert_eq!(json(&o)["attributes"]["name"], name.as_str());
+    assert_eq!(json(&o)["attributes"]["address"], address.as_str());
+    println!("CASES line breaks in card data: 6");
+}
+
+#[test]
 fn card_info_wrong_and_last_try() {
     pcscd_test!();
     let sim = Sim::start(&[]);
@@ -338,6 +392,31 @@ fn card_info_wrong_and_last_try() {
     let o = run(&mut with_pins(&sim, &[("JPKI_CARDINFO_PIN", "1234")], &["card-info", "--force"]));
     assert_code(&o, 0);
     assert_eq!(sim.tries_left("cardinfo"), 3);
+}
+
+#[test]
+fn a_cut_short_certificate_availability_file_is_a_card_error() {
+    pcscd_test!();
+    let mut cases = 0;
+    // EF 0008 shorter than its 3 bytes: exit 6 from every command that reads it,
+    // never exit 0 with "unknown".
+    for flags in ["", "8F", "8F8F"] {
+        let sim = Sim::start(&["--cert-flags", flags]);
+        for args in [&["--json", "status"][..], &["--json", "status", "--jpki-only", "--certs"]] {
+            let o = run(&mut with_pins(&sim, &[], args));
+            assert_code(&o, 6);
+            assert_eq!(json(&o)["error"]["kind"], "card_error", "{flags:?} {args:?}");
+            assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
+            cases += 1;
+        }
+    }
+    // Three bytes of an unknown value: "unknown" (null), as documented.
+    let sim = Sim::start(&["--cert-flags", "018F00"]);
+    let o = run(&mut with_pins(&sim, &[], &["--json", "status", "--jpki-only"]));
+    assert_code(&o, 0);
+    assert!(json(&o)["sign_certificate_issued"].is_null());
+    cases += 1;
+    println!("CASES cut-short or odd EF 0008: {cases}");
 }
 
 #[test]
@@ -454,6 +533,59 @@ fn card_without_signing_certificate() {
     assert_code(&o, 7);
     assert!(!stderr(&o).contains("--force"), "{}", stderr(&o));
     assert_eq!(sim.tries_left("sign"), 1);
+}
+
+/// A correct signing password on a card whose signing certificate file is
+/// empty or erased (all FF): "no signing certificate" (exit 7) on every path,
+/// whether EF 0008 says "not issued" too or still says "issued".
+#[test]
+fn an_empty_or_erased_signing_certificate_file_means_not_issued() {
+    pcscd_test!();
+    let mut cases = 0;
+    for sim_args in [
+        &["--no-sign-cert", "--sign-cert-file", "ff"][..],
+        &["--no-sign-cert", "--sign-cert-file", "empty"],
+        &["--sign-cert-file", "ff"],
+        &["--sign-cert-file", "empty"],
+    ] {
+        let sim = Sim::start(sim_args);
+        let dir = sim.state.path();
+        let digest = "00".repeat(32);
+        let document = pin_file(dir, "document.txt", b"a document");
+        let signature = pin_file(dir, "document.sig", &[0u8; 256]);
+        let cms_out = sim.state_file("out.p7s");
+        let (document, signature, cms_out) =
+            (document.to_str().unwrap(), signature.to_str().unwrap(), cms_out.to_str().unwrap());
+        for args in [
+            &["cert", "sign"][..],
+            &["cert", "sign", "--details"],
+            &["sign", "--key", "sign", "--digest", &digest],
+            &["sign", "--key", "sign", "--cms", "-o", cms_out, document],
+            &["sign", "--key", "sign", "--batch", "files"],
+            &["check", "--card-cert", "sign", "--signature", signature, document],
+        ] {
+            let mut cmd = with_pins(&sim, &[("JPKI_SIGN_PIN", "ABC123")], &[&["--json"], args].concat());
+            if args.contains(&"--batch") {
+                cmd.stdin(std::fs::File::open(pin_file(dir, "list.txt", format!("{document}\n").as_bytes())).unwrap());
+            }
+            let o = run(&mut cmd);
+            let ctx = format!("{sim_args:?} {args:?}");
+            assert_code(&o, 7);
+            let docs: Vec<serde_json::Value> = stdout(&o).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+            assert_eq!(docs.last().unwrap()["error"]["kind"], "sign_cert_not_issued", "{ctx}: {}", stdout(&o));
+            assert!(stderr(&o).contains("not issued"), "{ctx}: {}", stderr(&o));
+            assert!(!std::path::Path::new(cms_out).exists(), "{ctx}");
+            assert_eq!(sim.tries_left("sign"), 5, "{ctx}");
+            cases += 1;
+        }
+        // `status` reports it as for the other cards without one: exit 0, date not read.
+        let args = ["--json", "status", "--certs", "--sign-cert"];
+        let o = run(&mut with_pins(&sim, &[("JPKI_SIGN_PIN", "ABC123")], &args));
+        assert_code(&o, 0);
+        assert_eq!(json(&o)["certificates"]["sign_not_read"], "sign_cert_not_issued", "{sim_args:?}");
+        cases += 1;
+    }
+    println!("CASES empty or erased signing certificate file: {cases}");
 }
 
 #[test]

@@ -517,7 +517,7 @@ fn a_wrong_pin_through_opensc_costs_exactly_one_try() {
     let log = sim.apdus_since(before);
     let sent = verifies_with_data(&log);
     assert_eq!(sent.len(), 1, "{log:#?}");
-    assert_eq!(command_of(sent[0]), "0020008004********");
+    assert_eq!(command_of(sent[0]), "00200080[secret]");
     assert_eq!(sw_of(sent[0]), "63C2");
     assert_eq!((sim.tries_left("auth"), sim.tries_left("sign")), (2, 5));
 
@@ -555,7 +555,7 @@ fn a_wrong_pin_through_opensc_costs_exactly_one_try() {
     let log = sim.apdus_since(before);
     let sent = verifies_with_data(&log);
     assert_eq!(sent.len(), 1, "{log:#?}");
-    assert_eq!(command_of(sent[0]), "0020008006************");
+    assert_eq!(command_of(sent[0]), "00200080[secret]");
     assert_eq!(sw_of(sent[0]), "63C4");
     assert_eq!((sim.tries_left("auth"), sim.tries_left("sign")), (3, 4));
     assert_eq!(opensc_tries(&sim), (3, 4));

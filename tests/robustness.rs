@@ -339,6 +339,80 @@ fn a_dropped_pin_change_says_the_outcome_is_unknown_and_how_to_find_out() {
     println!("CASES dropped PIN change: 1");
 }
 
+/// An odd status word to VERIFY or CHANGE REFERENCE DATA (the card may have
+/// acted before failing) is never a plain card error: VERIFY reports what the
+/// counter, read again, shows; CHANGE says the new PIN may be in force.
+#[test]
+fn odd_answers_to_verify_and_change_leave_the_outcome_unknown() {
+    pcscd_test!();
+    let pins = pin_dir();
+    std::fs::write(pins.path().join("new-auth"), b"5678\n").unwrap();
+    let mut cases = 0;
+    // (switch, PIN file, what the message must say, tries left after).
+    for (answer, pin, says, left) in [
+        ("6F00", "wrong-auth", "not counted", 3),
+        ("6A80", "auth", "not counted", 3),
+        ("6F00:done", "wrong-auth", "the try was counted", 2),
+        ("6700:done", "wrong-auth", "the try was counted", 2),
+        ("6581:done", "auth", "not counted", 3),
+    ] {
+        let sim = Sim::start(&["--verify-answer", answer]);
+        let (o, _) =
+            timed(sim.jpki().args(["--json", "verify", "auth", "--pin-file"]).arg(pins.path().join(pin)), None);
+        let ctx = format!("VERIFY answered {answer}");
+        assert_clean_failure(&o, &[6], &ctx);
+        let err = &json(&o)["error"];
+        assert_eq!(err["kind"], "verify_outcome_unknown", "{ctx}: {err}");
+        let message = err["message"].as_str().unwrap();
+        assert!(message.contains(says), "{ctx}: {message}");
+        assert_eq!(err["tries_left"], left, "{ctx}: {err}");
+        assert_eq!(sim.tries_left("auth"), left as u64, "{ctx}");
+        // One VERIFY with the PIN, then only the free query.
+        let log = apdus(&sim);
+        let at = log.iter().position(|(c, _, _)| is_verify_with_data(c)).unwrap();
+        assert_eq!(log.iter().filter(|(c, _, _)| is_verify_with_data(c)).count(), 1, "{ctx}: {log:?}");
+        assert!(log[at + 1..].iter().any(|(c, _, _)| c == "00200080"), "{ctx}: no query after: {log:?}");
+        cases += 1;
+    }
+    // Through `sign`: no signature, the same kind.
+    let sim = Sim::start(&["--verify-answer", "6F00"]);
+    let (o, _) = timed(
+        sim.jpki().args(["--json", "sign", "--key", "sign", "--pin-file"]).arg(pins.path().join("sign")),
+        Some(b"data\n"),
+    );
+    assert_clean_failure(&o, &[6], "sign, VERIFY answered 6F00");
+    assert_eq!(json(&o)["error"]["kind"], "verify_outcome_unknown");
+    assert!(!apdus(&sim).iter().any(|(c, _, _)| is_signature(c)));
+    assert_eq!(sim.tries_left("sign"), 5);
+    cases += 1;
+    drop(sim);
+
+    // CHANGE REFERENCE DATA: whether or not the card stored the new PIN.
+    for (answer, in_force) in [("6F00:done", "5678"), ("6A80", "1234"), ("6700", "1234")] {
+        let sim = Sim::start(&["--change-answer", answer]);
+        let (o, _) = timed(
+            sim.jpki()
+                .args(["--json", "pin", "change", "auth", "--pin-file"])
+                .arg(pins.path().join("auth"))
+                .arg("--new-pin-file")
+                .arg(pins.path().join("new-auth")),
+            None,
+        );
+        let ctx = format!("CHANGE answered {answer}");
+        assert_clean_failure(&o, &[6], &ctx);
+        let err = &json(&o)["error"];
+        assert_eq!(err["kind"], "change_outcome_unknown", "{ctx}: {err}");
+        let hint = err["hint"].as_str().unwrap();
+        assert!(hint.contains("may be in force") && hint.contains("jpki status"), "{ctx}: {hint}");
+        let line = stderr(&o);
+        assert!(!line.contains("still in force") && !line.contains("still works"), "{ctx}: {line}");
+        assert_eq!(sim.pins()["pins"]["auth"]["value"], in_force, "{ctx}");
+        assert_eq!(sim.tries_left("auth"), 3, "{ctx}");
+        cases += 1;
+    }
+    println!("CASES odd answers to VERIFY and CHANGE REFERENCE DATA: {cases}");
+}
+
 /// Is a card present in this reader?
 fn card_present(reader: &str) -> bool {
     let Ok(ctx) = pcsc::Context::establish(pcsc::Scope::User) else { return false };

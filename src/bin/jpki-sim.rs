@@ -11,7 +11,8 @@ use clap::{Parser, ValueEnum};
 use jpki::sim::log::ApduLog;
 use jpki::sim::vpcd::{Bridge, BridgeOptions, DEFAULT_HOST, DEFAULT_PORT};
 use jpki::sim::{
-    BlockedSw, CardData, OptionalApplet, PinId, SimConfig, StateDir, UnissuedSignPin, VerifiedQuery, VirtualCard,
+    BlockedSw, CardData, ForcedAnswer, OptionalApplet, PinId, SignCertFile, SimConfig, StateDir, UnissuedSignPin,
+    VerifiedQuery, VirtualCard,
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -97,6 +98,17 @@ struct Args {
     #[arg(long, value_name = "MODEL", default_value = "usable", requires = "no_sign_cert")]
     unissued_sign_pin: UnissuedSignPin,
 
+    /// The signing certificate's file holds no certificate: absent (SELECT
+    /// answers 6A82), empty (0 bytes) or ff (filled with FF). Default: the
+    /// certificate, or absent with --no-sign-cert
+    #[arg(long, value_name = "FILE")]
+    sign_cert_file: Option<SignCertFile>,
+
+    /// Content of EF 0008 (certificate availability), hex, any length (even
+    /// empty) [default: 8F8F00, or 008F00 with --no-sign-cert]
+    #[arg(long, value_name = "HEX")]
+    cert_flags: Option<String>,
+
     /// Model a card that lacks this applet (SELECT answers 6A82): cardinfo
     /// (券面事項入力補助AP) or visual (券面事項確認AP). Repeatable
     #[arg(long, value_name = "APPLET")]
@@ -113,6 +125,16 @@ struct Args {
     /// The first APDU after each power-on or reset answers 6F00
     #[arg(long, alias = "first-apdu-after-power-6f00")]
     first_apdu_6f00: bool,
+
+    /// VERIFY with a PIN answers this status word instead of its own; with
+    /// ":done" the card still checks the PIN (and counts a wrong one)
+    #[arg(long, value_name = "SW[:done]")]
+    verify_answer: Option<ForcedAnswer>,
+
+    /// CHANGE REFERENCE DATA answers this status word instead of its own;
+    /// with ":done" the card still changes the PIN
+    #[arg(long, value_name = "SW[:done]")]
+    change_answer: Option<ForcedAnswer>,
 
     /// Override the ATR (hex, spaces and colons allowed)
     #[arg(long, value_name = "HEX")]
@@ -182,6 +204,11 @@ fn parse_atr(s: &str) -> Result<Vec<u8>, String> {
 
 fn run(args: Args) -> Result<(), String> {
     let atr = args.atr.as_deref().map(parse_atr).transpose()?;
+    let cert_flags = args
+        .cert_flags
+        .as_deref()
+        .map(|h| hex::decode(h).map_err(|e| format!("--cert-flags {h:?} is not hex: {e}")))
+        .transpose()?;
     let mut data = CardData::default_fixture();
     for a in &args.holder {
         let (field, value) = a.split_once('=').ok_or_else(|| format!("--holder: expected FIELD=VALUE, got {a:?}"))?;
@@ -227,10 +254,14 @@ fn run(args: Args) -> Result<(), String> {
         wrong_length_counts: args.wrong_length_counts,
         no_sign_cert: args.no_sign_cert,
         unissued_sign_pin: args.unissued_sign_pin,
+        sign_cert_file: args.sign_cert_file,
+        cert_flags,
         without_applets: args.without_applet,
         get_response: args.get_response,
         wrong_le_6c: args.wrong_le_6c,
         first_apdu_after_power_6f00: args.first_apdu_6f00,
+        verify_answer: args.verify_answer,
+        change_answer: args.change_answer,
         atr,
         latency_per_apdu_ms: args.apdu_latency_ms,
         latency_per_signature_ms: args.sign_latency_ms,

@@ -6,7 +6,7 @@ use jpki::pcsc::Access;
 use jpki::pin::PinKind;
 
 use super::exit::Failure;
-use super::output::{labelled, Output};
+use super::output::{labelled, one_line, Output};
 use super::{session, Global, PinArgs};
 
 #[derive(Debug, Args)]
@@ -44,7 +44,8 @@ pub fn run(global: &Global, args: &CardInfoArgs) -> Result<Output, Failure> {
     drop(card);
     let shown = if args.show_my_number { number.to_string() } else { mask_my_number(&number) };
     // Labels padded to the widest, 生年月日's (22 cells).
-    let line = |label: &str, value: &str| labelled(label, 22, value) + "\n";
+    // Each value is card data: its line breaks are escaped, so it keeps to its line.
+    let line = |label: &str, value: &str| labelled(label, 22, &one_line(value)) + "\n";
     let mut text = line("My Number (個人番号):", &shown);
     let mut out = Output::default().field("my_number", shown.clone()).field("my_number_masked", !args.show_my_number);
     if let Some(a) = &attributes {

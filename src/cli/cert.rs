@@ -9,7 +9,7 @@ use jpki::pcsc::Access;
 use jpki::pin::PinKind;
 
 use super::exit::Failure;
-use super::output::{check_binary_stdout, check_output_path, path_text, write_file, Output, Readers};
+use super::output::{check_binary_stdout, check_output_path, one_line, path_text, write_file, Output, Readers};
 use super::{session, Global, PinArgs};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -134,22 +134,25 @@ pub fn unix_now() -> i64 {
 
 fn details_text(s: &CertSummary) -> String {
     let mut t = String::new();
+    // Every value comes from the certificate: line breaks in it are escaped,
+    // so it cannot print a line of its own.
+    let mut row = |label: &str, value: &str| t.push_str(&format!("{label} {}\n", one_line(value)));
     let validity = if s.days_left < 0 {
         format!("EXPIRED {} days ago", -s.days_left)
     } else {
         format!("{} days left", s.days_left)
     };
-    t.push_str(&format!("Subject:    {}\n", s.subject));
-    t.push_str(&format!("Issuer:     {}\n", s.issuer));
-    t.push_str(&format!("Serial:     {}\n", s.serial));
-    t.push_str(&format!("Valid from: {}\n", s.not_before));
-    t.push_str(&format!("Valid to:   {} ({validity})\n", s.not_after));
-    t.push_str(&format!("Key:        {} {} bits\n", s.key_algorithm, s.key_bits));
-    t.push_str(&format!("Signature:  {}\n", s.signature_algorithm));
+    row("Subject:   ", &s.subject);
+    row("Issuer:    ", &s.issuer);
+    row("Serial:    ", &s.serial);
+    row("Valid from:", &s.not_before);
+    row("Valid to:  ", &format!("{} ({validity})", s.not_after));
+    row("Key:       ", &format!("{} {} bits", s.key_algorithm, s.key_bits));
+    row("Signature: ", &s.signature_algorithm);
     if !s.key_usage.is_empty() {
-        t.push_str(&format!("Key usage:  {}\n", s.key_usage.join(", ")));
+        row("Key usage: ", &s.key_usage.join(", "));
     }
-    t.push_str(&format!("SHA-256:    {}\n", s.sha256_fingerprint));
+    row("SHA-256:   ", &s.sha256_fingerprint);
     if let Some(h) = &s.holder {
         t.push_str("Holder (from the certificate):\n");
         let rows = [
@@ -162,9 +165,49 @@ fn details_text(s: &CertSummary) -> String {
         ];
         for (label, value) in rows {
             if let Some(v) = value {
-                t.push_str(&format!("  {label:<21} {v}\n"));
+                t.push_str(&format!("  {label:<21} {}\n", one_line(v)));
             }
         }
     }
     t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jpki::cert::HolderInfo;
+
+    #[test]
+    fn certificate_fields_cannot_forge_a_line() {
+        let fake = "\nSHA-256:    00";
+        let holder = HolderInfo {
+            name: Some(format!("Evil{fake}")),
+            name_substitute: None,
+            sex: Some("1\u{2028}Sex 2".into()),
+            birth_date_raw: None,
+            birth_date: None,
+            address: Some(format!("Tokyo\r{fake}")),
+            address_substitute: Some("A\u{2029}B".into()),
+        };
+        let s = CertSummary {
+            subject: format!("CN=Evil{fake}"),
+            issuer: format!("CN=CA{fake}"),
+            serial: "01".into(),
+            not_before: "2025-01-01".into(),
+            not_after: format!("2030-01-01{fake}"),
+            days_left: 1,
+            key_algorithm: "RSA".into(),
+            key_bits: 2048,
+            signature_algorithm: "sha256WithRSAEncryption".into(),
+            key_usage: vec![format!("digitalSignature{fake}")],
+            sha256_fingerprint: "AB".into(),
+            holder: Some(holder),
+        };
+        let text = details_text(&s);
+        // Nine rows, the holder heading and its four fields: one line each.
+        assert_eq!(text.lines().count(), 14, "{text}");
+        assert_eq!(text.lines().filter(|l| l.starts_with("SHA-256:")).count(), 1, "{text}");
+        assert!(!text.contains(['\r', '\u{2028}', '\u{2029}']), "{text:?}");
+        assert!(text.contains("Subject:    CN=Evil\\u{a}SHA-256"), "{text}");
+    }
 }

@@ -11,7 +11,7 @@ use jpki::pcsc::Access;
 
 use super::cert::{unix_now, CertChoice};
 use super::exit::{ExitCode, Failure};
-use super::output::Output;
+use super::output::{one_line, Output};
 use super::sign::HashChoice;
 use super::{session, Global, PinArgs};
 
@@ -173,8 +173,8 @@ pub fn run(global: &Global, args: &CheckArgs) -> Result<Output, Failure> {
     Ok(Output {
         text: format!(
             "Good {mode} signature by {}\n(certificate valid until {}{}; revocation was not checked)\n",
-            summary.subject,
-            summary.not_after,
+            one_line(&summary.subject),
+            one_line(&summary.not_after),
             if ca.is_some() { ", issued by the given CA" } else { "" }
         ),
         ..Default::default()

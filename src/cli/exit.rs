@@ -158,6 +158,16 @@ impl From<Error> for Failure {
                 pin: Some(kind),
                 ..f(ExitCode::CardError, "verify_outcome_unknown", Some(check_counter_hint() + " before trying again"))
             },
+            Error::VerifyUnexpectedAnswer { kind, after, .. } => Failure {
+                pin: Some(kind),
+                tries_left: match after {
+                    Some(jpki::card::PinState::TriesLeft(n)) => Some(n),
+                    Some(jpki::card::PinState::Blocked) => Some(0),
+                    _ => None,
+                },
+                ..f(ExitCode::CardError, "verify_outcome_unknown", Some(check_counter_hint() + " before trying again"))
+            },
+            Error::ChangeUnexpectedAnswer { kind, .. } => change_outcome_unknown(kind, message),
             Error::PinNotVerified { kind } => Failure {
                 pin: Some(kind),
                 ..f(ExitCode::CardError, "pin_not_verified", Some("Try again; if it repeats, report it with `-v` output".into()))
@@ -191,6 +201,24 @@ impl From<Error> for Failure {
                 Some("No signature was output. Try again; if it repeats, the card or reader is faulty".into()),
             ),
         }
+    }
+}
+
+/// A PIN change whose answer was lost or odd: the card may have stored the new
+/// PIN, so nothing may say that the old one still works.
+pub fn change_outcome_unknown(kind: PinKind, message: String) -> Failure {
+    Failure {
+        code: ExitCode::CardError,
+        kind: "change_outcome_unknown",
+        message,
+        hint: Some(format!(
+            "The new {kind} may be in force. `jpki status` shows the tries left and spends none; then \
+             `jpki verify {}` with the NEW PIN finds out: accepted, it was changed; refused, which costs one try, \
+             it was not",
+            kind.name()
+        )),
+        pin: Some(kind),
+        tries_left: None,
     }
 }
 

@@ -1,5 +1,6 @@
 //! The command line: parse, gather and check inputs, call the library, render.
 
+pub mod argv;
 pub mod batch;
 pub mod cardinfo;
 pub mod cert;

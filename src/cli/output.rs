@@ -1,5 +1,6 @@
 //! What a command hands back for printing: JSON fields, text, or bytes.
 
+use std::borrow::Cow;
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 
@@ -236,9 +237,19 @@ pub fn escape_bytes(mut bytes: &[u8]) -> String {
 
 /// Text for a terminal: control characters other than newline and tab are
 /// shown escaped (`\u{1b}`), so that data from a card cannot drive the terminal.
-pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
-    let unsafe_char = |c: char| c.is_control() && c != '\n' && c != '\t';
-    if !text.chars().any(unsafe_char) {
+pub fn terminal_safe(text: &str) -> Cow<'_, str> {
+    escaped(text, |c| c.is_control() && c != '\n' && c != '\t')
+}
+
+/// One value for a line of text output (a field from the card, or a whole
+/// error line): line breaks are escaped too (`\u{a}`, also U+2028 and U+2029),
+/// so a value cannot start a line of its own, such as a fake "My Number" line.
+pub fn one_line(text: &str) -> Cow<'_, str> {
+    escaped(text, |c| (c.is_control() && c != '\t') || matches!(c, '\u{2028}' | '\u{2029}'))
+}
+
+fn escaped(text: &str, unsafe_char: impl Fn(char) -> bool) -> Cow<'_, str> {
+    if !text.chars().any(&unsafe_char) {
         return text.into();
     }
     text.chars()
@@ -276,5 +287,17 @@ mod tests {
         assert_eq!(escape_bytes(b"a\tb\x1b\r\xc3"), "a\\x09b\\x1b\\x0d\\xc3");
         assert_eq!(escape_bytes("東京\u{9b}".as_bytes()), "東京\\xc2\\x9b");
         assert_eq!(escape_bytes(b""), "");
+    }
+
+    #[test]
+    fn a_field_cannot_break_its_line() {
+        assert_eq!(one_line("山田　太郎\tok"), "山田　太郎\tok");
+        for (input, shown) in [
+            ("A\nMy Number: 1", "A\\u{a}My Number: 1"),
+            ("A\r\nB", "A\\u{d}\\u{a}B"),
+            ("A\u{2028}B\u{2029}C\u{85}D\u{b}E\u{c}F", "A\\u{2028}B\\u{2029}C\\u{85}D\\u{b}E\\u{c}F"),
+        ] {
+            assert_eq!(one_line(input), shown);
+        }
     }
 }

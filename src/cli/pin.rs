@@ -86,20 +86,14 @@ pub fn change(global: &Global, args: &ChangeArgs) -> Result<Output, Failure> {
     match card.change_pin(&new) {
         Ok(()) => {}
         // Interrupted before the change was sent: the old PIN is still in force.
-        Err(e @ jpki::Error::Transport(jpki::transport::TransportError::Cancelled)) => return Err(session::in_reader(&card, e)),
+        Err(e @ jpki::Error::Transport(jpki::transport::TransportError::Cancelled)) => {
+            return Err(session::in_reader(&card, e))
+        }
         Err(jpki::Error::Transport(_) | jpki::Error::BadCardData(_)) => {
-            return Err(Failure {
-                code: super::exit::ExitCode::CardError,
-                kind: "change_outcome_unknown",
-                message: format!("the link to the card failed during the change; whether the {kind} was changed is unknown"),
-                hint: Some(format!(
-                    "Find out with `jpki verify {}` and the NEW PIN: if it is refused, which costs one try, the old one is \
-                     still in force. Check the tries left first with `jpki status`, which spends none",
-                    kind.name()
-                )),
-                pin: Some(kind),
-                tries_left: None,
-            })
+            return Err(super::exit::change_outcome_unknown(
+                kind,
+                format!("the link to the card failed during the change; whether the {kind} was changed is unknown"),
+            ))
         }
         Err(e) => return Err(session::in_reader(&card, e)),
     }

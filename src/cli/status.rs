@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use super::cert::unix_now;
 use super::exit::{ExitCode, Failure};
-use super::output::Output;
+use super::output::{one_line, Output};
 use super::{session, Global, PinArgs};
 
 #[derive(Debug, Args)]
@@ -130,13 +130,7 @@ pub fn run(global: &Global, args: &StatusArgs) -> Result<Output, Failure> {
     }
     // EF 0008 first: on a card without a signing certificate, an odd
     // signing-password counter is explained rather than shown as blocked.
-    let issued = match card.has_sign_certificate() {
-        Ok(issued) => issued,
-        Err(e @ (Error::NotJpki { .. } | Error::Transport(_) | Error::BadCardData(_))) => {
-            return Err(session::in_reader(&card, e))
-        }
-        Err(_) => None,
-    };
+    let issued = card.has_sign_certificate().map_err(|e| session::in_reader(&card, e))?;
     let counters: &[Counter] = if args.jpki_only { &Counter::ALL[..2] } else { &Counter::ALL };
     let mut states = Vec::new();
     for counter in counters {
@@ -156,7 +150,7 @@ pub fn run(global: &Global, args: &StatusArgs) -> Result<Output, Failure> {
                 format!("{} days left", s.days_left)
             };
             let label = format!("{} certificate:", capitalized(kind.name()));
-            text.push_str(&labelled(&label, &format!("expires {} ({when})\n", s.not_after)));
+            text.push_str(&labelled(&label, &format!("expires {} ({when})\n", one_line(&s.not_after))));
             certs.insert(format!("{}_not_after", kind.name()), s.not_after.into());
             certs.insert(format!("{}_days_left", kind.name()), s.days_left.into());
             Ok(())
@@ -168,21 +162,24 @@ pub fn run(global: &Global, args: &StatusArgs) -> Result<Output, Failure> {
             } else {
                 session::verify(&mut card, pin, args.pin_args.force)
             };
-            match verified {
-                Ok(()) => {
-                    // The correct password reset its counter: the count read
-                    // before the VERIFY is out of date, so ask again.
-                    let sign = Counter::of(PinKind::Sign);
-                    let now = read_counter(&mut card, &sign)?;
-                    if let Some((_, state)) = states.iter_mut().find(|(c, _)| **c == sign) {
-                        *state = now;
-                    }
-                    expiry(CertKind::Sign, &mut card, &mut cert_text)?
+            // The correct password reset its counter: the count read before
+            // the VERIFY is out of date, so ask again. Then the file may still
+            // say it holds no certificate.
+            let verified = verified.and_then(|()| {
+                let sign = Counter::of(PinKind::Sign);
+                let now = read_counter(&mut card, &sign)?;
+                if let Some((_, state)) = states.iter_mut().find(|(c, _)| **c == sign) {
+                    *state = now;
                 }
+                expiry(CertKind::Sign, &mut card, &mut cert_text)
+            });
+            match verified {
+                Ok(()) => {}
                 // Nothing was spent: keep the counters and say why the date is missing.
                 // A wrong password spent a try (tries_left is set), and that must not pass as exit 0.
                 Err(f) if nothing_spent(&f) => {
-                    cert_text.push_str(&labelled("Sign certificate:", &format!("expiry not read: {}\n", f.message)));
+                    let why = one_line(&f.message);
+                    cert_text.push_str(&labelled("Sign certificate:", &format!("expiry not read: {why}\n")));
                     certs.insert("sign_not_read".into(), f.kind.into());
                 }
                 Err(f) => return Err(f),

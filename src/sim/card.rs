@@ -6,7 +6,7 @@
 
 use rsa::Pkcs1v15Sign;
 
-use super::config::{OptionalApplet, SimConfig, UnissuedSignPin};
+use super::config::{ForcedAnswer, OptionalApplet, SignCertFile, SimConfig, UnissuedSignPin};
 use super::data::CardData;
 use super::state::{PinId, PinStore};
 
@@ -200,10 +200,14 @@ impl VirtualCard {
     /// powered on (as after [`VirtualCard::power_on`]).
     pub fn new(config: SimConfig, data: CardData, state: PinStore) -> Self {
         let contents = Contents {
-            sign_cert: CardData::cert_ef(&data.sign_cert),
+            sign_cert: match config.sign_cert_file {
+                Some(SignCertFile::Empty) => Vec::new(),
+                Some(SignCertFile::Erased) => vec![0xFF; CardData::cert_ef(&data.sign_cert).len()],
+                _ => CardData::cert_ef(&data.sign_cert),
+            },
             sign_ca: CardData::cert_ef(&data.sign_ca_cert),
             token: data.token_info_ef(),
-            cert_flags: CardData::cert_flags_ef(config.no_sign_cert),
+            cert_flags: config.cert_flags.clone().unwrap_or_else(|| CardData::cert_flags_ef(config.no_sign_cert)),
             auth_cert: CardData::cert_ef(&data.auth_cert),
             auth_ca: CardData::cert_ef(&data.auth_ca_cert),
             my_number: data.my_number_ef(),
@@ -305,6 +309,13 @@ impl VirtualCard {
         self.config.no_sign_cert && self.config.unissued_sign_pin == model
     }
 
+    fn has_sign_cert_file(&self) -> bool {
+        match self.config.sign_cert_file {
+            Some(file) => file != SignCertFile::Absent,
+            None => !self.config.no_sign_cert,
+        }
+    }
+
     fn set_verified(&mut self, id: PinId, on: bool) {
         self.verified.retain(|&p| p != id);
         if on {
@@ -333,13 +344,28 @@ impl VirtualCard {
         match (cmd.cla, cmd.ins) {
             (0x00, 0xA4) => self.select(&cmd),
             (0x00, 0xB0) => self.read_binary(&cmd),
-            (0x00, 0x20) => self.verify(&cmd),
-            (0x00, 0x24) => self.change_reference_data(&cmd),
+            (0x00, 0x20) if cmd.data.is_empty() => self.verify(&cmd),
+            (0x00, 0x20) => match self.config.verify_answer {
+                Some(forced) => self.forced(forced, |card| card.verify(&cmd)),
+                None => self.verify(&cmd),
+            },
+            (0x00, 0x24) => match self.config.change_answer {
+                Some(forced) => self.forced(forced, |card| card.change_reference_data(&cmd)),
+                None => self.change_reference_data(&cmd),
+            },
             (0x80, 0x2A) => self.compute_signature(&cmd),
             (0x00 | 0x80, 0xA4 | 0xB0 | 0x20 | 0x24 | 0x2A | 0xC0) => sw(SW_CLA),
             (0x00 | 0x80, _) => sw(SW_INS),
             _ => sw(SW_CLA),
         }
+    }
+
+    /// Answer `forced.sw`, after running the command only if `forced.done`.
+    fn forced(&mut self, forced: ForcedAnswer, run: impl FnOnce(&mut Self) -> Vec<u8>) -> Vec<u8> {
+        if forced.done {
+            run(self);
+        }
+        sw(forced.sw)
     }
 
     /// Wrap response data according to the GET RESPONSE switch.
@@ -381,7 +407,7 @@ impl VirtualCard {
 
     fn find_ef(&self, df: Applet, fid: u16) -> Option<Ef> {
         let ef = match (df, fid) {
-            (Applet::Jpki, 0x0001) if !self.config.no_sign_cert => Ef::Binary(BinEf::SignCert),
+            (Applet::Jpki, 0x0001) if self.has_sign_cert_file() => Ef::Binary(BinEf::SignCert),
             (Applet::Jpki, 0x0002) => Ef::Binary(BinEf::SignCa),
             (Applet::Jpki, 0x0006) => Ef::Binary(BinEf::Token),
             (Applet::Jpki, 0x0008) => Ef::Binary(BinEf::CertFlags),

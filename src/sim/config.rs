@@ -119,6 +119,57 @@ impl fmt::Display for UnissuedSignPin {
     }
 }
 
+/// A status word that VERIFY with data, or CHANGE REFERENCE DATA, answers
+/// instead of its own (`6F00`), and whether the card still did the work
+/// behind it (`6F00:done`: the try counted or the PIN changed). Models a card
+/// that fails after acting, or before, so the client cannot tell which.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ForcedAnswer {
+    pub sw: u16,
+    pub done: bool,
+}
+
+impl FromStr for ForcedAnswer {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        let (word, done) = match s.split_once(':') {
+            None => (s, false),
+            Some((w, "done")) => (w, true),
+            Some((w, "not-done")) => (w, false),
+            Some((_, other)) => return Err(format!("unknown effect {other:?} (expected done or not-done)")),
+        };
+        match u16::from_str_radix(word, 16) {
+            Ok(sw) if word.len() == 4 => Ok(ForcedAnswer { sw, done }),
+            _ => Err(format!("{word:?} is not a status word of 4 hex digits")),
+        }
+    }
+}
+
+/// What the signing certificate's file (EF 0001 of the JPKI AP) holds, when
+/// not the certificate: how a card might show "not issued".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SignCertFile {
+    /// No such file: SELECT answers `6A 82`.
+    Absent,
+    /// The file exists with no bytes.
+    Empty,
+    /// The file exists, filled with `FF` (erased).
+    Erased,
+}
+
+impl FromStr for SignCertFile {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "absent" => Ok(SignCertFile::Absent),
+            "empty" => Ok(SignCertFile::Empty),
+            "ff" | "erased" => Ok(SignCertFile::Erased),
+            other => Err(format!("unknown signing-certificate file {other:?} (expected absent, empty or ff)")),
+        }
+    }
+}
+
 /// An applet the card can be made to lack, to test that every command
 /// reports it as absent instead of failing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -180,6 +231,12 @@ pub struct SimConfig {
     pub no_sign_cert: bool,
     /// With `no_sign_cert`: how the signing password's file answers.
     pub unissued_sign_pin: UnissuedSignPin,
+    /// The signing certificate's file instead of the certificate. Default:
+    /// the certificate, or `Absent` with `no_sign_cert`.
+    pub sign_cert_file: Option<SignCertFile>,
+    /// Content of EF 0008 (certificate availability) instead of the one
+    /// `no_sign_cert` implies. Default none.
+    pub cert_flags: Option<Vec<u8>>,
     /// Applets the card lacks: SELECT of their AID answers `6A 82`. Default none.
     pub without_applets: Vec<OptionalApplet>,
     /// Return response data through `61 xx` + GET RESPONSE. Default off.
@@ -188,6 +245,10 @@ pub struct SimConfig {
     pub wrong_le_6c: bool,
     /// The first APDU after a power-on or reset answers `6F 00`. Default off.
     pub first_apdu_after_power_6f00: bool,
+    /// VERIFY with data answers this instead. Default none.
+    pub verify_answer: Option<ForcedAnswer>,
+    /// CHANGE REFERENCE DATA answers this instead. Default none.
+    pub change_answer: Option<ForcedAnswer>,
     /// ATR override. `None`: chosen from `extended_length`.
     pub atr: Option<Vec<u8>>,
     /// Bridge: sleep this long before answering every APDU.
@@ -214,10 +275,14 @@ impl Default for SimConfig {
             wrong_length_counts: false,
             no_sign_cert: false,
             unissued_sign_pin: UnissuedSignPin::default(),
+            sign_cert_file: None,
+            cert_flags: None,
             without_applets: Vec::new(),
             get_response: false,
             wrong_le_6c: false,
             first_apdu_after_power_6f00: false,
+            verify_answer: None,
+            change_answer: None,
             atr: None,
             latency_per_apdu_ms: 0,
             latency_per_signature_ms: 0,
@@ -270,5 +335,8 @@ mod tests {
         assert!("6985".parse::<BlockedSw>().is_err());
         assert_eq!("63CX".parse::<VerifiedQuery>().unwrap(), VerifiedQuery::RetryCount);
         assert_eq!("9000".parse::<VerifiedQuery>().unwrap(), VerifiedQuery::Sw9000);
+        assert_eq!("6f00".parse::<ForcedAnswer>().unwrap(), ForcedAnswer { sw: 0x6F00, done: false });
+        assert_eq!("6700:done".parse::<ForcedAnswer>().unwrap(), ForcedAnswer { sw: 0x6700, done: true });
+        assert!("6F0".parse::<ForcedAnswer>().is_err() && "6F00:maybe".parse::<ForcedAnswer>().is_err());
     }
 }

@@ -6,57 +6,24 @@
 //! APDU <seq> <command hex> -> <SW as 4 hex digits> <response data length>[ dropped| corrupted]
 //! ```
 //!
-//! The command is upper-case hex without spaces. The data bytes of VERIFY
-//! (INS `20`) and CHANGE REFERENCE DATA (INS `24`) are replaced by `**`, one
-//! per byte, so no PIN reaches the log. Other events are lines of their own
+//! The command is upper-case hex without spaces. Of VERIFY (INS `20`) and
+//! CHANGE REFERENCE DATA (INS `24`) with data, only the 4-byte header is
+//! shown, then `[secret]`, so neither a PIN nor its length reaches the log. Other events are lines of their own
 //! starting with `EVENT ` (`EVENT connected`, `EVENT power-on`, ...).
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::path::Path;
 
-/// Upper-case hex of a command APDU with the data field of VERIFY and
-/// CHANGE REFERENCE DATA masked (`**` per byte). When the framing cannot be
-/// parsed, everything after the 4-byte header of such a command is masked.
+/// Upper-case hex of a command APDU. VERIFY and CHANGE REFERENCE DATA with
+/// anything after the 4-byte header show the header and `[secret]`: the data
+/// is the PIN, and Lc (short or extended) would tell its length.
 pub fn redact_command(command: &[u8]) -> String {
-    let sensitive = command.len() > 4 && matches!(command[1], 0x20 | 0x24);
+    let sensitive = command.len() > 5 && matches!(command[1], 0x20 | 0x24);
     if !sensitive {
         return hex::encode_upper(command);
     }
-    // (start, end) of the data field.
-    let data = data_range(command).unwrap_or((4, command.len()));
-    let mut out = String::with_capacity(command.len() * 2);
-    for (i, b) in command.iter().enumerate() {
-        if i >= data.0 && i < data.1 {
-            out.push_str("**");
-        } else {
-            out.push_str(&format!("{b:02X}"));
-        }
-    }
-    out
-}
-
-/// Byte range of the data field of a well-formed command APDU, if any.
-fn data_range(c: &[u8]) -> Option<(usize, usize)> {
-    let n = c.len();
-    if n <= 5 {
-        return Some((n, n)); // case 1 or 2S: no data
-    }
-    if c[4] != 0 {
-        let lc = c[4] as usize;
-        if n == 5 + lc || n == 6 + lc {
-            return Some((5, 5 + lc));
-        }
-        return None;
-    }
-    if n == 7 {
-        return Some((7, 7)); // case 2E
-    }
-    let lc = u16::from_be_bytes([c[5], c[6]]) as usize;
-    if lc > 0 && (n == 7 + lc || n == 9 + lc) {
-        return Some((7, 7 + lc));
-    }
-    None
+    format!("{}[secret]", hex::encode_upper(&command[..4]))
 }
 
 /// What happened to the response of a logged APDU.
@@ -138,7 +105,7 @@ mod tests {
     fn verify_data_is_masked() {
         let cmd = [0x00, 0x20, 0x00, 0x80, 0x04, b'1', b'2', b'3', b'4'];
         let line = apdu_line(3, &cmd, &[0x90, 0x00], Delivery::Normal);
-        assert_eq!(line, "APDU 3 0020008004******** -> 9000 0");
+        assert_eq!(line, "APDU 3 00200080[secret] -> 9000 0");
         assert!(!line.contains("31323334"));
     }
 
@@ -148,26 +115,26 @@ mod tests {
         let mut cmd = vec![0x00, 0x20, 0x00, 0x9B, pw.len() as u8];
         cmd.extend_from_slice(pw);
         let line = redact_command(&cmd);
-        assert_eq!(line, format!("0020009B06{}", "**".repeat(6)));
+        assert_eq!(line, "0020009B[secret]");
         assert!(!line.contains(&hex::encode_upper(pw)));
     }
 
     #[test]
     fn change_reference_data_is_masked() {
         let cmd = [0x00, 0x24, 0x01, 0x80, 0x04, b'9', b'8', b'7', b'6'];
-        assert_eq!(redact_command(&cmd), "0024018004********");
+        assert_eq!(redact_command(&cmd), "00240180[secret]");
     }
 
     #[test]
     fn extended_and_malformed_verify_are_masked() {
         let cmd = [0x00, 0x20, 0x00, 0x80, 0x00, 0x00, 0x04, b'1', b'2', b'3', b'4'];
-        assert_eq!(redact_command(&cmd), "00200080000004********");
+        assert_eq!(redact_command(&cmd), "00200080[secret]");
         // Lc disagrees with the length: everything after the header goes.
         let bad = [0x00, 0x20, 0x00, 0x80, 0x09, b'1', b'2', b'3', b'4'];
-        assert_eq!(redact_command(&bad), "00200080**********");
-        // Case 4 with a trailing Le keeps the Le visible.
+        assert_eq!(redact_command(&bad), "00200080[secret]");
+        // Case 4: Le goes too, since the command's total length would tell Lc.
         let c4 = [0x00, 0x20, 0x00, 0x80, 0x02, b'1', b'2', 0x00];
-        assert_eq!(redact_command(&c4), "0020008002****00");
+        assert_eq!(redact_command(&c4), "00200080[secret]");
     }
 
     #[test]
@@ -204,6 +171,7 @@ mod tests {
         assert!(text.starts_with("EVENT power-on\n"));
         assert_eq!(text.lines().filter(|l| l.starts_with("APDU ")).count(), 6);
         for pin in pins {
+            assert!(!text.contains(&format!("{:02X}", pin.len())), "the length shows: {text}");
             assert!(!text.contains(&hex::encode_upper(pin)), "{text}");
             assert!(!text.contains(std::str::from_utf8(pin).unwrap()), "{text}");
         }

@@ -394,7 +394,7 @@ mod tests {
         let text = log.text();
         let apdus: Vec<_> = text.lines().filter(|l| l.starts_with("APDU ")).collect();
         assert_eq!(apdus.len(), 4);
-        assert_eq!(apdus[2], "APDU 3 0020008004******** -> 9000 0");
+        assert_eq!(apdus[2], "APDU 3 00200080[secret] -> 9000 0");
         assert!(text.contains("EVENT power-on\n"));
         assert!(text.contains("EVENT reset\n"));
         assert!(text.contains("EVENT power-off\n"));
