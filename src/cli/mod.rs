@@ -150,7 +150,7 @@ pub struct PinArgs {
 impl PinArgs {
     /// The PIN of `kind` from --pin-file, its environment variable, or a prompt; validated.
     pub fn obtain(&self, kind: jpki::pin::PinKind, prompt: &str) -> Result<jpki::pin::Pin, Failure> {
-        pin_input::obtain(kind, self.pin_file.as_deref(), kind.env_var(), prompt)
+        pin_input::obtain(kind, self.pin_file.as_deref(), pin_input::env_var(kind), prompt)
     }
 
     /// The usual prompt for `kind`.
