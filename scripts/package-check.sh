@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Packaging checks run by CI after the test suite: the library builds alone
-# (no cli, no sim).
+# (no cli, no sim); the checked-in man pages and completions match --help.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,3 +14,6 @@ timed() {
 step "the library without default features (card client only)"
 timed cargo build --locked --no-default-features --lib
 timed cargo test --locked --no-default-features --lib -q
+
+step "docs/man and docs/completions match jpki's --help"
+timed bash scripts/gen-docs.sh --check

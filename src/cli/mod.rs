@@ -4,6 +4,7 @@ pub mod batch;
 pub mod cardinfo;
 pub mod cert;
 pub mod check;
+pub mod completions;
 pub mod exit;
 pub mod output;
 pub mod pin;
@@ -103,6 +104,10 @@ pub enum Command {
     Pin(pin::PinCommand),
     /// Read My Number (masked) and the basic four attributes from the card-info applet.
     CardInfo(cardinfo::CardInfoArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell or elvish).
+    Completions(completions::CompletionsArgs),
+    /// Write the man pages of jpki and each command into a folder.
+    Man(completions::ManArgs),
 }
 
 /// The JSON `command` name of a subcommand as typed, for errors found before
@@ -117,6 +122,8 @@ pub fn command_name(typed: &str) -> Option<&'static str> {
         "check" => "check",
         "pin" => "pin-change",
         "card-info" => "card-info",
+        "completions" => "completions",
+        "man" => "man",
         _ => return None,
     })
 }
@@ -132,6 +139,8 @@ impl Command {
             Command::Check(_) => "check",
             Command::Pin(_) => "pin-change",
             Command::CardInfo(_) => "card-info",
+            Command::Completions(_) => "completions",
+            Command::Man(_) => "man",
         }
     }
 }
@@ -208,5 +217,7 @@ pub fn run(cli: &Cli) -> Result<Output, Failure> {
         Command::Check(args) => check::run(&cli.global, args),
         Command::Pin(pin::PinCommand::Change(args)) => pin::change(&cli.global, args),
         Command::CardInfo(args) => cardinfo::run(&cli.global, args),
+        Command::Completions(args) => completions::run(args),
+        Command::Man(args) => completions::man(args),
     }
 }
