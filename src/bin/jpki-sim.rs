@@ -35,7 +35,7 @@ impl OnOff {
 /// directory (pins.json) and survive restarts. Default PINs: auth 1234, sign ABC123,
 /// card-info 1234.
 #[derive(Parser, Debug)]
-#[command(name = "jpki-sim", version)]
+#[command(name = "jpki-sim", version = concat!(env!("CARGO_PKG_VERSION"), " (", env!("JPKI_BUILD_INFO"), ")"))]
 struct Args {
     /// State directory [default: $JPKI_SIM_STATE, $XDG_STATE_HOME/jpki-sim or ~/.local/state/jpki-sim]
     #[arg(long, value_name = "DIR")]

@@ -51,7 +51,13 @@ Exit codes:
 
 /// Safe command-line tool for the JPKI applet of the My Number Card (マイナンバーカード).
 #[derive(Debug, Parser)]
-#[command(name = "jpki", version, after_help = AFTER_HELP, max_term_width = 100)]
+// The version line also names the commit and the target (see build.rs).
+#[command(
+    name = "jpki",
+    version = concat!(env!("CARGO_PKG_VERSION"), " (", env!("JPKI_BUILD_INFO"), ")"),
+    after_help = AFTER_HELP,
+    max_term_width = 100
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,

@@ -1,5 +1,7 @@
-//! `jpki completions` and `jpki man`, and the copies checked in under docs/
-//! (installed by the Debian package): they must match what the binary makes.
+//! What an installed `jpki` brings besides its commands: `--version`,
+//! `jpki completions` and `jpki man`, and the copies of the last two checked
+//! in under docs/ (installed by the Debian package), which must match what
+//! the binary makes.
 
 use std::path::Path;
 use std::process::Command;
@@ -84,5 +86,29 @@ fn checked_in_docs_match_the_command_line() {
         let fresh = jpki(&["completions", shell]).stdout;
         let kept = std::fs::read(docs().join("completions").join(file)).unwrap();
         assert!(fresh == kept, "docs/completions/{file} is out of date: run bash scripts/gen-docs.sh");
+    }
+}
+
+#[test]
+fn version_names_the_commit_and_the_target() {
+    for flag in ["--version", "-V"] {
+        let o = jpki(&[flag]);
+        assert_eq!(o.status.code(), Some(0));
+        let line = String::from_utf8(o.stdout).unwrap();
+        let version = concat!("jpki ", env!("CARGO_PKG_VERSION"), " (");
+        assert!(line.starts_with(version) && line.ends_with(")\n"), "{line:?}");
+        // The test runs on the target it was built for.
+        let (arch, os) = (std::env::consts::ARCH, std::env::consts::OS);
+        assert!(line.contains(&format!("{arch}-")) && line.contains(os), "{line:?}");
+        // Built from a git checkout: its HEAD, as git abbreviates it to 12 digits.
+        let head = Command::new("git")
+            .args(["-C", env!("CARGO_MANIFEST_DIR"), "rev-parse", "--short=12", "HEAD"])
+            .output()
+            .ok()
+            .filter(|o| o.status.success());
+        if let Some(head) = head {
+            let head = String::from_utf8(head.stdout).unwrap();
+            assert!(line.contains(&format!("(commit {}, ", head.trim())), "{line:?} lacks {head}");
+        }
     }
 }
