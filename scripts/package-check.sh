@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Packaging checks run by CI after the test suite: the library builds alone
-# (no cli, no sim); the checked-in man pages and completions match --help.
+# (no cli, no sim); the checked-in man pages and completions match --help;
+# the crate packs and would publish.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,3 +18,7 @@ timed cargo test --locked --no-default-features --lib -q
 
 step "docs/man and docs/completions match jpki's --help"
 timed bash scripts/gen-docs.sh --check
+
+step "the crate packs and builds from its tarball (no .git there), and would publish"
+timed cargo package --locked
+timed cargo publish --dry-run --locked
