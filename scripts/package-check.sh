@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Packaging checks run by CI after the test suite: the library builds alone
 # (no cli, no sim); the checked-in man pages and completions match --help;
-# the crate packs and would publish.
+# the crate packs and would publish; the library and jpki type-check for
+# Windows and macOS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,3 +23,14 @@ timed bash scripts/gen-docs.sh --check
 step "the crate packs and builds from its tarball (no .git there), and would publish"
 timed cargo package --locked
 timed cargo publish --dry-run --locked
+
+step "Windows and macOS: the library and jpki type-check for both (the simulator stays Linux-only)"
+if command -v rustup >/dev/null 2>&1; then
+  timed rustup target add x86_64-pc-windows-gnu x86_64-apple-darwin
+  for target in x86_64-pc-windows-gnu x86_64-apple-darwin; do
+    timed cargo check --locked --target "$target" --lib --bin jpki
+  done
+else
+  echo "package-check: FAILED: rustup is missing, so the Windows and macOS targets cannot be added" >&2
+  exit 1
+fi

@@ -22,9 +22,17 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use exit::Failure;
 use output::Output;
 
+/// The forms --pin-file takes besides a path: `/dev/fd/N` names an open
+/// descriptor on Unix-like systems only.
+pub const PIN_FILE_FORMS: &str = if cfg!(unix) { "`-` for stdin, /dev/fd/N works" } else { "`-` for stdin" };
+
+fn after_help() -> String {
+    AFTER_HELP.replace("PIN_FILE_FORMS", PIN_FILE_FORMS)
+}
+
 const AFTER_HELP: &str = "\
 PINs are never taken from the command line. Give them with --pin-file PATH
-(`-` for stdin, /dev/fd/N works), the environment variables JPKI_AUTH_PIN /
+(PIN_FILE_FORMS), the environment variables JPKI_AUTH_PIN /
 JPKI_SIGN_PIN / JPKI_CARDINFO_PIN (and JPKI_NEW_PIN or --new-pin-file for
 `pin change`), or type them at the no-echo prompt.
 
@@ -55,7 +63,7 @@ Exit codes:
 #[command(
     name = "jpki",
     version = concat!(env!("CARGO_PKG_VERSION"), " (", env!("JPKI_BUILD_INFO"), ")"),
-    after_help = AFTER_HELP,
+    after_help = after_help(),
     max_term_width = 100
 )]
 pub struct Cli {
@@ -154,8 +162,8 @@ impl Command {
 /// Options for commands that need a PIN.
 #[derive(Debug, Args)]
 pub struct PinArgs {
-    /// Read the PIN from PATH (`-` for stdin, /dev/fd/N works). One trailing newline is ignored.
-    #[arg(long, value_name = "PATH")]
+    // Read the PIN from PATH; the forms depend on the platform.
+    #[arg(long, value_name = "PATH", help = format!("Read the PIN from PATH ({PIN_FILE_FORMS}). One trailing newline is ignored."))]
     pub pin_file: Option<PathBuf>,
     /// Allow spending the last remaining try without asking.
     #[arg(long)]
