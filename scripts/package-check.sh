@@ -2,7 +2,8 @@
 # Packaging checks run by CI after the test suite: the library builds alone
 # (no cli, no sim); the checked-in man pages and completions match --help;
 # the crate packs and would publish; the library and jpki type-check for
-# Windows and macOS.
+# Windows and macOS; the
+# Debian package installs, works and uninstalls cleanly (scripts/deb-check.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,3 +35,6 @@ else
   echo "package-check: FAILED: rustup is missing, so the Windows and macOS targets cannot be added" >&2
   exit 1
 fi
+
+step "the Debian package round trip"
+timed bash scripts/deb-check.sh
