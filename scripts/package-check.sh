@@ -2,7 +2,7 @@
 # Packaging checks run by CI after the test suite: the library builds alone
 # (no cli, no sim); the checked-in man pages and completions match --help;
 # the crate packs and would publish; the library and jpki type-check for
-# Windows and macOS; the
+# Windows and macOS; cargo deny's licence, ban and source checks pass; the
 # Debian package installs, works and uninstalls cleanly (scripts/deb-check.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,6 +35,12 @@ else
   echo "package-check: FAILED: rustup is missing, so the Windows and macOS targets cannot be added" >&2
   exit 1
 fi
+
+step "cargo deny: licences, bans, sources (deny.toml; no advisory database needed)"
+if ! command -v cargo-deny >/dev/null 2>&1; then
+  timed cargo install --locked cargo-deny
+fi
+timed cargo deny --locked check licenses bans sources
 
 step "the Debian package round trip"
 timed bash scripts/deb-check.sh
