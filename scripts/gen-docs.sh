@@ -4,8 +4,9 @@
 # temporary folder instead and fail if the checked-in copies differ.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --locked --quiet --bin jpki
-jpki=target/debug/jpki
+# cargo run, not target/debug/jpki: that file is whichever feature set was
+# built last.
+jpki() { cargo run --locked --quiet --bin jpki -- "$@"; }
 out=docs
 if [ "${1:-}" = --check ]; then
   out=$(mktemp -d)
@@ -13,10 +14,10 @@ if [ "${1:-}" = --check ]; then
 fi
 rm -rf "$out/man" "$out/completions"
 mkdir -p "$out/completions"
-"$jpki" man "$out/man" >/dev/null
-"$jpki" completions bash >"$out/completions/jpki.bash"
-"$jpki" completions zsh >"$out/completions/_jpki"
-"$jpki" completions fish >"$out/completions/jpki.fish"
+jpki man "$out/man" >/dev/null
+jpki completions bash >"$out/completions/jpki.bash"
+jpki completions zsh >"$out/completions/_jpki"
+jpki completions fish >"$out/completions/jpki.fish"
 if [ "${1:-}" = --check ]; then
   if ! diff -ru docs/man "$out/man" || ! diff -ru docs/completions "$out/completions"; then
     echo "gen-docs: docs/man or docs/completions differ from jpki's --help: run bash scripts/gen-docs.sh and commit" >&2

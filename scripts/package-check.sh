@@ -22,8 +22,11 @@ step "docs/man and docs/completions match jpki's --help"
 timed bash scripts/gen-docs.sh --check
 
 step "the crate packs and builds from its tarball (no .git there), and would publish"
-timed cargo package --locked
-timed cargo publish --dry-run --locked
+# Their own target folder: the build that verifies the tarball would otherwise
+# overwrite target/debug/jpki and leave cargo taking the tarball's sources
+# for this tree's.
+timed cargo package --locked --target-dir target/package-verify
+timed cargo publish --dry-run --locked --target-dir target/package-verify
 
 step "Windows and macOS: the library and jpki type-check for both (the simulator stays Linux-only)"
 if command -v rustup >/dev/null 2>&1; then

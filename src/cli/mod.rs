@@ -163,7 +163,7 @@ impl Command {
 #[derive(Debug, Args)]
 pub struct PinArgs {
     // Read the PIN from PATH; the forms depend on the platform.
-    #[arg(long, value_name = "PATH", help = format!("Read the PIN from PATH ({PIN_FILE_FORMS}). One trailing newline is ignored."))]
+    #[arg(long, value_name = "PATH", help = format!("Read the PIN from PATH ({PIN_FILE_FORMS}). One trailing newline is ignored"))]
     pub pin_file: Option<PathBuf>,
     /// Allow spending the last remaining try without asking.
     #[arg(long)]
