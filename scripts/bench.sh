@@ -16,5 +16,5 @@ cd "$(dirname "$0")/.."
 JPKI_BENCH_T0=$(date +%s.%N)
 export JPKI_BENCH_T0
 bash scripts/setup.sh >&2
-cargo build --locked --release --bins >&2
+cargo build --locked --release --all-features --bins >&2
 exec python3 scripts/bench.py --bin-dir target/release "$@"

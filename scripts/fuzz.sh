@@ -11,7 +11,7 @@
 #
 # Without cargo-fuzz (`cargo install cargo-fuzz`), the same target bodies run
 # on stable Rust as a bounded, deterministic mutation run inside `cargo test`:
-#   cargo test --test robustness fuzz_ -- --nocapture
+#   cargo test --all-features --test robustness fuzz_ -- --nocapture
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-60}"
@@ -22,7 +22,7 @@ if [ ${#targets[@]} -eq 0 ]; then
 fi
 if ! cargo fuzz --version >/dev/null 2>&1; then
     echo "fuzz.sh: cargo-fuzz is not installed: run 'cargo install cargo-fuzz', or use the stable bounded run:" >&2
-    echo "  cargo test --test robustness fuzz_ -- --nocapture" >&2
+    echo "  cargo test --all-features --test robustness fuzz_ -- --nocapture" >&2
     exit 2
 fi
 if ! rustc --version | grep -q nightly; then

@@ -27,8 +27,10 @@ fi
 pcscd_running() { pgrep -x pcscd >/dev/null 2>&1; }
 vpcd_listening() { (exec 3<>/dev/tcp/127.0.0.1/35963) 2>/dev/null; }
 
+systemd_runs() { command -v systemctl >/dev/null 2>&1 && systemctl is-system-running >/dev/null 2>&1; }
+
 start_pcscd() {
-  if command -v systemctl >/dev/null 2>&1 && systemctl is-system-running >/dev/null 2>&1; then
+  if systemd_runs; then
     $SUDO systemctl restart pcscd.socket pcscd.service 2>/dev/null || $SUDO systemctl start pcscd.service
   else
     # No systemd (containers, CI): run the daemon directly, without auto-exit.
@@ -36,10 +38,37 @@ start_pcscd() {
   fi
 }
 
+# pcscd loads its reader drivers when it starts, so a freshly installed vpcd
+# needs a restart. On a desktop a browser or another program may be using
+# that pcscd: ask at a terminal, and otherwise leave it and say how. In CI and
+# in containers (root without systemd) nothing else uses it: go ahead.
+may_restart_pcscd() {
+  [ "${CI:-}" = true ] && return 0
+  if [ "$(id -u)" -eq 0 ] && ! systemd_runs; then return 0; fi
+  if [ -t 0 ] && [ -t 2 ]; then
+    local answer
+    read -r -p "setup: pcscd must restart to load the vpcd driver; a program using a card (a browser, for example) loses it. Restart now? [y/N] " answer
+    [[ "$answer" =~ ^[Yy] ]] && return 0
+  fi
+  return 1
+}
+restart_hint() {
+  if systemd_runs; then echo "sudo systemctl restart pcscd"; else echo "sudo pkill -x pcscd; sudo pcscd"; fi
+}
+
 if pcscd_running && [ "$fresh_vpcd" = 1 ]; then
+  if ! may_restart_pcscd; then
+    echo "setup: pcscd is running without the vpcd driver and may be in use, so it was left alone." >&2
+    echo "       When no program uses a card, run: $(restart_hint); then run this again." >&2
+    exit 1
+  fi
   echo "setup: restarting pcscd so that it loads the vpcd driver"
-  $SUDO pkill -x pcscd || true
-  sleep 1
+  if systemd_runs; then
+    $SUDO systemctl restart pcscd.socket pcscd.service 2>/dev/null || $SUDO systemctl restart pcscd.service
+  else
+    $SUDO pkill -x pcscd || true
+    sleep 1
+  fi
 fi
 if ! pcscd_running; then
   echo "setup: starting pcscd"
@@ -52,7 +81,7 @@ for _ in $(seq 1 50); do
   sleep 0.2
 done
 if ! vpcd_listening; then
-  echo "setup: pcscd runs but the vpcd driver is not listening on 127.0.0.1:35963; restart pcscd (sudo systemctl restart pcscd)" >&2
+  echo "setup: pcscd runs but the vpcd driver is not listening on 127.0.0.1:35963; when no program uses a card, restart pcscd ($(restart_hint))" >&2
   exit 1
 fi
 echo "setup: pcscd is running with the vpcd readers"

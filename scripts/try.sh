@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-cargo build --locked --release --bins
+cargo build --locked --release --all-features --bins
 jpki=target/release/jpki
 if "$jpki" readers --json | grep -q '"jpki":true'; then
   echo "try: a My Number Card is present; showing its counters (no try is spent)"

@@ -41,15 +41,6 @@ impl PinKind {
         }
     }
 
-    /// Environment variable a script can set to pass this PIN.
-    pub fn env_var(self) -> &'static str {
-        match self {
-            PinKind::Auth => "JPKI_AUTH_PIN",
-            PinKind::Sign => "JPKI_SIGN_PIN",
-            PinKind::CardInfo => "JPKI_CARDINFO_PIN",
-        }
-    }
-
     /// The rule, for error messages.
     pub fn rule(self) -> &'static str {
         match self {

@@ -4,7 +4,7 @@
 //! compares them with the floors of card-protocol.md §15.
 //!
 //! Every count comes from the virtual card's APDU log, for one whole `jpki`
-//! process. Wall times are printed (`cargo test --test apdu_budget -- --nocapture`)
+//! process. Wall times are printed (`cargo test --all-features --test apdu_budget -- --nocapture`)
 //! and never asserted.
 
 mod common;

@@ -4,7 +4,7 @@
 //! no APDU sent (read from the card's log), and the retry counters in the
 //! card's state file unchanged.
 //!
-//! The count of cases is printed: `cargo test --test bad_input -- --nocapture`
+//! The count of cases is printed: `cargo test --all-features --test bad_input -- --nocapture`
 //! (the line starting with `CASES`).
 
 mod common;

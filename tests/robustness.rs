@@ -9,7 +9,7 @@
 //! unfinished command, and the retry counters in the card's state file
 //! unchanged unless the user chose to spend a try.
 //!
-//! Case counts are printed (`cargo test --test robustness -- --nocapture`,
+//! Case counts are printed (`cargo test --all-features --test robustness -- --nocapture`,
 //! lines starting with `CASES`); SECURITY.md has the table.
 
 mod common;

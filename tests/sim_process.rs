@@ -37,19 +37,68 @@ fn init_only_creates_state_quickly_with_presets() {
 }
 
 #[test]
+fn state_errors_say_which_jpki_sim_option_fixes_them() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("pins.json"), "{").unwrap();
+    let o = Command::new(sim_bin()).arg("--state").arg(dir.path()).arg("--init-only").output().unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.starts_with("jpki-sim: error: ") && err.contains("pins.json"), "{err}");
+    assert!(err.contains("start with --reset-state"), "{err}");
+    let o =
+        Command::new(sim_bin()).arg("--state").arg(dir.path()).args(["--init-only", "--reset-state"]).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // Without --state and without any variable that names a place.
+    let o = Command::new(sim_bin())
+        .arg("--init-only")
+        .env_remove("JPKI_SIM_STATE")
+        .env_remove("XDG_STATE_HOME")
+        .env_remove("HOME")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("no state directory: set --state"), "{err}");
+}
+
+/// jpki-sim serving vpcd's `port`, its stderr captured.
+fn serve(state: &std::path::Path, port: u16) -> std::process::Child {
+    Command::new(sim_bin())
+        .arg("--state")
+        .arg(state)
+        .args(["--port", &port.to_string()])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+#[test]
+fn says_once_that_it_waits_for_vpcd() {
+    // A port where nothing listens: the wait is announced once, on stderr.
+    let dir = tempfile::tempdir().unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let child = serve(dir.path(), port);
+    std::thread::sleep(Duration::from_millis(1500));
+    Command::new("kill").arg("-TERM").arg(child.id().to_string()).status().unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&o.stderr);
+    let waiting: Vec<&str> =
+        err.lines().filter(|l| l.starts_with("jpki-sim: waiting for vpcd at 127.0.0.1:")).collect();
+    assert_eq!(waiting.len(), 1, "{err}");
+    assert!(waiting[0].contains("is pcscd running with the vpcd driver?"), "{err}");
+}
+
+#[test]
 fn stops_cleanly_on_sigterm_and_sigint() {
     pcscd_test!();
     for signal in ["-TERM", "-INT"] {
         let slot = SlotLock::any();
         let (reader, port) = SLOTS[slot.index];
         let dir = tempfile::tempdir().unwrap();
-        let mut child = Command::new(sim_bin())
-            .arg("--state")
-            .arg(dir.path())
-            .args(["--port", &port.to_string()])
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = serve(dir.path(), port);
         let present = |want: bool| {
             let deadline = Instant::now() + Duration::from_secs(15);
             loop {
@@ -74,6 +123,9 @@ fn stops_cleanly_on_sigterm_and_sigint() {
             std::thread::sleep(Duration::from_millis(20));
         };
         assert_eq!(status.code(), Some(0), "{signal}");
+        let mut err = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+        assert!(err.contains(&format!("jpki-sim: card inserted in vpcd at 127.0.0.1:{port}\n")), "{err}");
         present(false);
         drop(slot);
     }

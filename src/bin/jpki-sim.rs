@@ -6,9 +6,11 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+use anyhow::{anyhow, bail, Context, Result};
 use clap::{Parser, ValueEnum};
 
 use jpki::sim::log::ApduLog;
+use jpki::sim::state::StateError;
 use jpki::sim::vpcd::{Bridge, BridgeOptions, DEFAULT_HOST, DEFAULT_PORT};
 use jpki::sim::{
     BlockedSw, CardData, ForcedAnswer, OptionalApplet, PinId, SignCertFile, SimConfig, StateDir, UnissuedSignPin,
@@ -34,7 +36,7 @@ impl OnOff {
 /// directory (pins.json) and survive restarts. Default PINs: auth 1234, sign ABC123,
 /// card-info 1234.
 #[derive(Parser, Debug)]
-#[command(name = "jpki-sim", version)]
+#[command(name = "jpki-sim", version = concat!(env!("CARGO_PKG_VERSION"), " (", env!("JPKI_BUILD_INFO"), ")"))]
 struct Args {
     /// State directory [default: $JPKI_SIM_STATE, $XDG_STATE_HOME/jpki-sim or ~/.local/state/jpki-sim]
     #[arg(long, value_name = "DIR")]
@@ -188,54 +190,78 @@ struct Args {
     print_state: bool,
 }
 
-fn split_assignment(s: &str) -> Result<(PinId, &str), String> {
-    let (name, value) = s.split_once('=').ok_or_else(|| format!("expected NAME=VALUE, got {s:?}"))?;
-    Ok((name.parse::<PinId>()?, value))
+fn split_assignment(s: &str) -> Result<(PinId, &str)> {
+    let (name, value) = s.split_once('=').with_context(|| format!("expected NAME=VALUE, got {s:?}"))?;
+    Ok((name.parse::<PinId>().map_err(anyhow::Error::msg)?, value))
 }
 
-fn parse_atr(s: &str) -> Result<Vec<u8>, String> {
+fn parse_atr(s: &str) -> Result<Vec<u8>> {
     let cleaned: String = s.chars().filter(|c| !c.is_whitespace() && *c != ':').collect();
-    let atr = hex::decode(&cleaned).map_err(|e| format!("--atr {s:?} is not hex: {e}"))?;
+    let atr = hex::decode(&cleaned).with_context(|| format!("--atr {s:?} is not hex"))?;
     if atr.is_empty() || atr.len() > 33 {
-        return Err("--atr must be 1 to 33 bytes".to_string());
+        bail!("--atr must be 1 to 33 bytes");
     }
     Ok(atr)
 }
 
-fn run(args: Args) -> Result<(), String> {
+/// The state directory when --state is not given: `$JPKI_SIM_STATE`, else
+/// `$XDG_STATE_HOME/jpki-sim`, else `~/.local/state/jpki-sim`.
+fn default_state_dir() -> Result<PathBuf> {
+    let non_empty = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty());
+    if let Some(p) = non_empty("JPKI_SIM_STATE") {
+        return Ok(PathBuf::from(p));
+    }
+    if let Some(p) = non_empty("XDG_STATE_HOME") {
+        return Ok(PathBuf::from(p).join("jpki-sim"));
+    }
+    if let Some(p) = non_empty("HOME") {
+        return Ok(PathBuf::from(p).join(".local/state/jpki-sim"));
+    }
+    bail!("no state directory: set --state, $JPKI_SIM_STATE, $XDG_STATE_HOME or $HOME")
+}
+
+/// A state error, with what to do when pins.json cannot be used.
+fn state_error(e: StateError) -> anyhow::Error {
+    match e {
+        StateError::BadPins { .. } => anyhow!("{e} (fix or delete the file, or start with --reset-state)"),
+        other => other.into(),
+    }
+}
+
+fn run(args: Args) -> Result<()> {
     let atr = args.atr.as_deref().map(parse_atr).transpose()?;
     let cert_flags = args
         .cert_flags
         .as_deref()
-        .map(|h| hex::decode(h).map_err(|e| format!("--cert-flags {h:?} is not hex: {e}")))
+        .map(|h| hex::decode(h).map_err(|e| anyhow!("--cert-flags {h:?} is not hex: {e}")))
         .transpose()?;
     let mut data = CardData::default_fixture();
     for a in &args.holder {
-        let (field, value) = a.split_once('=').ok_or_else(|| format!("--holder: expected FIELD=VALUE, got {a:?}"))?;
-        data.set_holder_field(field, value).map_err(|e| format!("--holder: {e}"))?;
+        let (field, value) = a.split_once('=').with_context(|| format!("--holder: expected FIELD=VALUE, got {a:?}"))?;
+        data.set_holder_field(field, value).map_err(|e| anyhow!("--holder: {e}"))?;
     }
     let state_path = match &args.state {
         Some(p) => p.clone(),
-        None => StateDir::default_path().map_err(|e| e.to_string())?,
+        None => default_state_dir()?,
     };
-    let state = StateDir::open(&state_path).map_err(|e| e.to_string())?;
-    let mut pins = state.load_or_init(&data, args.reset_state).map_err(|e| e.to_string())?;
+    let state = StateDir::open(&state_path).map_err(state_error)?;
+    let mut pins = state.load_or_init(&data, args.reset_state).map_err(state_error)?;
     let mut changed = false;
     for a in &args.set_pin {
-        let (id, value) = split_assignment(a).map_err(|e| format!("--set-pin: {e}"))?;
-        pins.set_value(id, value).map_err(|e| format!("--set-pin: {e}"))?;
+        let (id, value) = split_assignment(a).context("--set-pin")?;
+        pins.set_value(id, value).map_err(|e| anyhow!("--set-pin: {e}"))?;
         changed = true;
     }
     for a in &args.set_tries {
-        let (id, value) = split_assignment(a).map_err(|e| format!("--set-tries: {e}"))?;
-        let n: u8 = value.parse().map_err(|_| format!("--set-tries: {value:?} is not a number"))?;
-        pins.set_tries(id, n).map_err(|e| format!("--set-tries: {e}"))?;
+        let (id, value) = split_assignment(a).context("--set-tries")?;
+        let n: u8 = value.parse().map_err(|_| anyhow!("--set-tries: {value:?} is not a number"))?;
+        pins.set_tries(id, n).map_err(|e| anyhow!("--set-tries: {e}"))?;
         changed = true;
     }
     if changed {
-        state.save_pins(&pins).map_err(|e| e.to_string())?;
+        state.save_pins(&pins).map_err(state_error)?;
     }
-    state.write_card_files(&data).map_err(|e| e.to_string())?;
+    state.write_card_files(&data).map_err(state_error)?;
     if args.print_state {
         print!("{}", pins.to_json());
     }
@@ -269,7 +295,7 @@ fn run(args: Args) -> Result<(), String> {
         corrupt_at: args.corrupt_at,
     };
     let log = match &args.apdu_log {
-        Some(p) => ApduLog::open(p).map_err(|e| format!("cannot open APDU log {}: {e}", p.display()))?,
+        Some(p) => ApduLog::open(p).with_context(|| format!("cannot open APDU log {}", p.display()))?,
         None => ApduLog::disabled(),
     };
     let port = args.port.unwrap_or(DEFAULT_PORT + args.slot.unwrap_or(0));
@@ -277,21 +303,33 @@ fn run(args: Args) -> Result<(), String> {
 
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();
-    ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst))
-        .map_err(|e| format!("cannot install signal handler: {e}"))?;
+    ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst)).context("cannot install signal handler")?;
 
     let card = VirtualCard::new(config, data, pins);
     let mut bridge = Bridge::new(card, Some(state), log, opts, stop);
-    bridge.run().map_err(|e| e.to_string())?;
+    bridge.run()?;
     Ok(())
+}
+
+/// The library logs the bridge's events ("card inserted", "waiting for vpcd")
+/// at info level; they go to stderr as `jpki-sim: …` lines.
+fn init_logging() {
+    use std::io::Write;
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("jpki=info"))
+        .format(|f, record| match record.level() {
+            log::Level::Info => writeln!(f, "jpki-sim: {}", record.args()),
+            level => writeln!(f, "jpki-sim: {}: {}", level.as_str().to_lowercase(), record.args()),
+        })
+        .init();
 }
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    init_logging();
     match run(args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("jpki-sim: error: {e}");
+            eprintln!("jpki-sim: error: {e:#}");
             ExitCode::FAILURE
         }
     }

@@ -125,8 +125,13 @@ pub fn run(global: &Global, args: &SignArgs, kind: BatchInput) -> Result<Output,
             .with_hint("Drop FILE, --digest and -o"));
     }
     if args.pin_args.pin_file.as_deref() == Some(Path::new("-")) {
-        return Err(Failure::usage("stdin carries the batch, so it cannot carry the PIN too")
-            .with_hint("Use --pin-file PATH, /dev/fd/N or the environment variable"));
+        return Err(Failure::usage("stdin carries the batch, so it cannot carry the PIN too").with_hint(
+            if cfg!(unix) {
+                "Use --pin-file PATH, /dev/fd/N or the environment variable"
+            } else {
+                "Use --pin-file PATH or the environment variable"
+            },
+        ));
     }
     let pin_kind = key.pin();
     let pin = args.pin_args.obtain_default(pin_kind)?;

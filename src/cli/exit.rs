@@ -96,6 +96,16 @@ fn blocked_hint(kind: PinKind) -> String {
     }
 }
 
+/// What to do when the PC/SC service cannot be reached on `os`
+/// (`std::env::consts::OS`): only Linux and the BSDs run pcscd as a service to start.
+fn no_service_hint(os: &str) -> &'static str {
+    match os {
+        "windows" => "Plug in the reader: Windows starts its Smart Card service (SCardSvr) when a reader is connected and stops it when none is",
+        "macos" => "macOS has PC/SC built in: plug in the reader and try again",
+        _ => "Start it with `sudo systemctl start pcscd` (Debian/Ubuntu: `sudo apt-get install pcscd`; Fedora: `sudo dnf install pcsc-lite`)",
+    }
+}
+
 impl From<Error> for Failure {
     fn from(e: Error) -> Self {
         let message = e.to_string();
@@ -111,7 +121,7 @@ impl From<Error> for Failure {
             Error::NoService => f(
                 ExitCode::NoCard,
                 "no_service",
-                Some("Start it with `sudo systemctl start pcscd` (Debian/Ubuntu: `sudo apt-get install pcscd`)".into()),
+                Some(no_service_hint(std::env::consts::OS).into()),
             ),
             Error::NoReader => f(ExitCode::NoCard, "no_reader", Some("Connect a reader, or start the virtual card with `jpki-sim`".into())),
             Error::NoCard { .. } | Error::NoCardAnywhere => {
@@ -225,5 +235,19 @@ pub fn change_outcome_unknown(kind: PinKind, message: String) -> Failure {
 impl From<std::io::Error> for Failure {
     fn from(e: std::io::Error) -> Self {
         Failure::usage(e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::no_service_hint;
+
+    #[test]
+    fn no_service_hint_fits_the_platform() {
+        assert!(no_service_hint("linux").contains("systemctl start pcscd"));
+        for os in ["windows", "macos"] {
+            let hint = no_service_hint(os);
+            assert!(!hint.contains("systemctl") && !hint.contains("pcscd") && !hint.contains("sudo"), "{os}: {hint}");
+        }
     }
 }

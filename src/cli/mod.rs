@@ -5,6 +5,7 @@ pub mod batch;
 pub mod cardinfo;
 pub mod cert;
 pub mod check;
+pub mod completions;
 pub mod exit;
 pub mod output;
 pub mod pin;
@@ -22,9 +23,17 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use exit::Failure;
 use output::Output;
 
+/// The forms --pin-file takes besides a path: `/dev/fd/N` names an open
+/// descriptor on Unix-like systems only.
+pub const PIN_FILE_FORMS: &str = if cfg!(unix) { "`-` for stdin, /dev/fd/N works" } else { "`-` for stdin" };
+
+fn after_help() -> String {
+    AFTER_HELP.replace("PIN_FILE_FORMS", PIN_FILE_FORMS)
+}
+
 const AFTER_HELP: &str = "\
 PINs are never taken from the command line. Give them with --pin-file PATH
-(`-` for stdin, /dev/fd/N works), the environment variables JPKI_AUTH_PIN /
+(PIN_FILE_FORMS), the environment variables JPKI_AUTH_PIN /
 JPKI_SIGN_PIN / JPKI_CARDINFO_PIN (and JPKI_NEW_PIN or --new-pin-file for
 `pin change`), or type them at the no-echo prompt.
 
@@ -51,7 +60,13 @@ Exit codes:
 
 /// Safe command-line tool for the JPKI applet of the My Number Card (マイナンバーカード).
 #[derive(Debug, Parser)]
-#[command(name = "jpki", version, after_help = AFTER_HELP, max_term_width = 100)]
+// The version line also names the commit and the target (see build.rs).
+#[command(
+    name = "jpki",
+    version = concat!(env!("CARGO_PKG_VERSION"), " (", env!("JPKI_BUILD_INFO"), ")"),
+    after_help = after_help(),
+    max_term_width = 100
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
@@ -108,6 +123,10 @@ pub enum Command {
     Pin(pin::PinCommand),
     /// Read My Number (masked) and the basic four attributes from the card-info applet.
     CardInfo(cardinfo::CardInfoArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell or elvish).
+    Completions(completions::CompletionsArgs),
+    /// Write the man pages of jpki and each command into a folder.
+    Man(completions::ManArgs),
 }
 
 /// The JSON `command` name of a subcommand as typed, for errors found before
@@ -122,6 +141,8 @@ pub fn command_name(typed: &str) -> Option<&'static str> {
         "check" => "check",
         "pin" => "pin-change",
         "card-info" => "card-info",
+        "completions" => "completions",
+        "man" => "man",
         _ => return None,
     })
 }
@@ -139,6 +160,8 @@ impl Command {
             Command::Check(_) => "check",
             Command::Pin(_) => "pin-change",
             Command::CardInfo(_) => "card-info",
+            Command::Completions(_) => "completions",
+            Command::Man(_) => "man",
         }
     }
 }
@@ -146,8 +169,8 @@ impl Command {
 /// Options for commands that need a PIN.
 #[derive(Debug, Args)]
 pub struct PinArgs {
-    /// Read the PIN from PATH (`-` for stdin, /dev/fd/N works). One trailing newline is ignored.
-    #[arg(long, value_name = "PATH")]
+    // Read the PIN from PATH; the forms depend on the platform.
+    #[arg(long, value_name = "PATH", help = format!("Read the PIN from PATH ({PIN_FILE_FORMS}). One trailing newline is ignored"))]
     pub pin_file: Option<PathBuf>,
     /// Allow spending the last remaining try without asking.
     #[arg(long)]
@@ -157,7 +180,7 @@ pub struct PinArgs {
 impl PinArgs {
     /// The PIN of `kind` from --pin-file, its environment variable, or a prompt; validated.
     pub fn obtain(&self, kind: jpki::pin::PinKind, prompt: &str) -> Result<jpki::pin::Pin, Failure> {
-        pin_input::obtain(kind, self.pin_file.as_deref(), kind.env_var(), prompt)
+        pin_input::obtain(kind, self.pin_file.as_deref(), pin_input::env_var(kind), prompt)
     }
 
     /// Refuse --pin-file and --force where no PIN is asked for: silently
@@ -230,5 +253,7 @@ pub fn run(cli: &Cli) -> Result<Output, Failure> {
         Command::Check(args) => check::run(&cli.global, args),
         Command::Pin(pin::PinCommand::Change(args)) => pin::change(&cli.global, args),
         Command::CardInfo(args) => cardinfo::run(&cli.global, args),
+        Command::Completions(args) => completions::run(args),
+        Command::Man(args) => completions::man(args),
     }
 }

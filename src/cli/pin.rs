@@ -25,8 +25,8 @@ pub struct ChangeArgs {
     /// Which PIN to change.
     #[arg(value_enum)]
     pub pin: PinChoice,
-    /// Read the new PIN from PATH (`-` for stdin, /dev/fd/N works).
-    #[arg(long, value_name = "PATH")]
+    // Read the new PIN from PATH; the forms depend on the platform.
+    #[arg(long, value_name = "PATH", help = format!("Read the new PIN from PATH ({})", super::PIN_FILE_FORMS))]
     pub new_pin_file: Option<PathBuf>,
     /// After the change, verify the new PIN once more (two more APDUs: the retry query and the VERIFY).
     #[arg(long)]

@@ -40,6 +40,15 @@ pub fn read_secret_file(path: &Path, what: &str) -> Result<Zeroizing<String>, Fa
     Ok(Zeroizing::new(text.to_string()))
 }
 
+/// Environment variable a script can set to pass a PIN of this kind.
+pub fn env_var(kind: PinKind) -> &'static str {
+    match kind {
+        PinKind::Auth => "JPKI_AUTH_PIN",
+        PinKind::Sign => "JPKI_SIGN_PIN",
+        PinKind::CardInfo => "JPKI_CARDINFO_PIN",
+    }
+}
+
 /// Get and validate one PIN. `file` wins over the environment, which wins
 /// over the prompt. Nothing touches the card here.
 pub fn obtain(kind: PinKind, file: Option<&Path>, env_var: &str, prompt: &str) -> Result<Pin, Failure> {

@@ -102,7 +102,9 @@ impl CardData {
             "birth-date" if digits(8) => self.birth_date = value.to_string(),
             "sex" if matches!(value, "1" | "2" | "9") => self.sex = value.to_string(),
             "my-number" if digits(12) => self.my_number = value.to_string(),
-            "birth-date" | "sex" | "my-number" => return Err(format!("bad {field} {value:?} (see --help)")),
+            "birth-date" | "sex" | "my-number" => {
+                return Err(format!("bad {field} {value:?} (birth-date YYYYMMDD, sex 1, 2 or 9, my-number 12 digits)"))
+            }
             other => return Err(format!("unknown holder field {other:?} (name, address, birth-date, sex, my-number)")),
         }
         Ok(())

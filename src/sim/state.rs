@@ -282,16 +282,13 @@ pub enum StateError {
         source: std::io::Error,
     },
     /// `pins.json` exists but cannot be used.
-    #[error("{path}: {message} (fix or delete the file, or start with --reset-state)")]
+    #[error("{path}: {message}")]
     BadPins {
         /// The path of `pins.json`.
         path: PathBuf,
         /// What is wrong.
         message: String,
     },
-    /// No default location could be determined.
-    #[error("no state directory: set --state, $JPKI_SIM_STATE, $XDG_STATE_HOME or $HOME")]
-    NoDefault,
 }
 
 /// The state directory of the virtual card.
@@ -301,22 +298,6 @@ pub struct StateDir {
 }
 
 impl StateDir {
-    /// The default location: `$JPKI_SIM_STATE`, else `$XDG_STATE_HOME/jpki-sim`,
-    /// else `~/.local/state/jpki-sim`.
-    pub fn default_path() -> Result<PathBuf, StateError> {
-        let non_empty = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty());
-        if let Some(p) = non_empty("JPKI_SIM_STATE") {
-            return Ok(PathBuf::from(p));
-        }
-        if let Some(p) = non_empty("XDG_STATE_HOME") {
-            return Ok(PathBuf::from(p).join("jpki-sim"));
-        }
-        if let Some(p) = non_empty("HOME") {
-            return Ok(PathBuf::from(p).join(".local/state/jpki-sim"));
-        }
-        Err(StateError::NoDefault)
-    }
-
     /// Open (and create if needed) a state directory.
     pub fn open(path: impl Into<PathBuf>) -> Result<StateDir, StateError> {
         let path = path.into();
@@ -518,6 +499,7 @@ mod tests {
         let sd = StateDir::open(dir.path()).unwrap();
         fs::write(sd.pins_path(), "{").unwrap();
         let err = sd.load_or_init(&CardData::default_fixture(), false).unwrap_err();
-        assert!(err.to_string().contains("--reset-state"));
+        assert!(matches!(err, StateError::BadPins { .. }), "{err}");
+        assert!(err.to_string().contains("pins.json"), "{err}");
     }
 }

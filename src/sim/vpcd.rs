@@ -43,7 +43,7 @@ pub struct BridgeOptions {
     /// Pause after a deliberate drop (`drop_at`) before reconnecting, so the
     /// card comes back as a new insertion.
     pub drop_pause: Duration,
-    /// Print "card inserted" and "waiting" lines to stderr.
+    /// Log "card inserted" and "waiting" lines (at info level).
     pub announce: bool,
 }
 
@@ -172,7 +172,7 @@ impl Bridge {
         if self.card.take_pin_changes() {
             if let Some(state) = &self.state {
                 if let Err(e) = state.save_pins(self.card.pin_store()) {
-                    eprintln!("jpki-sim: warning: cannot save PIN state: {e}");
+                    log::warn!("cannot save PIN state: {e}");
                 }
             }
         }
@@ -207,9 +207,7 @@ impl Bridge {
                 Ok(s) => s,
                 Err(e) => {
                     if self.opts.announce && !waiting_reported {
-                        eprintln!(
-                            "jpki-sim: waiting for vpcd at {target} ({e}); is pcscd running with the vpcd driver?"
-                        );
+                        log::info!("waiting for vpcd at {target} ({e}); is pcscd running with the vpcd driver?");
                         waiting_reported = true;
                     }
                     self.sleep(self.opts.retry_interval);
@@ -219,7 +217,7 @@ impl Bridge {
             waiting_reported = false;
             self.log.event("connected");
             if self.opts.announce {
-                eprintln!("jpki-sim: card inserted in vpcd at {target}");
+                log::info!("card inserted in vpcd at {target}");
             }
             let end = self.serve(stream);
             // The link is gone: the card left the reader.

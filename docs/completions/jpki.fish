@@ -1,0 +1,209 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_jpki_global_optspecs
+    string join \n reader= json wait= extended-length= v/verbose h/help V/version
+end
+
+function __fish_jpki_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_jpki_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_jpki_using_subcommand
+    set -l cmd (__fish_jpki_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c jpki -n "__fish_jpki_needs_command" -l reader -d 'Reader to use: an index from `jpki readers` or part of its name' -r
+complete -c jpki -n "__fish_jpki_needs_command" -l wait -d 'Wait up to SECONDS for the card to appear or become free' -r
+complete -c jpki -n "__fish_jpki_needs_command" -l extended-length -d 'Extended-length READ BINARY: auto (from the card\'s ATR), on, or off' -r -f -a "auto\t''
+on\t''
+off\t''"
+complete -c jpki -n "__fish_jpki_needs_command" -l json -d 'Print one JSON document on stdout (see the README for the schema)'
+complete -c jpki -n "__fish_jpki_needs_command" -s v -l verbose -d 'Trace APDUs on stderr (PINs redacted). Repeat for more'
+complete -c jpki -n "__fish_jpki_needs_command" -s h -l help -d 'Print help'
+complete -c jpki -n "__fish_jpki_needs_command" -s V -l version -d 'Print version'
+complete -c jpki -n "__fish_jpki_needs_command" -f -a "readers" -d 'List readers, their cards, and whether each card has the JPKI applet'
+complete -c jpki -n "__fish_jpki_needs_command" -f -a "status" -d 'Show the tries left of every PIN and 照合番号 counter and whether a signing certificate exists (spends no try)'
+complete -c jpki -n "__fish_jpki_needs_command" -f -a "verify" -d 'Check one PIN; a correct PIN resets its counter to the maximum'
+complete -c jpki -n "__fish_jpki_needs_command" -f -a "cert" -d 'Read a certificate (PEM, DER, or details)'
+complete -c jpki -n "__fish_jpki_needs_command" -f -a "sign" -d 'Sign a digest, a file or stdin (PKCS#1 v1.5); the signature is checked before output'
+complete -c jpki -n "__fish_jpki_needs_command" -f -a "check" -d 'Check a raw or CMS signature offline (does not check revocation)'
+complete -c jpki -n "__fish_jpki_needs_command" -f -a "pin" -d 'Change a PIN (a blocked PIN cannot be reset here: only at a municipal office)'
+complete -c jpki -n "__fish_jpki_needs_command" -f -a "card-info" -d 'Read My Number (masked) and the basic four attributes from the card-info applet'
+complete -c jpki -n "__fish_jpki_needs_command" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell or elvish)'
+complete -c jpki -n "__fish_jpki_needs_command" -f -a "man" -d 'Write the man pages of jpki and each command into a folder'
+complete -c jpki -n "__fish_jpki_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c jpki -n "__fish_jpki_using_subcommand readers" -l reader -d 'Reader to use: an index from `jpki readers` or part of its name' -r
+complete -c jpki -n "__fish_jpki_using_subcommand readers" -l wait -d 'Wait up to SECONDS for the card to appear or become free' -r
+complete -c jpki -n "__fish_jpki_using_subcommand readers" -l extended-length -d 'Extended-length READ BINARY: auto (from the card\'s ATR), on, or off' -r -f -a "auto\t''
+on\t''
+off\t''"
+complete -c jpki -n "__fish_jpki_using_subcommand readers" -l json -d 'Print one JSON document on stdout (see the README for the schema)'
+complete -c jpki -n "__fish_jpki_using_subcommand readers" -s v -l verbose -d 'Trace APDUs on stderr (PINs redacted). Repeat for more'
+complete -c jpki -n "__fish_jpki_using_subcommand readers" -s h -l help -d 'Print help'
+complete -c jpki -n "__fish_jpki_using_subcommand status" -l pin-file -d 'Read the PIN from PATH (`-` for stdin, /dev/fd/N works). One trailing newline is ignored' -r -F
+complete -c jpki -n "__fish_jpki_using_subcommand status" -l reader -d 'Reader to use: an index from `jpki readers` or part of its name' -r
+complete -c jpki -n "__fish_jpki_using_subcommand status" -l wait -d 'Wait up to SECONDS for the card to appear or become free' -r
+complete -c jpki -n "__fish_jpki_using_subcommand status" -l extended-length -d 'Extended-length READ BINARY: auto (from the card\'s ATR), on, or off' -r -f -a "auto\t''
+on\t''
+off\t''"
+complete -c jpki -n "__fish_jpki_using_subcommand status" -l jpki-only -d 'Only the two JPKI counters and whether the signing certificate was issued: 5 APDUs instead of 12, for the least time in an NFC reader\'s field'
+complete -c jpki -n "__fish_jpki_using_subcommand status" -l all -d 'Every counter the card reports. This is the default; the flag is kept for scripts written when it was not'
+complete -c jpki -n "__fish_jpki_using_subcommand status" -l no-sfi -d 'Never use the short-EF-identifier form of the retry query (by default each applet must prove it with a plausible count, a blocked answer before that is confirmed by SELECT + query, and a refusal turns it off; the guard before a VERIFY never uses it)'
+complete -c jpki -n "__fish_jpki_using_subcommand status" -l certs -d 'Also show the auth certificate\'s expiry'
+complete -c jpki -n "__fish_jpki_using_subcommand status" -l sign-cert -d 'With --certs, also the signing certificate\'s expiry (asks for the signing password)'
+complete -c jpki -n "__fish_jpki_using_subcommand status" -l force -d 'Allow spending the last remaining try without asking'
+complete -c jpki -n "__fish_jpki_using_subcommand status" -l json -d 'Print one JSON document on stdout (see the README for the schema)'
+complete -c jpki -n "__fish_jpki_using_subcommand status" -s v -l verbose -d 'Trace APDUs on stderr (PINs redacted). Repeat for more'
+complete -c jpki -n "__fish_jpki_using_subcommand status" -s h -l help -d 'Print help'
+complete -c jpki -n "__fish_jpki_using_subcommand verify" -l pin-file -d 'Read the PIN from PATH (`-` for stdin, /dev/fd/N works). One trailing newline is ignored' -r -F
+complete -c jpki -n "__fish_jpki_using_subcommand verify" -l reader -d 'Reader to use: an index from `jpki readers` or part of its name' -r
+complete -c jpki -n "__fish_jpki_using_subcommand verify" -l wait -d 'Wait up to SECONDS for the card to appear or become free' -r
+complete -c jpki -n "__fish_jpki_using_subcommand verify" -l extended-length -d 'Extended-length READ BINARY: auto (from the card\'s ATR), on, or off' -r -f -a "auto\t''
+on\t''
+off\t''"
+complete -c jpki -n "__fish_jpki_using_subcommand verify" -l force -d 'Allow spending the last remaining try without asking'
+complete -c jpki -n "__fish_jpki_using_subcommand verify" -l json -d 'Print one JSON document on stdout (see the README for the schema)'
+complete -c jpki -n "__fish_jpki_using_subcommand verify" -s v -l verbose -d 'Trace APDUs on stderr (PINs redacted). Repeat for more'
+complete -c jpki -n "__fish_jpki_using_subcommand verify" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c jpki -n "__fish_jpki_using_subcommand cert" -s o -l output -d 'Write to FILE (DER unless --pem is given or FILE ends in .pem)' -r -F
+complete -c jpki -n "__fish_jpki_using_subcommand cert" -l pin-file -d 'Read the PIN from PATH (`-` for stdin, /dev/fd/N works). One trailing newline is ignored' -r -F
+complete -c jpki -n "__fish_jpki_using_subcommand cert" -l reader -d 'Reader to use: an index from `jpki readers` or part of its name' -r
+complete -c jpki -n "__fish_jpki_using_subcommand cert" -l wait -d 'Wait up to SECONDS for the card to appear or become free' -r
+complete -c jpki -n "__fish_jpki_using_subcommand cert" -l extended-length -d 'Extended-length READ BINARY: auto (from the card\'s ATR), on, or off' -r -f -a "auto\t''
+on\t''
+off\t''"
+complete -c jpki -n "__fish_jpki_using_subcommand cert" -l der -d 'Output DER (binary) instead of PEM'
+complete -c jpki -n "__fish_jpki_using_subcommand cert" -l pem -d 'Output PEM (the default on stdout)'
+complete -c jpki -n "__fish_jpki_using_subcommand cert" -l details -l text -d 'Show subject, issuer, validity, key and the holder\'s data instead'
+complete -c jpki -n "__fish_jpki_using_subcommand cert" -l force -d 'Allow spending the last remaining try without asking'
+complete -c jpki -n "__fish_jpki_using_subcommand cert" -l json -d 'Print one JSON document on stdout (see the README for the schema)'
+complete -c jpki -n "__fish_jpki_using_subcommand cert" -s v -l verbose -d 'Trace APDUs on stderr (PINs redacted). Repeat for more'
+complete -c jpki -n "__fish_jpki_using_subcommand cert" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c jpki -n "__fish_jpki_using_subcommand sign" -l key -d 'Key to sign with: sign (署名用, signing password) or auth (利用者証明用, 4-digit PIN)' -r -f -a "auth\t'利用者証明用 (4-digit PIN)'
+sign\t'署名用 (6-16 character password)'"
+complete -c jpki -n "__fish_jpki_using_subcommand sign" -l digest -d 'A precomputed digest in hex (length checked against --hash)' -r
+complete -c jpki -n "__fish_jpki_using_subcommand sign" -l hash -d 'Hash algorithm of --digest, or used to hash the input' -r -f -a "sha1\t''
+sha224\t''
+sha256\t''
+sha384\t''
+sha512\t''"
+complete -c jpki -n "__fish_jpki_using_subcommand sign" -l format -d 'Signature encoding: hex (default on stdout), base64, or raw (default with -o)' -r -f -a "raw\t''
+hex\t''
+base64\t''"
+complete -c jpki -n "__fish_jpki_using_subcommand sign" -s o -l output -d 'Write the signature to FILE' -r -F
+complete -c jpki -n "__fish_jpki_using_subcommand sign" -l batch -d 'Sign many items read from stdin, one a line: hex digests or file paths' -r -f -a "digests\t'A hex digest of the --hash algorithm'
+files\t'A path of a file to hash and sign'"
+complete -c jpki -n "__fish_jpki_using_subcommand sign" -l pin-file -d 'Read the PIN from PATH (`-` for stdin, /dev/fd/N works). One trailing newline is ignored' -r -F
+complete -c jpki -n "__fish_jpki_using_subcommand sign" -l reader -d 'Reader to use: an index from `jpki readers` or part of its name' -r
+complete -c jpki -n "__fish_jpki_using_subcommand sign" -l wait -d 'Wait up to SECONDS for the card to appear or become free' -r
+complete -c jpki -n "__fish_jpki_using_subcommand sign" -l extended-length -d 'Extended-length READ BINARY: auto (from the card\'s ATR), on, or off' -r -f -a "auto\t''
+on\t''
+off\t''"
+complete -c jpki -n "__fish_jpki_using_subcommand sign" -l cms -d 'Produce CMS (PKCS#7) SignedData, detached unless --attached'
+complete -c jpki -n "__fish_jpki_using_subcommand sign" -l attached -d 'Include the content in the CMS'
+complete -c jpki -n "__fish_jpki_using_subcommand sign" -l pem -d 'Write the CMS as PEM instead of DER'
+complete -c jpki -n "__fish_jpki_using_subcommand sign" -l keep-going -d 'In a batch, go on past bad lines (they are reported and not signed)'
+complete -c jpki -n "__fish_jpki_using_subcommand sign" -l force -d 'Allow spending the last remaining try without asking'
+complete -c jpki -n "__fish_jpki_using_subcommand sign" -l json -d 'Print one JSON document on stdout (see the README for the schema)'
+complete -c jpki -n "__fish_jpki_using_subcommand sign" -s v -l verbose -d 'Trace APDUs on stderr (PINs redacted). Repeat for more'
+complete -c jpki -n "__fish_jpki_using_subcommand sign" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c jpki -n "__fish_jpki_using_subcommand check" -l signature -d 'A raw PKCS#1 v1.5 signature file (binary, hex or base64)' -r -F
+complete -c jpki -n "__fish_jpki_using_subcommand check" -l cms -d 'A CMS (PKCS#7) signature file, DER or PEM' -r -F
+complete -c jpki -n "__fish_jpki_using_subcommand check" -l cert -d 'The signer\'s certificate (PEM or DER). A CMS usually carries it' -r -F
+complete -c jpki -n "__fish_jpki_using_subcommand check" -l card-cert -d 'Take the signer\'s certificate from the card instead' -r -f -a "auth\t'利用者証明用電子証明書 (readable without a PIN)'
+sign\t'署名用電子証明書 (needs the signing password)'
+auth-ca\t'The CA certificate for the auth certificate'
+sign-ca\t'The CA certificate for the signing certificate'"
+complete -c jpki -n "__fish_jpki_using_subcommand check" -l ca -d 'Also check that the certificate was issued by this CA certificate (PEM or DER)' -r -F
+complete -c jpki -n "__fish_jpki_using_subcommand check" -l digest -d 'The signed digest in hex, instead of the data' -r
+complete -c jpki -n "__fish_jpki_using_subcommand check" -l hash -d 'Hash algorithm for a raw signature' -r -f -a "sha1\t''
+sha224\t''
+sha256\t''
+sha384\t''
+sha512\t''"
+complete -c jpki -n "__fish_jpki_using_subcommand check" -l pin-file -d 'Read the PIN from PATH (`-` for stdin, /dev/fd/N works). One trailing newline is ignored' -r -F
+complete -c jpki -n "__fish_jpki_using_subcommand check" -l reader -d 'Reader to use: an index from `jpki readers` or part of its name' -r
+complete -c jpki -n "__fish_jpki_using_subcommand check" -l wait -d 'Wait up to SECONDS for the card to appear or become free' -r
+complete -c jpki -n "__fish_jpki_using_subcommand check" -l extended-length -d 'Extended-length READ BINARY: auto (from the card\'s ATR), on, or off' -r -f -a "auto\t''
+on\t''
+off\t''"
+complete -c jpki -n "__fish_jpki_using_subcommand check" -l force -d 'Allow spending the last remaining try without asking'
+complete -c jpki -n "__fish_jpki_using_subcommand check" -l json -d 'Print one JSON document on stdout (see the README for the schema)'
+complete -c jpki -n "__fish_jpki_using_subcommand check" -s v -l verbose -d 'Trace APDUs on stderr (PINs redacted). Repeat for more'
+complete -c jpki -n "__fish_jpki_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c jpki -n "__fish_jpki_using_subcommand pin; and not __fish_seen_subcommand_from change help" -l reader -d 'Reader to use: an index from `jpki readers` or part of its name' -r
+complete -c jpki -n "__fish_jpki_using_subcommand pin; and not __fish_seen_subcommand_from change help" -l wait -d 'Wait up to SECONDS for the card to appear or become free' -r
+complete -c jpki -n "__fish_jpki_using_subcommand pin; and not __fish_seen_subcommand_from change help" -l extended-length -d 'Extended-length READ BINARY: auto (from the card\'s ATR), on, or off' -r -f -a "auto\t''
+on\t''
+off\t''"
+complete -c jpki -n "__fish_jpki_using_subcommand pin; and not __fish_seen_subcommand_from change help" -l json -d 'Print one JSON document on stdout (see the README for the schema)'
+complete -c jpki -n "__fish_jpki_using_subcommand pin; and not __fish_seen_subcommand_from change help" -s v -l verbose -d 'Trace APDUs on stderr (PINs redacted). Repeat for more'
+complete -c jpki -n "__fish_jpki_using_subcommand pin; and not __fish_seen_subcommand_from change help" -s h -l help -d 'Print help'
+complete -c jpki -n "__fish_jpki_using_subcommand pin; and not __fish_seen_subcommand_from change help" -f -a "change" -d 'Change a PIN: the old one is checked (behind the lockout guard), then replaced'
+complete -c jpki -n "__fish_jpki_using_subcommand pin; and not __fish_seen_subcommand_from change help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c jpki -n "__fish_jpki_using_subcommand pin; and __fish_seen_subcommand_from change" -l new-pin-file -d 'Read the new PIN from PATH (`-` for stdin, /dev/fd/N works)' -r -F
+complete -c jpki -n "__fish_jpki_using_subcommand pin; and __fish_seen_subcommand_from change" -l pin-file -d 'Read the PIN from PATH (`-` for stdin, /dev/fd/N works). One trailing newline is ignored' -r -F
+complete -c jpki -n "__fish_jpki_using_subcommand pin; and __fish_seen_subcommand_from change" -l reader -d 'Reader to use: an index from `jpki readers` or part of its name' -r
+complete -c jpki -n "__fish_jpki_using_subcommand pin; and __fish_seen_subcommand_from change" -l wait -d 'Wait up to SECONDS for the card to appear or become free' -r
+complete -c jpki -n "__fish_jpki_using_subcommand pin; and __fish_seen_subcommand_from change" -l extended-length -d 'Extended-length READ BINARY: auto (from the card\'s ATR), on, or off' -r -f -a "auto\t''
+on\t''
+off\t''"
+complete -c jpki -n "__fish_jpki_using_subcommand pin; and __fish_seen_subcommand_from change" -l verify-new -d 'After the change, verify the new PIN once more (two more APDUs: the retry query and the VERIFY)'
+complete -c jpki -n "__fish_jpki_using_subcommand pin; and __fish_seen_subcommand_from change" -l force -d 'Allow spending the last remaining try without asking'
+complete -c jpki -n "__fish_jpki_using_subcommand pin; and __fish_seen_subcommand_from change" -l json -d 'Print one JSON document on stdout (see the README for the schema)'
+complete -c jpki -n "__fish_jpki_using_subcommand pin; and __fish_seen_subcommand_from change" -s v -l verbose -d 'Trace APDUs on stderr (PINs redacted). Repeat for more'
+complete -c jpki -n "__fish_jpki_using_subcommand pin; and __fish_seen_subcommand_from change" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c jpki -n "__fish_jpki_using_subcommand pin; and __fish_seen_subcommand_from help" -f -a "change" -d 'Change a PIN: the old one is checked (behind the lockout guard), then replaced'
+complete -c jpki -n "__fish_jpki_using_subcommand pin; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c jpki -n "__fish_jpki_using_subcommand card-info" -l pin-file -d 'Read the PIN from PATH (`-` for stdin, /dev/fd/N works). One trailing newline is ignored' -r -F
+complete -c jpki -n "__fish_jpki_using_subcommand card-info" -l reader -d 'Reader to use: an index from `jpki readers` or part of its name' -r
+complete -c jpki -n "__fish_jpki_using_subcommand card-info" -l wait -d 'Wait up to SECONDS for the card to appear or become free' -r
+complete -c jpki -n "__fish_jpki_using_subcommand card-info" -l extended-length -d 'Extended-length READ BINARY: auto (from the card\'s ATR), on, or off' -r -f -a "auto\t''
+on\t''
+off\t''"
+complete -c jpki -n "__fish_jpki_using_subcommand card-info" -l show-my-number -d 'Show the full My Number (個人番号). Without it, all but the last 4 digits are hidden in every output'
+complete -c jpki -n "__fish_jpki_using_subcommand card-info" -l my-number-only -d 'Read only My Number, not the name, address, birth date and sex'
+complete -c jpki -n "__fish_jpki_using_subcommand card-info" -l force -d 'Allow spending the last remaining try without asking'
+complete -c jpki -n "__fish_jpki_using_subcommand card-info" -l json -d 'Print one JSON document on stdout (see the README for the schema)'
+complete -c jpki -n "__fish_jpki_using_subcommand card-info" -s v -l verbose -d 'Trace APDUs on stderr (PINs redacted). Repeat for more'
+complete -c jpki -n "__fish_jpki_using_subcommand card-info" -s h -l help -d 'Print help'
+complete -c jpki -n "__fish_jpki_using_subcommand completions" -l reader -d 'Reader to use: an index from `jpki readers` or part of its name' -r
+complete -c jpki -n "__fish_jpki_using_subcommand completions" -l wait -d 'Wait up to SECONDS for the card to appear or become free' -r
+complete -c jpki -n "__fish_jpki_using_subcommand completions" -l extended-length -d 'Extended-length READ BINARY: auto (from the card\'s ATR), on, or off' -r -f -a "auto\t''
+on\t''
+off\t''"
+complete -c jpki -n "__fish_jpki_using_subcommand completions" -l json -d 'Print one JSON document on stdout (see the README for the schema)'
+complete -c jpki -n "__fish_jpki_using_subcommand completions" -s v -l verbose -d 'Trace APDUs on stderr (PINs redacted). Repeat for more'
+complete -c jpki -n "__fish_jpki_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c jpki -n "__fish_jpki_using_subcommand man" -l reader -d 'Reader to use: an index from `jpki readers` or part of its name' -r
+complete -c jpki -n "__fish_jpki_using_subcommand man" -l wait -d 'Wait up to SECONDS for the card to appear or become free' -r
+complete -c jpki -n "__fish_jpki_using_subcommand man" -l extended-length -d 'Extended-length READ BINARY: auto (from the card\'s ATR), on, or off' -r -f -a "auto\t''
+on\t''
+off\t''"
+complete -c jpki -n "__fish_jpki_using_subcommand man" -l json -d 'Print one JSON document on stdout (see the README for the schema)'
+complete -c jpki -n "__fish_jpki_using_subcommand man" -s v -l verbose -d 'Trace APDUs on stderr (PINs redacted). Repeat for more'
+complete -c jpki -n "__fish_jpki_using_subcommand man" -s h -l help -d 'Print help'
+complete -c jpki -n "__fish_jpki_using_subcommand help; and not __fish_seen_subcommand_from readers status verify cert sign check pin card-info completions man help" -f -a "readers" -d 'List readers, their cards, and whether each card has the JPKI applet'
+complete -c jpki -n "__fish_jpki_using_subcommand help; and not __fish_seen_subcommand_from readers status verify cert sign check pin card-info completions man help" -f -a "status" -d 'Show the tries left of every PIN and 照合番号 counter and whether a signing certificate exists (spends no try)'
+complete -c jpki -n "__fish_jpki_using_subcommand help; and not __fish_seen_subcommand_from readers status verify cert sign check pin card-info completions man help" -f -a "verify" -d 'Check one PIN; a correct PIN resets its counter to the maximum'
+complete -c jpki -n "__fish_jpki_using_subcommand help; and not __fish_seen_subcommand_from readers status verify cert sign check pin card-info completions man help" -f -a "cert" -d 'Read a certificate (PEM, DER, or details)'
+complete -c jpki -n "__fish_jpki_using_subcommand help; and not __fish_seen_subcommand_from readers status verify cert sign check pin card-info completions man help" -f -a "sign" -d 'Sign a digest, a file or stdin (PKCS#1 v1.5); the signature is checked before output'
+complete -c jpki -n "__fish_jpki_using_subcommand help; and not __fish_seen_subcommand_from readers status verify cert sign check pin card-info completions man help" -f -a "check" -d 'Check a raw or CMS signature offline (does not check revocation)'
+complete -c jpki -n "__fish_jpki_using_subcommand help; and not __fish_seen_subcommand_from readers status verify cert sign check pin card-info completions man help" -f -a "pin" -d 'Change a PIN (a blocked PIN cannot be reset here: only at a municipal office)'
+complete -c jpki -n "__fish_jpki_using_subcommand help; and not __fish_seen_subcommand_from readers status verify cert sign check pin card-info completions man help" -f -a "card-info" -d 'Read My Number (masked) and the basic four attributes from the card-info applet'
+complete -c jpki -n "__fish_jpki_using_subcommand help; and not __fish_seen_subcommand_from readers status verify cert sign check pin card-info completions man help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell or elvish)'
+complete -c jpki -n "__fish_jpki_using_subcommand help; and not __fish_seen_subcommand_from readers status verify cert sign check pin card-info completions man help" -f -a "man" -d 'Write the man pages of jpki and each command into a folder'
+complete -c jpki -n "__fish_jpki_using_subcommand help; and not __fish_seen_subcommand_from readers status verify cert sign check pin card-info completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c jpki -n "__fish_jpki_using_subcommand help; and __fish_seen_subcommand_from pin" -f -a "change" -d 'Change a PIN: the old one is checked (behind the lockout guard), then replaced'
