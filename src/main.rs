@@ -3,6 +3,8 @@
 mod cli;
 
 use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use clap::Parser;
 
@@ -20,25 +22,23 @@ fn main() -> std::process::ExitCode {
         Err(e) => return parse_failure(&e),
     };
     init_logging(parsed.global.verbose);
-    // Ctrl-C or SIGTERM with a card open: stop before the next APDU so that the
-    // card is disconnected (and powered down) by the normal path. Otherwise quit.
-    let _ = ctrlc::set_handler(|| {
-        if jpki::pcsc::open_connections() > 0 {
-            jpki::pcsc::cancel();
-        } else {
-            std::process::exit(ExitCode::Interrupted as i32);
-        }
-    });
+    let command = parsed.command.name();
+    handle_signals(command, parsed.global.json);
     // A panic is a bug: one line, not a backtrace.
     std::panic::set_hook(Box::new(|info| log::debug!("{info}")));
-    let command = parsed.command.name();
-    let result = std::panic::catch_unwind(|| cli::run(&parsed)).unwrap_or_else(|_| {
+    let mut result = std::panic::catch_unwind(|| cli::run(&parsed)).unwrap_or_else(|_| {
         Err(Failure {
             code: ExitCode::Internal,
             kind: "internal",
             ..Failure::usage("internal error (a bug in jpki; please report it)")
         })
     });
+    // An interrupt that came before the result is delivered is what gets
+    // reported, whatever the command managed meanwhile (the card is closed by now).
+    if jpki::pcsc::cancelled() {
+        result = Err(Failure::interrupted_after(result.err()));
+    }
+    claim_report();
     let code = match result {
         Ok(output) => {
             let written = if output.streamed {
@@ -67,6 +67,60 @@ fn main() -> std::process::ExitCode {
         Err(failure) => report(command, &failure, parsed.global.json),
     };
     std::process::ExitCode::from(code as u8)
+}
+
+/// Set once the final report (output or failure) is being printed, by the
+/// main thread or by the signal watchdog: never both.
+static REPORTING: AtomicBool = AtomicBool::new(false);
+
+/// Take the right to print the final report. When the signal watchdog has it
+/// already, it is printing the interrupt and ending the process: wait for that.
+fn claim_report() {
+    if REPORTING.swap(true, Ordering::SeqCst) {
+        loop {
+            std::thread::park();
+        }
+    }
+}
+
+/// How long the main thread gets to notice an interrupt when no card is open.
+/// Every wait it makes polls the flag far more often; only a read it cannot
+/// interrupt (a PIN file that is a silent pipe) runs into this.
+const WATCHDOG_GRACE: Duration = Duration::from_secs(2);
+
+/// SIGINT, SIGTERM, SIGHUP and SIGQUIT all end the command the same way.
+/// The handler does no work: signal-hook's own handler only wakes the
+/// thread below, which sets the cancel flag. The main thread polls that flag
+/// wherever it waits (for a card, at a prompt, between APDUs, after an APDU
+/// whose answer it awaits up to the deadline), closes the card through the
+/// normal path (powering it down where a PIN may be verified) and prints the
+/// one report. Only with no card open, if the main thread is stuck in a read
+/// it cannot interrupt, does this thread print the report and exit itself.
+fn handle_signals(command: &'static str, json: bool) {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
+    let mut signals = match signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP, SIGQUIT]) {
+        Ok(s) => s,
+        Err(e) => {
+            log::debug!("cannot handle signals: {e}");
+            return;
+        }
+    };
+    std::thread::spawn(move || {
+        if signals.forever().next().is_none() {
+            return;
+        }
+        jpki::pcsc::cancel();
+        std::thread::sleep(WATCHDOG_GRACE);
+        while jpki::pcsc::open_connections() > 0 {
+            // The main thread closes the card itself, within the APDU deadline.
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        std::thread::sleep(Duration::from_millis(200));
+        if !REPORTING.swap(true, Ordering::SeqCst) {
+            report(command, &Failure::interrupted(), json);
+            std::process::exit(ExitCode::Interrupted as i32);
+        }
+    });
 }
 
 /// Print a failure: its JSON document with `--json`, and always its one line on stderr.

@@ -37,17 +37,28 @@ pub enum Access {
 static CANCELLED: AtomicBool = AtomicBool::new(false);
 static CONNECTIONS: AtomicUsize = AtomicUsize::new(0);
 
-/// Ask every open connection to stop before its next APDU (from a signal
-/// handler): the command then fails and the card is disconnected as usual,
-/// powered down if a PIN may have been verified.
+/// Ask every open connection to stop before its next APDU, and a wait for a
+/// card to end (safe to call from a signal handler or another thread): the
+/// command then fails with [`TransportError::Cancelled`] and the card is
+/// disconnected as usual, powered down if a PIN may have been verified.
 pub fn cancel() {
     CANCELLED.store(true, Ordering::SeqCst);
+}
+
+/// Has [`cancel`] been called?
+pub fn cancelled() -> bool {
+    CANCELLED.load(Ordering::SeqCst)
 }
 
 /// Connections to a card now open in this process.
 pub fn open_connections() -> usize {
     CONNECTIONS.load(Ordering::SeqCst)
 }
+
+/// How long one APDU may take before the card is taken as unresponsive.
+/// Generous: a card computes an RSA-2048 signature in a second or two, more
+/// over a weak NFC field.
+pub const DEFAULT_APDU_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Exclusive for every command (see [`Access`]).
 const SHARE_MODE: ShareMode = ShareMode::Exclusive;
@@ -84,12 +95,18 @@ fn map_transmit_error(e: pcsc::Error) -> TransportError {
 /// An established PC/SC context.
 pub struct Pcsc {
     context: Context,
+    apdu_timeout: Duration,
 }
 
 impl Pcsc {
     pub fn establish() -> Result<Self> {
         let context = Context::establish(Scope::User).map_err(map_pcsc_error)?;
-        Ok(Pcsc { context })
+        Ok(Pcsc { context, apdu_timeout: DEFAULT_APDU_TIMEOUT })
+    }
+
+    /// The per-APDU deadline of the connections made from now on.
+    pub fn set_apdu_timeout(&mut self, timeout: Duration) {
+        self.apdu_timeout = timeout;
     }
 
     fn reader_names(&self) -> Result<Vec<CString>> {
@@ -149,7 +166,15 @@ impl Pcsc {
         };
         let atr = card.status2_owned().map(|s| s.atr().to_vec()).unwrap_or_else(|_| reader.atr.clone());
         CONNECTIONS.fetch_add(1, Ordering::SeqCst);
-        Ok(PcscTransport { card: Some(card), access, reader: reader.name.clone(), atr, sent: 0 })
+        Ok(PcscTransport {
+            card: Some(card),
+            context: self.context.clone(),
+            access,
+            reader: reader.name.clone(),
+            atr,
+            sent: 0,
+            apdu_timeout: self.apdu_timeout,
+        })
     }
 
     /// Choose the reader: by `--reader` (an index or a name substring), or
@@ -197,6 +222,10 @@ impl Pcsc {
         // A wait too long for the clock to represent has no deadline (no overflow panic).
         let deadline = Instant::now().checked_add(wait);
         loop {
+            // Interrupted while waiting: stop here (polled at least every 250 ms).
+            if cancelled() {
+                return Err(Error::Transport(TransportError::Cancelled));
+            }
             let attempt = self.choose_reader(query).and_then(|r| self.connect(&r, access));
             match attempt {
                 Err(Error::NoCard { .. } | Error::NoCardAnywhere | Error::Busy | Error::NoReader)
@@ -240,12 +269,17 @@ pub fn find_reader(readers: &[ReaderInfo], query: &str) -> Result<ReaderInfo> {
 /// A connected card. Dropping it disconnects: a verifying session powers the
 /// card down (a warm reset is reported not to clear a verified PIN).
 pub struct PcscTransport {
+    /// `None` once disconnected, or while a transmit that missed its deadline
+    /// still holds it on the worker thread.
     card: Option<pcsc::Card>,
+    /// To cancel a blocked call at the deadline.
+    context: Context,
     access: Access,
     reader: String,
     atr: Vec<u8>,
     /// APDUs transmitted on this connection.
     sent: u64,
+    apdu_timeout: Duration,
 }
 
 impl PcscTransport {
@@ -283,32 +317,76 @@ impl Drop for PcscTransport {
 
 impl Transport for PcscTransport {
     fn transmit_raw(&mut self, command: &[u8]) -> std::result::Result<Vec<u8>, TransportError> {
-        if CANCELLED.load(Ordering::SeqCst) {
+        if cancelled() {
             return Err(TransportError::Cancelled);
         }
-        // Answers may carry personal data (My Number, the attributes): wiped on drop.
-        let mut buf = zeroize::Zeroizing::new(vec![0u8; pcsc::MAX_BUFFER_SIZE_EXTENDED]);
         let first = self.sent == 0;
         self.sent += 1;
-        let card = self.card.as_mut().ok_or(TransportError::CardGone)?;
-        let response = match card.transmit(command, &mut buf) {
-            // pcscd may reset a card that was just inserted or idle-powered-down
-            // while we connected. Before our first APDU nothing of ours is lost:
-            // reconnect and send it once more.
-            Err(pcsc::Error::ResetCard) if first && !carries_secret(command) => {
-                log::debug!("card reset before the first APDU; reconnecting");
-                card.reconnect(SHARE_MODE, Protocols::ANY, Disposition::LeaveCard).map_err(map_transmit_error)?;
-                card.transmit(command, &mut buf).map_err(map_transmit_error)?
+        let card = self.card.take().ok_or(TransportError::CardGone)?;
+        // SCardTransmit blocks until the card answers, however long that is,
+        // so it runs on a worker thread and we wait for it up to the deadline.
+        // The worker hands the card back with the answer.
+        let (done, answer) = std::sync::mpsc::channel();
+        let command = zeroize::Zeroizing::new(command.to_vec());
+        std::thread::spawn(move || {
+            let mut card = card;
+            let result = transmit_once(&mut card, &command, first);
+            let _ = done.send((card, result));
+        });
+        let outcome = answer.recv_timeout(self.apdu_timeout).or_else(|_| {
+            // pcsc-lite cannot abort a transmit: SCardCancel only ends a
+            // wait for a status change. It is asked anyway (other PC/SC
+            // stacks may honour it), and the worker gets a moment to return.
+            log::debug!("no answer within {:?}; cancelling", self.apdu_timeout);
+            let _ = self.context.cancel();
+            answer.recv_timeout(CANCEL_GRACE)
+        });
+        match outcome {
+            Ok((card, result)) => {
+                self.card = Some(card);
+                let response = result?;
+                // An empty answer is what pcscd hands back when the card left mid-command:
+                // the link is gone, which is not the same as a card sending garbage.
+                if response.is_empty() {
+                    return Err(TransportError::CardGone);
+                }
+                Ok(response.to_vec())
             }
-            other => other.map_err(map_transmit_error)?,
-        };
-        // An empty answer is what pcscd hands back when the card left mid-command:
-        // the link is gone, which is not the same as a card sending garbage.
-        if response.is_empty() {
-            return Err(TransportError::CardGone);
+            Err(_) => {
+                // The card stays with the blocked worker. Disconnecting would
+                // block as well (pcsc-lite serialises calls on a context), so
+                // the card is left to pcscd, which resets it once the reader
+                // gives up or this process has exited.
+                CONNECTIONS.fetch_sub(1, Ordering::SeqCst);
+                Err(TransportError::Unresponsive { seconds: self.apdu_timeout.as_secs() })
+            }
         }
-        Ok(response.to_vec())
     }
+}
+
+/// How long a transmit that missed its deadline gets to return after SCardCancel.
+const CANCEL_GRACE: Duration = Duration::from_millis(500);
+
+/// One SCardTransmit, on the worker thread. The answer may carry personal
+/// data (My Number, the attributes): it and the receive buffer are wiped on drop.
+fn transmit_once(
+    card: &mut pcsc::Card,
+    command: &[u8],
+    first: bool,
+) -> std::result::Result<zeroize::Zeroizing<Vec<u8>>, TransportError> {
+    let mut buf = zeroize::Zeroizing::new(vec![0u8; pcsc::MAX_BUFFER_SIZE_EXTENDED]);
+    let response = match card.transmit(command, &mut buf) {
+        // pcscd may reset a card that was just inserted or idle-powered-down
+        // while we connected. Before our first APDU nothing of ours is lost:
+        // reconnect and send it once more.
+        Err(pcsc::Error::ResetCard) if first && !carries_secret(command) => {
+            log::debug!("card reset before the first APDU; reconnecting");
+            card.reconnect(SHARE_MODE, Protocols::ANY, Disposition::LeaveCard).map_err(map_transmit_error)?;
+            card.transmit(command, &mut buf).map_err(map_transmit_error)?
+        }
+        other => other.map_err(map_transmit_error)?,
+    };
+    Ok(zeroize::Zeroizing::new(response.to_vec()))
 }
 
 /// VERIFY or CHANGE REFERENCE DATA with data: never to be sent twice.

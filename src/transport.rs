@@ -15,9 +15,12 @@ pub enum TransportError {
     /// The reader or driver refused an APDU of this size.
     #[error("the reader refused the command: {0}")]
     Refused(String),
-    /// The user interrupted the command (Ctrl-C, SIGTERM).
+    /// The user interrupted the command (a signal such as Ctrl-C or SIGTERM).
     #[error("interrupted")]
     Cancelled,
+    /// The card did not answer one APDU within the deadline.
+    #[error("the card did not answer within {seconds} s")]
+    Unresponsive { seconds: u64 },
     #[error("{0}")]
     Other(String),
 }

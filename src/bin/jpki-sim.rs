@@ -158,6 +158,14 @@ struct Args {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     corrupt_at: Option<u64>,
 
+    /// Execute the first APDU with this INS (hex, e.g. 20) but never answer it, until stopped
+    #[arg(long, value_name = "INS", value_parser = parse_ins)]
+    hang_on: Option<u8>,
+
+    /// Execute APDU number N (counted like --drop-at) but never answer it, until stopped
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    hang_at: Option<u64>,
+
     /// Set a PIN value (and reset its counter) before starting; repeatable.
     /// Names: auth, sign, cardinfo, cardinfo-a, cardinfo-b, visual-a, visual-b, visual-birth
     #[arg(long = "set-pin", value_name = "NAME=VALUE")]
@@ -293,6 +301,8 @@ fn run(args: Args) -> Result<()> {
         latency_per_signature_ms: args.sign_latency_ms,
         drop_at: args.drop_at,
         corrupt_at: args.corrupt_at,
+        hang_on: args.hang_on,
+        hang_at: args.hang_at,
     };
     let log = match &args.apdu_log {
         Some(p) => ApduLog::open(p).with_context(|| format!("cannot open APDU log {}", p.display()))?,
@@ -321,6 +331,10 @@ fn init_logging() {
             level => writeln!(f, "jpki-sim: {}: {}", level.as_str().to_lowercase(), record.args()),
         })
         .init();
+}
+
+fn parse_ins(s: &str) -> Result<u8, String> {
+    u8::from_str_radix(s, 16).map_err(|_| format!("{s:?} is not one hex byte (such as 20 or 2A)"))
 }
 
 fn main() -> ExitCode {

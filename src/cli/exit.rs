@@ -36,7 +36,8 @@ pub enum ExitCode {
     /// The command ran (the card may have signed), but its result could not be
     /// written: an unwritable file, a full disk, or a closed pipe for a signature.
     OutputFailed = 12,
-    /// Interrupted (Ctrl-C, SIGTERM); the card was disconnected and powered down.
+    /// Interrupted (Ctrl-C, SIGTERM, SIGHUP, SIGQUIT); nothing more was sent and the card was
+    /// disconnected (powered down if a PIN may have been verified).
     Interrupted = 130,
 }
 
@@ -67,6 +68,30 @@ impl Failure {
     /// The result could not be written after the card was used.
     pub fn output(message: impl Into<String>) -> Self {
         Failure { code: ExitCode::OutputFailed, kind: "output_error", ..Failure::usage(message) }
+    }
+
+    /// Stopped by a signal (Ctrl-C, SIGTERM, SIGHUP, SIGQUIT).
+    pub fn interrupted() -> Self {
+        Failure { code: ExitCode::Interrupted, kind: "interrupted", ..Failure::usage("interrupted") }.with_hint(
+            "Nothing more was sent, and the card, if one was in use, was disconnected (powered down if a PIN may have \
+             been verified); if a VERIFY was under way, check the counter with `jpki status`",
+        )
+    }
+
+    /// This failure, or the result of a command that ended anyway, when an
+    /// interrupt came first: the interrupt is what gets reported, and what
+    /// had happened is kept in the message.
+    pub fn interrupted_after(earlier: Option<Failure>) -> Self {
+        let interrupted = Failure::interrupted();
+        match earlier {
+            Some(f) if f.kind != "interrupted" => Failure {
+                message: format!("interrupted; before it stopped: {}", f.message),
+                pin: f.pin,
+                tries_left: f.tries_left,
+                ..interrupted
+            },
+            _ => interrupted,
+        }
     }
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
@@ -118,16 +143,20 @@ impl From<Error> for Failure {
             tries_left: None,
         };
         match e {
-            Error::NoService => f(
+            Error::NoService => f(ExitCode::NoCard, "no_service", Some(no_service_hint(std::env::consts::OS).into())),
+            Error::NoReader => f(
                 ExitCode::NoCard,
-                "no_service",
-                Some(no_service_hint(std::env::consts::OS).into()),
+                "no_reader",
+                Some("Connect a reader, or start the virtual card with `jpki-sim`".into()),
             ),
-            Error::NoReader => f(ExitCode::NoCard, "no_reader", Some("Connect a reader, or start the virtual card with `jpki-sim`".into())),
-            Error::NoCard { .. } | Error::NoCardAnywhere => {
-                f(ExitCode::NoCard, "no_card", Some("Insert the card (or hold it on the NFC reader), or use --wait SECONDS".into()))
+            Error::NoCard { .. } | Error::NoCardAnywhere => f(
+                ExitCode::NoCard,
+                "no_card",
+                Some("Insert the card (or hold it on the NFC reader), or use --wait SECONDS".into()),
+            ),
+            Error::ReaderNotFound { .. } => {
+                f(ExitCode::NoCard, "reader_not_found", Some("List readers with `jpki readers`".into()))
             }
-            Error::ReaderNotFound { .. } => f(ExitCode::NoCard, "reader_not_found", Some("List readers with `jpki readers`".into())),
             Error::AmbiguousReader { .. } | Error::ReaderQueryAmbiguous { .. } => {
                 f(ExitCode::NoCard, "ambiguous_reader", Some("Choose one with --reader NAME or --reader INDEX".into()))
             }
@@ -136,7 +165,9 @@ impl From<Error> for Failure {
                 "card_busy",
                 Some("Close the other program using it, or retry with --wait SECONDS".into()),
             ),
-            Error::NotJpki { .. } => f(ExitCode::NoCard, "not_jpki", Some("Insert a My Number Card (マイナンバーカード)".into())),
+            Error::NotJpki { .. } => {
+                f(ExitCode::NoCard, "not_jpki", Some("Insert a My Number Card (マイナンバーカード)".into()))
+            }
             Error::AppletMissing { .. } => f(
                 ExitCode::NoCard,
                 "applet_missing",
@@ -148,7 +179,11 @@ impl From<Error> for Failure {
                     1 => "Only one try is left: be sure before the next attempt".to_string(),
                     _ => check_counter_hint(),
                 };
-                Failure { pin: Some(kind), tries_left: Some(tries_left), ..f(ExitCode::WrongPin, "wrong_pin", Some(hint)) }
+                Failure {
+                    pin: Some(kind),
+                    tries_left: Some(tries_left),
+                    ..f(ExitCode::WrongPin, "wrong_pin", Some(hint))
+                }
             }
             Error::PinBlocked { kind } => Failure {
                 pin: Some(kind),
@@ -180,31 +215,42 @@ impl From<Error> for Failure {
             Error::ChangeUnexpectedAnswer { kind, .. } => change_outcome_unknown(kind, message),
             Error::PinNotVerified { kind } => Failure {
                 pin: Some(kind),
-                ..f(ExitCode::CardError, "pin_not_verified", Some("Try again; if it repeats, report it with `-v` output".into()))
+                ..f(
+                    ExitCode::CardError,
+                    "pin_not_verified",
+                    Some("Try again; if it repeats, report it with `-v` output".into()),
+                )
             },
             Error::SignCertNotIssued => f(
                 ExitCode::NoSignCert,
                 "sign_cert_not_issued",
                 Some("The auth certificate (利用者証明用) may still be used: try `--key auth` or `cert auth`".into()),
             ),
-            Error::InvalidPin(ref p) => {
-                Failure { pin: Some(p.kind), ..f(ExitCode::Usage, "invalid_pin", None) }
-            }
+            Error::InvalidPin(ref p) => Failure { pin: Some(p.kind), ..f(ExitCode::Usage, "invalid_pin", None) },
             Error::Transport(TransportError::CardGone) => {
                 f(ExitCode::CardError, "card_removed", Some("Keep the card in the reader and try again".into()))
             }
-            Error::Transport(TransportError::Cancelled) => f(
-                ExitCode::Interrupted,
-                "interrupted",
-                Some("The card was disconnected and powered down; if a VERIFY was under way, check the counter with `jpki status`".into()),
+            Error::Transport(TransportError::Cancelled) => Failure::interrupted(),
+            Error::Transport(TransportError::Unresponsive { .. }) => f(
+                ExitCode::CardError,
+                "communication_error",
+                Some(
+                    "jpki gave up on it and could not power it down: remove the card from the reader (or unplug the \
+                      reader) before anyone uses it, then try again; --apdu-timeout SECONDS allows a slower card"
+                        .into(),
+                ),
             ),
-            Error::Transport(TransportError::Busy) => f(ExitCode::NoCard, "card_busy", Some("Retry with --wait SECONDS".into())),
+            Error::Transport(TransportError::Busy) => {
+                f(ExitCode::NoCard, "card_busy", Some("Retry with --wait SECONDS".into()))
+            }
             Error::Transport(_) | Error::Pcsc(_) => {
                 f(ExitCode::CardError, "communication_error", Some("Check the reader and try again".into()))
             }
-            Error::UnexpectedStatus { .. } | Error::BadCardData(_) => {
-                f(ExitCode::CardError, "card_error", Some("Nothing more was sent; run with -v for an APDU trace".into()))
-            }
+            Error::UnexpectedStatus { .. } | Error::BadCardData(_) => f(
+                ExitCode::CardError,
+                "card_error",
+                Some("Nothing more was sent; run with -v for an APDU trace".into()),
+            ),
             Error::SelfCheckFailed(_) => f(
                 ExitCode::CardError,
                 "self_check_failed",

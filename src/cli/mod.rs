@@ -56,7 +56,8 @@ Exit codes:
  11  check: the certificate was not issued by the given CA
  12  the result could not be written after the card was used (disk full,
      unwritable file, or a closed pipe when stdout carries a signature)
-130  interrupted (Ctrl-C, SIGTERM); the card was disconnected and powered down";
+130  interrupted (Ctrl-C, SIGTERM, SIGHUP, SIGQUIT); nothing more was sent and
+     the card was disconnected (powered down if a PIN may have been verified)";
 
 /// Safe command-line tool for the JPKI applet of the My Number Card (マイナンバーカード).
 #[derive(Debug, Parser)]
@@ -89,6 +90,11 @@ pub struct Global {
     #[arg(long, global = true, value_name = "SECONDS", default_value_t = 0,
           value_parser = clap::value_parser!(u64).range(..=MAX_WAIT))]
     pub wait: u64,
+    /// Give up on a card that has not answered one command within SECONDS
+    /// (exit 6; the card is released).
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub apdu_timeout: u64,
     /// Extended-length READ BINARY: auto (from the card's ATR), on, or off.
     #[arg(long, global = true, value_enum, default_value_t = ExtendedChoice::Auto)]
     pub extended_length: ExtendedChoice,

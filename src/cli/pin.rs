@@ -57,14 +57,9 @@ fn new_pin(kind: PinKind, args: &ChangeArgs) -> Result<Pin, Failure> {
         return Err(Failure::usage(format!("no new {kind} was given and there is no terminal to ask for it"))
             .with_hint("Pass it with --new-pin-file PATH or the JPKI_NEW_PIN environment variable"));
     }
-    let first = Zeroizing::new(
-        rpassword::prompt_password(format!("New {kind} ({}): ", kind.rule()))
-            .map_err(|e| Failure::usage(e.to_string()))?,
-    );
+    let first = pin_input::ask(&format!("New {kind} ({}): ", kind.rule()), pin_input::Echo::Off)?;
     let pin = Pin::new_replacement(kind, &first).map_err(invalid)?;
-    let again = Zeroizing::new(
-        rpassword::prompt_password(format!("New {kind} again: ")).map_err(|e| Failure::usage(e.to_string()))?,
-    );
+    let again = pin_input::ask(&format!("New {kind} again: "), pin_input::Echo::Off)?;
     if Pin::new_replacement(kind, &again).ok().as_ref() != Some(&pin) {
         return Err(Failure::usage("the two new PINs differ; nothing was changed"));
     }

@@ -58,9 +58,7 @@ pub fn obtain(kind: PinKind, file: Option<&Path>, env_var: &str, prompt: &str) -
         let value = value.into_string().map_err(|_| Failure::usage(format!("{env_var} is not valid Unicode")))?;
         Zeroizing::new(value)
     } else if interactive() {
-        let typed =
-            rpassword::prompt_password(prompt).map_err(|e| Failure::usage(format!("cannot read the PIN: {e}")))?;
-        Zeroizing::new(typed)
+        ask(prompt, Echo::Off)?
     } else {
         return Err(Failure {
             code: ExitCode::Usage,
@@ -74,17 +72,117 @@ pub fn obtain(kind: PinKind, file: Option<&Path>, env_var: &str, prompt: &str) -
     Pin::new(kind, &text).map_err(|e| Failure { pin: Some(kind), ..Failure::from(jpki::Error::from(e)) })
 }
 
-/// Ask the person at the terminal a yes/no question; `false` without one.
+/// Ask the person at the terminal a yes/no question; `false` without one,
+/// and when interrupted (the caller's command then reports the interrupt).
 pub fn confirm(question: &str) -> bool {
     if !interactive() {
         return false;
     }
-    eprint!("{question} [y/N] ");
-    let mut answer = String::new();
-    if std::io::stdin().read_line(&mut answer).is_err() {
-        return false;
+    match ask(&format!("{question} [y/N] "), Echo::On) {
+        Ok(answer) => matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes"),
+        Err(_) => false,
     }
-    matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes")
+}
+
+/// Whether what is typed at a prompt is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Echo {
+    On,
+    Off,
+}
+
+/// How often a prompt looks for an interrupt while it waits for a line.
+const PROMPT_POLL_MS: i32 = 50;
+
+/// Longest line a prompt takes; a PIN is at most 16 characters.
+const MAX_PROMPT_LINE: usize = 256;
+
+/// Show `prompt` on the terminal and read one line from it, without the newline.
+///
+/// A blocking read would not return on Ctrl-C (the signal handler restarts
+/// it), so the terminal is polled and the cancel flag checked between polls:
+/// an interrupt ends the prompt on this thread, which restores the echo
+/// before anything is reported, so no report races with the terminal's state.
+pub fn ask(prompt: &str, echo: Echo) -> Result<Zeroizing<String>, Failure> {
+    use std::io::Write;
+    use std::os::fd::AsRawFd;
+    let cannot = |e: std::io::Error| Failure::usage(format!("cannot read from the terminal: {e}"));
+    let mut tty = std::fs::OpenOptions::new().read(true).write(true).open("/dev/tty").map_err(cannot)?;
+    let _echo = match echo {
+        Echo::Off => Some(EchoOff::new(tty.as_raw_fd()).map_err(cannot)?),
+        Echo::On => None,
+    };
+    tty.write_all(prompt.as_bytes()).and_then(|()| tty.flush()).map_err(cannot)?;
+    let mut line = Zeroizing::new(Vec::with_capacity(MAX_PROMPT_LINE));
+    let mut chunk = Zeroizing::new([0u8; MAX_PROMPT_LINE]);
+    loop {
+        if jpki::pcsc::cancelled() {
+            // Leave the cursor on a fresh line for the report.
+            let _ = tty.write_all(b"\n");
+            return Err(Failure::interrupted());
+        }
+        let mut poll = libc::pollfd { fd: tty.as_raw_fd(), events: libc::POLLIN, revents: 0 };
+        // SAFETY: one valid pollfd, and its count.
+        let ready = unsafe { libc::poll(&mut poll, 1, PROMPT_POLL_MS) };
+        if ready < 0 {
+            let e = std::io::Error::last_os_error();
+            if e.kind() == std::io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(cannot(e));
+        }
+        if ready == 0 {
+            continue;
+        }
+        let n = match tty.read(&mut chunk[..]) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(cannot(e)),
+        };
+        line.extend_from_slice(&chunk[..n]);
+        if n == 0 || line.contains(&b'\n') || line.len() > MAX_PROMPT_LINE {
+            break;
+        }
+    }
+    let end = line.iter().position(|&b| b == b'\n').unwrap_or(line.len());
+    line.truncate(end);
+    if line.last() == Some(&b'\r') {
+        line.pop();
+    }
+    let text = std::str::from_utf8(&line).map_err(|_| Failure::usage("what was typed is not UTF-8 text"))?;
+    Ok(Zeroizing::new(text.to_string()))
+}
+
+/// The terminal's echo, off until dropped (the newline is still echoed).
+struct EchoOff {
+    fd: std::os::fd::RawFd,
+    saved: libc::termios,
+}
+
+impl EchoOff {
+    fn new(fd: std::os::fd::RawFd) -> std::io::Result<EchoOff> {
+        // SAFETY: termios is plain data, filled in by tcgetattr before use.
+        let mut saved: libc::termios = unsafe { std::mem::zeroed() };
+        // SAFETY: fd is an open terminal; the pointers are to live values.
+        if unsafe { libc::tcgetattr(fd, &mut saved) } != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        let mut quiet = saved;
+        quiet.c_lflag &= !libc::ECHO;
+        quiet.c_lflag |= libc::ECHONL;
+        // SAFETY: as above.
+        if unsafe { libc::tcsetattr(fd, libc::TCSANOW, &quiet) } != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(EchoOff { fd, saved })
+    }
+}
+
+impl Drop for EchoOff {
+    fn drop(&mut self) {
+        // SAFETY: fd is still open (the terminal outlives this guard); saved came from tcgetattr.
+        unsafe { libc::tcsetattr(self.fd, libc::TCSANOW, &self.saved) };
+    }
 }
 
 /// The lockout guard's consent for the last try: `--force`, or a yes at the terminal.

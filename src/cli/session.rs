@@ -16,7 +16,8 @@ pub type Card = JpkiCard<PcscTransport>;
 /// Connect to the chosen reader. `Access::Verifying` holds the card
 /// exclusively and powers it down when the returned card is dropped.
 pub fn open(global: &Global, access: Access) -> Result<Card, Failure> {
-    let pcsc = Pcsc::establish()?;
+    let mut pcsc = Pcsc::establish()?;
+    pcsc.set_apdu_timeout(Duration::from_secs(global.apdu_timeout));
     let transport = pcsc.connect_waiting(global.reader.as_deref(), access, Duration::from_secs(global.wait))?;
     let extended = match global.extended_length {
         ExtendedChoice::On => ExtendedLength::On,

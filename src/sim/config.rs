@@ -260,6 +260,11 @@ pub struct SimConfig {
     pub drop_at: Option<u64>,
     /// Bridge: send a corrupted response (only its first byte) to APDU number N.
     pub corrupt_at: Option<u64>,
+    /// Bridge: the first APDU with this INS is executed but never answered;
+    /// the card stays silent until the simulator stops.
+    pub hang_on: Option<u8>,
+    /// Bridge: like `hang_on`, for APDU number N (counted like `drop_at`).
+    pub hang_at: Option<u64>,
 }
 
 impl Default for SimConfig {
@@ -288,6 +293,8 @@ impl Default for SimConfig {
             latency_per_signature_ms: 0,
             drop_at: None,
             corrupt_at: None,
+            hang_on: None,
+            hang_at: None,
         }
     }
 }

@@ -3,7 +3,7 @@
 //! One line per APDU the card received:
 //!
 //! ```text
-//! APDU <seq> <command hex> -> <SW as 4 hex digits> <response data length>[ dropped| corrupted]
+//! APDU <seq> <command hex> -> <SW as 4 hex digits> <response data length>[ dropped| corrupted| hung]
 //! ```
 //!
 //! The command is upper-case hex without spaces. Of VERIFY (INS `20`) and
@@ -35,6 +35,8 @@ pub enum Delivery {
     Dropped,
     /// Sent corrupted (fault hook `corrupt_at`).
     Corrupted,
+    /// Never answered: the card hangs (fault hook `hang_on`).
+    Hung,
 }
 
 /// Format one `APDU` line (without the newline).
@@ -49,6 +51,7 @@ pub fn apdu_line(seq: u64, command: &[u8], response: &[u8], delivery: Delivery) 
         Delivery::Normal => "",
         Delivery::Dropped => " dropped",
         Delivery::Corrupted => " corrupted",
+        Delivery::Hung => " hung",
     };
     format!("APDU {seq} {} -> {sw:04X} {data_len}{suffix}", redact_command(command))
 }

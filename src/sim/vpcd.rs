@@ -152,9 +152,18 @@ impl Bridge {
         }
         let drop = cfg.drop_at == Some(seq);
         let corrupt = cfg.corrupt_at == Some(seq);
+        let hang = cfg.hang_at == Some(seq) || (cfg.hang_on.is_some() && cfg.hang_on == apdu.get(1).copied());
         self.sleep(Duration::from_millis(delay));
         let response = self.card.transmit(apdu);
         self.persist();
+        if hang {
+            // Logged before the silence, so that a test sees the card got it.
+            self.log.apdu(seq, apdu, &response, Delivery::Hung);
+            while !self.stopped() {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            return Action::Drop;
+        }
         if drop {
             self.log.apdu(seq, apdu, &response, Delivery::Dropped);
             return Action::Drop;
