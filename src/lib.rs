@@ -16,6 +16,7 @@ pub mod cms;
 pub mod digest;
 pub mod error;
 pub mod pcsc;
+pub mod pdf;
 pub mod pin;
 pub mod sim;
 pub mod transport;

@@ -6,6 +6,7 @@ pub mod cert;
 pub mod check;
 pub mod exit;
 pub mod output;
+pub mod pdf;
 pub mod pin;
 pub mod pin_input;
 pub mod readers;
@@ -103,6 +104,9 @@ pub enum Command {
     Pin(pin::PinCommand),
     /// Read My Number (masked) and the basic four attributes from the card-info applet.
     CardInfo(cardinfo::CardInfoArgs),
+    /// Sign a PDF with the card, or check the signatures of one.
+    #[command(subcommand)]
+    Pdf(pdf::PdfCommand),
 }
 
 /// The JSON `command` name of a subcommand as typed, for errors found before
@@ -117,6 +121,7 @@ pub fn command_name(typed: &str) -> Option<&'static str> {
         "check" => "check",
         "pin" => "pin-change",
         "card-info" => "card-info",
+        "pdf" => "pdf",
         _ => return None,
     })
 }
@@ -132,6 +137,8 @@ impl Command {
             Command::Check(_) => "check",
             Command::Pin(_) => "pin-change",
             Command::CardInfo(_) => "card-info",
+            Command::Pdf(pdf::PdfCommand::Sign(_)) => "pdf-sign",
+            Command::Pdf(pdf::PdfCommand::Verify(_)) => "pdf-verify",
         }
     }
 }
@@ -208,5 +215,6 @@ pub fn run(cli: &Cli) -> Result<Output, Failure> {
         Command::Check(args) => check::run(&cli.global, args),
         Command::Pin(pin::PinCommand::Change(args)) => pin::change(&cli.global, args),
         Command::CardInfo(args) => cardinfo::run(&cli.global, args),
+        Command::Pdf(command) => pdf::run(&cli.global, command),
     }
 }
