@@ -446,3 +446,49 @@ fn pdf_sign_help_warns_about_the_personal_data_in_the_certificate() {
         "{text}"
     );
 }
+
+#[test]
+fn pdf_sign_keeps_every_pin_rule_of_sign_and_writes_nothing_when_it_fails() {
+    pcscd_test!();
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path();
+    let input = &producers(dir)[0].1;
+    let output = dir.join("out.pdf");
+    let mut sim = Sim::start(&["--set-tries", "sign=1"]);
+    let with_pin = |sim: &Sim, pin: &[u8], extra: &[&str]| {
+        let pin = pin_file(sim.state.path(), "given.pin", pin);
+        let mut cmd = sim.jpki();
+        cmd.args(["--json", "pdf", "sign"]).arg(input).arg("-o").arg(&output).args(extra).arg("--pin-file").arg(pin);
+        run(&mut cmd)
+    };
+    // A password that cannot be valid: refused before the card.
+    let o = with_pin(&sim, b"ab\n", &[]);
+    assert_code(&o, 2);
+    assert_eq!(json(&o)["error"]["kind"], "invalid_pin");
+    assert_eq!(sim.apdu_count(), 0);
+    // The last try is not spent without --force.
+    let o = with_pin(&sim, b"WRONG1\n", &[]);
+    assert_code(&o, 5);
+    assert_eq!(json(&o)["error"]["kind"], "last_try_refused");
+    assert_eq!(verifies_with_data(&sim.log_lines()), 0);
+    assert_eq!(sim.tries_left("sign"), 1);
+    // A wrong password spends exactly the one try it was given.
+    sim.restart(&["--set-tries", "sign=3"]);
+    let o = with_pin(&sim, b"WRONG1\n", &[]);
+    assert_code(&o, 4);
+    assert_eq!(sim.tries_left("sign"), 2);
+    assert_eq!(verifies_with_data(&sim.log_lines()), 1);
+    // A blocked password is never tried.
+    sim.restart(&["--set-tries", "sign=0"]);
+    let o = with_pin(&sim, b"ABC123\n", &["--force"]);
+    assert_code(&o, 5);
+    assert_eq!(json(&o)["error"]["kind"], "pin_blocked");
+    assert_eq!(verifies_with_data(&sim.log_lines()), 1, "no VERIFY sent to a blocked password");
+    assert!(!output.exists(), "a failed signing wrote the output");
+    let leftovers: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains("jpki-tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+}
