@@ -153,6 +153,19 @@ fn pdfs_from_every_producer_are_signed_and_accepted_by_pdfsig_and_qpdf() {
             assert!(dump.contains("\"holder\"") && dump.contains("Signature1"), "{dump}");
         }
     }
+    // The same APDUs as one `sign --cms` (the command headers; the signed digest differs).
+    let headers = |lines: Vec<String>| -> Vec<String> {
+        lines.iter().map(|l| l.split_whitespace().nth(2).unwrap_or("").chars().take(8).collect()).collect()
+    };
+    let before = sim.apdu_count();
+    let o = pdf_sign(&sim, &inputs[0].1, &dir.join("again.pdf"), &[]);
+    assert_code(&o, 0);
+    let pdf_apdus = headers(sim.apdus_since(before));
+    let before = sim.apdu_count();
+    let mut cms = sim.jpki();
+    cms.args(["sign", "--key", "sign", "--cms", "-o"]).arg(dir.join("x.p7s")).arg(&inputs[0].1);
+    assert_code(&run(cms.arg("--pin-file").arg(sign_pin(&sim))), 0);
+    assert_eq!(pdf_apdus, headers(sim.apdus_since(before)), "pdf sign and sign --cms send different APDUs");
     println!("CASES pdf producers signed and accepted: {}", inputs.len());
     assert_eq!(sim.tries_left("sign"), 5);
 }
