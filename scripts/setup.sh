@@ -6,8 +6,9 @@ set -euo pipefail
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
-# poppler-utils (pdfsig, pdftocairo), qpdf and ghostscript (ps2pdf) check and make PDFs in tests/pdf.rs.
-packages=(pcscd libpcsclite-dev pkg-config vsmartcard-vpcd opensc openssl bsdutils poppler-utils qpdf ghostscript)
+# poppler-utils (pdfsig, pdftocairo), qpdf, ghostscript (ps2pdf) and libnss3-tools (certutil, pdfsig's
+# trust store) check and make PDFs in tests/pdf.rs.
+packages=(pcscd libpcsclite-dev pkg-config vsmartcard-vpcd opensc openssl bsdutils poppler-utils qpdf ghostscript libnss3-tools)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
