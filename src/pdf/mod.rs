@@ -458,6 +458,98 @@ impl Prepared {
 mod tests {
     use super::*;
 
+    /// A classic PDF of the given objects (numbered from 1), with catalog 1 and one page 3.
+    pub(crate) fn build(objects: &[String]) -> Vec<u8> {
+        let mut pdf = b"%PDF-1.7\n".to_vec();
+        let mut offsets = Vec::new();
+        for (i, body) in objects.iter().enumerate() {
+            offsets.push(pdf.len());
+            pdf.extend_from_slice(format!("{} 0 obj\n{body}\nendobj\n", i + 1).as_bytes());
+        }
+        let xref = pdf.len();
+        pdf.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f\r\n", objects.len() + 1).as_bytes());
+        for o in offsets {
+            pdf.extend_from_slice(format!("{o:010} 00000 n\r\n").as_bytes());
+        }
+        let trailer = format!("trailer\n<</Size {}/Root 1 0 R>>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1);
+        pdf.extend_from_slice(trailer.as_bytes());
+        pdf
+    }
+
+    pub(crate) fn minimal(extra_catalog: &str, more: &[String]) -> Vec<u8> {
+        let mut objects = vec![
+            format!("<</Type/Catalog/Pages 2 0 R{extra_catalog}>>"),
+            "<</Type/Pages/Kids[3 0 R]/Count 1>>".to_string(),
+            "<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>".to_string(),
+        ];
+        objects.extend_from_slice(more);
+        build(&objects)
+    }
+
+    #[test]
+    fn an_update_is_readable_and_its_range_leaves_out_exactly_the_contents() {
+        let original = minimal("", &[]);
+        let plan = plan(&original).unwrap();
+        let fields =
+            SignatureFields { reason: Some("契約".into()), signing_time: 1_700_000_000, ..Default::default() };
+        let mut ready = plan.prepare(Profile::Pades, &fields, 40).unwrap();
+        let digest = ready.digest(&original, crate::digest::HashAlgorithm::Sha256);
+        ready.embed(original.len(), &[0x30, 0x03, 0x02, 0x01, 0x07]).unwrap();
+        assert_eq!(ready.embed(original.len(), &[0; 41]), Err(PdfError::SignatureTooLarge(41)));
+        let mut signed = original.clone();
+        signed.extend_from_slice(&ready.update);
+        let [_, b, c, d] = ready.byte_range;
+        assert_eq!(c + d, signed.len());
+        let covered = [&signed[..b], &signed[c..]].concat();
+        assert_eq!(crate::digest::HashAlgorithm::Sha256.hash(&covered), digest);
+        let found = signatures::find(&signed).unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].field, "Signature1");
+        assert_eq!(found[0].sub_filter, "ETSI.CAdES.detached");
+        assert_eq!(found[0].reason.as_deref(), Some("契約"));
+        // Signing again picks the next free field name.
+        assert_eq!(super::plan(&signed).unwrap().field_name, "Signature2");
+    }
+
+    #[test]
+    fn more_signatures_than_the_limit_are_refused() {
+        let n = 65;
+        let fields: String = (0..n).map(|i| format!("{} 0 R ", 4 + i)).collect();
+        let sigs: Vec<String> =
+            (0..n).map(|i| format!("<</FT/Sig/T(s{i})/V<</ByteRange[0 1 2 3]/Contents<00>>>>>")).collect();
+        let pdf = minimal(&format!("/AcroForm<</Fields[{fields}]>>"), &sigs);
+        assert!(matches!(signatures::check_all(&pdf, None, 0), Err(PdfError::TooLarge(_))));
+        let pdf = minimal(&format!("/AcroForm<</Fields[{fields}]>>"), &sigs[..64]);
+        assert_eq!(signatures::check_all(&pdf, None, 0).unwrap().len(), 64);
+    }
+
+    #[test]
+    fn inflating_more_than_the_budget_in_all_is_refused() {
+        use std::io::Write;
+        // Nine cross-reference streams chained by /Prev, each inflating to 31 MiB.
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+        z.write_all(&vec![0u8; 31 << 20]).unwrap();
+        let packed = z.finish().unwrap();
+        let mut pdf = minimal("", &[]);
+        pdf.truncate(pdf.windows(4).rposition(|w| w == b"xref").unwrap());
+        let mut prev = None;
+        for i in 0..9 {
+            let at = pdf.len();
+            let prev_key = prev.map(|p| format!("/Prev {p}")).unwrap_or_default();
+            let head = format!(
+                "{} 0 obj\n<</Type/XRef/Size 4/W[1 4 2]/Index[0 1]/Root 1 0 R{prev_key}/Filter/FlateDecode/Length {}>>\nstream\n",
+                10 + i,
+                packed.len()
+            );
+            pdf.extend_from_slice(head.as_bytes());
+            pdf.extend_from_slice(&packed);
+            pdf.extend_from_slice(b"\nendstream\nendobj\n");
+            prev = Some(at);
+        }
+        pdf.extend_from_slice(format!("startxref\n{}\n%%EOF\n", prev.unwrap()).as_bytes());
+        assert!(matches!(reader::Document::load(&pdf), Err(PdfError::TooLarge(_))));
+    }
+
     #[test]
     fn dates() {
         assert_eq!(pdf_date(1_700_000_000), "D:20231114221320Z");

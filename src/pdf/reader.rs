@@ -10,6 +10,8 @@ use super::PdfError;
 
 /// Largest decoded cross-reference or object stream accepted.
 pub const MAX_DECODED_STREAM: usize = 32 << 20;
+/// Most bytes inflated in all for one file (cross-reference and object streams).
+const MAX_DECODED_TOTAL: usize = 256 << 20;
 /// Most cross-reference sections followed (incremental updates).
 const MAX_SECTIONS: usize = 4096;
 /// Longest chain of references followed when resolving one value.
@@ -44,6 +46,8 @@ pub struct Document<'a> {
     object_streams: std::cell::RefCell<HashMap<u32, ObjectStream>>,
     /// Streams being read (a /Length or object stream can lead back to one).
     depth: std::cell::Cell<usize>,
+    /// Bytes inflated so far, against [`MAX_DECODED_TOTAL`].
+    decoded: std::cell::Cell<usize>,
 }
 
 fn damaged(msg: impl Into<String>) -> PdfError {
@@ -81,6 +85,7 @@ impl<'a> Document<'a> {
             last_xref: XrefKind::Table,
             object_streams: Default::default(),
             depth: Default::default(),
+            decoded: Default::default(),
         };
         let mut next = Some(startxref);
         let mut seen = HashSet::new();
@@ -268,7 +273,15 @@ impl<'a> Document<'a> {
         if !after.keyword("endstream") {
             return Err(damaged(format!("object {}: no endstream after /Length bytes", r.0)));
         }
-        Ok((r, dict.clone(), decode(&dict, raw)?))
+        let data = decode(&dict, raw)?;
+        self.decoded.set(self.decoded.get() + data.len());
+        if self.decoded.get() > MAX_DECODED_TOTAL {
+            return Err(PdfError::TooLarge(format!(
+                "its cross-reference and object streams inflate to more than {} MiB",
+                MAX_DECODED_TOTAL >> 20
+            )));
+        }
+        Ok((r, dict.clone(), data))
     }
 
     /// Object `r` (an error if it does not exist or is damaged; a free object is null).

@@ -8,6 +8,9 @@ use super::reader::Document;
 use super::{decode_text, fields, parse_pdf_date, PdfError};
 use crate::cert::{check_certificate, summarize, verify_pkcs1, CertProblem};
 
+/// Most signatures checked in one file (each is a hash over up to the whole file).
+const MAX_SIGNATURES: usize = 64;
+
 /// A signature field's value as found in the file.
 #[derive(Debug, Clone)]
 pub struct FoundSignature {
@@ -85,6 +88,9 @@ pub fn find(data: &[u8]) -> Result<Vec<FoundSignature>, PdfError> {
             Some(Object::Array(a)) => a.iter().map(|v| v.as_int().unwrap_or(-1)).collect(),
             _ => vec![],
         };
+        if out.len() == MAX_SIGNATURES {
+            return Err(PdfError::TooLarge(format!("it has more than {MAX_SIGNATURES} signatures")));
+        }
         out.push(FoundSignature {
             field: name,
             sub_filter: value.name("SubFilter").map(|n| String::from_utf8_lossy(n).into_owned()).unwrap_or_default(),
