@@ -520,3 +520,33 @@ fn pdf_sign_keeps_every_pin_rule_of_sign_and_writes_nothing_when_it_fails() {
         .collect();
     assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
 }
+
+#[test]
+fn at_a_terminal_pdf_sign_reminds_once_that_the_certificate_carries_personal_data() {
+    pcscd_test!();
+    let sim = Sim::start(&[]);
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path();
+    let input = &producers(dir)[0].1;
+    let pin = sign_pin(&sim);
+    // `script` (util-linux) gives jpki a pseudo-terminal for stdout and stderr.
+    let on_terminal = |json: &str, out: &str| {
+        let line = format!(
+            "{} {json} pdf sign '{}' -o '{}' --pin-file '{}'",
+            jpki_bin(),
+            input.display(),
+            dir.join(out).display(),
+            pin.display()
+        );
+        let mut cmd = Command::new("script");
+        cmd.args(["-qec", &line, "/dev/null"]).env("JPKI_READER", &sim.reader);
+        let o = run(&mut cmd);
+        assert_code(&o, 0);
+        stdout(&o)
+    };
+    let screen = on_terminal("", "t.pdf");
+    assert_eq!(screen.matches("jpki: note:").count(), 1, "{screen}");
+    assert!(screen.contains("address, birth date and sex"), "{screen}");
+    let screen = on_terminal("--json", "j.pdf");
+    assert!(!screen.contains("jpki: note:"), "{screen}");
+}

@@ -197,7 +197,7 @@ fn sign(global: &Global, args: &PdfSignArgs) -> Result<Output, Failure> {
     .field("key", key.name())
     .field("field", plan.field_name.clone())
     .field("sub_filter", profile.sub_filter())
-    .field("signing_time", jpki::cert::format_time(unix(now)))
+    .field("signing_time", unix(now))
     .field("byte_range", ready.byte_range.to_vec())
     .field("original_bytes", original_len)
     .field("bytes", data.len())
