@@ -550,3 +550,108 @@ fn at_a_terminal_pdf_sign_reminds_once_that_the_certificate_carries_personal_dat
     let screen = on_terminal("--json", "j.pdf");
     assert!(!screen.contains("jpki: note:"), "{screen}");
 }
+
+#[test]
+fn a_pdf_signed_by_pyhanko_is_checked_and_co_signed_with_both_signatures_valid() {
+    pcscd_test!();
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path();
+    let input = producers(dir)[0].1.clone();
+    // A throwaway CA and signer of our own, used by pyHanko.
+    let ext = "keyUsage = critical, digitalSignature, nonRepudiation\n";
+    std::fs::write(dir.join("leaf.cnf"), ext).unwrap();
+    let steps: [&[&str]; 4] = [
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-subj",
+            "/CN=Other CA",
+            "-days",
+            "30",
+            "-out",
+            "ca.pem",
+        ],
+        &[
+            "req",
+            "-new",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "leaf.key",
+            "-subj",
+            "/CN=pyHanko signer",
+            "-out",
+            "leaf.csr",
+        ],
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "leaf.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-set_serial",
+            "9",
+            "-days",
+            "20",
+            "-extfile",
+            "leaf.cnf",
+            "-out",
+            "leaf.pem",
+        ],
+        &[
+            "pkcs12",
+            "-export",
+            "-inkey",
+            "leaf.key",
+            "-in",
+            "leaf.pem",
+            "-certfile",
+            "ca.pem",
+            "-out",
+            "leaf.p12",
+            "-passout",
+            "pass:pw",
+        ],
+    ];
+    for args in steps {
+        tool_ok(dir, "openssl", args);
+    }
+    std::fs::write(dir.join("pass"), "pw").unwrap();
+    let args = ["-m", "pyhanko", "sign", "addsig", "--field", "Other", "pkcs12", "--passfile", "pass"];
+    tool_ok(dir, "python3", &[&args[..], &[input.to_str().unwrap(), "by-pyhanko.pdf", "leaf.p12"]].concat());
+
+    // jpki reads pyHanko's signature and checks it against that CA.
+    let report = json(&pdf_verify(&dir.join("by-pyhanko.pdf"), &["--ca", dir.join("ca.pem").to_str().unwrap()]));
+    assert_eq!(report["signatures"][0]["field"], "Other", "{report}");
+    assert_eq!(report["signatures"][0]["signer"], "CN=pyHanko signer", "{report}");
+
+    // Then the holder signs the same file.
+    let sim = Sim::start(&[]);
+    let both = dir.join("both.pdf");
+    let o = pdf_sign(&sim, &dir.join("by-pyhanko.pdf"), &both, &[]);
+    assert_code(&o, 0);
+    let text = stdout(&tool(dir, "pdfsig", &[both.to_str().unwrap()]));
+    assert_eq!(text.matches("Signature is Valid.").count(), 2, "{text}");
+    assert!(text.rsplit("Signature #").next().unwrap().contains("Total document signed"), "{text}");
+    let qpdf = tool(dir, "qpdf", &["--check", both.to_str().unwrap()]);
+    assert_eq!(qpdf.status.code(), Some(0), "{}", stdout(&qpdf));
+    let o = pyhanko_validate(dir, &sim.state_file("sign-ca.crt.pem"), &both);
+    let text = stdout(&o);
+    // The first signature is by a CA pyHanko is not told to trust; the second must be judged valid.
+    let second = text.split("Field 2").nth(1).unwrap_or_else(|| panic!("{text}{}", stderr(&o)));
+    assert!(second.contains("judged VALID") && second.contains("cryptographically sound"), "{text}");
+    let report = json(&pdf_verify(&both, &[]));
+    let sigs = report["signatures"].as_array().unwrap();
+    assert_eq!(sigs.len(), 2);
+    assert_eq!(sigs[0]["only_signatures_after"], true, "{report}");
+    assert_eq!(sigs[1]["covers_whole_file"], true, "{report}");
+}
