@@ -202,67 +202,33 @@ fn pades_profile_is_valid_for_pyhanko_against_the_simulator_ca() {
     }
 }
 
+/// A signer's key and certificate issued with openssl by the CA that `ca` names (openssl x509
+/// options): `NAME.key.pem`, `NAME.key.der` (PKCS#8), `NAME.crt.pem` and `NAME.crt.der` in `dir`.
+fn issue_signer(dir: &Path, name: &str, subject: &str, extensions: &str, ca: &[&str]) {
+    let file = |ext: &str| format!("{name}.{ext}");
+    std::fs::write(dir.join(file("cnf")), extensions).unwrap();
+    let (key, csr, crt) = (file("key.pem"), file("csr"), file("crt.pem"));
+    tool_ok(
+        dir,
+        "openssl",
+        &["req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", &key, "-subj", subject, "-out", &csr],
+    );
+    let issue =
+        ["x509", "-req", "-in", &csr, "-set_serial", "4242", "-days", "20", "-extfile", &file("cnf"), "-out", &crt];
+    tool_ok(dir, "openssl", &[&issue[..], ca].concat());
+    tool_ok(dir, "openssl", &["x509", "-in", &crt, "-outform", "DER", "-out", &file("crt.der")]);
+    tool_ok(dir, "openssl", &["pkcs8", "-topk8", "-nocrypt", "-in", &key, "-outform", "DER", "-out", &file("key.der")]);
+}
+
 /// A second simulated holder: a key and a certificate issued by the simulator's signing CA.
 fn second_holder(dir: &Path) -> (PathBuf, PathBuf) {
     let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/sim/fixtures");
-    let ca_key = fixtures.join("sign-ca.key.der");
-    let ca_cert = fixtures.join("sign-ca.crt.der");
-    std::fs::write(
-        dir.join("holder2.cnf"),
-        "keyUsage = critical, digitalSignature, nonRepudiation\n\
-         subjectAltName = @san\n[san]\notherName.1 = 1.2.392.200149.8.5.5.1;FORMAT:UTF8,UTF8:佐藤　花子\n",
-    )
-    .unwrap();
-    tool_ok(
-        dir,
-        "openssl",
-        &[
-            "req",
-            "-new",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            "holder2.key.pem",
-            "-subj",
-            "/C=JP/L=Osaka-fu/CN=second holder",
-            "-out",
-            "holder2.csr",
-        ],
-    );
-    tool_ok(
-        dir,
-        "openssl",
-        &["pkcs8", "-topk8", "-nocrypt", "-in", "holder2.key.pem", "-outform", "DER", "-out", "holder2.key.der"],
-    );
-    tool_ok(
-        dir,
-        "openssl",
-        &[
-            "x509",
-            "-req",
-            "-in",
-            "holder2.csr",
-            "-CA",
-            ca_cert.to_str().unwrap(),
-            "-CAform",
-            "DER",
-            "-CAkey",
-            ca_key.to_str().unwrap(),
-            "-CAkeyform",
-            "DER",
-            "-set_serial",
-            "4242",
-            "-days",
-            "365",
-            "-extfile",
-            "holder2.cnf",
-            "-outform",
-            "DER",
-            "-out",
-            "holder2.crt.der",
-        ],
-    );
+    let (ca_key, ca_cert) = (fixtures.join("sign-ca.key.der"), fixtures.join("sign-ca.crt.der"));
+    let ca =
+        ["-CA", ca_cert.to_str().unwrap(), "-CAform", "DER", "-CAkey", ca_key.to_str().unwrap(), "-CAkeyform", "DER"];
+    let extensions = "keyUsage = critical, digitalSignature, nonRepudiation\n\
+         subjectAltName = @san\n[san]\notherName.1 = 1.2.392.200149.8.5.5.1;FORMAT:UTF8,UTF8:佐藤　花子\n";
+    issue_signer(dir, "holder2", "/C=JP/L=Osaka-fu/CN=second holder", extensions, &ca);
     (dir.join("holder2.key.der"), dir.join("holder2.crt.der"))
 }
 
@@ -558,73 +524,24 @@ fn a_pdf_signed_by_pyhanko_is_checked_and_co_signed_with_both_signatures_valid()
     let dir = work.path();
     let input = producers(dir)[0].1.clone();
     // A throwaway CA and signer of our own, used by pyHanko.
-    let ext = "keyUsage = critical, digitalSignature, nonRepudiation\n";
-    std::fs::write(dir.join("leaf.cnf"), ext).unwrap();
-    let steps: [&[&str]; 4] = [
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            "ca.key",
-            "-subj",
-            "/CN=Other CA",
-            "-days",
-            "30",
-            "-out",
-            "ca.pem",
-        ],
-        &[
-            "req",
-            "-new",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            "leaf.key",
-            "-subj",
-            "/CN=pyHanko signer",
-            "-out",
-            "leaf.csr",
-        ],
-        &[
-            "x509",
-            "-req",
-            "-in",
-            "leaf.csr",
-            "-CA",
-            "ca.pem",
-            "-CAkey",
-            "ca.key",
-            "-set_serial",
-            "9",
-            "-days",
-            "20",
-            "-extfile",
-            "leaf.cnf",
-            "-out",
-            "leaf.pem",
-        ],
-        &[
-            "pkcs12",
-            "-export",
-            "-inkey",
-            "leaf.key",
-            "-in",
-            "leaf.pem",
-            "-certfile",
-            "ca.pem",
-            "-out",
-            "leaf.p12",
-            "-passout",
-            "pass:pw",
-        ],
+    let ca = [
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-subj",
+        "/CN=Other CA",
+        "-out",
+        "ca.pem",
     ];
-    for args in steps {
-        tool_ok(dir, "openssl", args);
-    }
+    tool_ok(dir, "openssl", &ca);
+    let extensions = "keyUsage = critical, digitalSignature, nonRepudiation\n";
+    issue_signer(dir, "leaf", "/CN=pyHanko signer", extensions, &["-CA", "ca.pem", "-CAkey", "ca.key"]);
+    let p12 = ["-export", "-inkey", "leaf.key.pem", "-in", "leaf.crt.pem", "-certfile", "ca.pem", "-out", "leaf.p12"];
+    tool_ok(dir, "openssl", &[&["pkcs12"][..], &p12, &["-passout", "pass:pw"]].concat());
     std::fs::write(dir.join("pass"), "pw").unwrap();
     let args = ["-m", "pyhanko", "sign", "addsig", "--field", "Other", "pkcs12", "--passfile", "pass"];
     tool_ok(dir, "python3", &[&args[..], &[input.to_str().unwrap(), "by-pyhanko.pdf", "leaf.p12"]].concat());
