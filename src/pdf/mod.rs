@@ -227,6 +227,10 @@ pub(crate) fn fields(doc: &Document<'_>, acroform: &Dict) -> Result<Vec<(String,
 
 /// Plan the update that adds an invisible signature field on the first page.
 pub fn plan(data: &[u8]) -> Result<Plan, PdfError> {
+    // The /ByteRange placeholder holds 10 digits; leave room for the update.
+    if data.len() > 9_000_000_000 {
+        return Err(PdfError::TooLarge("files over 9 GB cannot be signed".into()));
+    }
     let doc = Document::load(data)?;
     let root = doc.root_ref();
     let mut catalog =
