@@ -41,10 +41,11 @@ Exit codes:
      unknown (the link failed during it)
   7  the card has no signing certificate (if a wrong signing password was
      given too, its try was spent: the message gives the tries left)
-  8  check: the signature or digest does not match
-  9  check: the certificate is expired or not yet valid
- 10  check: the certificate's key usage does not allow signing
- 11  check: the certificate was not issued by the given CA
+  8  check, pdf verify: the signature or digest does not match (pdf verify:
+     also no signature, or bytes added after the last one)
+  9  check, pdf verify: the certificate is expired or not yet valid
+ 10  check, pdf verify: the certificate's key usage does not allow signing
+ 11  check, pdf verify: the certificate was not issued by the given CA
  12  the result could not be written after the card was used (disk full,
      unwritable file, or a closed pipe when stdout carries a signature)
 130  interrupted (Ctrl-C, SIGTERM); the card was disconnected and powered down";
