@@ -29,7 +29,9 @@ fi
 # pyHanko validates the PAdES signatures and pikepdf makes test PDFs (tests/pdf.rs).
 if ! python3 -c "import pyhanko, pyhanko.cli, pikepdf" >/dev/null 2>&1; then
   echo "setup: installing pyHanko and pikepdf from PyPI"
-  python3 -m pip install -q "pyhanko==0.38.0" "pyhanko-cli==0.6.0" "pikepdf==10.18.0"
+  wanted=("pyhanko==0.38.0" "pyhanko-cli==0.6.0" "pikepdf==10.18.0")
+  # A Debian-managed python3 refuses plain installs (PEP 668); these are test tools only.
+  python3 -m pip install -q "${wanted[@]}" || python3 -m pip install -q --break-system-packages "${wanted[@]}"
 fi
 
 pcscd_running() { pgrep -x pcscd >/dev/null 2>&1; }
