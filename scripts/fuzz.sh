@@ -18,7 +18,7 @@ seconds="${1:-60}"
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-    targets=(response_parse der_length cert_decode cardinfo sim_card)
+    targets=(response_parse der_length cert_decode cardinfo sim_card pdf_read)
 fi
 if ! cargo fuzz --version >/dev/null 2>&1; then
     echo "fuzz.sh: cargo-fuzz is not installed: run 'cargo install cargo-fuzz', or use the stable bounded run:" >&2

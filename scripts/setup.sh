@@ -6,7 +6,9 @@ set -euo pipefail
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
-packages=(pcscd libpcsclite-dev pkg-config vsmartcard-vpcd opensc openssl bsdutils)
+# poppler-utils (pdfsig, pdftocairo), qpdf, ghostscript (ps2pdf) and libnss3-tools (certutil, pdfsig's
+# trust store) check and make PDFs in tests/pdf.rs.
+packages=(pcscd libpcsclite-dev pkg-config vsmartcard-vpcd opensc openssl bsdutils poppler-utils qpdf ghostscript libnss3-tools)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -22,6 +24,14 @@ fi
 if ! command -v cargo >/dev/null 2>&1; then
   echo "setup: Rust is not installed. Install it from https://rustup.rs (rustup), then run this again." >&2
   exit 1
+fi
+
+# pyHanko validates the PAdES signatures and pikepdf makes test PDFs (tests/pdf.rs).
+if ! python3 -c "import pyhanko, pyhanko.cli, pikepdf" >/dev/null 2>&1; then
+  echo "setup: installing pyHanko and pikepdf from PyPI"
+  wanted=("pyhanko==0.38.0" "pyhanko-cli==0.6.0" "pikepdf==10.18.0")
+  # A Debian-managed python3 refuses plain installs (PEP 668); these are test tools only.
+  python3 -m pip install -q "${wanted[@]}" || python3 -m pip install -q --break-system-packages "${wanted[@]}"
 fi
 
 pcscd_running() { pgrep -x pcscd >/dev/null 2>&1; }

@@ -21,6 +21,8 @@ const ID_SIGNED_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.1
 const ID_CONTENT_TYPE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.3");
 const ID_MESSAGE_DIGEST: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.4");
 const ID_SIGNING_TIME: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.5");
+/// id-aa-signingCertificateV2 (RFC 5035), required by PAdES.
+const ID_SIGNING_CERTIFICATE_V2: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.47");
 const RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
 
 #[derive(Debug, thiserror::Error)]
@@ -71,6 +73,63 @@ pub fn signed_attributes(message_digest: &[u8], signing_time: SystemTime) -> Res
         attribute(ID_SIGNING_TIME, Any::encode_from(&time)?)?,
     ];
     Ok(SetOfVec::try_from(attrs)?)
+}
+
+/// DER of one TLV with a definite length.
+fn der_tlv(tag: u8, value: &[u8]) -> Vec<u8> {
+    let len = value.len();
+    let mut out = vec![tag];
+    match len {
+        0..=0x7F => out.push(len as u8),
+        0x80..=0xFF => out.extend([0x81, len as u8]),
+        0x100..=0xFFFF => out.extend([0x82, (len >> 8) as u8, len as u8]),
+        _ => out.extend([0x83, (len >> 16) as u8, (len >> 8) as u8, len as u8]),
+    }
+    out.extend_from_slice(value);
+    out
+}
+
+/// SigningCertificateV2 naming the certificate by its SHA-256 hash (the
+/// default algorithm, so not written) and its issuer and serial number.
+fn signing_certificate_v2(certificate_der: &[u8]) -> Result<Any, CmsError> {
+    let cert = Certificate::from_der(certificate_der)?;
+    let issuer = cert.tbs_certificate.issuer.to_der()?;
+    let serial = cert.tbs_certificate.serial_number.to_der()?;
+    // GeneralNames holding one directoryName ([4], explicit).
+    let general_names = der_tlv(0x30, &der_tlv(0xA4, &issuer));
+    let issuer_serial = der_tlv(0x30, &[general_names, serial].concat());
+    let hash = der_tlv(0x04, &HashAlgorithm::Sha256.hash(certificate_der));
+    let cert_id = der_tlv(0x30, &[hash, issuer_serial].concat());
+    Ok(Any::from_der(&der_tlv(0x30, &der_tlv(0x30, &cert_id)))?)
+}
+
+/// The signed attributes of a PAdES (CAdES) signature: content type, message
+/// digest and the signer's certificate by hash; the signing time is not among
+/// them (PAdES puts it in the PDF's /M).
+pub fn pades_signed_attributes(message_digest: &[u8], certificate_der: &[u8]) -> Result<SignedAttributes, CmsError> {
+    let attrs = vec![
+        attribute(ID_CONTENT_TYPE, Any::encode_from(&ID_DATA)?)?,
+        attribute(ID_MESSAGE_DIGEST, Any::new(Tag::OctetString, message_digest)?)?,
+        attribute(ID_SIGNING_CERTIFICATE_V2, signing_certificate_v2(certificate_der)?)?,
+    ];
+    Ok(SetOfVec::try_from(attrs)?)
+}
+
+/// The certificate hash of the first ESSCertIDv2 in a SigningCertificateV2.
+fn read_ess_cert_hash(value: &[u8]) -> Option<(HashAlgorithm, Vec<u8>)> {
+    let (_, certs, _) = crate::ber::tlv(value).ok()?;
+    let (_, first_list, _) = crate::ber::tlv(certs).ok()?;
+    let (_, cert_id, _) = crate::ber::tlv(first_list).ok()?;
+    let (tag, item, rest) = crate::ber::tlv(cert_id).ok()?;
+    let (hash, octets) = if tag == 0x30 {
+        let (_, oid, _) = crate::ber::tlv(item).ok()?;
+        let hash = HashAlgorithm::ALL.into_iter().find(|h| digest_oid(*h).as_bytes() == oid)?;
+        let (tag, octets, _) = crate::ber::tlv(rest).ok()?;
+        (tag == 0x04).then_some((hash, octets))?
+    } else {
+        (tag == 0x04).then_some((HashAlgorithm::Sha256, item))?
+    };
+    Some((hash, octets.to_vec()))
 }
 
 /// The bytes the signer signs: the DER of the attributes as a SET OF.
@@ -127,6 +186,8 @@ pub struct ParsedCms {
     pub signer_certificate: Option<Vec<u8>>,
     pub attached_content: Option<Vec<u8>>,
     pub signing_time: Option<i64>,
+    /// The certificate hash named by an ESS signing-certificate-v2 attribute.
+    pub ess_cert_hash: Option<(HashAlgorithm, Vec<u8>)>,
 }
 
 /// Parse DER or PEM CMS SignedData with one signer and signed attributes.
@@ -146,6 +207,7 @@ pub fn parse(bytes: &[u8]) -> Result<ParsedCms, CmsError> {
     let attrs = signer.signed_attrs.as_ref().ok_or(CmsError::NoSignedAttributes)?;
     let mut message_digest = None;
     let mut signing_time = None;
+    let mut ess_cert_hash = None;
     for attr in attrs.iter() {
         let Some(value) = attr.values.iter().next() else { continue };
         if attr.oid == ID_MESSAGE_DIGEST {
@@ -154,6 +216,8 @@ pub fn parse(bytes: &[u8]) -> Result<ParsedCms, CmsError> {
             if let Ok(t) = value.to_der().and_then(|d| x509_cert::time::Time::from_der(&d)) {
                 signing_time = Some(t.to_unix_duration().as_secs() as i64);
             }
+        } else if attr.oid == ID_SIGNING_CERTIFICATE_V2 {
+            ess_cert_hash = value.to_der().ok().and_then(|d| read_ess_cert_hash(&d));
         }
     }
     let message_digest = message_digest.ok_or(CmsError::NoSignedAttributes)?;
@@ -182,6 +246,7 @@ pub fn parse(bytes: &[u8]) -> Result<ParsedCms, CmsError> {
         signer_certificate,
         attached_content,
         signing_time,
+        ess_cert_hash,
     })
 }
 

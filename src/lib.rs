@@ -16,6 +16,7 @@ pub mod cms;
 pub mod digest;
 pub mod error;
 pub mod pcsc;
+pub mod pdf;
 pub mod pin;
 // The virtual card; the library's own unit tests also build it, because they
 // play hostile cards by rewriting its answers.

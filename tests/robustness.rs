@@ -835,6 +835,11 @@ fn fuzz_sim_card() {
 }
 
 #[test]
+fn fuzz_pdf_read() {
+    bounded_fuzz("pdf_read", 200_000, 60);
+}
+
+#[test]
 fn fuzz_targets_are_all_listed() {
     for target in fuzz_targets::TARGETS {
         assert!(!corpus(target).is_empty());

@@ -15,7 +15,7 @@ use jpki::cert::{check_certificate, der_from_pem_or_der, der_sequence_len, rsa_p
 use jpki::sim::{BlockedSw, CardData, PinId, PinStore, SimConfig, VerifiedQuery, VirtualCard};
 
 /// The target names, as in `fuzz/Cargo.toml` and `fuzz/corpus/`.
-pub const TARGETS: [&str; 5] = ["response_parse", "der_length", "cert_decode", "cardinfo", "sim_card"];
+pub const TARGETS: [&str; 6] = ["response_parse", "der_length", "cert_decode", "cardinfo", "sim_card", "pdf_read"];
 
 /// Run the named target on one input.
 pub fn run(target: &str, data: &[u8]) {
@@ -25,6 +25,7 @@ pub fn run(target: &str, data: &[u8]) {
         "cert_decode" => cert_decode(data),
         "cardinfo" => cardinfo(data),
         "sim_card" => sim_card(data),
+        "pdf_read" => pdf_read(data),
         other => panic!("no fuzz target {other:?}"),
     }
 }
@@ -190,4 +191,29 @@ pub fn sim_card(data: &[u8]) {
             }
         }
     }
+}
+
+/// The PDF reading path of `pdf sign` and `pdf verify`: planning the update,
+/// and reading signatures back. The byte range of an update must leave out
+/// exactly the /Contents string, and when the signatures of a file can be
+/// read, those of the signed file can too, the new field among them.
+pub fn pdf_read(data: &[u8]) {
+    let readable = jpki::pdf::signatures::check_all(data, None, 1_700_000_000).is_ok();
+    let Ok(plan) = jpki::pdf::plan(data) else { return };
+    let fields =
+        jpki::pdf::SignatureFields { reason: Some("r".into()), signing_time: 1_700_000_000, ..Default::default() };
+    let Ok(mut ready) = plan.prepare(jpki::pdf::Profile::Adbe, &fields, 16) else { return };
+    ready.embed(data.len(), &[0x30, 0x03, 0x02, 0x01, 0x00]).expect("a 5-byte CMS fits a 16-byte space");
+    let [a, b, c, d] = ready.byte_range;
+    let total = data.len() + ready.update.len();
+    assert_eq!((a, b, c + d), (0, ready.contents.0, total));
+    let mut signed = data.to_vec();
+    signed.extend_from_slice(&ready.update);
+    assert_eq!(signed[b], b'<');
+    assert_eq!(signed[c - 1], b'>');
+    if !readable {
+        return;
+    }
+    let found = jpki::pdf::signatures::find(&signed).expect("the update made on a readable file is readable");
+    assert!(found.iter().any(|s| s.field == plan.field_name), "the new field {} is not found", plan.field_name);
 }

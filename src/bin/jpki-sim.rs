@@ -181,6 +181,14 @@ struct Args {
     #[arg(long = "holder", value_name = "FIELD=VALUE")]
     holder: Vec<String>,
 
+    /// Use another holder's signing key (PKCS#8 DER) instead of the fixture's; needs --sign-cert
+    #[arg(long, value_name = "FILE", requires = "sign_cert")]
+    sign_key: Option<PathBuf>,
+
+    /// Use another holder's signing certificate (DER) instead of the fixture's; needs --sign-key
+    #[arg(long, value_name = "FILE", requires = "sign_key")]
+    sign_cert: Option<PathBuf>,
+
     /// Start from the default PINs and counters
     #[arg(long)]
     reset_state: bool,
@@ -247,6 +255,12 @@ fn run(args: Args) -> Result<()> {
     for a in &args.holder {
         let (field, value) = a.split_once('=').with_context(|| format!("--holder: expected FIELD=VALUE, got {a:?}"))?;
         data.set_holder_field(field, value).map_err(|e| anyhow!("--holder: {e}"))?;
+    }
+    if let (Some(key), Some(cert)) = (&args.sign_key, &args.sign_cert) {
+        let read = |p: &PathBuf| std::fs::read(p).with_context(|| format!("cannot read {}", p.display()));
+        data.sign_key = rsa::pkcs8::DecodePrivateKey::from_pkcs8_der(&read(key)?)
+            .map_err(|e| anyhow!("--sign-key: not a PKCS#8 DER RSA key: {e}"))?;
+        data.sign_cert = read(cert)?;
     }
     let state_path = match &args.state {
         Some(p) => p.clone(),

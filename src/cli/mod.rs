@@ -8,6 +8,7 @@ pub mod check;
 pub mod completions;
 pub mod exit;
 pub mod output;
+pub mod pdf;
 pub mod pin;
 pub mod pin_input;
 pub mod readers;
@@ -50,10 +51,11 @@ Exit codes:
      unknown (the link failed during it)
   7  the card has no signing certificate (if a wrong signing password was
      given too, its try was spent: the message gives the tries left)
-  8  check: the signature or digest does not match
-  9  check: the certificate is expired or not yet valid
- 10  check: the certificate's key usage does not allow signing
- 11  check: the certificate was not issued by the given CA
+  8  check, pdf verify: the signature or digest does not match (pdf verify:
+     also no signature, or bytes added after the last one)
+  9  check, pdf verify: the certificate is expired or not yet valid
+ 10  check, pdf verify: the certificate's key usage does not allow signing
+ 11  check, pdf verify: the certificate was not issued by the given CA
  12  the result could not be written after the card was used (disk full,
      unwritable file, or a closed pipe when stdout carries a signature)
 130  interrupted (Ctrl-C, SIGTERM, SIGHUP, SIGQUIT); nothing more was sent and
@@ -133,6 +135,9 @@ pub enum Command {
     Completions(completions::CompletionsArgs),
     /// Write the man pages of jpki and each command into a folder.
     Man(completions::ManArgs),
+    /// Sign a PDF with the card, or check the signatures of one.
+    #[command(subcommand)]
+    Pdf(pdf::PdfCommand),
 }
 
 /// The JSON `command` name of a subcommand as typed, for errors found before
@@ -149,6 +154,7 @@ pub fn command_name(typed: &str) -> Option<&'static str> {
         "card-info" => "card-info",
         "completions" => "completions",
         "man" => "man",
+        "pdf" => "pdf",
         _ => return None,
     })
 }
@@ -168,6 +174,8 @@ impl Command {
             Command::CardInfo(_) => "card-info",
             Command::Completions(_) => "completions",
             Command::Man(_) => "man",
+            Command::Pdf(pdf::PdfCommand::Sign(_)) => "pdf-sign",
+            Command::Pdf(pdf::PdfCommand::Verify(_)) => "pdf-verify",
         }
     }
 }
@@ -261,5 +269,6 @@ pub fn run(cli: &Cli) -> Result<Output, Failure> {
         Command::CardInfo(args) => cardinfo::run(&cli.global, args),
         Command::Completions(args) => completions::run(args),
         Command::Man(args) => completions::man(args),
+        Command::Pdf(command) => pdf::run(&cli.global, command),
     }
 }

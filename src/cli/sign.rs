@@ -84,7 +84,7 @@ pub struct SignArgs {
 }
 
 /// Save a signature the card made; if that fails, say that it was lost.
-fn write_signature(path: &Path, bytes: &[u8], readers: Readers) -> Result<(), Failure> {
+pub fn write_signature(path: &Path, bytes: &[u8], readers: Readers) -> Result<(), Failure> {
     write_file(path, bytes, readers).map_err(|f| Failure {
         message: format!("{} (the card made the signature, but it was not saved)", f.message),
         ..f
@@ -185,15 +185,7 @@ fn cms_run(global: &Global, args: &SignArgs) -> Result<Output, Failure> {
     let hash = digest.algorithm;
     let attrs = jpki::cms::signed_attributes(&digest.bytes, std::time::SystemTime::now())
         .map_err(|e| Failure::usage(e.to_string()))?;
-    let to_sign = jpki::cms::to_be_signed(&attrs).map_err(|e| Failure::usage(e.to_string()))?;
-    let attrs_digest = MessageDigest::new(hash, hash.hash(&to_sign)).map_err(|e| Failure::usage(e.to_string()))?;
-
-    let mut signer = session::Signer::open(global, key, &pin, args.pin_args.force)?;
-    let signature = signer.sign_checked(&attrs_digest)?;
-    let certificate = std::mem::take(&mut signer.certificate);
-    drop(signer);
-    let der = jpki::cms::assemble(&certificate, hash, attrs, &signature, content.as_deref())
-        .map_err(|e| Failure::from(Error::BadCardData(e.to_string())))?;
+    let (der, _) = card_cms(global, key, &pin, args.pin_args.force, hash, |_| Ok(attrs), content.as_deref())?;
     let encoded = if args.pem { jpki::cms::to_pem(&der).into_bytes() } else { der.clone() };
     let mut out = Output::default()
         .field("key", key.name())
@@ -215,6 +207,31 @@ fn cms_run(global: &Global, args: &SignArgs) -> Result<Output, Failure> {
     }
     out.must_deliver = args.output.is_none();
     Ok(out)
+}
+
+/// A CMS SignedData made on the card: the key's PIN verified behind the
+/// lockout guard, the signed attributes built (`attrs` sees the card's
+/// certificate), signed, the signature checked against the certificate, and
+/// the CMS assembled. Returns the CMS (DER) and the certificate.
+pub fn card_cms(
+    global: &Global,
+    key: jpki::card::KeyKind,
+    pin: &jpki::pin::Pin,
+    force: bool,
+    hash: HashAlgorithm,
+    attrs: impl FnOnce(&[u8]) -> Result<::cms::signed_data::SignedAttributes, Failure>,
+    content: Option<&[u8]>,
+) -> Result<(Vec<u8>, Vec<u8>), Failure> {
+    let mut signer = session::Signer::open(global, key, pin, force)?;
+    let attrs = attrs(&signer.certificate)?;
+    let to_sign = jpki::cms::to_be_signed(&attrs).map_err(|e| Failure::usage(e.to_string()))?;
+    let attrs_digest = MessageDigest::new(hash, hash.hash(&to_sign)).map_err(|e| Failure::usage(e.to_string()))?;
+    let signature = signer.sign_checked(&attrs_digest)?;
+    let certificate = std::mem::take(&mut signer.certificate);
+    drop(signer);
+    let der = jpki::cms::assemble(&certificate, hash, attrs, &signature, content)
+        .map_err(|e| Failure::from(Error::BadCardData(e.to_string())))?;
+    Ok((der, certificate))
 }
 
 /// The digest to sign, from --digest or by hashing the input.
