@@ -34,6 +34,9 @@ _jpki() {
             jpki,man)
                 cmd="jpki__subcmd__man"
                 ;;
+            jpki,pdf)
+                cmd="jpki__subcmd__pdf"
+                ;;
             jpki,pin)
                 cmd="jpki__subcmd__pin"
                 ;;
@@ -67,6 +70,9 @@ _jpki() {
             jpki__subcmd__help,man)
                 cmd="jpki__subcmd__help__subcmd__man"
                 ;;
+            jpki__subcmd__help,pdf)
+                cmd="jpki__subcmd__help__subcmd__pdf"
+                ;;
             jpki__subcmd__help,pin)
                 cmd="jpki__subcmd__help__subcmd__pin"
                 ;;
@@ -82,8 +88,32 @@ _jpki() {
             jpki__subcmd__help,verify)
                 cmd="jpki__subcmd__help__subcmd__verify"
                 ;;
+            jpki__subcmd__help__subcmd__pdf,sign)
+                cmd="jpki__subcmd__help__subcmd__pdf__subcmd__sign"
+                ;;
+            jpki__subcmd__help__subcmd__pdf,verify)
+                cmd="jpki__subcmd__help__subcmd__pdf__subcmd__verify"
+                ;;
             jpki__subcmd__help__subcmd__pin,change)
                 cmd="jpki__subcmd__help__subcmd__pin__subcmd__change"
+                ;;
+            jpki__subcmd__pdf,help)
+                cmd="jpki__subcmd__pdf__subcmd__help"
+                ;;
+            jpki__subcmd__pdf,sign)
+                cmd="jpki__subcmd__pdf__subcmd__sign"
+                ;;
+            jpki__subcmd__pdf,verify)
+                cmd="jpki__subcmd__pdf__subcmd__verify"
+                ;;
+            jpki__subcmd__pdf__subcmd__help,help)
+                cmd="jpki__subcmd__pdf__subcmd__help__subcmd__help"
+                ;;
+            jpki__subcmd__pdf__subcmd__help,sign)
+                cmd="jpki__subcmd__pdf__subcmd__help__subcmd__sign"
+                ;;
+            jpki__subcmd__pdf__subcmd__help,verify)
+                cmd="jpki__subcmd__pdf__subcmd__help__subcmd__verify"
                 ;;
             jpki__subcmd__pin,change)
                 cmd="jpki__subcmd__pin__subcmd__change"
@@ -104,7 +134,7 @@ _jpki() {
 
     case "${cmd}" in
         jpki)
-            opts="-v -h -V --reader --json --wait --extended-length --verbose --help --version readers status verify cert sign check pin card-info completions man help"
+            opts="-v -h -V --reader --json --wait --apdu-timeout --extended-length --verbose --help --version readers status verify cert sign check pin card-info completions man pdf help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -115,6 +145,10 @@ _jpki() {
                     return 0
                     ;;
                 --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --apdu-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -130,7 +164,7 @@ _jpki() {
             return 0
             ;;
         jpki__subcmd__card__subcmd__info)
-            opts="-v -h --show-my-number --my-number-only --pin-file --force --reader --json --wait --extended-length --verbose --help"
+            opts="-v -h --show-my-number --my-number-only --pin-file --force --reader --json --wait --apdu-timeout --extended-length --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -148,6 +182,10 @@ _jpki() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --apdu-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --extended-length)
                     COMPREPLY=($(compgen -W "auto on off" -- "${cur}"))
                     return 0
@@ -160,7 +198,7 @@ _jpki() {
             return 0
             ;;
         jpki__subcmd__cert)
-            opts="-o -v -h --der --pem --text --details --output --pin-file --force --reader --json --wait --extended-length --verbose --help auth sign auth-ca sign-ca"
+            opts="-o -v -h --der --pem --text --details --output --pin-file --force --reader --json --wait --apdu-timeout --extended-length --verbose --help auth sign auth-ca sign-ca"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -186,6 +224,10 @@ _jpki() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --apdu-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --extended-length)
                     COMPREPLY=($(compgen -W "auto on off" -- "${cur}"))
                     return 0
@@ -198,7 +240,7 @@ _jpki() {
             return 0
             ;;
         jpki__subcmd__check)
-            opts="-v -h --signature --cms --cert --card-cert --ca --digest --hash --pin-file --force --reader --json --wait --extended-length --verbose --help"
+            opts="-v -h --signature --cms --cert --card-cert --ca --digest --hash --pin-file --force --reader --json --wait --apdu-timeout --extended-length --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -244,6 +286,10 @@ _jpki() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --apdu-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --extended-length)
                     COMPREPLY=($(compgen -W "auto on off" -- "${cur}"))
                     return 0
@@ -256,7 +302,7 @@ _jpki() {
             return 0
             ;;
         jpki__subcmd__completions)
-            opts="-v -h --reader --json --wait --extended-length --verbose --help bash elvish fish powershell zsh"
+            opts="-v -h --reader --json --wait --apdu-timeout --extended-length --verbose --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -267,6 +313,10 @@ _jpki() {
                     return 0
                     ;;
                 --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --apdu-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -282,7 +332,7 @@ _jpki() {
             return 0
             ;;
         jpki__subcmd__help)
-            opts="readers status verify cert sign check pin card-info completions man help"
+            opts="readers status verify cert sign check pin card-info completions man pdf help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -379,6 +429,48 @@ _jpki() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        jpki__subcmd__help__subcmd__pdf)
+            opts="sign verify"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        jpki__subcmd__help__subcmd__pdf__subcmd__sign)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        jpki__subcmd__help__subcmd__pdf__subcmd__verify)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         jpki__subcmd__help__subcmd__pin)
             opts="change"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -464,7 +556,7 @@ _jpki() {
             return 0
             ;;
         jpki__subcmd__man)
-            opts="-v -h --reader --json --wait --extended-length --verbose --help"
+            opts="-v -h --reader --json --wait --apdu-timeout --extended-length --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -475,6 +567,192 @@ _jpki() {
                     return 0
                     ;;
                 --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --apdu-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --extended-length)
+                    COMPREPLY=($(compgen -W "auto on off" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        jpki__subcmd__pdf)
+            opts="-v -h --reader --json --wait --apdu-timeout --extended-length --verbose --help sign verify help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --reader)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --apdu-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --extended-length)
+                    COMPREPLY=($(compgen -W "auto on off" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        jpki__subcmd__pdf__subcmd__help)
+            opts="sign verify help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        jpki__subcmd__pdf__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        jpki__subcmd__pdf__subcmd__help__subcmd__sign)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        jpki__subcmd__pdf__subcmd__help__subcmd__verify)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        jpki__subcmd__pdf__subcmd__sign)
+            opts="-o -v -h --output --key --profile --reason --location --contact --pin-file --force --reader --json --wait --apdu-timeout --extended-length --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -W "auth sign" -- "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -W "adbe pades" -- "${cur}"))
+                    return 0
+                    ;;
+                --reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --location)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --contact)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pin-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --reader)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --apdu-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --extended-length)
+                    COMPREPLY=($(compgen -W "auto on off" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        jpki__subcmd__pdf__subcmd__verify)
+            opts="-v -h --ca --reader --json --wait --apdu-timeout --extended-length --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --reader)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --apdu-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -490,7 +768,7 @@ _jpki() {
             return 0
             ;;
         jpki__subcmd__pin)
-            opts="-v -h --reader --json --wait --extended-length --verbose --help change help"
+            opts="-v -h --reader --json --wait --apdu-timeout --extended-length --verbose --help change help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -501,6 +779,10 @@ _jpki() {
                     return 0
                     ;;
                 --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --apdu-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -516,7 +798,7 @@ _jpki() {
             return 0
             ;;
         jpki__subcmd__pin__subcmd__change)
-            opts="-v -h --new-pin-file --verify-new --pin-file --force --reader --json --wait --extended-length --verbose --help auth sign cardinfo"
+            opts="-v -h --new-pin-file --verify-new --pin-file --force --reader --json --wait --apdu-timeout --extended-length --verbose --help auth sign cardinfo"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -535,6 +817,10 @@ _jpki() {
                     return 0
                     ;;
                 --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --apdu-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -592,7 +878,7 @@ _jpki() {
             return 0
             ;;
         jpki__subcmd__readers)
-            opts="-v -h --reader --json --wait --extended-length --verbose --help"
+            opts="-v -h --reader --json --wait --apdu-timeout --extended-length --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -603,6 +889,10 @@ _jpki() {
                     return 0
                     ;;
                 --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --apdu-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -618,7 +908,7 @@ _jpki() {
             return 0
             ;;
         jpki__subcmd__sign)
-            opts="-o -v -h --key --digest --hash --format --output --cms --attached --pem --batch --keep-going --pin-file --force --reader --json --wait --extended-length --verbose --help"
+            opts="-o -v -h --key --digest --hash --format --output --cms --attached --pem --batch --keep-going --allow-empty --pin-file --force --reader --json --wait --apdu-timeout --extended-length --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -664,6 +954,10 @@ _jpki() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --apdu-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --extended-length)
                     COMPREPLY=($(compgen -W "auto on off" -- "${cur}"))
                     return 0
@@ -676,7 +970,7 @@ _jpki() {
             return 0
             ;;
         jpki__subcmd__status)
-            opts="-v -h --jpki-only --all --no-sfi --certs --sign-cert --pin-file --force --reader --json --wait --extended-length --verbose --help"
+            opts="-v -h --jpki-only --all --no-sfi --certs --sign-cert --pin-file --force --reader --json --wait --apdu-timeout --extended-length --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -691,6 +985,10 @@ _jpki() {
                     return 0
                     ;;
                 --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --apdu-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -706,7 +1004,7 @@ _jpki() {
             return 0
             ;;
         jpki__subcmd__verify)
-            opts="-v -h --pin-file --force --reader --json --wait --extended-length --verbose --help auth sign cardinfo"
+            opts="-v -h --pin-file --force --reader --json --wait --apdu-timeout --extended-length --verbose --help auth sign cardinfo"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -721,6 +1019,10 @@ _jpki() {
                     return 0
                     ;;
                 --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --apdu-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_jpki_global_optspecs
-    string join \n reader= json wait= extended-length= v/verbose h/help V/version
+    string join \n reader= json wait= apdu-timeout= extended-length= v/verbose h/help V/version
 end
 
 function __fish_jpki_needs_command
@@ -25,7 +25,8 @@ function __fish_jpki_using_subcommand
 end
 
 complete -c jpki -n "__fish_jpki_needs_command" -l reader -d 'Reader to use: an index from `jpki readers` or part of its name' -r
-complete -c jpki -n "__fish_jpki_needs_command" -l wait -d 'Wait up to SECONDS for the card to appear or become free' -r
+complete -c jpki -n "__fish_jpki_needs_command" -l wait -d 'Wait up to SECONDS (at most 86400, a day) for the card to appear or become free' -r
+complete -c jpki -n "__fish_jpki_needs_command" -l apdu-timeout -d 'Give up on a card that has not answered one command within SECONDS (exit 6; the card is released)' -r
 complete -c jpki -n "__fish_jpki_needs_command" -l extended-length -d 'Extended-length READ BINARY: auto (from the card\'s ATR), on, or off' -r -f -a "auto\t''
 on\t''
 off\t''"
@@ -43,9 +44,11 @@ complete -c jpki -n "__fish_jpki_needs_command" -f -a "pin" -d 'Change a PIN (a 
 complete -c jpki -n "__fish_jpki_needs_command" -f -a "card-info" -d 'Read My Number (masked) and the basic four attributes from the card-info applet'
 complete -c jpki -n "__fish_jpki_needs_command" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell or elvish)'
 complete -c jpki -n "__fish_jpki_needs_command" -f -a "man" -d 'Write the man pages of jpki and each command into a folder'
+complete -c jpki -n "__fish_jpki_needs_command" -f -a "pdf" -d 'Sign a PDF with the card, or check the signatures of one'
 complete -c jpki -n "__fish_jpki_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c jpki -n "__fish_jpki_using_subcommand readers" -l reader -d 'Reader to use: an index from `jpki readers` or part of its name' -r
-complete -c jpki -n "__fish_jpki_using_subcommand readers" -l wait -d 'Wait up to SECONDS for the card to appear or become free' -r
+complete -c jpki -n "__fish_jpki_using_subcommand readers" -l wait -d 'Wait up to SECONDS (at most 86400, a day) for the card to appear or become free' -r
+complete -c jpki -n "__fish_jpki_using_subcommand readers" -l apdu-timeout -d 'Give up on a card that has not answered one command within SECONDS (exit 6; the card is released)' -r
 complete -c jpki -n "__fish_jpki_using_subcommand readers" -l extended-length -d 'Extended-length READ BINARY: auto (from the card\'s ATR), on, or off' -r -f -a "auto\t''
 on\t''
 off\t''"
@@ -54,7 +57,8 @@ complete -c jpki -n "__fish_jpki_using_subcommand readers" -s v -l verbose -d 'T
 complete -c jpki -n "__fish_jpki_using_subcommand readers" -s h -l help -d 'Print help'
 complete -c jpki -n "__fish_jpki_using_subcommand status" -l pin-file -d 'Read the PIN from PATH (`-` for stdin, /dev/fd/N works). One trailing newline is ignored' -r -F
 complete -c jpki -n "__fish_jpki_using_subcommand status" -l reader -d 'Reader to use: an index from `jpki readers` or part of its name' -r
-complete -c jpki -n "__fish_jpki_using_subcommand status" -l wait -d 'Wait up to SECONDS for the card to appear or become free' -r
+complete -c jpki -n "__fish_jpki_using_subcommand status" -l wait -d 'Wait up to SECONDS (at most 86400, a day) for the card to appear or become free' -r
+complete -c jpki -n "__fish_jpki_using_subcommand status" -l apdu-timeout -d 'Give up on a card that has not answered one command within SECONDS (exit 6; the card is released)' -r
 complete -c jpki -n "__fish_jpki_using_subcommand status" -l extended-length -d 'Extended-length READ BINARY: auto (from the card\'s ATR), on, or off' -r -f -a "auto\t''
 on\t''
 off\t''"
@@ -69,7 +73,8 @@ complete -c jpki -n "__fish_jpki_using_subcommand status" -s v -l verbose -d 'Tr
 complete -c jpki -n "__fish_jpki_using_subcommand status" -s h -l help -d 'Print help'
 complete -c jpki -n "__fish_jpki_using_subcommand verify" -l pin-file -d 'Read the PIN from PATH (`-` for stdin, /dev/fd/N works). One trailing newline is ignored' -r -F
 complete -c jpki -n "__fish_jpki_using_subcommand verify" -l reader -d 'Reader to use: an index from `jpki readers` or part of its name' -r
-complete -c jpki -n "__fish_jpki_using_subcommand verify" -l wait -d 'Wait up to SECONDS for the card to appear or become free' -r
+complete -c jpki -n "__fish_jpki_using_subcommand verify" -l wait -d 'Wait up to SECONDS (at most 86400, a day) for the card to appear or become free' -r
+complete -c jpki -n "__fish_jpki_using_subcommand verify" -l apdu-timeout -d 'Give up on a card that has not answered one command within SECONDS (exit 6; the card is released)' -r
 complete -c jpki -n "__fish_jpki_using_subcommand verify" -l extended-length -d 'Extended-length READ BINARY: auto (from the card\'s ATR), on, or off' -r -f -a "auto\t''
 on\t''
 off\t''"
@@ -80,7 +85,8 @@ complete -c jpki -n "__fish_jpki_using_subcommand verify" -s h -l help -d 'Print
 complete -c jpki -n "__fish_jpki_using_subcommand cert" -s o -l output -d 'Write to FILE (DER unless --pem is given or FILE ends in .pem)' -r -F
 complete -c jpki -n "__fish_jpki_using_subcommand cert" -l pin-file -d 'Read the PIN from PATH (`-` for stdin, /dev/fd/N works). One trailing newline is ignored' -r -F
 complete -c jpki -n "__fish_jpki_using_subcommand cert" -l reader -d 'Reader to use: an index from `jpki readers` or part of its name' -r
-complete -c jpki -n "__fish_jpki_using_subcommand cert" -l wait -d 'Wait up to SECONDS for the card to appear or become free' -r
+complete -c jpki -n "__fish_jpki_using_subcommand cert" -l wait -d 'Wait up to SECONDS (at most 86400, a day) for the card to appear or become free' -r
+complete -c jpki -n "__fish_jpki_using_subcommand cert" -l apdu-timeout -d 'Give up on a card that has not answered one command within SECONDS (exit 6; the card is released)' -r
 complete -c jpki -n "__fish_jpki_using_subcommand cert" -l extended-length -d 'Extended-length READ BINARY: auto (from the card\'s ATR), on, or off' -r -f -a "auto\t''
 on\t''
 off\t''"
@@ -99,7 +105,7 @@ sha224\t''
 sha256\t''
 sha384\t''
 sha512\t''"
-complete -c jpki -n "__fish_jpki_using_subcommand sign" -l format -d 'Signature encoding: hex (default on stdout), base64, or raw (default with -o)' -r -f -a "raw\t''
+complete -c jpki -n "__fish_jpki_using_subcommand sign" -l format -d 'Signature encoding: hex (default on stdout), base64, or raw (default with -o). Not with --cms' -r -f -a "raw\t''
 hex\t''
 base64\t''"
 complete -c jpki -n "__fish_jpki_using_subcommand sign" -s o -l output -d 'Write the signature to FILE' -r -F
@@ -107,7 +113,8 @@ complete -c jpki -n "__fish_jpki_using_subcommand sign" -l batch -d 'Sign many i
 files\t'A path of a file to hash and sign'"
 complete -c jpki -n "__fish_jpki_using_subcommand sign" -l pin-file -d 'Read the PIN from PATH (`-` for stdin, /dev/fd/N works). One trailing newline is ignored' -r -F
 complete -c jpki -n "__fish_jpki_using_subcommand sign" -l reader -d 'Reader to use: an index from `jpki readers` or part of its name' -r
-complete -c jpki -n "__fish_jpki_using_subcommand sign" -l wait -d 'Wait up to SECONDS for the card to appear or become free' -r
+complete -c jpki -n "__fish_jpki_using_subcommand sign" -l wait -d 'Wait up to SECONDS (at most 86400, a day) for the card to appear or become free' -r
+complete -c jpki -n "__fish_jpki_using_subcommand sign" -l apdu-timeout -d 'Give up on a card that has not answered one command within SECONDS (exit 6; the card is released)' -r
 complete -c jpki -n "__fish_jpki_using_subcommand sign" -l extended-length -d 'Extended-length READ BINARY: auto (from the card\'s ATR), on, or off' -r -f -a "auto\t''
 on\t''
 off\t''"
@@ -115,6 +122,7 @@ complete -c jpki -n "__fish_jpki_using_subcommand sign" -l cms -d 'Produce CMS (
 complete -c jpki -n "__fish_jpki_using_subcommand sign" -l attached -d 'Include the content in the CMS'
 complete -c jpki -n "__fish_jpki_using_subcommand sign" -l pem -d 'Write the CMS as PEM instead of DER'
 complete -c jpki -n "__fish_jpki_using_subcommand sign" -l keep-going -d 'In a batch, go on past bad lines (they are reported and not signed)'
+complete -c jpki -n "__fish_jpki_using_subcommand sign" -l allow-empty -d 'Sign empty input (an empty FILE, stdin or batch file) instead of refusing it'
 complete -c jpki -n "__fish_jpki_using_subcommand sign" -l force -d 'Allow spending the last remaining try without asking'
 complete -c jpki -n "__fish_jpki_using_subcommand sign" -l json -d 'Print one JSON document on stdout (see the README for the schema)'
 complete -c jpki -n "__fish_jpki_using_subcommand sign" -s v -l verbose -d 'Trace APDUs on stderr (PINs redacted). Repeat for more'
@@ -135,7 +143,8 @@ sha384\t''
 sha512\t''"
 complete -c jpki -n "__fish_jpki_using_subcommand check" -l pin-file -d 'Read the PIN from PATH (`-` for stdin, /dev/fd/N works). One trailing newline is ignored' -r -F
 complete -c jpki -n "__fish_jpki_using_subcommand check" -l reader -d 'Reader to use: an index from `jpki readers` or part of its name' -r
-complete -c jpki -n "__fish_jpki_using_subcommand check" -l wait -d 'Wait up to SECONDS for the card to appear or become free' -r
+complete -c jpki -n "__fish_jpki_using_subcommand check" -l wait -d 'Wait up to SECONDS (at most 86400, a day) for the card to appear or become free' -r
+complete -c jpki -n "__fish_jpki_using_subcommand check" -l apdu-timeout -d 'Give up on a card that has not answered one command within SECONDS (exit 6; the card is released)' -r
 complete -c jpki -n "__fish_jpki_using_subcommand check" -l extended-length -d 'Extended-length READ BINARY: auto (from the card\'s ATR), on, or off' -r -f -a "auto\t''
 on\t''
 off\t''"
@@ -144,7 +153,8 @@ complete -c jpki -n "__fish_jpki_using_subcommand check" -l json -d 'Print one J
 complete -c jpki -n "__fish_jpki_using_subcommand check" -s v -l verbose -d 'Trace APDUs on stderr (PINs redacted). Repeat for more'
 complete -c jpki -n "__fish_jpki_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c jpki -n "__fish_jpki_using_subcommand pin; and not __fish_seen_subcommand_from change help" -l reader -d 'Reader to use: an index from `jpki readers` or part of its name' -r
-complete -c jpki -n "__fish_jpki_using_subcommand pin; and not __fish_seen_subcommand_from change help" -l wait -d 'Wait up to SECONDS for the card to appear or become free' -r
+complete -c jpki -n "__fish_jpki_using_subcommand pin; and not __fish_seen_subcommand_from change help" -l wait -d 'Wait up to SECONDS (at most 86400, a day) for the card to appear or become free' -r
+complete -c jpki -n "__fish_jpki_using_subcommand pin; and not __fish_seen_subcommand_from change help" -l apdu-timeout -d 'Give up on a card that has not answered one command within SECONDS (exit 6; the card is released)' -r
 complete -c jpki -n "__fish_jpki_using_subcommand pin; and not __fish_seen_subcommand_from change help" -l extended-length -d 'Extended-length READ BINARY: auto (from the card\'s ATR), on, or off' -r -f -a "auto\t''
 on\t''
 off\t''"
@@ -156,7 +166,8 @@ complete -c jpki -n "__fish_jpki_using_subcommand pin; and not __fish_seen_subco
 complete -c jpki -n "__fish_jpki_using_subcommand pin; and __fish_seen_subcommand_from change" -l new-pin-file -d 'Read the new PIN from PATH (`-` for stdin, /dev/fd/N works)' -r -F
 complete -c jpki -n "__fish_jpki_using_subcommand pin; and __fish_seen_subcommand_from change" -l pin-file -d 'Read the PIN from PATH (`-` for stdin, /dev/fd/N works). One trailing newline is ignored' -r -F
 complete -c jpki -n "__fish_jpki_using_subcommand pin; and __fish_seen_subcommand_from change" -l reader -d 'Reader to use: an index from `jpki readers` or part of its name' -r
-complete -c jpki -n "__fish_jpki_using_subcommand pin; and __fish_seen_subcommand_from change" -l wait -d 'Wait up to SECONDS for the card to appear or become free' -r
+complete -c jpki -n "__fish_jpki_using_subcommand pin; and __fish_seen_subcommand_from change" -l wait -d 'Wait up to SECONDS (at most 86400, a day) for the card to appear or become free' -r
+complete -c jpki -n "__fish_jpki_using_subcommand pin; and __fish_seen_subcommand_from change" -l apdu-timeout -d 'Give up on a card that has not answered one command within SECONDS (exit 6; the card is released)' -r
 complete -c jpki -n "__fish_jpki_using_subcommand pin; and __fish_seen_subcommand_from change" -l extended-length -d 'Extended-length READ BINARY: auto (from the card\'s ATR), on, or off' -r -f -a "auto\t''
 on\t''
 off\t''"
@@ -169,7 +180,8 @@ complete -c jpki -n "__fish_jpki_using_subcommand pin; and __fish_seen_subcomman
 complete -c jpki -n "__fish_jpki_using_subcommand pin; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c jpki -n "__fish_jpki_using_subcommand card-info" -l pin-file -d 'Read the PIN from PATH (`-` for stdin, /dev/fd/N works). One trailing newline is ignored' -r -F
 complete -c jpki -n "__fish_jpki_using_subcommand card-info" -l reader -d 'Reader to use: an index from `jpki readers` or part of its name' -r
-complete -c jpki -n "__fish_jpki_using_subcommand card-info" -l wait -d 'Wait up to SECONDS for the card to appear or become free' -r
+complete -c jpki -n "__fish_jpki_using_subcommand card-info" -l wait -d 'Wait up to SECONDS (at most 86400, a day) for the card to appear or become free' -r
+complete -c jpki -n "__fish_jpki_using_subcommand card-info" -l apdu-timeout -d 'Give up on a card that has not answered one command within SECONDS (exit 6; the card is released)' -r
 complete -c jpki -n "__fish_jpki_using_subcommand card-info" -l extended-length -d 'Extended-length READ BINARY: auto (from the card\'s ATR), on, or off' -r -f -a "auto\t''
 on\t''
 off\t''"
@@ -180,7 +192,8 @@ complete -c jpki -n "__fish_jpki_using_subcommand card-info" -l json -d 'Print o
 complete -c jpki -n "__fish_jpki_using_subcommand card-info" -s v -l verbose -d 'Trace APDUs on stderr (PINs redacted). Repeat for more'
 complete -c jpki -n "__fish_jpki_using_subcommand card-info" -s h -l help -d 'Print help'
 complete -c jpki -n "__fish_jpki_using_subcommand completions" -l reader -d 'Reader to use: an index from `jpki readers` or part of its name' -r
-complete -c jpki -n "__fish_jpki_using_subcommand completions" -l wait -d 'Wait up to SECONDS for the card to appear or become free' -r
+complete -c jpki -n "__fish_jpki_using_subcommand completions" -l wait -d 'Wait up to SECONDS (at most 86400, a day) for the card to appear or become free' -r
+complete -c jpki -n "__fish_jpki_using_subcommand completions" -l apdu-timeout -d 'Give up on a card that has not answered one command within SECONDS (exit 6; the card is released)' -r
 complete -c jpki -n "__fish_jpki_using_subcommand completions" -l extended-length -d 'Extended-length READ BINARY: auto (from the card\'s ATR), on, or off' -r -f -a "auto\t''
 on\t''
 off\t''"
@@ -188,22 +201,70 @@ complete -c jpki -n "__fish_jpki_using_subcommand completions" -l json -d 'Print
 complete -c jpki -n "__fish_jpki_using_subcommand completions" -s v -l verbose -d 'Trace APDUs on stderr (PINs redacted). Repeat for more'
 complete -c jpki -n "__fish_jpki_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c jpki -n "__fish_jpki_using_subcommand man" -l reader -d 'Reader to use: an index from `jpki readers` or part of its name' -r
-complete -c jpki -n "__fish_jpki_using_subcommand man" -l wait -d 'Wait up to SECONDS for the card to appear or become free' -r
+complete -c jpki -n "__fish_jpki_using_subcommand man" -l wait -d 'Wait up to SECONDS (at most 86400, a day) for the card to appear or become free' -r
+complete -c jpki -n "__fish_jpki_using_subcommand man" -l apdu-timeout -d 'Give up on a card that has not answered one command within SECONDS (exit 6; the card is released)' -r
 complete -c jpki -n "__fish_jpki_using_subcommand man" -l extended-length -d 'Extended-length READ BINARY: auto (from the card\'s ATR), on, or off' -r -f -a "auto\t''
 on\t''
 off\t''"
 complete -c jpki -n "__fish_jpki_using_subcommand man" -l json -d 'Print one JSON document on stdout (see the README for the schema)'
 complete -c jpki -n "__fish_jpki_using_subcommand man" -s v -l verbose -d 'Trace APDUs on stderr (PINs redacted). Repeat for more'
 complete -c jpki -n "__fish_jpki_using_subcommand man" -s h -l help -d 'Print help'
-complete -c jpki -n "__fish_jpki_using_subcommand help; and not __fish_seen_subcommand_from readers status verify cert sign check pin card-info completions man help" -f -a "readers" -d 'List readers, their cards, and whether each card has the JPKI applet'
-complete -c jpki -n "__fish_jpki_using_subcommand help; and not __fish_seen_subcommand_from readers status verify cert sign check pin card-info completions man help" -f -a "status" -d 'Show the tries left of every PIN and 照合番号 counter and whether a signing certificate exists (spends no try)'
-complete -c jpki -n "__fish_jpki_using_subcommand help; and not __fish_seen_subcommand_from readers status verify cert sign check pin card-info completions man help" -f -a "verify" -d 'Check one PIN; a correct PIN resets its counter to the maximum'
-complete -c jpki -n "__fish_jpki_using_subcommand help; and not __fish_seen_subcommand_from readers status verify cert sign check pin card-info completions man help" -f -a "cert" -d 'Read a certificate (PEM, DER, or details)'
-complete -c jpki -n "__fish_jpki_using_subcommand help; and not __fish_seen_subcommand_from readers status verify cert sign check pin card-info completions man help" -f -a "sign" -d 'Sign a digest, a file or stdin (PKCS#1 v1.5); the signature is checked before output'
-complete -c jpki -n "__fish_jpki_using_subcommand help; and not __fish_seen_subcommand_from readers status verify cert sign check pin card-info completions man help" -f -a "check" -d 'Check a raw or CMS signature offline (does not check revocation)'
-complete -c jpki -n "__fish_jpki_using_subcommand help; and not __fish_seen_subcommand_from readers status verify cert sign check pin card-info completions man help" -f -a "pin" -d 'Change a PIN (a blocked PIN cannot be reset here: only at a municipal office)'
-complete -c jpki -n "__fish_jpki_using_subcommand help; and not __fish_seen_subcommand_from readers status verify cert sign check pin card-info completions man help" -f -a "card-info" -d 'Read My Number (masked) and the basic four attributes from the card-info applet'
-complete -c jpki -n "__fish_jpki_using_subcommand help; and not __fish_seen_subcommand_from readers status verify cert sign check pin card-info completions man help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell or elvish)'
-complete -c jpki -n "__fish_jpki_using_subcommand help; and not __fish_seen_subcommand_from readers status verify cert sign check pin card-info completions man help" -f -a "man" -d 'Write the man pages of jpki and each command into a folder'
-complete -c jpki -n "__fish_jpki_using_subcommand help; and not __fish_seen_subcommand_from readers status verify cert sign check pin card-info completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c jpki -n "__fish_jpki_using_subcommand pdf; and not __fish_seen_subcommand_from sign verify help" -l reader -d 'Reader to use: an index from `jpki readers` or part of its name' -r
+complete -c jpki -n "__fish_jpki_using_subcommand pdf; and not __fish_seen_subcommand_from sign verify help" -l wait -d 'Wait up to SECONDS (at most 86400, a day) for the card to appear or become free' -r
+complete -c jpki -n "__fish_jpki_using_subcommand pdf; and not __fish_seen_subcommand_from sign verify help" -l apdu-timeout -d 'Give up on a card that has not answered one command within SECONDS (exit 6; the card is released)' -r
+complete -c jpki -n "__fish_jpki_using_subcommand pdf; and not __fish_seen_subcommand_from sign verify help" -l extended-length -d 'Extended-length READ BINARY: auto (from the card\'s ATR), on, or off' -r -f -a "auto\t''
+on\t''
+off\t''"
+complete -c jpki -n "__fish_jpki_using_subcommand pdf; and not __fish_seen_subcommand_from sign verify help" -l json -d 'Print one JSON document on stdout (see the README for the schema)'
+complete -c jpki -n "__fish_jpki_using_subcommand pdf; and not __fish_seen_subcommand_from sign verify help" -s v -l verbose -d 'Trace APDUs on stderr (PINs redacted). Repeat for more'
+complete -c jpki -n "__fish_jpki_using_subcommand pdf; and not __fish_seen_subcommand_from sign verify help" -s h -l help -d 'Print help'
+complete -c jpki -n "__fish_jpki_using_subcommand pdf; and not __fish_seen_subcommand_from sign verify help" -f -a "sign" -d 'Sign a PDF with the card (an incremental update: the original bytes are kept)'
+complete -c jpki -n "__fish_jpki_using_subcommand pdf; and not __fish_seen_subcommand_from sign verify help" -f -a "verify" -d 'Check every signature of a PDF (does not check revocation)'
+complete -c jpki -n "__fish_jpki_using_subcommand pdf; and not __fish_seen_subcommand_from sign verify help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c jpki -n "__fish_jpki_using_subcommand pdf; and __fish_seen_subcommand_from sign" -s o -l output -d 'Where to write the signed PDF (written whole or not at all)' -r -F
+complete -c jpki -n "__fish_jpki_using_subcommand pdf; and __fish_seen_subcommand_from sign" -l key -d 'Key to sign with: sign (署名用, signing password; the default) or auth (利用者証明用, 4-digit PIN)' -r -f -a "auth\t'利用者証明用 (4-digit PIN)'
+sign\t'署名用 (6-16 character password)'"
+complete -c jpki -n "__fish_jpki_using_subcommand pdf; and __fish_seen_subcommand_from sign" -l profile -d 'Signature kind: adbe (adbe.pkcs7.detached) or pades (ETSI.CAdES.detached)' -r -f -a "adbe\t'adbe.pkcs7.detached: CMS with the signing time among the signed attributes'
+pades\t'ETSI.CAdES.detached (PAdES B-B): CMS with ESS signing-certificate-v2'"
+complete -c jpki -n "__fish_jpki_using_subcommand pdf; and __fish_seen_subcommand_from sign" -l reason -d 'The reason for signing (/Reason)' -r
+complete -c jpki -n "__fish_jpki_using_subcommand pdf; and __fish_seen_subcommand_from sign" -l location -d 'Where it was signed (/Location)' -r
+complete -c jpki -n "__fish_jpki_using_subcommand pdf; and __fish_seen_subcommand_from sign" -l contact -d 'How to reach the signer (/ContactInfo)' -r
+complete -c jpki -n "__fish_jpki_using_subcommand pdf; and __fish_seen_subcommand_from sign" -l pin-file -d 'Read the PIN from PATH (`-` for stdin, /dev/fd/N works). One trailing newline is ignored' -r -F
+complete -c jpki -n "__fish_jpki_using_subcommand pdf; and __fish_seen_subcommand_from sign" -l reader -d 'Reader to use: an index from `jpki readers` or part of its name' -r
+complete -c jpki -n "__fish_jpki_using_subcommand pdf; and __fish_seen_subcommand_from sign" -l wait -d 'Wait up to SECONDS (at most 86400, a day) for the card to appear or become free' -r
+complete -c jpki -n "__fish_jpki_using_subcommand pdf; and __fish_seen_subcommand_from sign" -l apdu-timeout -d 'Give up on a card that has not answered one command within SECONDS (exit 6; the card is released)' -r
+complete -c jpki -n "__fish_jpki_using_subcommand pdf; and __fish_seen_subcommand_from sign" -l extended-length -d 'Extended-length READ BINARY: auto (from the card\'s ATR), on, or off' -r -f -a "auto\t''
+on\t''
+off\t''"
+complete -c jpki -n "__fish_jpki_using_subcommand pdf; and __fish_seen_subcommand_from sign" -l force -d 'Allow spending the last remaining try without asking'
+complete -c jpki -n "__fish_jpki_using_subcommand pdf; and __fish_seen_subcommand_from sign" -l json -d 'Print one JSON document on stdout (see the README for the schema)'
+complete -c jpki -n "__fish_jpki_using_subcommand pdf; and __fish_seen_subcommand_from sign" -s v -l verbose -d 'Trace APDUs on stderr (PINs redacted). Repeat for more'
+complete -c jpki -n "__fish_jpki_using_subcommand pdf; and __fish_seen_subcommand_from sign" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c jpki -n "__fish_jpki_using_subcommand pdf; and __fish_seen_subcommand_from verify" -l ca -d 'Also check that each signer\'s certificate was issued by this CA certificate (PEM or DER)' -r -F
+complete -c jpki -n "__fish_jpki_using_subcommand pdf; and __fish_seen_subcommand_from verify" -l reader -d 'Reader to use: an index from `jpki readers` or part of its name' -r
+complete -c jpki -n "__fish_jpki_using_subcommand pdf; and __fish_seen_subcommand_from verify" -l wait -d 'Wait up to SECONDS (at most 86400, a day) for the card to appear or become free' -r
+complete -c jpki -n "__fish_jpki_using_subcommand pdf; and __fish_seen_subcommand_from verify" -l apdu-timeout -d 'Give up on a card that has not answered one command within SECONDS (exit 6; the card is released)' -r
+complete -c jpki -n "__fish_jpki_using_subcommand pdf; and __fish_seen_subcommand_from verify" -l extended-length -d 'Extended-length READ BINARY: auto (from the card\'s ATR), on, or off' -r -f -a "auto\t''
+on\t''
+off\t''"
+complete -c jpki -n "__fish_jpki_using_subcommand pdf; and __fish_seen_subcommand_from verify" -l json -d 'Print one JSON document on stdout (see the README for the schema)'
+complete -c jpki -n "__fish_jpki_using_subcommand pdf; and __fish_seen_subcommand_from verify" -s v -l verbose -d 'Trace APDUs on stderr (PINs redacted). Repeat for more'
+complete -c jpki -n "__fish_jpki_using_subcommand pdf; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help'
+complete -c jpki -n "__fish_jpki_using_subcommand pdf; and __fish_seen_subcommand_from help" -f -a "sign" -d 'Sign a PDF with the card (an incremental update: the original bytes are kept)'
+complete -c jpki -n "__fish_jpki_using_subcommand pdf; and __fish_seen_subcommand_from help" -f -a "verify" -d 'Check every signature of a PDF (does not check revocation)'
+complete -c jpki -n "__fish_jpki_using_subcommand pdf; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c jpki -n "__fish_jpki_using_subcommand help; and not __fish_seen_subcommand_from readers status verify cert sign check pin card-info completions man pdf help" -f -a "readers" -d 'List readers, their cards, and whether each card has the JPKI applet'
+complete -c jpki -n "__fish_jpki_using_subcommand help; and not __fish_seen_subcommand_from readers status verify cert sign check pin card-info completions man pdf help" -f -a "status" -d 'Show the tries left of every PIN and 照合番号 counter and whether a signing certificate exists (spends no try)'
+complete -c jpki -n "__fish_jpki_using_subcommand help; and not __fish_seen_subcommand_from readers status verify cert sign check pin card-info completions man pdf help" -f -a "verify" -d 'Check one PIN; a correct PIN resets its counter to the maximum'
+complete -c jpki -n "__fish_jpki_using_subcommand help; and not __fish_seen_subcommand_from readers status verify cert sign check pin card-info completions man pdf help" -f -a "cert" -d 'Read a certificate (PEM, DER, or details)'
+complete -c jpki -n "__fish_jpki_using_subcommand help; and not __fish_seen_subcommand_from readers status verify cert sign check pin card-info completions man pdf help" -f -a "sign" -d 'Sign a digest, a file or stdin (PKCS#1 v1.5); the signature is checked before output'
+complete -c jpki -n "__fish_jpki_using_subcommand help; and not __fish_seen_subcommand_from readers status verify cert sign check pin card-info completions man pdf help" -f -a "check" -d 'Check a raw or CMS signature offline (does not check revocation)'
+complete -c jpki -n "__fish_jpki_using_subcommand help; and not __fish_seen_subcommand_from readers status verify cert sign check pin card-info completions man pdf help" -f -a "pin" -d 'Change a PIN (a blocked PIN cannot be reset here: only at a municipal office)'
+complete -c jpki -n "__fish_jpki_using_subcommand help; and not __fish_seen_subcommand_from readers status verify cert sign check pin card-info completions man pdf help" -f -a "card-info" -d 'Read My Number (masked) and the basic four attributes from the card-info applet'
+complete -c jpki -n "__fish_jpki_using_subcommand help; and not __fish_seen_subcommand_from readers status verify cert sign check pin card-info completions man pdf help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell or elvish)'
+complete -c jpki -n "__fish_jpki_using_subcommand help; and not __fish_seen_subcommand_from readers status verify cert sign check pin card-info completions man pdf help" -f -a "man" -d 'Write the man pages of jpki and each command into a folder'
+complete -c jpki -n "__fish_jpki_using_subcommand help; and not __fish_seen_subcommand_from readers status verify cert sign check pin card-info completions man pdf help" -f -a "pdf" -d 'Sign a PDF with the card, or check the signatures of one'
+complete -c jpki -n "__fish_jpki_using_subcommand help; and not __fish_seen_subcommand_from readers status verify cert sign check pin card-info completions man pdf help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c jpki -n "__fish_jpki_using_subcommand help; and __fish_seen_subcommand_from pin" -f -a "change" -d 'Change a PIN: the old one is checked (behind the lockout guard), then replaced'
+complete -c jpki -n "__fish_jpki_using_subcommand help; and __fish_seen_subcommand_from pdf" -f -a "sign" -d 'Sign a PDF with the card (an incremental update: the original bytes are kept)'
+complete -c jpki -n "__fish_jpki_using_subcommand help; and __fish_seen_subcommand_from pdf" -f -a "verify" -d 'Check every signature of a PDF (does not check revocation)'
