@@ -59,15 +59,30 @@ pub fn hide_pin_like(message: &str, args: &[String]) -> (String, bool) {
     (message, pin_like)
 }
 
-/// A failure whose message and hint repeat no PIN-like part of this
-/// process's command line (a PIN typed as a file name or a reader, say).
+/// The words of a command line that parsed which could be a PIN as a whole
+/// (a PIN typed as a file name or a reader), or after `=`, longest first.
+/// Parts of longer words are not hidden here: the line parsed, so a path such
+/// as `report2024.pdf` is a path, and an error that names it must show it.
+pub fn pin_like_words(args: &[String]) -> Vec<String> {
+    let mut hidden: Vec<String> = args
+        .iter()
+        .flat_map(|arg| [Some(arg.as_str()), arg.split_once('=').map(|(_, value)| value)])
+        .flatten()
+        .filter(|word| could_be_pin(word))
+        .map(str::to_string)
+        .collect();
+    hidden.sort_by_key(|h| std::cmp::Reverse(h.len()));
+    hidden.dedup();
+    hidden
+}
+
+/// A failure whose message and hint repeat no word of this process's command
+/// line that could be a PIN (a PIN typed as a file name or a reader, say).
 pub fn scrubbed(failure: &Failure) -> Failure {
     let args: Vec<String> = std::env::args_os().skip(1).map(|a| a.to_string_lossy().into_owned()).collect();
-    Failure {
-        message: hide_pin_like(&failure.message, &args).0,
-        hint: failure.hint.as_deref().map(|h| hide_pin_like(h, &args).0),
-        ..*failure
-    }
+    let hidden = pin_like_words(&args);
+    let hide = |text: &str| hidden.iter().fold(text.to_string(), |text, word| text.replace(word.as_str(), "<hidden>"));
+    Failure { message: hide(&failure.message), hint: failure.hint.as_deref().map(hide), ..*failure }
 }
 
 #[cfg(test)]
@@ -100,6 +115,13 @@ mod tests {
             assert!(shown.contains("<hidden>"), "{line}: {shown}");
             assert!(pin_like, "{line}");
         }
+    }
+
+    #[test]
+    fn a_failure_after_parsing_hides_whole_words_only() {
+        let args = words("sign --key auth 1234 --reader=ABC123 -o /tmp/tmp.4IZx1zTenp/report2024.sig");
+        let hidden = pin_like_words(&args);
+        assert_eq!(hidden, ["ABC123", "1234"]);
     }
 
     #[test]
