@@ -41,8 +41,10 @@ pub enum Error {
     ChangeUnexpectedAnswer { kind: PinKind, sw: StatusWord },
     #[error("the card refused: the {kind} has not been verified in this session")]
     PinNotVerified { kind: PinKind },
+    /// `wrong_pin`: a wrong signing password was given too, and its try was
+    /// spent; this many tries are left.
     #[error("this card has no signing certificate (署名用電子証明書 not issued)")]
-    SignCertNotIssued,
+    SignCertNotIssued { wrong_pin: Option<u8> },
     #[error(transparent)]
     InvalidPin(#[from] InvalidPin),
     #[error("the card answered {sw} to {operation}")]

@@ -31,6 +31,7 @@ mod verify;
 use layout::pin_location;
 pub use layout::{Applet, CertKind, Counter, KeyKind, PinState};
 use retry::ShortQueries;
+pub use sign::Signer;
 pub use verify::LastTryConsent;
 
 /// Whether to use extended-length READ BINARY.
@@ -106,9 +107,9 @@ impl<T: Transport> JpkiCard<T> {
     }
 }
 
-fn missing(applet: Applet) -> Error {
+fn missing(applet: Applet, reader: &str) -> Error {
     match applet {
-        Applet::Jpki => Error::NotJpki { reader: String::new() },
+        Applet::Jpki => Error::NotJpki { reader: reader.to_string() },
         _ => Error::AppletMissing { applet: applet.name() },
     }
 }

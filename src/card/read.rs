@@ -7,7 +7,9 @@ impl<T: Transport> JpkiCard<T> {
     pub fn read_certificate(&mut self, kind: CertKind) -> Result<Vec<u8>> {
         match self.select_file(Applet::Jpki, kind.fid())? {
             StatusWord::Success => {}
-            StatusWord::FileNotFound if kind == CertKind::Sign => return Err(Error::SignCertNotIssued),
+            StatusWord::FileNotFound if kind == CertKind::Sign => {
+                return Err(Error::SignCertNotIssued { wrong_pin: None })
+            }
             sw => return Err(Error::UnexpectedStatus { operation: "SELECT of the certificate file", sw }),
         }
         let pin = kind.required_pin();
@@ -15,14 +17,14 @@ impl<T: Transport> JpkiCard<T> {
         // An empty or erased (all FF) file holds no certificate.
         if first.iter().all(|&b| b == 0xFF) {
             return Err(match kind {
-                CertKind::Sign => Error::SignCertNotIssued,
+                CertKind::Sign => Error::SignCertNotIssued { wrong_pin: None },
                 _ => Error::BadCardData(format!("the {} certificate file is empty", kind.name())),
             });
         }
         match self.read_der_rest(first, pin) {
             // Not a certificate, where EF 0008 says none was issued: that is the answer.
             Err(e @ Error::BadCardData(_)) if kind == CertKind::Sign => match self.has_sign_certificate() {
-                Ok(Some(false)) => Err(Error::SignCertNotIssued),
+                Ok(Some(false)) => Err(Error::SignCertNotIssued { wrong_pin: None }),
                 _ => Err(e),
             },
             other => other,
@@ -182,12 +184,12 @@ mod tests {
         for steps in [&empty[..], &[empty[0], ("00B0000000", "9000")], &[("00B00000000000", erased.as_str())]] {
             let result = sign(steps);
             let read = steps.last().unwrap().1;
-            assert!(matches!(result, Err(Error::SignCertNotIssued)), "{read}: {result:?}");
+            assert!(matches!(result, Err(Error::SignCertNotIssued { .. })), "{read}: {result:?}");
         }
         // Junk: "not issued" only where EF 0008 says so.
         let junk = [("00B00000000000", "0102039000"), ("00A4020C020008", "9000")];
         let result = sign(&[junk[0], junk[1], ("00B0000003", "008F009000")]);
-        assert!(matches!(result, Err(Error::SignCertNotIssued)), "{result:?}");
+        assert!(matches!(result, Err(Error::SignCertNotIssued { .. })), "{result:?}");
         let result = sign(&[junk[0], junk[1], ("00B0000003", "8F8F009000")]);
         assert!(matches!(result, Err(Error::BadCardData(_))), "{result:?}");
         // The auth certificate is always issued: an empty file is bad data.

@@ -11,7 +11,7 @@ impl<T: Transport> JpkiCard<T> {
             return Ok(());
         }
         if self.missing_applets.contains(&applet) {
-            return Err(missing(applet));
+            return Err(missing(applet, self.transport.reader()));
         }
         let cmd = Command::new(0x00, 0xA4, 0x04, 0x0C).with_data(applet.aid());
         let mut response = self.send(&cmd)?;
@@ -26,13 +26,13 @@ impl<T: Transport> JpkiCard<T> {
             StatusWord::FileNotFound => {
                 self.selection = Selection::Nothing;
                 self.missing_applets.push(applet);
-                Err(missing(applet))
+                Err(missing(applet, self.transport.reader()))
             }
             // Not a My Number Card's JPKI applet, as before; on the other
             // applets only "not found" means missing.
             StatusWord::IncorrectParameters(_) if applet == Applet::Jpki => {
                 self.selection = Selection::Nothing;
-                Err(missing(applet))
+                Err(missing(applet, self.transport.reader()))
             }
             sw => Err(Error::UnexpectedStatus { operation: "SELECT of the applet", sw }),
         }

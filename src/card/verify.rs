@@ -27,6 +27,36 @@ impl<T: Transport> JpkiCard<T> {
         self.verify_unguarded(pin, before)
     }
 
+    /// [`verify`](Self::verify), where a failure with the signing password
+    /// that a card without a signing certificate explains better becomes
+    /// [`Error::SignCertNotIssued`]: the guard found the password blocked or
+    /// its last try refused (no VERIFY was sent), the PIN file or counter
+    /// could not be read, or the password was wrong (the spent try is kept
+    /// in the error). An odd answer to the VERIFY itself is left as it is.
+    pub fn verify_explained(&mut self, pin: &Pin, consent: &mut dyn LastTryConsent) -> Result<()> {
+        let e = match self.verify(pin, consent) {
+            Ok(()) => return Ok(()),
+            Err(e) => e,
+        };
+        let may_mean_no_certificate = match &e {
+            Error::PinBlocked { .. } | Error::LastTryNeedsConsent { .. } | Error::WrongPin { .. } => true,
+            Error::UnexpectedStatus { operation, .. } => [SELECT_PIN_FILE, RETRY_QUERY].contains(operation),
+            _ => false,
+        };
+        // A failure to read EF 0008 leaves the first error as it is.
+        if pin.kind() != PinKind::Sign
+            || !may_mean_no_certificate
+            || !matches!(self.has_sign_certificate(), Ok(Some(false)))
+        {
+            return Err(e);
+        }
+        let wrong_pin = match e {
+            Error::WrongPin { tries_left, .. } => Some(tries_left),
+            _ => None,
+        };
+        Err(Error::SignCertNotIssued { wrong_pin })
+    }
+
     /// The counter as the lockout guard reads it: always by SELECT + query,
     /// because the short-EF-identifier form is only inferred to address it.
     pub(super) fn guard_state(&mut self, kind: PinKind) -> Result<PinState> {

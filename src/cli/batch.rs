@@ -5,9 +5,7 @@ use std::io::BufRead;
 use std::path::Path;
 
 use clap::ValueEnum;
-use jpki::card::KeyKind;
 use jpki::digest::{HashAlgorithm, MessageDigest};
-use jpki::pin::Pin;
 use jpki::Error;
 use serde_json::json;
 
@@ -110,7 +108,6 @@ fn hash_file(algorithm: HashAlgorithm, allow_empty: bool, path: &Path) -> Result
 struct Tally {
     signed: usize,
     bad_lines: usize,
-    reverified: usize,
 }
 
 pub fn run(global: &Global, connect: &dyn Connect, args: &SignArgs, kind: BatchInput) -> Result<Output, Failure> {
@@ -154,8 +151,7 @@ pub fn run(global: &Global, connect: &dyn Connect, args: &SignArgs, kind: BatchI
         return Err(Failure::usage("no line of the batch input can be signed; nothing was sent to the card"));
     }
     let mut tally = Tally::default();
-    let mut signer = session::Signer::open(global, connect, key, &pin, args.pin_args.force)?;
-    let mut verify_each = false;
+    let mut signer = session::signer(global, connect, key, &pin, args.pin_args.force)?;
     for item in &items {
         let digest = match &item.digest {
             Ok(d) => d,
@@ -166,18 +162,22 @@ pub fn run(global: &Global, connect: &dyn Connect, args: &SignArgs, kind: BatchI
                 continue;
             }
         };
-        let signature = sign_one(&mut signer.card, key, &pin, digest, &mut verify_each, &mut tally)?;
-        signer
-            .check(digest, &signature)
-            .map_err(|f| Failure { message: format!("line {}: {}", item.line, f.message), ..f })?;
+        let signature = signer.sign_reverifying(digest, &pin).map_err(|e| match e {
+            e @ Error::SelfCheckFailed(_) => {
+                let f = Failure::from(e);
+                Failure { message: format!("line {}: {}", item.line, f.message), ..f }
+            }
+            e => Failure::from(e),
+        })?;
         emit(global, item, Ok(&signature), format)?;
         tally.signed += 1;
     }
+    let reverified = signer.reverified();
     drop(signer);
-    if tally.reverified > 0 {
+    if reverified > 0 {
         eprintln!(
             "jpki: note: this card wants the PIN verified before every signature; it was re-verified {} times with the PIN you gave",
-            tally.reverified
+            reverified
         );
     }
     let summary = format!("jpki: signed {} of {} items", tally.signed, items.len());
@@ -193,32 +193,6 @@ pub fn run(global: &Global, connect: &dyn Connect, args: &SignArgs, kind: BatchI
         });
     }
     Ok(Output { streamed: true, ..Default::default() })
-}
-
-/// Sign one digest. If the card refuses because it wants a fresh VERIFY per
-/// signature, verify again (behind the counter check) with the PIN already
-/// proven correct, and do so before every later signature.
-fn sign_one(
-    card: &mut session::Card,
-    key: KeyKind,
-    pin: &Pin,
-    digest: &MessageDigest,
-    verify_each: &mut bool,
-    tally: &mut Tally,
-) -> Result<Vec<u8>, Failure> {
-    if *verify_each {
-        card.reverify(pin).map_err(|e| session::in_reader(card, e))?;
-        tally.reverified += 1;
-    }
-    match card.sign_digest_info(key, &digest.digest_info()) {
-        Err(Error::PinNotVerified { .. }) if !*verify_each => {
-            *verify_each = true;
-            card.reverify(pin).map_err(|e| session::in_reader(card, e))?;
-            tally.reverified += 1;
-            card.sign_digest_info(key, &digest.digest_info()).map_err(|e| session::in_reader(card, e))
-        }
-        other => other.map_err(|e| session::in_reader(card, e)),
-    }
 }
 
 /// Write one result line in input order.

@@ -35,12 +35,8 @@ pub fn run(global: &Global, connect: &dyn Connect, args: &CardInfoArgs) -> Resul
     let pin = args.pin_args.obtain_default(kind)?;
     let mut card = connect.open(global, Access::Verifying)?;
     session::verify(&mut card, &pin, args.pin_args.force)?;
-    let number = card.read_my_number().map_err(|e| session::in_reader(&card, e))?;
-    let attributes = if args.my_number_only {
-        None
-    } else {
-        Some(card.read_attributes().map_err(|e| session::in_reader(&card, e))?)
-    };
+    let number = card.read_my_number().map_err(Failure::from)?;
+    let attributes = if args.my_number_only { None } else { Some(card.read_attributes().map_err(Failure::from)?) };
     drop(card);
     let shown = if args.show_my_number { number.to_string() } else { mask_my_number(&number) };
     // Labels padded to the widest, 生年月日's (22 cells).

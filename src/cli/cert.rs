@@ -131,7 +131,7 @@ fn read(
         debug_assert_eq!(pin.kind(), PinKind::Sign);
         session::verify(&mut card, pin, force)?;
     }
-    card.read_certificate(kind).map_err(|e| session::in_reader(&card, e))
+    card.read_certificate(kind).map_err(Failure::from)
 }
 
 pub fn unix_now() -> i64 {

@@ -102,7 +102,7 @@ fn certificate(
         if let Some(pin) = &pin {
             session::verify(&mut card, pin, args.pin_args.force)?;
         }
-        return card.read_certificate(kind).map_err(|e| session::in_reader(&card, e));
+        return card.read_certificate(kind).map_err(Failure::from);
     }
     embedded.ok_or_else(|| {
         Failure::usage("no certificate to check against").with_hint("Give --cert FILE or --card-cert WHICH")

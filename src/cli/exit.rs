@@ -221,11 +221,26 @@ impl From<Error> for Failure {
                     Some("Try again; if it repeats, report it with `-v` output".into()),
                 )
             },
-            Error::SignCertNotIssued => f(
+            Error::SignCertNotIssued { wrong_pin: None } => f(
                 ExitCode::NoSignCert,
                 "sign_cert_not_issued",
                 Some("The auth certificate (利用者証明用) may still be used: try `--key auth` or `cert auth`".into()),
             ),
+            // The try is spent all the same: say so, with the wrong-PIN advice.
+            Error::SignCertNotIssued { wrong_pin: Some(tries_left) } => {
+                let failure = Failure::from(Error::SignCertNotIssued { wrong_pin: None });
+                let wrong = Failure::from(Error::WrongPin { kind: PinKind::Sign, tries_left });
+                Failure {
+                    message: format!(
+                        "{}; the signing password given was also wrong ({tries_left} tries left)",
+                        failure.message
+                    ),
+                    hint: wrong.hint,
+                    pin: Some(PinKind::Sign),
+                    tries_left: Some(tries_left),
+                    ..failure
+                }
+            }
             Error::InvalidPin(ref p) => Failure { pin: Some(p.kind), ..f(ExitCode::Usage, "invalid_pin", None) },
             Error::Transport(TransportError::CardGone) => {
                 f(ExitCode::CardError, "card_removed", Some("Keep the card in the reader and try again".into()))

@@ -13,7 +13,7 @@ use jpki::pdf::{PdfError, Profile, SignatureFields};
 
 use super::exit::{ExitCode, Failure};
 use super::output::{check_output_path, Output, Readers};
-use super::session::{Connect, Signer};
+use super::session::{signer, Connect};
 use super::sign::{card_cms, open_file, write_signature};
 use super::{Global, KeyChoice, PinArgs};
 
@@ -148,7 +148,7 @@ fn sign(global: &Global, connect: &dyn Connect, args: &PdfSignArgs) -> Result<Ou
         Profile::Pades => jpki::cms::pades_signed_attributes(digest, cert),
     };
     let mut prepared = None;
-    let signer = Signer::open(global, connect, key, &pin, args.pin_args.force)?;
+    let signer = signer(global, connect, key, &pin, args.pin_args.force)?;
     let (cms, certificate) = card_cms(
         signer,
         hash,

@@ -81,16 +81,14 @@ pub fn change(global: &Global, connect: &dyn Connect, args: &ChangeArgs) -> Resu
     match card.change_pin(&new) {
         Ok(()) => {}
         // Interrupted before the change was sent: the old PIN is still in force.
-        Err(e @ jpki::Error::Transport(jpki::transport::TransportError::Cancelled)) => {
-            return Err(session::in_reader(&card, e))
-        }
+        Err(e @ jpki::Error::Transport(jpki::transport::TransportError::Cancelled)) => return Err(Failure::from(e)),
         Err(jpki::Error::Transport(_) | jpki::Error::BadCardData(_)) => {
             return Err(super::exit::change_outcome_unknown(
                 kind,
                 format!("the link to the card failed during the change; whether the {kind} was changed is unknown"),
             ))
         }
-        Err(e) => return Err(session::in_reader(&card, e)),
+        Err(e) => return Err(Failure::from(e)),
     }
     if args.verify_new {
         session::verify(&mut card, &new, args.pin_args.force).map_err(|f| Failure {

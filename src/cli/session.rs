@@ -2,11 +2,10 @@
 
 use std::time::Duration;
 
-use jpki::card::{ExtendedLength, JpkiCard};
+use jpki::card::{ExtendedLength, JpkiCard, KeyKind};
 use jpki::pcsc::{atr_advertises_extended_length, Access, Pcsc};
-use jpki::pin::{Pin, PinKind};
+use jpki::pin::Pin;
 use jpki::transport::Transport;
-use jpki::Error;
 
 use super::exit::Failure;
 use super::pin_input;
@@ -42,102 +41,20 @@ impl Connect for PcscConnect {
     }
 }
 
-/// Put the reader's name into errors that lack it.
-pub fn in_reader(card: &Card, e: Error) -> Failure {
-    match e {
-        Error::NotJpki { reader } if reader.is_empty() => {
-            Error::NotJpki { reader: card.transport().reader().to_string() }.into()
-        }
-        other => other.into(),
-    }
-}
-
 /// Verify behind the lockout guard, asking for consent on the last try.
 pub fn verify(card: &mut Card, pin: &Pin, force: bool) -> Result<(), Failure> {
     let mut consent = pin_input::last_try_consent(force);
-    match card.verify(pin, &mut consent) {
-        Ok(()) => Ok(()),
-        Err(e)
-            if pin.kind() == PinKind::Sign
-                && may_mean_no_certificate(&e)
-                && matches!(card.has_sign_certificate(), Ok(Some(false))) =>
-        {
-            Err(not_issued(e))
-        }
-        Err(e) => Err(in_reader(card, e)),
-    }
+    Ok(card.verify_explained(pin, &mut consent)?)
 }
 
-/// Signing-password failures that a card without a signing certificate
-/// explains better: the guard found the password blocked or missing (no
-/// VERIFY was sent), or the password was wrong (the try is reported too).
-/// An odd answer to the VERIFY itself is left as it is.
-fn may_mean_no_certificate(e: &Error) -> bool {
-    match e {
-        Error::PinBlocked { .. } | Error::LastTryNeedsConsent { .. } | Error::WrongPin { .. } => true,
-        Error::UnexpectedStatus { operation, .. } => {
-            [jpki::card::SELECT_PIN_FILE, jpki::card::RETRY_QUERY].contains(operation)
-        }
-        _ => false,
-    }
-}
+/// A card opened for signing (see [`jpki::card::Signer`]).
+pub type Signer = jpki::card::Signer<Box<dyn Transport>>;
 
-fn not_issued(e: Error) -> Failure {
-    let failure = Failure::from(Error::SignCertNotIssued);
-    match e {
-        // The try is spent all the same: say so, with the wrong-PIN advice.
-        Error::WrongPin { tries_left, .. } => {
-            let wrong = Failure::from(e);
-            Failure {
-                message: format!(
-                    "{}; the signing password given was also wrong ({tries_left} tries left)",
-                    failure.message
-                ),
-                hint: wrong.hint,
-                pin: Some(PinKind::Sign),
-                tries_left: Some(tries_left),
-                ..failure
-            }
-        }
-        _ => failure,
-    }
-}
-
-/// A card opened for signing: the key's PIN verified behind the guard, and
-/// the key's certificate read, against which every signature is checked.
-pub struct Signer {
-    pub card: Card,
-    pub key: jpki::card::KeyKind,
-    pub certificate: Vec<u8>,
-}
-
-impl Signer {
-    pub fn open(
-        global: &Global,
-        connect: &dyn Connect,
-        key: jpki::card::KeyKind,
-        pin: &Pin,
-        force: bool,
-    ) -> Result<Signer, Failure> {
-        let mut card = connect.open(global, Access::Verifying)?;
-        verify(&mut card, pin, force)?;
-        let certificate = card.read_certificate(key.certificate()).map_err(|e| in_reader(&card, e))?;
-        Ok(Signer { card, key, certificate })
-    }
-
-    /// Check a signature over `digest` against the card's certificate.
-    pub fn check(&self, digest: &jpki::digest::MessageDigest, signature: &[u8]) -> Result<(), Failure> {
-        jpki::cert::verify_pkcs1(&self.certificate, digest.algorithm, &digest.bytes, signature)
-            .map_err(|e| Error::SelfCheckFailed(e.to_string()).into())
-    }
-
-    /// Sign one digest and check the signature before returning it.
-    pub fn sign_checked(&mut self, digest: &jpki::digest::MessageDigest) -> Result<Vec<u8>, Failure> {
-        let signature =
-            self.card.sign_digest_info(self.key, &digest.digest_info()).map_err(|e| in_reader(&self.card, e))?;
-        self.check(digest, &signature)?;
-        Ok(signature)
-    }
+/// Open the card and verify the key's PIN for signing.
+pub fn signer(global: &Global, connect: &dyn Connect, key: KeyKind, pin: &Pin, force: bool) -> Result<Signer, Failure> {
+    let card = connect.open(global, Access::Verifying)?;
+    let mut consent = pin_input::last_try_consent(force);
+    Ok(Signer::open(card, key, pin, &mut consent)?)
 }
 
 #[cfg(test)]

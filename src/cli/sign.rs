@@ -185,7 +185,7 @@ fn cms_run(global: &Global, connect: &dyn Connect, args: &SignArgs) -> Result<Ou
     let hash = digest.algorithm;
     let attrs = jpki::cms::signed_attributes(&digest.bytes, std::time::SystemTime::now())
         .map_err(|e| Failure::usage(e.to_string()))?;
-    let signer = session::Signer::open(global, connect, key, &pin, args.pin_args.force)?;
+    let signer = session::signer(global, connect, key, &pin, args.pin_args.force)?;
     let (der, _) = card_cms(signer, hash, |_| Ok(attrs), content.as_deref())?;
     let encoded = if args.pem { jpki::cms::to_pem(&der).into_bytes() } else { der.clone() };
     let mut out = Output::default()
@@ -219,11 +219,11 @@ pub fn card_cms(
     attrs: impl FnOnce(&[u8]) -> Result<::cms::signed_data::SignedAttributes, Failure>,
     content: Option<&[u8]>,
 ) -> Result<(Vec<u8>, Vec<u8>), Failure> {
-    let attrs = attrs(&signer.certificate)?;
+    let attrs = attrs(signer.certificate())?;
     let to_sign = jpki::cms::to_be_signed(&attrs).map_err(|e| Failure::usage(e.to_string()))?;
     let attrs_digest = MessageDigest::new(hash, hash.hash(&to_sign)).map_err(|e| Failure::usage(e.to_string()))?;
-    let signature = signer.sign_checked(&attrs_digest)?;
-    let certificate = std::mem::take(&mut signer.certificate);
+    let signature = signer.sign(&attrs_digest)?;
+    let certificate = signer.certificate().to_vec();
     drop(signer);
     let der = jpki::cms::assemble(&certificate, hash, attrs, &signature, content)
         .map_err(|e| Failure::from(Error::BadCardData(e.to_string())))?;
@@ -277,7 +277,7 @@ pub fn run(global: &Global, connect: &dyn Connect, args: &SignArgs) -> Result<Ou
     let format = args.format.unwrap_or(if args.output.is_some() { SigFormat::Raw } else { SigFormat::Hex });
     let (pin, digest, _) = prepare(args, format == SigFormat::Raw && !global.json)?;
 
-    let signature = session::Signer::open(global, connect, key, &pin, args.pin_args.force)?.sign_checked(&digest)?;
+    let signature = session::signer(global, connect, key, &pin, args.pin_args.force)?.sign(&digest)?;
 
     let encoded = encode(&signature, format);
     let mut out = Output::default()

@@ -97,7 +97,7 @@ fn nothing_spent(f: &Failure) -> bool {
 /// (never exit 0 on a link problem); one odd counter does not.
 fn read_counter(card: &mut session::Card, counter: &Counter) -> Result<Result<PinState, Error>, Failure> {
     match card.counter_state(counter) {
-        Err(e @ (Error::Transport(_) | Error::BadCardData(_))) => Err(session::in_reader(card, e)),
+        Err(e @ (Error::Transport(_) | Error::BadCardData(_))) => Err(Failure::from(e)),
         state => Ok(state),
     }
 }
@@ -131,7 +131,7 @@ pub fn run(global: &Global, connect: &dyn Connect, args: &StatusArgs) -> Result<
     }
     // EF 0008 first: on a card without a signing certificate, an odd
     // signing-password counter is explained rather than shown as blocked.
-    let issued = card.has_sign_certificate().map_err(|e| session::in_reader(&card, e))?;
+    let issued = card.has_sign_certificate().map_err(Failure::from)?;
     let counters: &[Counter] = if args.jpki_only { &Counter::ALL[..2] } else { &Counter::ALL };
     let mut states = Vec::new();
     for counter in counters {
@@ -142,7 +142,7 @@ pub fn run(global: &Global, connect: &dyn Connect, args: &StatusArgs) -> Result<
     if args.certs {
         certs.insert("sign_certificate_issued".into(), issued.into());
         let mut expiry = |kind: CertKind, card: &mut session::Card, text: &mut String| -> Result<(), Failure> {
-            let der = card.read_certificate(kind).map_err(|e| session::in_reader(card, e))?;
+            let der = card.read_certificate(kind).map_err(Failure::from)?;
             let s = jpki::cert::summarize(&der, unix_now())
                 .map_err(|e| Failure::from(Error::BadCardData(e.to_string())))?;
             let when = if s.days_left < 0 {
@@ -159,7 +159,7 @@ pub fn run(global: &Global, connect: &dyn Connect, args: &StatusArgs) -> Result<
         expiry(CertKind::Auth, &mut card, &mut cert_text)?;
         if let Some(pin) = &sign_pin {
             let verified = if issued == Some(false) {
-                Err(Failure::from(Error::SignCertNotIssued))
+                Err(Failure::from(Error::SignCertNotIssued { wrong_pin: None }))
             } else {
                 session::verify(&mut card, pin, args.pin_args.force)
             };
