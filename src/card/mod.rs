@@ -24,6 +24,7 @@ mod read;
 mod retry;
 mod session;
 mod sign;
+mod status;
 #[cfg(test)]
 mod testing;
 mod verify;
@@ -32,6 +33,7 @@ use layout::pin_location;
 pub use layout::{Applet, CertKind, Counter, KeyKind, PinState};
 use retry::ShortQueries;
 pub use sign::Signer;
+pub use status::{CardStatus, CounterReading, StatusRequest};
 pub use verify::LastTryConsent;
 
 /// Whether to use extended-length READ BINARY.

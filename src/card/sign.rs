@@ -103,15 +103,10 @@ impl<T: Transport> Signer<T> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::testing::virtual_card as card;
     use super::*;
     use crate::digest::HashAlgorithm;
-    use crate::sim::{CardData, PinId, PinStore, SimConfig, VirtualCard};
-
-    fn card(config: SimConfig) -> JpkiCard<VirtualCard> {
-        let data = CardData::default_fixture();
-        let pins = PinStore::defaults(&data);
-        JpkiCard::new(VirtualCard::new(config, data, pins), ExtendedLength::On)
-    }
+    use crate::sim::{PinId, SimConfig};
 
     fn digest(text: &[u8]) -> MessageDigest {
         MessageDigest::new(HashAlgorithm::Sha256, HashAlgorithm::Sha256.hash(text)).unwrap()

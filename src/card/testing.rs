@@ -20,3 +20,10 @@ pub(super) fn yes(_: PinKind) -> bool {
 pub(super) fn no(_: PinKind) -> bool {
     false
 }
+
+/// A session over a fresh in-process virtual card.
+pub(super) fn virtual_card(config: crate::sim::SimConfig) -> JpkiCard<crate::sim::VirtualCard> {
+    let data = crate::sim::CardData::default_fixture();
+    let pins = crate::sim::PinStore::defaults(&data);
+    JpkiCard::new(crate::sim::VirtualCard::new(config, data, pins), ExtendedLength::On)
+}
