@@ -6,6 +6,7 @@ use crate::pin::{InvalidPin, PinKind};
 use crate::transport::{ExchangeError, TransportError};
 
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     #[error("the PC/SC service (pcscd) is not running or not reachable")]
     NoService,
@@ -49,6 +50,12 @@ pub enum Error {
     InvalidPin(#[from] InvalidPin),
     #[error("the card answered {sw} to {operation}")]
     UnexpectedStatus { operation: &'static str, sw: StatusWord },
+    /// A PIN's file could not be selected (6A82: the card has no such PIN).
+    #[error("the card answered {sw} to SELECT of the PIN file")]
+    PinFileNotSelected { sw: StatusWord },
+    /// The retry query got an answer that is neither a count nor "blocked".
+    #[error("the card answered {sw} to the retry query")]
+    OddRetryAnswer { sw: StatusWord },
     #[error("the card sent bad data: {0}")]
     BadCardData(String),
     #[error("the signature made by the card does not verify against its certificate: {0}")]
@@ -57,6 +64,19 @@ pub enum Error {
     Transport(#[from] TransportError),
     #[error("PC/SC error: {0}")]
     Pcsc(String),
+}
+
+impl Error {
+    /// The status word of an unexpected answer from the card, if that is
+    /// what this error is.
+    pub fn unexpected_sw(&self) -> Option<StatusWord> {
+        match self {
+            Error::UnexpectedStatus { sw, .. } | Error::PinFileNotSelected { sw } | Error::OddRetryAnswer { sw } => {
+                Some(*sw)
+            }
+            _ => None,
+        }
+    }
 }
 
 /// What the counter, read again after an odd answer to VERIFY, tells.

@@ -14,11 +14,6 @@ use crate::error::{Error, Result};
 use crate::pin::{Pin, PinKind};
 use crate::transport::{exchange, Traffic, Transport, TransportError};
 
-/// The operation named in the error when a PIN's file cannot be selected.
-pub const SELECT_PIN_FILE: &str = "SELECT of the PIN file";
-/// The operation named in the error when a retry query gets an odd answer.
-pub const RETRY_QUERY: &str = "the retry query";
-
 mod layout;
 mod read;
 mod retry;

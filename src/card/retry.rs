@@ -111,7 +111,7 @@ impl<T: Transport> JpkiCard<T> {
         let sw = match short {
             ShortAnswer::Use(sw) => sw,
             ShortAnswer::LongWay | ShortAnswer::ConfirmBlocked => {
-                self.select_file_or_fail(counter.applet, counter.fid, SELECT_PIN_FILE)?;
+                self.select_pin_file(counter.applet, counter.fid)?;
                 self.send(&Command::new(0x00, 0x20, 0x00, 0x80))?.sw
             }
         };
@@ -126,7 +126,7 @@ impl<T: Transport> JpkiCard<T> {
             StatusWord::TriesLeft(n) => Ok(PinState::TriesLeft(n)),
             StatusWord::Success => Ok(PinState::Verified),
             sw if sw.means_blocked() => Ok(PinState::Blocked),
-            sw => Err(Error::UnexpectedStatus { operation: RETRY_QUERY, sw }),
+            sw => Err(Error::OddRetryAnswer { sw }),
         }
     }
 }
@@ -225,13 +225,7 @@ mod tests {
         ]);
         assert_eq!(card.pin_state(PinKind::Auth).unwrap(), PinState::TriesLeft(3));
         let missing = card.pin_state(PinKind::Sign);
-        assert!(
-            matches!(
-                missing,
-                Err(Error::UnexpectedStatus { operation: SELECT_PIN_FILE, sw: StatusWord::FileNotFound })
-            ),
-            "{missing:?}"
-        );
+        assert!(matches!(missing, Err(Error::PinFileNotSelected { sw: StatusWord::FileNotFound })), "{missing:?}");
         assert_eq!(card.counter_state(&cardinfo).unwrap(), PinState::TriesLeft(3));
         assert!(card.transport().finished());
     }

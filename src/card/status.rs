@@ -82,7 +82,10 @@ impl<T: Transport> JpkiCard<T> {
             .map(|(counter, state)| {
                 let unissued = issued == Some(false)
                     && counter == sign
-                    && matches!(state, Ok(PinState::Blocked) | Err(Error::UnexpectedStatus { .. }));
+                    && match &state {
+                        Ok(s) => *s == PinState::Blocked,
+                        Err(e) => e.unexpected_sw().is_some(),
+                    };
                 (counter, if unissued { CounterReading::NotIssued } else { CounterReading::Read(state) })
             })
             .collect();

@@ -38,11 +38,14 @@ impl<T: Transport> JpkiCard<T> {
             Ok(()) => return Ok(()),
             Err(e) => e,
         };
-        let may_mean_no_certificate = match &e {
-            Error::PinBlocked { .. } | Error::LastTryNeedsConsent { .. } | Error::WrongPin { .. } => true,
-            Error::UnexpectedStatus { operation, .. } => [SELECT_PIN_FILE, RETRY_QUERY].contains(operation),
-            _ => false,
-        };
+        let may_mean_no_certificate = matches!(
+            e,
+            Error::PinBlocked { .. }
+                | Error::LastTryNeedsConsent { .. }
+                | Error::WrongPin { .. }
+                | Error::PinFileNotSelected { .. }
+                | Error::OddRetryAnswer { .. }
+        );
         // A failure to read EF 0008 leaves the first error as it is.
         if pin.kind() != PinKind::Sign
             || !may_mean_no_certificate
@@ -91,7 +94,7 @@ impl<T: Transport> JpkiCard<T> {
     pub(super) fn verify_unguarded(&mut self, pin: &Pin, before: PinState) -> Result<()> {
         let kind = pin.kind();
         let (applet, fid) = pin_location(kind);
-        self.select_file_or_fail(applet, fid, SELECT_PIN_FILE)?;
+        self.select_pin_file(applet, fid)?;
         let cmd = Command::new(0x00, 0x20, 0x00, 0x80).with_secret_data(pin.as_bytes());
         let response = match self.send(&cmd) {
             Ok(r) => r,
@@ -118,7 +121,7 @@ impl<T: Transport> JpkiCard<T> {
     pub fn change_pin(&mut self, new: &Pin) -> Result<()> {
         let kind = new.kind();
         let (applet, fid) = pin_location(kind);
-        self.select_file_or_fail(applet, fid, SELECT_PIN_FILE)?;
+        self.select_pin_file(applet, fid)?;
         let cmd = Command::new(0x00, 0x24, 0x01, 0x80).with_secret_data(new.as_bytes());
         let response = self.send(&cmd)?;
         match response.sw {

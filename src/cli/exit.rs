@@ -261,7 +261,10 @@ impl From<Error> for Failure {
             Error::Transport(_) | Error::Pcsc(_) => {
                 f(ExitCode::CardError, "communication_error", Some("Check the reader and try again".into()))
             }
-            Error::UnexpectedStatus { .. } | Error::BadCardData(_) => f(
+            Error::UnexpectedStatus { .. }
+            | Error::PinFileNotSelected { .. }
+            | Error::OddRetryAnswer { .. }
+            | Error::BadCardData(_) => f(
                 ExitCode::CardError,
                 "card_error",
                 Some("Nothing more was sent; run with -v for an APDU trace".into()),

@@ -58,7 +58,7 @@ pub fn describe(counter: &Counter, state: &Result<PinState, Error>) -> (String, 
             json!({"state": "verified", "tries_left": null}),
         ),
         Err(Error::NotJpki { .. } | Error::AppletMissing { .. })
-        | Err(Error::UnexpectedStatus { operation: jpki::card::SELECT_PIN_FILE, sw: StatusWord::FileNotFound }) => {
+        | Err(Error::PinFileNotSelected { sw: StatusWord::FileNotFound }) => {
             ("not present on this card".to_string(), json!({"state": "absent", "tries_left": null}))
         }
         Err(e) => {
@@ -181,10 +181,10 @@ mod tests {
         let counter = Counter::ALL[5];
         let state = |r: Result<PinState, Error>| describe(&counter, &r).1["state"].as_str().unwrap().to_string();
         assert_eq!(state(Err(Error::AppletMissing { applet: "x" })), "absent");
-        let select = |sw| Err(Error::UnexpectedStatus { operation: jpki::card::SELECT_PIN_FILE, sw });
+        let select = |sw| Err(Error::PinFileNotSelected { sw });
         assert_eq!(state(select(StatusWord::FileNotFound)), "absent");
         assert_eq!(state(select(StatusWord::from_bytes(0x6A, 0x86))), "unreadable");
-        let query = Err(Error::UnexpectedStatus { operation: jpki::card::RETRY_QUERY, sw: StatusWord::FileNotFound });
+        let query = Err(Error::OddRetryAnswer { sw: StatusWord::FileNotFound });
         assert_eq!(state(query), "unreadable");
         assert_eq!(state(Ok(PinState::TriesLeft(5))), "ok");
         let (text, json) = describe(&counter, &Ok(PinState::TriesLeft(5)));
