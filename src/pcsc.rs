@@ -27,7 +27,8 @@ pub struct ReaderInfo {
 /// return another file's bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
-    /// Nothing is verified: the card is left as it is on disconnect.
+    /// Nothing is verified: the card is left as it is on disconnect (or
+    /// powered down all the same if a VERIFY or PIN change went out).
     ReadOnly,
     /// A PIN may be verified: the card is powered down on disconnect,
     /// so a verified PIN never outlives the command.
@@ -173,6 +174,7 @@ impl Pcsc {
             reader: reader.name.clone(),
             atr,
             sent: 0,
+            sent_secret: false,
             apdu_timeout: self.apdu_timeout,
         })
     }
@@ -279,6 +281,8 @@ pub struct PcscTransport {
     atr: Vec<u8>,
     /// APDUs transmitted on this connection.
     sent: u64,
+    /// A VERIFY or CHANGE REFERENCE DATA with data went out on this connection.
+    sent_secret: bool,
     apdu_timeout: Duration,
 }
 
@@ -295,11 +299,17 @@ impl PcscTransport {
     fn disconnect(&mut self) -> Result<()> {
         let Some(card) = self.card.take() else { return Ok(()) };
         CONNECTIONS.fetch_sub(1, Ordering::SeqCst);
-        let disposition = match self.access {
-            Access::ReadOnly => Disposition::LeaveCard,
-            Access::Verifying => Disposition::UnpowerCard,
-        };
-        card.disconnect(disposition).map_err(|(_, e)| map_pcsc_error(e))
+        card.disconnect(disposition(self.access, self.sent_secret)).map_err(|(_, e)| map_pcsc_error(e))
+    }
+}
+
+/// How to leave the card: powered down where a PIN may be verified, whether
+/// the caller said so (`Access::Verifying`) or a secret was in fact sent, so
+/// that no command can leave a verified PIN behind by declaring the wrong access.
+fn disposition(access: Access, sent_secret: bool) -> Disposition {
+    match access {
+        Access::ReadOnly if !sent_secret => Disposition::LeaveCard,
+        _ => Disposition::UnpowerCard,
     }
 }
 
@@ -322,6 +332,9 @@ impl Transport for PcscTransport {
         }
         let first = self.sent == 0;
         self.sent += 1;
+        // Set before sending: a VERIFY whose answer is lost may still have
+        // verified the PIN.
+        self.sent_secret |= carries_secret(command);
         let card = self.card.take().ok_or(TransportError::CardGone)?;
         // SCardTransmit blocks until the card answers, however long that is,
         // so it runs on a worker thread and we wait for it up to the deadline.
@@ -442,6 +455,16 @@ fn historical_bytes(atr: &[u8]) -> Option<&[u8]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_card_that_was_sent_a_secret_is_powered_down_whatever_the_access() {
+        assert_eq!(disposition(Access::ReadOnly, false), Disposition::LeaveCard);
+        assert_eq!(disposition(Access::ReadOnly, true), Disposition::UnpowerCard);
+        assert_eq!(disposition(Access::Verifying, false), Disposition::UnpowerCard);
+        assert_eq!(disposition(Access::Verifying, true), Disposition::UnpowerCard);
+        assert!(carries_secret(&[0x00, 0x20, 0x00, 0x80, 0x04, b'1', b'2', b'3', b'4']));
+        assert!(!carries_secret(&[0x00, 0x20, 0x00, 0x80]), "a retry query carries none");
+    }
 
     #[test]
     fn extended_capability_from_atr() {
