@@ -3,6 +3,7 @@
 //!
 //! Layers: [`apdu`] encodes commands and status words, [`ber`] reads TLV headers, [`transport`] is the
 //! link to a card ([`pcsc`] over PC/SC), [`card`] speaks the applet protocol,
+//! [`discovery`] chooses the reader by asking each card for the applet,
 //! [`pin`], [`digest`] and [`cert`] hold the data types, and `sim` (feature
 //! `sim`) is the virtual card. Nothing here prints or parses a command line,
 //! except `cli` (feature `cli`): the `jpki` command itself, kept in the
@@ -22,6 +23,7 @@ pub mod cert;
 pub mod cli;
 pub mod cms;
 pub mod digest;
+pub mod discovery;
 pub mod error;
 pub mod pcsc;
 pub mod pdf;

@@ -1,13 +1,12 @@
-//! The PC/SC transport: readers, reader choice, connecting, and disconnecting
+//! The PC/SC transport: readers, connecting, and disconnecting
 //! so that no verified PIN outlives the command.
 
 use std::ffi::CString;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use pcsc::{Context, Disposition, Protocols, ReaderState, Scope, ShareMode, State};
 
-use crate::card::{Applet, ExtendedLength, JpkiCard};
 use crate::error::{Error, Result};
 use crate::transport::{Transport, TransportError};
 
@@ -177,69 +176,6 @@ impl Pcsc {
             sent_secret: false,
             apdu_timeout: self.apdu_timeout,
         })
-    }
-
-    /// Choose the reader: by `--reader` (an index or a name substring), or
-    /// the single reader whose card answers SELECT of the JPKI applet.
-    pub fn choose_reader(&self, query: Option<&str>) -> Result<ReaderInfo> {
-        let readers = self.readers()?;
-        if readers.is_empty() {
-            return Err(Error::NoReader);
-        }
-        if let Some(query) = query {
-            return find_reader(&readers, query);
-        }
-        let with_card: Vec<&ReaderInfo> = readers.iter().filter(|r| r.card_present).collect();
-        match with_card.as_slice() {
-            [] => Err(Error::NoCardAnywhere),
-            // One card: no probe; the command's own SELECT tells whether it is JPKI.
-            [only] => Ok((*only).clone()),
-            several => {
-                let jpki: Vec<&ReaderInfo> =
-                    several.iter().copied().filter(|r| self.probe_jpki(r).unwrap_or(false)).collect();
-                match jpki.as_slice() {
-                    [only] => Ok((*only).clone()),
-                    [] => Err(Error::NotJpki {
-                        reader: several.iter().map(|r| r.name.as_str()).collect::<Vec<_>>().join(", "),
-                    }),
-                    many => Err(Error::AmbiguousReader { candidates: many.iter().map(|r| r.name.clone()).collect() }),
-                }
-            }
-        }
-    }
-
-    /// Does the card in this reader answer SELECT of the JPKI AID?
-    pub fn probe_jpki(&self, reader: &ReaderInfo) -> Result<bool> {
-        let transport = self.connect(reader, Access::ReadOnly)?;
-        let mut card = JpkiCard::new(transport, ExtendedLength::Off);
-        match card.select_applet(Applet::Jpki) {
-            Ok(()) => Ok(true),
-            Err(Error::NotJpki { .. }) => Ok(false),
-            Err(e) => Err(e),
-        }
-    }
-
-    /// Connect, waiting up to `wait` for the card to appear or become free.
-    pub fn connect_waiting(&self, query: Option<&str>, access: Access, wait: Duration) -> Result<PcscTransport> {
-        // A wait too long for the clock to represent has no deadline (no overflow panic).
-        let deadline = Instant::now().checked_add(wait);
-        loop {
-            // Interrupted while waiting: stop here (polled at least every 250 ms).
-            if cancelled() {
-                return Err(Error::Transport(TransportError::Cancelled));
-            }
-            let attempt = self.choose_reader(query).and_then(|r| self.connect(&r, access));
-            match attempt {
-                Err(Error::NoCard { .. } | Error::NoCardAnywhere | Error::Busy | Error::NoReader)
-                    if deadline.is_none_or(|d| Instant::now() < d) =>
-                {
-                    let left = deadline.map_or(wait, |d| d.saturating_duration_since(Instant::now()));
-                    // Busy does not show as a state change: poll it.
-                    self.wait_for_change(left.min(Duration::from_millis(250)))?;
-                }
-                other => return other,
-            }
-        }
     }
 }
 

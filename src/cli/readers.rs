@@ -21,7 +21,7 @@ pub fn run(_global: &Global) -> Result<Output, Failure> {
         let jpki = if !r.card_present {
             None
         } else {
-            match pcsc.probe_jpki(r) {
+            match jpki::discovery::probe_jpki(&pcsc, r) {
                 Ok(found) => Some(found),
                 Err(Error::Busy) => None,
                 Err(e) => {

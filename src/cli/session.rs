@@ -30,7 +30,8 @@ impl Connect for PcscConnect {
     fn open(&self, global: &Global, access: Access) -> Result<Card, Failure> {
         let mut pcsc = Pcsc::establish()?;
         pcsc.set_apdu_timeout(Duration::from_secs(global.apdu_timeout));
-        let transport = pcsc.connect_waiting(global.reader.as_deref(), access, Duration::from_secs(global.wait))?;
+        let wait = Duration::from_secs(global.wait);
+        let transport = jpki::discovery::connect_waiting(&pcsc, global.reader.as_deref(), access, wait)?;
         let extended = match global.extended_length {
             ExtendedChoice::On => ExtendedLength::On,
             ExtendedChoice::Off => ExtendedLength::Off,
