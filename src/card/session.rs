@@ -28,8 +28,9 @@ impl<T: Transport> JpkiCard<T> {
                 self.missing_applets.push(applet);
                 Err(missing(applet, self.transport.reader()))
             }
-            // Not a My Number Card's JPKI applet, as before; on the other
-            // applets only "not found" means missing.
+            // A card without the JPKI applet may answer 6Axx other than
+            // 6A82 to its SELECT; on the other applets only "not found"
+            // means missing.
             StatusWord::IncorrectParameters(_) if applet == Applet::Jpki => {
                 self.selection = Selection::Nothing;
                 Err(missing(applet, self.transport.reader()))

@@ -24,10 +24,8 @@ pub struct StatusArgs {
     /// for scripts written when it was not.
     #[arg(long, hide = true, conflicts_with = "jpki_only")]
     pub all: bool,
-    /// Never use the short-EF-identifier form of the retry query (by default
-    /// each applet must prove it with a plausible count, a blocked answer
-    /// before that is confirmed by SELECT + query, and a refusal turns it off;
-    /// the guard before a VERIFY never uses it).
+    /// Never use the short-EF-identifier form of the retry query (when and how
+    /// it is trusted: see `jpki status` in the README).
     #[arg(long)]
     pub no_sfi: bool,
     /// Also show the auth certificate's expiry.
