@@ -26,6 +26,7 @@ mod verify;
 
 use layout::pin_location;
 pub use layout::{Applet, CertKind, Counter, KeyKind, PinState};
+pub use read::SignCertificate;
 use retry::ShortQueries;
 pub use sign::Signer;
 pub use status::{CardStatus, CounterReading, StatusRequest};
@@ -57,7 +58,7 @@ pub struct JpkiCard<T: Transport> {
     /// not allowed.
     sfi_queries: Option<ShortQueries>,
     /// EF 0008's answer, once read: it cannot change during a session.
-    sign_certificate: Option<Option<bool>>,
+    sign_certificate: Option<SignCertificate>,
     /// Applets whose SELECT was refused: not asked again in this session.
     missing_applets: Vec<Applet>,
 }

@@ -2,6 +2,27 @@
 
 use super::*;
 
+/// What the certificate-availability file (EF 0008) says of the signing
+/// certificate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignCertificate {
+    Issued,
+    NotIssued,
+    /// No such file, or a value that is neither.
+    Unknown,
+}
+
+impl SignCertificate {
+    /// `None` when unknown.
+    pub fn issued(self) -> Option<bool> {
+        match self {
+            SignCertificate::Issued => Some(true),
+            SignCertificate::NotIssued => Some(false),
+            SignCertificate::Unknown => None,
+        }
+    }
+}
+
 impl<T: Transport> JpkiCard<T> {
     /// Read a certificate, sized from its DER header (EFs carry filler).
     pub fn read_certificate(&mut self, kind: CertKind) -> Result<Vec<u8>> {
@@ -24,7 +45,7 @@ impl<T: Transport> JpkiCard<T> {
         match self.read_der_rest(first, pin) {
             // Not a certificate, where EF 0008 says none was issued: that is the answer.
             Err(e @ Error::BadCardData(_)) if kind == CertKind::Sign => match self.has_sign_certificate() {
-                Ok(Some(false)) => Err(Error::SignCertNotIssued { wrong_pin: None }),
+                Ok(SignCertificate::NotIssued) => Err(Error::SignCertNotIssued { wrong_pin: None }),
                 _ => Err(e),
             },
             other => other,
@@ -122,18 +143,18 @@ impl<T: Transport> JpkiCard<T> {
     }
 
     /// Whether a signing certificate was issued, from EF 0008 byte 0: `8F`
-    /// yes, `00` no, another value (or no such file) `None`, unknown. An
+    /// yes, `00` no, another value (or no such file) unknown. An
     /// answer cut short of the file's 3 bytes, or an odd status word, is an
     /// error: it must not pass for "unknown". Read once per session.
-    pub fn has_sign_certificate(&mut self) -> Result<Option<bool>> {
+    pub fn has_sign_certificate(&mut self) -> Result<SignCertificate> {
         if let Some(known) = self.sign_certificate {
             return Ok(known);
         }
         match self.select_file(Applet::Jpki, 0x0008)? {
             StatusWord::Success => {}
             StatusWord::FileNotFound => {
-                self.sign_certificate = Some(None);
-                return Ok(None);
+                self.sign_certificate = Some(SignCertificate::Unknown);
+                return Ok(SignCertificate::Unknown);
             }
             sw => return Err(Error::UnexpectedStatus { operation: "SELECT of the certificate-availability file", sw }),
         }
@@ -145,9 +166,9 @@ impl<T: Transport> JpkiCard<T> {
             )));
         }
         let issued = match data.first() {
-            Some(0x8F) => Some(true),
-            Some(0x00) => Some(false),
-            _ => None,
+            Some(0x8F) => SignCertificate::Issued,
+            Some(0x00) => SignCertificate::NotIssued,
+            _ => SignCertificate::Unknown,
         };
         self.sign_certificate = Some(issued);
         Ok(issued)
@@ -204,14 +225,14 @@ mod tests {
             let t = Scripted::new(&[(AP, "9000"), ("00A4020C020008", "9000"), ("00B0000003", answer)]);
             let mut card = JpkiCard::new(t, ExtendedLength::On);
             // Only 00 means "not issued"; an odd value is unknown.
-            assert_eq!(card.has_sign_certificate().unwrap(), issued, "{answer}");
+            assert_eq!(card.has_sign_certificate().unwrap().issued(), issued, "{answer}");
             // Asked again, the card is not: the script has nothing more to answer.
-            assert_eq!(card.has_sign_certificate().unwrap(), issued, "{answer}");
+            assert_eq!(card.has_sign_certificate().unwrap().issued(), issued, "{answer}");
             assert_eq!(card.traffic().apdus, 3);
         }
         // No such file: unknown. Cut short or an odd status word: an error, never "unknown".
         let t = Scripted::new(&[(AP, "9000"), ("00A4020C020008", "6A82")]);
-        assert_eq!(JpkiCard::new(t, ExtendedLength::On).has_sign_certificate().unwrap(), None);
+        assert_eq!(JpkiCard::new(t, ExtendedLength::On).has_sign_certificate().unwrap(), SignCertificate::Unknown);
         for (select, answer) in
             [("9000", "9000"), ("9000", "8F9000"), ("9000", "8F8F6282"), ("9000", "6F00"), ("6F00", "")]
         {

@@ -32,8 +32,8 @@ pub enum CounterReading {
 /// What [`JpkiCard::status`] found.
 #[derive(Debug)]
 pub struct CardStatus {
-    /// EF 0008: `None` when it was unreadable or unrecognized.
-    pub sign_certificate_issued: Option<bool>,
+    /// EF 0008.
+    pub sign_certificate_issued: SignCertificate,
     pub counters: Vec<(Counter, CounterReading)>,
     /// With `certificates`.
     pub auth_certificate: Option<CertSummary>,
@@ -80,7 +80,7 @@ impl<T: Transport> JpkiCard<T> {
         status.counters = states
             .into_iter()
             .map(|(counter, state)| {
-                let unissued = issued == Some(false)
+                let unissued = issued == SignCertificate::NotIssued
                     && counter == sign
                     && match &state {
                         Ok(s) => *s == PinState::Blocked,
@@ -108,12 +108,12 @@ impl<T: Transport> JpkiCard<T> {
     fn sign_validity(
         &mut self,
         pin: &Pin,
-        issued: Option<bool>,
+        issued: SignCertificate,
         now: i64,
         consent: &mut dyn LastTryConsent,
         states: &mut [(Counter, Result<PinState>)],
     ) -> Result<CertSummary> {
-        if issued == Some(false) {
+        if issued == SignCertificate::NotIssued {
             return Err(Error::SignCertNotIssued { wrong_pin: None });
         }
         self.verify_explained(pin, consent)?;
@@ -155,7 +155,7 @@ mod tests {
         let mut card = card(config);
         let pin = Pin::new(PinKind::Sign, "WRONG1").unwrap();
         let status = card.status(&request(Some(&pin)), &mut |_| true).unwrap();
-        assert_eq!(status.sign_certificate_issued, Some(false));
+        assert_eq!(status.sign_certificate_issued, SignCertificate::NotIssued);
         assert_eq!(status.counters.len(), Counter::ALL.len());
         let sign = status.counters.iter().find(|(c, _)| *c == Counter::of(PinKind::Sign)).unwrap();
         assert!(matches!(sign.1, CounterReading::NotIssued), "{:?}", sign.1);

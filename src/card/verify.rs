@@ -49,7 +49,7 @@ impl<T: Transport> JpkiCard<T> {
         // A failure to read EF 0008 leaves the first error as it is.
         if pin.kind() != PinKind::Sign
             || !may_mean_no_certificate
-            || !matches!(self.has_sign_certificate(), Ok(Some(false)))
+            || !matches!(self.has_sign_certificate(), Ok(SignCertificate::NotIssued))
         {
             return Err(e);
         }

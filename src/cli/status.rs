@@ -113,7 +113,7 @@ pub fn run(global: &Global, connect: &dyn Connect, args: &StatusArgs) -> Result<
     };
     let status = card.status(&request, &mut pin_input::last_try_consent(args.pin_args.force))?;
     drop(card);
-    let issued = status.sign_certificate_issued;
+    let issued = status.sign_certificate_issued.issued();
     let mut text = format!("Reader: {reader}\n");
     let mut pins = Vec::new();
     for (counter, reading) in &status.counters {
