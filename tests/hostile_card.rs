@@ -5,7 +5,10 @@
 //! panic), in a bounded number of APDUs, without a try spent that the user
 //! did not choose, and never with a signature that passes the self-check.
 
-use jpki::card::{CertKind, Counter, ExtendedLength, JpkiCard, KeyKind};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use jpki::card::{CertKind, Counter, ExtendedLength, JpkiCard, KeyKind, Signer};
 use jpki::digest::{HashAlgorithm, MessageDigest};
 use jpki::pin::{Pin, PinKind};
 use jpki::sim::{CardData, PinId, PinStore, SimConfig, VirtualCard};
@@ -15,7 +18,7 @@ use jpki::{Error, Result};
 /// Hook: (APDU number from 1, command, the card's real answer) -> what the host sees.
 type Hook = Box<dyn FnMut(usize, &[u8], Vec<u8>) -> Result<Vec<u8>, TransportError>>;
 
-struct Tampered {
+struct Inner {
     card: VirtualCard,
     hook: Hook,
     apdus: usize,
@@ -23,16 +26,34 @@ struct Tampered {
     verifies: usize,
 }
 
+/// The link to the tampered card. Its twins share the card and the counts,
+/// so a flow can hand a session to the library's Signer and the test still
+/// sees what happened.
+struct Tampered(Rc<RefCell<Inner>>);
+
+impl Tampered {
+    fn twin(&self) -> Tampered {
+        Tampered(Rc::clone(&self.0))
+    }
+    fn apdus(&self) -> usize {
+        self.0.borrow().apdus
+    }
+    fn verifies(&self) -> usize {
+        self.0.borrow().verifies
+    }
+}
+
 /// More APDUs than any flow below may need: a loop that passes it is unbounded.
 const APDU_BUDGET: usize = 1_000;
 
 impl Transport for Tampered {
     fn transmit_raw(&mut self, command: &[u8]) -> std::result::Result<Vec<u8>, TransportError> {
-        self.apdus += 1;
-        self.verifies += usize::from(command.len() > 5 && command[1] == 0x20);
-        assert!(self.apdus <= APDU_BUDGET, "more than {APDU_BUDGET} APDUs: an unbounded loop");
-        let real = self.card.transmit(command);
-        (self.hook)(self.apdus, command, real)
+        let inner = &mut *self.0.borrow_mut();
+        inner.apdus += 1;
+        inner.verifies += usize::from(command.len() > 5 && command[1] == 0x20);
+        assert!(inner.apdus <= APDU_BUDGET, "more than {APDU_BUDGET} APDUs: an unbounded loop");
+        let real = inner.card.transmit(command);
+        (inner.hook)(inner.apdus, command, real)
     }
 }
 
@@ -40,11 +61,11 @@ fn tampered(hook: Hook) -> JpkiCard<Tampered> {
     let data = CardData::default_fixture();
     let pins = PinStore::defaults(&data);
     let card = VirtualCard::new(SimConfig::default(), data, pins);
-    JpkiCard::new(Tampered { card, hook, apdus: 0, verifies: 0 }, ExtendedLength::On)
+    JpkiCard::new(Tampered(Rc::new(RefCell::new(Inner { card, hook, apdus: 0, verifies: 0 }))), ExtendedLength::On)
 }
 
 fn tries(card: &JpkiCard<Tampered>, id: PinId) -> u8 {
-    card.transport().card.pin_store().tries_left(id)
+    card.transport().0.borrow().card.pin_store().tries_left(id)
 }
 
 fn yes(_: PinKind) -> bool {
@@ -59,17 +80,16 @@ fn digest() -> MessageDigest {
     MessageDigest::new(HashAlgorithm::Sha256, HashAlgorithm::Sha256.hash(b"hostile")).unwrap()
 }
 
-/// What `jpki sign --key sign` does: verify, read the certificate, sign, and
-/// check the signature against the certificate before anything is output.
-/// `Ok` means a signature would be printed.
+/// What `jpki sign --key sign` does, through the library's Signer: verify,
+/// read the certificate, sign, and check the signature against the
+/// certificate before anything is output. `Ok` means a signature would be
+/// printed. The signer gets this session; `card` is left a twin over the
+/// same tampered card.
 fn sign_flow(card: &mut JpkiCard<Tampered>) -> Result<Vec<u8>> {
+    let twin = JpkiCard::new(card.transport().twin(), card.extended_length());
+    let session = std::mem::replace(card, twin);
     let pin = Pin::new(PinKind::Sign, "ABC123").unwrap();
-    card.verify(&pin, &mut yes)?;
-    let cert = card.read_certificate(CertKind::Sign)?;
-    let d = digest();
-    let sig = card.sign_digest_info(KeyKind::Sign, &d.digest_info())?;
-    jpki::cert::verify_pkcs1(&cert, d.algorithm, &d.bytes, &sig).map_err(|e| Error::SelfCheckFailed(e.to_string()))?;
-    Ok(sig)
+    Signer::open(session, KeyKind::Sign, &pin, &mut yes)?.sign(&digest())
 }
 
 fn status_flow(card: &mut JpkiCard<Tampered>) -> Result<Vec<u8>> {
@@ -109,7 +129,7 @@ const FLOWS: [(&str, Flow); 4] =
 fn honest_count(flow: Flow) -> usize {
     let mut card = tampered(Box::new(|_, _, r| Ok(r)));
     flow(&mut card).expect("the honest card works");
-    card.transport().apdus
+    card.transport().apdus()
 }
 
 /// Run `flow` with answer number `at` rewritten by `rewrite`; check the
@@ -119,7 +139,7 @@ fn with_answer_at(flow: Flow, at: usize, rewrite: fn(Vec<u8>) -> Vec<u8>) -> (Re
     let result = flow(&mut card);
     assert_eq!(tries(&card, PinId::Sign), 5, "a try was spent (answer {at} rewritten)");
     assert_eq!(tries(&card, PinId::Auth), 3, "a try was spent (answer {at} rewritten)");
-    (result, card.transport().apdus)
+    (result, card.transport().apdus())
 }
 
 #[test]
@@ -167,7 +187,7 @@ fn a_lost_or_garbled_verify_answer_is_outcome_unknown() {
     }
     let mut card = tampered(Box::new(|n, _, r| if n == 4 { Err(TransportError::CardGone) } else { Ok(r) }));
     assert!(matches!(sign_flow(&mut card), Err(Error::VerifyOutcomeUnknown { .. })));
-    assert_eq!(card.transport().apdus, 4, "nothing is sent after a lost VERIFY");
+    assert_eq!(card.transport().apdus(), 4, "nothing is sent after a lost VERIFY");
     println!("CASES hostile: lost or garbled VERIFY answer: 3");
 }
 
@@ -205,8 +225,8 @@ fn unexpected_status_words_at_every_position_end_cleanly() {
                 // reads, and a 6F00 to the first SELECT gets one more SELECT.
                 let _ = flow(&mut card);
                 let t = card.transport();
-                assert!(t.apdus <= n + 10, "{name} {sw:02X?} at {at}: {} APDUs", t.apdus);
-                assert!(t.verifies <= 1, "{name} {sw:02X?} at {at}: VERIFY resent");
+                assert!(t.apdus() <= n + 10, "{name} {sw:02X?} at {at}: {} APDUs", t.apdus());
+                assert!(t.verifies() <= 1, "{name} {sw:02X?} at {at}: VERIFY resent");
                 assert_eq!(tries(&card, PinId::Sign), 5, "{name} {sw:02X?} at {at}");
             }
         }
@@ -221,7 +241,7 @@ fn endless_61xx_chains_are_cut_off() {
             tampered(Box::new(move |_, cmd, r| Ok(if cmd[1] == 0xB0 || cmd[1] == 0xC0 { vec![0x61, sw2] } else { r })));
         let err = card.read_certificate(CertKind::Auth).unwrap_err();
         assert!(matches!(err, Error::BadCardData(_)), "{err:?}");
-        assert!(card.transport().apdus <= 3 + jpki::transport::MAX_GET_RESPONSE_ROUNDS + 1);
+        assert!(card.transport().apdus() <= 3 + jpki::transport::MAX_GET_RESPONSE_ROUNDS + 1);
     }
     // A chain that keeps delivering data stops at the size asked for.
     let mut card = tampered(Box::new(|_, cmd, r| {
@@ -234,7 +254,7 @@ fn endless_61xx_chains_are_cut_off() {
         })
     }));
     assert!(card.read_certificate(CertKind::Auth).is_err());
-    assert!(card.transport().apdus < 300);
+    assert!(card.transport().apdus() < 300);
     println!("CASES hostile: endless or oversized 61xx chains: 4");
 }
 
@@ -244,7 +264,7 @@ fn wrong_le_6cxx_is_followed_once_only() {
         let mut card = tampered(Box::new(move |_, cmd, r| Ok(if cmd[1] == 0xB0 { vec![0x6C, sw2] } else { r })));
         assert!(card.read_certificate(CertKind::Auth).is_err());
         // SELECT AP, SELECT EF, extended READ + one resend, short READ + one resend.
-        assert!(card.transport().apdus <= 6, "{}", card.transport().apdus);
+        assert!(card.transport().apdus() <= 6, "{}", card.transport().apdus());
     }
     // 6Cxx to the signature is resent once with the corrected Le, then refused.
     let mut card = tampered(Box::new(|_, cmd, r| Ok(if cmd[1] == 0x2A { vec![0x6C, 0x00] } else { r })));
@@ -300,7 +320,7 @@ fn certificate_headers_that_lie_are_errors() {
             // A fresh session over the same card, with the read size under test.
             let mut card = JpkiCard::new(with_cert_ef(ef.clone()).into_transport(), extended);
             assert!(card.read_certificate(CertKind::Auth).is_err(), "{name}");
-            assert!(card.transport().apdus <= 3 + 2048 / 256 + 2, "{name}: {} APDUs", card.transport().apdus);
+            assert!(card.transport().apdus() <= 3 + 2048 / 256 + 2, "{name}: {} APDUs", card.transport().apdus());
         }
     }
     // A well-sized object that is not a certificate reads, and then fails to decode.
@@ -330,7 +350,7 @@ fn a_card_that_answers_one_byte_at_a_time_is_stopped() {
     let mut card = JpkiCard::new(card.into_transport(), ExtendedLength::Off);
     let err = card.read_certificate(CertKind::Auth).unwrap_err();
     assert!(err.to_string().contains("ended"), "{err}");
-    assert!(card.transport().apdus <= 5, "{} APDUs", card.transport().apdus);
+    assert!(card.transport().apdus() <= 5, "{} APDUs", card.transport().apdus());
     println!("CASES hostile: a card answering one byte at a time: 1");
 }
 
