@@ -121,29 +121,13 @@ pub struct Counter {
 
 impl Counter {
     pub const fn of(kind: PinKind) -> Counter {
-        match kind {
-            PinKind::Auth => Counter {
-                name: "auth",
-                description: "auth PIN (利用者証明用暗証番号)",
-                applet: Applet::Jpki,
-                fid: 0x0018,
-                max_tries: Some(3),
-            },
-            PinKind::Sign => Counter {
-                name: "sign",
-                description: "signing password (署名用パスワード)",
-                applet: Applet::Jpki,
-                fid: 0x001B,
-                max_tries: Some(5),
-            },
-            PinKind::CardInfo => Counter {
-                name: "cardinfo",
-                description: "card-info PIN (券面事項入力補助用暗証番号)",
-                applet: Applet::CardInfo,
-                fid: 0x0011,
-                max_tries: Some(3),
-            },
-        }
+        let (applet, fid) = match kind {
+            PinKind::Auth => (Applet::Jpki, 0x0018),
+            PinKind::Sign => (Applet::Jpki, 0x001B),
+            PinKind::CardInfo => (Applet::CardInfo, 0x0011),
+        };
+        // A PIN's name, description and maximum are the PinKind's own.
+        Counter { name: kind.name(), description: kind.description(), applet, fid, max_tries: Some(kind.max_tries()) }
     }
 
     /// Every counter `jpki status` reports, in order; the two JPKI counters first.
