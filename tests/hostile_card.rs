@@ -101,7 +101,7 @@ fn status_flow(card: &mut JpkiCard<Tampered>) -> Result<Vec<u8>> {
 /// What plain `jpki status` reads: EF 0008 and all seven counters, by
 /// short EF identifier behind detection.
 fn all_counters_flow(card: &mut JpkiCard<Tampered>) -> Result<Vec<u8>> {
-    card.allow_sfi_queries();
+    card.allow_short_form();
     let issued = card.has_sign_certificate()?;
     let mut out = format!("{issued:?}");
     for counter in &Counter::ALL {

@@ -27,7 +27,7 @@ mod verify;
 use layout::pin_location;
 pub use layout::{Applet, CertKind, Counter, KeyKind, PinState};
 pub use read::SignCertificate;
-use retry::ShortQueries;
+use retry::ShortForm;
 pub use sign::Signer;
 pub use status::{CardStatus, CounterReading, StatusRequest};
 pub use verify::LastTryConsent;
@@ -54,9 +54,9 @@ pub struct JpkiCard<T: Transport> {
     traffic: Traffic,
     selection: Selection,
     extended: ExtendedLength,
-    /// Retry queries by short EF identifier (`00 20 00 80+SFI`): `None` when
-    /// not allowed.
-    sfi_queries: Option<ShortQueries>,
+    /// The short form of the retry query (by short EF identifier,
+    /// `00 20 00 80+SFI`): `None` when not allowed.
+    short_form: Option<ShortForm>,
     /// EF 0008's answer, once read: it cannot change during a session.
     sign_certificate: Option<SignCertificate>,
     /// Applets whose SELECT was refused: not asked again in this session.
@@ -70,7 +70,7 @@ impl<T: Transport> JpkiCard<T> {
             traffic: Traffic::default(),
             selection: Selection::Nothing,
             extended,
-            sfi_queries: None,
+            short_form: None,
             sign_certificate: None,
             missing_applets: Vec::new(),
         }

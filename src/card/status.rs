@@ -8,7 +8,7 @@ use crate::cert::CertSummary;
 pub struct StatusRequest<'a> {
     /// Only the two JPKI counters, not those of the other applets.
     pub jpki_only: bool,
-    /// Allow the short form of the retry query (see [`JpkiCard::allow_sfi_queries`]).
+    /// Allow the short form of the retry query (see [`JpkiCard::allow_short_form`]).
     pub short_form: bool,
     /// Read the auth certificate's validity.
     pub certificates: bool,
@@ -48,7 +48,7 @@ impl<T: Transport> JpkiCard<T> {
     /// card or a garbled answer is an error; one odd counter is not.
     pub fn status(&mut self, request: &StatusRequest, consent: &mut dyn LastTryConsent) -> Result<CardStatus> {
         if request.short_form {
-            self.allow_sfi_queries();
+            self.allow_short_form();
         }
         // EF 0008 first: on a card without a signing certificate, an odd
         // signing-password counter is explained rather than shown as blocked.

@@ -8,9 +8,9 @@ pub(super) const TXT: &str = "00A4040C0AD3921000310001010408";
 pub(super) const VIS: &str = "00A4040C0AD3921000310001010402";
 
 /// A scripted card with short-form retry queries allowed.
-pub(super) fn sfi_card(steps: &[(&str, &str)]) -> JpkiCard<Scripted> {
+pub(super) fn short_form_card(steps: &[(&str, &str)]) -> JpkiCard<Scripted> {
     let mut card = JpkiCard::new(Scripted::new(steps), ExtendedLength::On);
-    card.allow_sfi_queries();
+    card.allow_short_form();
     card
 }
 

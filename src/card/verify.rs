@@ -63,9 +63,9 @@ impl<T: Transport> JpkiCard<T> {
     /// The counter as the lockout guard reads it: always by SELECT + query,
     /// because the short-EF-identifier form is only inferred to address it.
     pub(super) fn guard_state(&mut self, kind: PinKind) -> Result<PinState> {
-        let sfi = self.sfi_queries.take();
+        let short_form = self.short_form.take();
         let state = self.pin_state(kind);
-        self.sfi_queries = sfi;
+        self.short_form = short_form;
         state
     }
 
@@ -139,7 +139,7 @@ mod tests {
     #[test]
     fn the_guard_never_uses_the_short_form() {
         // Proven and allowed, yet the guard before VERIFY selects the PIN file.
-        let mut card = sfi_card(&[
+        let mut card = short_form_card(&[
             (AP, "9000"),
             ("00200098", "63C3"),
             ("00A4020C020018", "9000"),
@@ -149,7 +149,7 @@ mod tests {
         assert_eq!(card.pin_state(PinKind::Auth).unwrap(), PinState::TriesLeft(3));
         card.verify(&Pin::new(PinKind::Auth, "1234").unwrap(), &mut no).unwrap();
         assert!(card.transport().finished());
-        assert_eq!(card.sfi_queries_work(), Some(true));
+        assert_eq!(card.short_form_works(), Some(true));
     }
     #[test]
     fn the_guard_selects_the_pin_file_again_after_a_short_query() {
@@ -157,7 +157,7 @@ mod tests {
         // a short query leaves current is unknown, so the next guard selects
         // 001B again rather than query (and VERIFY) whatever file is current.
         let verify_sign = "0020008006414243313233";
-        let mut card = sfi_card(&[
+        let mut card = short_form_card(&[
             (AP, "9000"),
             ("00200098", "63C3"),
             ("00A4020C02001B", "9000"),
