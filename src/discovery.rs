@@ -60,9 +60,9 @@ pub fn connect_waiting(pcsc: &Pcsc, query: Option<&str>, access: Access, wait: D
         }
         let attempt = choose_reader(pcsc, query).and_then(|r| pcsc.connect(&r, access));
         match attempt {
-            Err(Error::NoCard { .. } | Error::NoCardAnywhere | Error::Busy | Error::NoReader)
-                if deadline.is_none_or(|d| Instant::now() < d) =>
-            {
+            Err(
+                Error::NoCard { .. } | Error::NoCardAnywhere | Error::Transport(TransportError::Busy) | Error::NoReader,
+            ) if deadline.is_none_or(|d| Instant::now() < d) => {
                 let left = deadline.map_or(wait, |d| d.saturating_duration_since(Instant::now()));
                 // Busy does not show as a state change: poll it.
                 pcsc.wait_for_change(left.min(Duration::from_millis(250)))?;

@@ -22,8 +22,6 @@ pub enum Error {
     AmbiguousReader { candidates: Vec<String> },
     #[error("{query:?} matches several readers: {}", candidates.join(", "))]
     ReaderQueryAmbiguous { query: String, candidates: Vec<String> },
-    #[error("the card is in use by another program")]
-    Busy,
     #[error("the card in reader {reader:?} has no JPKI applet (it is not a My Number Card)")]
     NotJpki { reader: String },
     #[error("this card has no {applet}")]

@@ -68,7 +68,7 @@ pub fn map_pcsc_error(e: pcsc::Error) -> Error {
     match e {
         P::NoReadersAvailable => Error::NoReader,
         P::NoService | P::ServiceStopped => Error::NoService,
-        P::SharingViolation => Error::Busy,
+        P::SharingViolation => Error::Transport(TransportError::Busy),
         P::NoSmartcard | P::RemovedCard | P::ResetCard | P::UnpoweredCard | P::UnresponsiveCard => {
             Error::Transport(TransportError::CardGone)
         }

@@ -160,11 +160,6 @@ impl From<Error> for Failure {
             Error::AmbiguousReader { .. } | Error::ReaderQueryAmbiguous { .. } => {
                 f(ExitCode::NoCard, "ambiguous_reader", Some("Choose one with --reader NAME or --reader INDEX".into()))
             }
-            Error::Busy => f(
-                ExitCode::NoCard,
-                "card_busy",
-                Some("Close the other program using it, or retry with --wait SECONDS".into()),
-            ),
             Error::NotJpki { .. } => {
                 f(ExitCode::NoCard, "not_jpki", Some("Insert a My Number Card (マイナンバーカード)".into()))
             }
@@ -255,9 +250,11 @@ impl From<Error> for Failure {
                         .into(),
                 ),
             ),
-            Error::Transport(TransportError::Busy) => {
-                f(ExitCode::NoCard, "card_busy", Some("Retry with --wait SECONDS".into()))
-            }
+            Error::Transport(TransportError::Busy) => f(
+                ExitCode::NoCard,
+                "card_busy",
+                Some("Close the other program using it, or retry with --wait SECONDS".into()),
+            ),
             Error::Transport(_) | Error::Pcsc(_) => {
                 f(ExitCode::CardError, "communication_error", Some("Check the reader and try again".into()))
             }
@@ -304,7 +301,17 @@ impl From<std::io::Error> for Failure {
 
 #[cfg(test)]
 mod tests {
-    use super::no_service_hint;
+    use super::{no_service_hint, ExitCode, Failure};
+    use jpki::transport::TransportError;
+
+    #[test]
+    fn a_card_in_use_is_one_failure_whenever_it_is_found() {
+        // At connect (PC/SC sharing violation) and mid-command alike.
+        let f = Failure::from(jpki::Error::Transport(TransportError::Busy));
+        assert_eq!((f.code, f.kind), (ExitCode::NoCard, "card_busy"));
+        assert_eq!(f.message, "the card is in use by another program");
+        assert!(f.hint.unwrap().contains("Close the other program"));
+    }
 
     #[test]
     fn no_service_hint_fits_the_platform() {
