@@ -57,11 +57,11 @@ pub enum Error {
     #[error("the card sent bad data: {0}")]
     BadCardData(String),
     #[error("the signature made by the card does not verify against its certificate: {0}")]
-    SelfCheckFailed(String),
+    SelfCheckFailed(#[source] crate::cert::CertError),
     #[error(transparent)]
     Transport(#[from] TransportError),
     #[error("PC/SC error: {0}")]
-    Pcsc(String),
+    Pcsc(#[source] pcsc::Error),
 }
 
 impl Error {
@@ -103,3 +103,18 @@ impl From<ExchangeError> for Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_keep_their_sources() {
+        use std::error::Error as _;
+        let self_check = Error::SelfCheckFailed(crate::cert::CertError::Parse("bad".into()));
+        assert!(self_check.source().is_some_and(|s| s.to_string().contains("bad")));
+        let pcsc = Error::Pcsc(pcsc::Error::InvalidHandle);
+        assert!(pcsc.source().is_some());
+        assert_eq!(pcsc.to_string(), format!("PC/SC error: {}", pcsc::Error::InvalidHandle));
+    }
+}

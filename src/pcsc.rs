@@ -72,7 +72,7 @@ pub fn map_pcsc_error(e: pcsc::Error) -> Error {
         P::NoSmartcard | P::RemovedCard | P::ResetCard | P::UnpoweredCard | P::UnresponsiveCard => {
             Error::Transport(TransportError::CardGone)
         }
-        other => Error::Pcsc(other.to_string()),
+        other => Error::Pcsc(other),
     }
 }
 
@@ -156,7 +156,8 @@ impl Pcsc {
 
     /// Connect to the named reader.
     pub fn connect(&self, reader: &ReaderInfo, access: Access) -> Result<PcscTransport> {
-        let name = CString::new(reader.name.as_bytes()).map_err(|_| Error::Pcsc("reader name has a NUL".into()))?;
+        // Names come from PC/SC as C strings: a NUL cannot be in one.
+        let name = CString::new(reader.name.as_bytes()).map_err(|_| Error::Pcsc(pcsc::Error::InvalidParameter))?;
         let card = match self.context.connect(&name, SHARE_MODE, Protocols::ANY) {
             Ok(card) => card,
             Err(pcsc::Error::NoSmartcard) | Err(pcsc::Error::RemovedCard) => {

@@ -64,7 +64,7 @@ impl<T: Transport> Signer<T> {
     /// Check a signature over `digest` against the key's certificate.
     pub fn check(&self, digest: &MessageDigest, signature: &[u8]) -> Result<()> {
         crate::cert::verify_pkcs1(&self.certificate, digest.algorithm, &digest.bytes, signature)
-            .map_err(|e| Error::SelfCheckFailed(e.to_string()))
+            .map_err(Error::SelfCheckFailed)
     }
 
     /// Sign one digest and check the signature before returning it.

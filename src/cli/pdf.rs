@@ -175,7 +175,7 @@ fn sign(global: &Global, connect: &dyn Connect, args: &PdfSignArgs) -> Result<Ou
         return Err(internal("the CMS made does not sign this document".into()));
     }
     jpki::cert::verify_pkcs1(&certificate, hash, &hash.hash(&parsed.signed_bytes), &parsed.signature)
-        .map_err(|e| Failure::from(jpki::Error::SelfCheckFailed(e.to_string())))?;
+        .map_err(|e| Failure::from(jpki::Error::SelfCheckFailed(e)))?;
     ready.embed(data.len(), &cms).map_err(|e| internal(e.to_string()))?;
     let original_len = data.len();
     data.extend_from_slice(&ready.update);
