@@ -6,6 +6,7 @@ use crate::pin::{InvalidPin, PinKind};
 use crate::transport::{ExchangeError, TransportError};
 
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     #[error("the PC/SC service (pcscd) is not running or not reachable")]
     NoService,
@@ -21,8 +22,6 @@ pub enum Error {
     AmbiguousReader { candidates: Vec<String> },
     #[error("{query:?} matches several readers: {}", candidates.join(", "))]
     ReaderQueryAmbiguous { query: String, candidates: Vec<String> },
-    #[error("the card is in use by another program")]
-    Busy,
     #[error("the card in reader {reader:?} has no JPKI applet (it is not a My Number Card)")]
     NotJpki { reader: String },
     #[error("this card has no {applet}")]
@@ -41,20 +40,41 @@ pub enum Error {
     ChangeUnexpectedAnswer { kind: PinKind, sw: StatusWord },
     #[error("the card refused: the {kind} has not been verified in this session")]
     PinNotVerified { kind: PinKind },
+    /// `wrong_pin`: a wrong signing password was given too, and its try was
+    /// spent; this many tries are left.
     #[error("this card has no signing certificate (署名用電子証明書 not issued)")]
-    SignCertNotIssued,
+    SignCertNotIssued { wrong_pin: Option<u8> },
     #[error(transparent)]
     InvalidPin(#[from] InvalidPin),
     #[error("the card answered {sw} to {operation}")]
     UnexpectedStatus { operation: &'static str, sw: StatusWord },
+    /// A PIN's file could not be selected (6A82: the card has no such PIN).
+    #[error("the card answered {sw} to SELECT of the PIN file")]
+    PinFileNotSelected { sw: StatusWord },
+    /// The retry query got an answer that is neither a count nor "blocked".
+    #[error("the card answered {sw} to the retry query")]
+    OddRetryAnswer { sw: StatusWord },
     #[error("the card sent bad data: {0}")]
     BadCardData(String),
     #[error("the signature made by the card does not verify against its certificate: {0}")]
-    SelfCheckFailed(String),
+    SelfCheckFailed(#[source] crate::cert::CertError),
     #[error(transparent)]
     Transport(#[from] TransportError),
     #[error("PC/SC error: {0}")]
-    Pcsc(String),
+    Pcsc(#[source] pcsc::Error),
+}
+
+impl Error {
+    /// The status word of an unexpected answer from the card, if that is
+    /// what this error is.
+    pub fn unexpected_sw(&self) -> Option<StatusWord> {
+        match self {
+            Error::UnexpectedStatus { sw, .. } | Error::PinFileNotSelected { sw } | Error::OddRetryAnswer { sw } => {
+                Some(*sw)
+            }
+            _ => None,
+        }
+    }
 }
 
 /// What the counter, read again after an odd answer to VERIFY, tells.
@@ -83,3 +103,18 @@ impl From<ExchangeError> for Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_keep_their_sources() {
+        use std::error::Error as _;
+        let self_check = Error::SelfCheckFailed(crate::cert::CertError::Parse("bad".into()));
+        assert!(self_check.source().is_some_and(|s| s.to_string().contains("bad")));
+        let pcsc = Error::Pcsc(pcsc::Error::InvalidHandle);
+        assert!(pcsc.source().is_some());
+        assert_eq!(pcsc.to_string(), format!("PC/SC error: {}", pcsc::Error::InvalidHandle));
+    }
+}

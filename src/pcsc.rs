@@ -1,13 +1,12 @@
-//! The PC/SC transport: readers, reader choice, connecting, and disconnecting
+//! The PC/SC transport: readers, connecting, and disconnecting
 //! so that no verified PIN outlives the command.
 
 use std::ffi::CString;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use pcsc::{Context, Disposition, Protocols, ReaderState, Scope, ShareMode, State};
 
-use crate::card::{Applet, ExtendedLength, JpkiCard};
 use crate::error::{Error, Result};
 use crate::transport::{Transport, TransportError};
 
@@ -27,7 +26,8 @@ pub struct ReaderInfo {
 /// return another file's bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
-    /// Nothing is verified: the card is left as it is on disconnect.
+    /// Nothing is verified: the card is left as it is on disconnect (or
+    /// powered down all the same if a VERIFY or PIN change went out).
     ReadOnly,
     /// A PIN may be verified: the card is powered down on disconnect,
     /// so a verified PIN never outlives the command.
@@ -68,11 +68,11 @@ pub fn map_pcsc_error(e: pcsc::Error) -> Error {
     match e {
         P::NoReadersAvailable => Error::NoReader,
         P::NoService | P::ServiceStopped => Error::NoService,
-        P::SharingViolation => Error::Busy,
+        P::SharingViolation => Error::Transport(TransportError::Busy),
         P::NoSmartcard | P::RemovedCard | P::ResetCard | P::UnpoweredCard | P::UnresponsiveCard => {
             Error::Transport(TransportError::CardGone)
         }
-        other => Error::Pcsc(other.to_string()),
+        other => Error::Pcsc(other),
     }
 }
 
@@ -156,7 +156,8 @@ impl Pcsc {
 
     /// Connect to the named reader.
     pub fn connect(&self, reader: &ReaderInfo, access: Access) -> Result<PcscTransport> {
-        let name = CString::new(reader.name.as_bytes()).map_err(|_| Error::Pcsc("reader name has a NUL".into()))?;
+        // Names come from PC/SC as C strings: a NUL cannot be in one.
+        let name = CString::new(reader.name.as_bytes()).map_err(|_| Error::Pcsc(pcsc::Error::InvalidParameter))?;
         let card = match self.context.connect(&name, SHARE_MODE, Protocols::ANY) {
             Ok(card) => card,
             Err(pcsc::Error::NoSmartcard) | Err(pcsc::Error::RemovedCard) => {
@@ -173,71 +174,9 @@ impl Pcsc {
             reader: reader.name.clone(),
             atr,
             sent: 0,
+            sent_secret: false,
             apdu_timeout: self.apdu_timeout,
         })
-    }
-
-    /// Choose the reader: by `--reader` (an index or a name substring), or
-    /// the single reader whose card answers SELECT of the JPKI applet.
-    pub fn choose_reader(&self, query: Option<&str>) -> Result<ReaderInfo> {
-        let readers = self.readers()?;
-        if readers.is_empty() {
-            return Err(Error::NoReader);
-        }
-        if let Some(query) = query {
-            return find_reader(&readers, query);
-        }
-        let with_card: Vec<&ReaderInfo> = readers.iter().filter(|r| r.card_present).collect();
-        match with_card.as_slice() {
-            [] => Err(Error::NoCardAnywhere),
-            // One card: no probe; the command's own SELECT tells whether it is JPKI.
-            [only] => Ok((*only).clone()),
-            several => {
-                let jpki: Vec<&ReaderInfo> =
-                    several.iter().copied().filter(|r| self.probe_jpki(r).unwrap_or(false)).collect();
-                match jpki.as_slice() {
-                    [only] => Ok((*only).clone()),
-                    [] => Err(Error::NotJpki {
-                        reader: several.iter().map(|r| r.name.as_str()).collect::<Vec<_>>().join(", "),
-                    }),
-                    many => Err(Error::AmbiguousReader { candidates: many.iter().map(|r| r.name.clone()).collect() }),
-                }
-            }
-        }
-    }
-
-    /// Does the card in this reader answer SELECT of the JPKI AID?
-    pub fn probe_jpki(&self, reader: &ReaderInfo) -> Result<bool> {
-        let transport = self.connect(reader, Access::ReadOnly)?;
-        let mut card = JpkiCard::new(transport, ExtendedLength::Off);
-        match card.select_applet(Applet::Jpki) {
-            Ok(()) => Ok(true),
-            Err(Error::NotJpki { .. }) => Ok(false),
-            Err(e) => Err(e),
-        }
-    }
-
-    /// Connect, waiting up to `wait` for the card to appear or become free.
-    pub fn connect_waiting(&self, query: Option<&str>, access: Access, wait: Duration) -> Result<PcscTransport> {
-        // A wait too long for the clock to represent has no deadline (no overflow panic).
-        let deadline = Instant::now().checked_add(wait);
-        loop {
-            // Interrupted while waiting: stop here (polled at least every 250 ms).
-            if cancelled() {
-                return Err(Error::Transport(TransportError::Cancelled));
-            }
-            let attempt = self.choose_reader(query).and_then(|r| self.connect(&r, access));
-            match attempt {
-                Err(Error::NoCard { .. } | Error::NoCardAnywhere | Error::Busy | Error::NoReader)
-                    if deadline.is_none_or(|d| Instant::now() < d) =>
-                {
-                    let left = deadline.map_or(wait, |d| d.saturating_duration_since(Instant::now()));
-                    // Busy does not show as a state change: poll it.
-                    self.wait_for_change(left.min(Duration::from_millis(250)))?;
-                }
-                other => return other,
-            }
-        }
     }
 }
 
@@ -279,14 +218,12 @@ pub struct PcscTransport {
     atr: Vec<u8>,
     /// APDUs transmitted on this connection.
     sent: u64,
+    /// A VERIFY or CHANGE REFERENCE DATA with data went out on this connection.
+    sent_secret: bool,
     apdu_timeout: Duration,
 }
 
 impl PcscTransport {
-    pub fn reader(&self) -> &str {
-        &self.reader
-    }
-
     pub fn atr(&self) -> &[u8] {
         &self.atr
     }
@@ -299,11 +236,17 @@ impl PcscTransport {
     fn disconnect(&mut self) -> Result<()> {
         let Some(card) = self.card.take() else { return Ok(()) };
         CONNECTIONS.fetch_sub(1, Ordering::SeqCst);
-        let disposition = match self.access {
-            Access::ReadOnly => Disposition::LeaveCard,
-            Access::Verifying => Disposition::UnpowerCard,
-        };
-        card.disconnect(disposition).map_err(|(_, e)| map_pcsc_error(e))
+        card.disconnect(disposition(self.access, self.sent_secret)).map_err(|(_, e)| map_pcsc_error(e))
+    }
+}
+
+/// How to leave the card: powered down where a PIN may be verified, whether
+/// the caller said so (`Access::Verifying`) or a secret was in fact sent, so
+/// that no command can leave a verified PIN behind by declaring the wrong access.
+fn disposition(access: Access, sent_secret: bool) -> Disposition {
+    match access {
+        Access::ReadOnly if !sent_secret => Disposition::LeaveCard,
+        _ => Disposition::UnpowerCard,
     }
 }
 
@@ -316,12 +259,19 @@ impl Drop for PcscTransport {
 }
 
 impl Transport for PcscTransport {
+    fn reader(&self) -> &str {
+        &self.reader
+    }
+
     fn transmit_raw(&mut self, command: &[u8]) -> std::result::Result<Vec<u8>, TransportError> {
         if cancelled() {
             return Err(TransportError::Cancelled);
         }
         let first = self.sent == 0;
         self.sent += 1;
+        // Set before sending: a VERIFY whose answer is lost may still have
+        // verified the PIN.
+        self.sent_secret |= carries_secret(command);
         let card = self.card.take().ok_or(TransportError::CardGone)?;
         // SCardTransmit blocks until the card answers, however long that is,
         // so it runs on a worker thread and we wait for it up to the deadline.
@@ -442,6 +392,16 @@ fn historical_bytes(atr: &[u8]) -> Option<&[u8]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_card_that_was_sent_a_secret_is_powered_down_whatever_the_access() {
+        assert_eq!(disposition(Access::ReadOnly, false), Disposition::LeaveCard);
+        assert_eq!(disposition(Access::ReadOnly, true), Disposition::UnpowerCard);
+        assert_eq!(disposition(Access::Verifying, false), Disposition::UnpowerCard);
+        assert_eq!(disposition(Access::Verifying, true), Disposition::UnpowerCard);
+        assert!(carries_secret(&[0x00, 0x20, 0x00, 0x80, 0x04, b'1', b'2', b'3', b'4']));
+        assert!(!carries_secret(&[0x00, 0x20, 0x00, 0x80]), "a retry query carries none");
+    }
 
     #[test]
     fn extended_capability_from_atr() {

@@ -16,7 +16,7 @@ pub enum PinKind {
 }
 
 impl PinKind {
-    pub fn max_tries(self) -> u8 {
+    pub const fn max_tries(self) -> u8 {
         match self {
             PinKind::Sign => 5,
             PinKind::Auth | PinKind::CardInfo => 3,
@@ -24,7 +24,7 @@ impl PinKind {
     }
 
     /// Short stable name used on the command line and in JSON.
-    pub fn name(self) -> &'static str {
+    pub const fn name(self) -> &'static str {
         match self {
             PinKind::Auth => "auth",
             PinKind::Sign => "sign",
@@ -33,7 +33,7 @@ impl PinKind {
     }
 
     /// What the user calls it.
-    pub fn description(self) -> &'static str {
+    pub const fn description(self) -> &'static str {
         match self {
             PinKind::Auth => "auth PIN (利用者証明用暗証番号)",
             PinKind::Sign => "signing password (署名用パスワード)",
@@ -42,7 +42,7 @@ impl PinKind {
     }
 
     /// The rule, for error messages.
-    pub fn rule(self) -> &'static str {
+    pub const fn rule(self) -> &'static str {
         match self {
             PinKind::Auth | PinKind::CardInfo => "exactly 4 digits (0-9)",
             PinKind::Sign => "6 to 16 characters, A-Z and 0-9 only",

@@ -99,11 +99,11 @@ fn a_wrong_pin_that_blocks_reports_blocked() {
 fn all_counters_with_and_without_sfi() {
     for sfi in [true, false] {
         let mut c = card(SimConfig { sfi, ..SimConfig::default() });
-        c.allow_sfi_queries();
+        c.allow_short_form();
         for counter in Counter::ALL {
             assert!(matches!(c.counter_state(&counter).unwrap(), PinState::TriesLeft(_)), "{}", counter.name);
         }
-        assert_eq!(c.sfi_queries_work(), Some(sfi));
+        assert_eq!(c.short_form_works(), Some(sfi));
         // AP + 2 queries, TXT + 3, VIS + 2 with SFI; one refused try, then SELECT + query each without.
         assert_eq!(c.traffic().apdus, if sfi { 10 } else { 18 });
     }

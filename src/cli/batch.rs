@@ -5,16 +5,14 @@ use std::io::BufRead;
 use std::path::Path;
 
 use clap::ValueEnum;
-use jpki::card::KeyKind;
 use jpki::digest::{HashAlgorithm, MessageDigest};
-use jpki::pin::Pin;
 use jpki::Error;
 use serde_json::json;
 
 use super::exit::{ExitCode, Failure};
 use super::output::{escape_bytes, print_stdout, Output};
 use super::sign::{encode_text, SigFormat, SignArgs};
-use super::{session, Global};
+use super::{session, session::Connect, Global};
 
 /// What each input line holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -110,10 +108,9 @@ fn hash_file(algorithm: HashAlgorithm, allow_empty: bool, path: &Path) -> Result
 struct Tally {
     signed: usize,
     bad_lines: usize,
-    reverified: usize,
 }
 
-pub fn run(global: &Global, args: &SignArgs, kind: BatchInput) -> Result<Output, Failure> {
+pub fn run(global: &Global, connect: &dyn Connect, args: &SignArgs, kind: BatchInput) -> Result<Output, Failure> {
     let key = args.key.key();
     let algorithm = args.hash.algorithm();
     let format = args.format.unwrap_or(SigFormat::Hex);
@@ -154,8 +151,7 @@ pub fn run(global: &Global, args: &SignArgs, kind: BatchInput) -> Result<Output,
         return Err(Failure::usage("no line of the batch input can be signed; nothing was sent to the card"));
     }
     let mut tally = Tally::default();
-    let mut signer = session::Signer::open(global, key, &pin, args.pin_args.force)?;
-    let mut verify_each = false;
+    let mut signer = session::signer(global, connect, key, &pin, args.pin_args.force)?;
     for item in &items {
         let digest = match &item.digest {
             Ok(d) => d,
@@ -166,18 +162,22 @@ pub fn run(global: &Global, args: &SignArgs, kind: BatchInput) -> Result<Output,
                 continue;
             }
         };
-        let signature = sign_one(&mut signer.card, key, &pin, digest, &mut verify_each, &mut tally)?;
-        signer
-            .check(digest, &signature)
-            .map_err(|f| Failure { message: format!("line {}: {}", item.line, f.message), ..f })?;
+        let signature = signer.sign_reverifying(digest, &pin).map_err(|e| match e {
+            e @ Error::SelfCheckFailed(_) => {
+                let f = Failure::from(e);
+                Failure { message: format!("line {}: {}", item.line, f.message), ..f }
+            }
+            e => Failure::from(e),
+        })?;
         emit(global, item, Ok(&signature), format)?;
         tally.signed += 1;
     }
+    let reverified = signer.reverified();
     drop(signer);
-    if tally.reverified > 0 {
+    if reverified > 0 {
         eprintln!(
             "jpki: note: this card wants the PIN verified before every signature; it was re-verified {} times with the PIN you gave",
-            tally.reverified
+            reverified
         );
     }
     let summary = format!("jpki: signed {} of {} items", tally.signed, items.len());
@@ -193,32 +193,6 @@ pub fn run(global: &Global, args: &SignArgs, kind: BatchInput) -> Result<Output,
         });
     }
     Ok(Output { streamed: true, ..Default::default() })
-}
-
-/// Sign one digest. If the card refuses because it wants a fresh VERIFY per
-/// signature, verify again (behind the counter check) with the PIN already
-/// proven correct, and do so before every later signature.
-fn sign_one(
-    card: &mut session::Card,
-    key: KeyKind,
-    pin: &Pin,
-    digest: &MessageDigest,
-    verify_each: &mut bool,
-    tally: &mut Tally,
-) -> Result<Vec<u8>, Failure> {
-    if *verify_each {
-        card.reverify(pin).map_err(|e| session::in_reader(card, e))?;
-        tally.reverified += 1;
-    }
-    match card.sign_digest_info(key, &digest.digest_info()) {
-        Err(Error::PinNotVerified { .. }) if !*verify_each => {
-            *verify_each = true;
-            card.reverify(pin).map_err(|e| session::in_reader(card, e))?;
-            tally.reverified += 1;
-            card.sign_digest_info(key, &digest.digest_info()).map_err(|e| session::in_reader(card, e))
-        }
-        other => other.map_err(|e| session::in_reader(card, e)),
-    }
 }
 
 /// Write one result line in input order.

@@ -160,11 +160,6 @@ impl From<Error> for Failure {
             Error::AmbiguousReader { .. } | Error::ReaderQueryAmbiguous { .. } => {
                 f(ExitCode::NoCard, "ambiguous_reader", Some("Choose one with --reader NAME or --reader INDEX".into()))
             }
-            Error::Busy => f(
-                ExitCode::NoCard,
-                "card_busy",
-                Some("Close the other program using it, or retry with --wait SECONDS".into()),
-            ),
             Error::NotJpki { .. } => {
                 f(ExitCode::NoCard, "not_jpki", Some("Insert a My Number Card (マイナンバーカード)".into()))
             }
@@ -221,11 +216,26 @@ impl From<Error> for Failure {
                     Some("Try again; if it repeats, report it with `-v` output".into()),
                 )
             },
-            Error::SignCertNotIssued => f(
+            Error::SignCertNotIssued { wrong_pin: None } => f(
                 ExitCode::NoSignCert,
                 "sign_cert_not_issued",
                 Some("The auth certificate (利用者証明用) may still be used: try `--key auth` or `cert auth`".into()),
             ),
+            // The try is spent all the same: say so, with the wrong-PIN advice.
+            Error::SignCertNotIssued { wrong_pin: Some(tries_left) } => {
+                let failure = Failure::from(Error::SignCertNotIssued { wrong_pin: None });
+                let wrong = Failure::from(Error::WrongPin { kind: PinKind::Sign, tries_left });
+                Failure {
+                    message: format!(
+                        "{}; the signing password given was also wrong ({tries_left} tries left)",
+                        failure.message
+                    ),
+                    hint: wrong.hint,
+                    pin: Some(PinKind::Sign),
+                    tries_left: Some(tries_left),
+                    ..failure
+                }
+            }
             Error::InvalidPin(ref p) => Failure { pin: Some(p.kind), ..f(ExitCode::Usage, "invalid_pin", None) },
             Error::Transport(TransportError::CardGone) => {
                 f(ExitCode::CardError, "card_removed", Some("Keep the card in the reader and try again".into()))
@@ -240,13 +250,18 @@ impl From<Error> for Failure {
                         .into(),
                 ),
             ),
-            Error::Transport(TransportError::Busy) => {
-                f(ExitCode::NoCard, "card_busy", Some("Retry with --wait SECONDS".into()))
-            }
+            Error::Transport(TransportError::Busy) => f(
+                ExitCode::NoCard,
+                "card_busy",
+                Some("Close the other program using it, or retry with --wait SECONDS".into()),
+            ),
             Error::Transport(_) | Error::Pcsc(_) => {
                 f(ExitCode::CardError, "communication_error", Some("Check the reader and try again".into()))
             }
-            Error::UnexpectedStatus { .. } | Error::BadCardData(_) => f(
+            Error::UnexpectedStatus { .. }
+            | Error::PinFileNotSelected { .. }
+            | Error::OddRetryAnswer { .. }
+            | Error::BadCardData(_) => f(
                 ExitCode::CardError,
                 "card_error",
                 Some("Nothing more was sent; run with -v for an APDU trace".into()),
@@ -286,7 +301,17 @@ impl From<std::io::Error> for Failure {
 
 #[cfg(test)]
 mod tests {
-    use super::no_service_hint;
+    use super::{no_service_hint, ExitCode, Failure};
+    use jpki::transport::TransportError;
+
+    #[test]
+    fn a_card_in_use_is_one_failure_whenever_it_is_found() {
+        // At connect (PC/SC sharing violation) and mid-command alike.
+        let f = Failure::from(jpki::Error::Transport(TransportError::Busy));
+        assert_eq!((f.code, f.kind), (ExitCode::NoCard, "card_busy"));
+        assert_eq!(f.message, "the card is in use by another program");
+        assert!(f.hint.unwrap().contains("Close the other program"));
+    }
 
     #[test]
     fn no_service_hint_fits_the_platform() {

@@ -1,6 +1,7 @@
 //! `jpki readers`
 
 use jpki::pcsc::Pcsc;
+use jpki::transport::TransportError;
 use jpki::Error;
 use serde_json::json;
 
@@ -21,9 +22,9 @@ pub fn run(_global: &Global) -> Result<Output, Failure> {
         let jpki = if !r.card_present {
             None
         } else {
-            match pcsc.probe_jpki(r) {
+            match jpki::discovery::probe_jpki(&pcsc, r) {
                 Ok(found) => Some(found),
-                Err(Error::Busy) => None,
+                Err(Error::Transport(TransportError::Busy)) => None,
                 Err(e) => {
                     log::debug!("probe of {}: {e}", r.name);
                     None

@@ -2,16 +2,17 @@
 
 use clap::Args;
 use jpki::apdu::StatusWord;
-use jpki::card::{CertKind, Counter, PinState};
+use jpki::card::{CertKind, Counter, CounterReading, PinState, StatusRequest};
+use jpki::cert::CertSummary;
 use jpki::pcsc::Access;
-use jpki::pin::PinKind;
 use jpki::Error;
 use serde_json::{json, Value};
 
 use super::cert::unix_now;
-use super::exit::{ExitCode, Failure};
+use super::exit::Failure;
 use super::output::{one_line, Output};
-use super::{session, Global, PinArgs};
+use super::{pin_input, session::Connect, Global, PinArgs};
+use jpki::transport::Transport as _;
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
@@ -23,10 +24,8 @@ pub struct StatusArgs {
     /// for scripts written when it was not.
     #[arg(long, hide = true, conflicts_with = "jpki_only")]
     pub all: bool,
-    /// Never use the short-EF-identifier form of the retry query (by default
-    /// each applet must prove it with a plausible count, a blocked answer
-    /// before that is confirmed by SELECT + query, and a refusal turns it off;
-    /// the guard before a VERIFY never uses it).
+    /// Never use the short-EF-identifier form of the retry query (when and how
+    /// it is trusted: see `jpki status` in the README).
     #[arg(long)]
     pub no_sfi: bool,
     /// Also show the auth certificate's expiry.
@@ -57,7 +56,7 @@ pub fn describe(counter: &Counter, state: &Result<PinState, Error>) -> (String, 
             json!({"state": "verified", "tries_left": null}),
         ),
         Err(Error::NotJpki { .. } | Error::AppletMissing { .. })
-        | Err(Error::UnexpectedStatus { operation: jpki::card::SELECT_PIN_FILE, sw: StatusWord::FileNotFound }) => {
+        | Err(Error::PinFileNotSelected { sw: StatusWord::FileNotFound }) => {
             ("not present on this card".to_string(), json!({"state": "absent", "tries_left": null}))
         }
         Err(e) => {
@@ -82,25 +81,6 @@ fn describe_unissued(counter: &Counter) -> (String, Value) {
     render(counter, "not in use (no signing certificate on this card)", fields)
 }
 
-/// A failure to verify the signing password that spent no try: the guard
-/// refused, or the card has no signing certificate and no password was wrong.
-fn nothing_spent(f: &Failure) -> bool {
-    match f.code {
-        ExitCode::PinBlocked => true,
-        ExitCode::NoSignCert => f.tries_left.is_none(),
-        _ => false,
-    }
-}
-
-/// One counter's state. A lost card or a garbled answer ends the command
-/// (never exit 0 on a link problem); one odd counter does not.
-fn read_counter(card: &mut session::Card, counter: &Counter) -> Result<Result<PinState, Error>, Failure> {
-    match card.counter_state(counter) {
-        Err(e @ (Error::Transport(_) | Error::BadCardData(_))) => Err(session::in_reader(card, e)),
-        state => Ok(state),
-    }
-}
-
 /// Width of the label column, in terminal cells.
 const LABEL_CELLS: usize = 47;
 
@@ -113,7 +93,7 @@ fn capitalized(s: &str) -> String {
     c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
 }
 
-pub fn run(global: &Global, args: &StatusArgs) -> Result<Output, Failure> {
+pub fn run(global: &Global, connect: &dyn Connect, args: &StatusArgs) -> Result<Output, Failure> {
     let sign_pin = if args.sign_cert {
         let kind = jpki::pin::PinKind::Sign;
         Some(args.pin_args.obtain(kind, "Enter the signing password (to read the signing certificate): ")?)
@@ -122,76 +102,25 @@ pub fn run(global: &Global, args: &StatusArgs) -> Result<Output, Failure> {
         None
     };
     let access = if sign_pin.is_some() { Access::Verifying } else { Access::ReadOnly };
-    let mut card = session::open(global, access)?;
+    let mut card = connect.open(global, access)?;
     let reader = card.transport().reader().to_string();
+    let request = StatusRequest {
+        jpki_only: args.jpki_only,
+        short_form: !args.no_sfi,
+        certificates: args.certs,
+        sign_pin: sign_pin.as_ref(),
+        now: unix_now(),
+    };
+    let status = card.status(&request, &mut pin_input::last_try_consent(args.pin_args.force))?;
+    drop(card);
+    let issued = status.sign_certificate_issued.issued();
     let mut text = format!("Reader: {reader}\n");
-    if !args.no_sfi {
-        card.allow_sfi_queries();
-    }
-    // EF 0008 first: on a card without a signing certificate, an odd
-    // signing-password counter is explained rather than shown as blocked.
-    let issued = card.has_sign_certificate().map_err(|e| session::in_reader(&card, e))?;
-    let counters: &[Counter] = if args.jpki_only { &Counter::ALL[..2] } else { &Counter::ALL };
-    let mut states = Vec::new();
-    for counter in counters {
-        states.push((counter, read_counter(&mut card, counter)?));
-    }
-    let mut cert_text = String::new();
-    let mut certs = serde_json::Map::new();
-    if args.certs {
-        certs.insert("sign_certificate_issued".into(), issued.into());
-        let mut expiry = |kind: CertKind, card: &mut session::Card, text: &mut String| -> Result<(), Failure> {
-            let der = card.read_certificate(kind).map_err(|e| session::in_reader(card, e))?;
-            let s = jpki::cert::summarize(&der, unix_now())
-                .map_err(|e| Failure::from(Error::BadCardData(e.to_string())))?;
-            let when = if s.days_left < 0 {
-                format!("EXPIRED {} days ago", -s.days_left)
-            } else {
-                format!("{} days left", s.days_left)
-            };
-            let label = format!("{} certificate:", capitalized(kind.name()));
-            text.push_str(&labelled(&label, &format!("expires {} ({when})\n", one_line(&s.not_after))));
-            certs.insert(format!("{}_not_after", kind.name()), s.not_after.into());
-            certs.insert(format!("{}_days_left", kind.name()), s.days_left.into());
-            Ok(())
-        };
-        expiry(CertKind::Auth, &mut card, &mut cert_text)?;
-        if let Some(pin) = &sign_pin {
-            let verified = if issued == Some(false) {
-                Err(Failure::from(Error::SignCertNotIssued))
-            } else {
-                session::verify(&mut card, pin, args.pin_args.force)
-            };
-            // The correct password reset its counter: the count read before
-            // the VERIFY is out of date, so ask again. Then the file may still
-            // say it holds no certificate.
-            let verified = verified.and_then(|()| {
-                let sign = Counter::of(PinKind::Sign);
-                let now = read_counter(&mut card, &sign)?;
-                if let Some((_, state)) = states.iter_mut().find(|(c, _)| **c == sign) {
-                    *state = now;
-                }
-                expiry(CertKind::Sign, &mut card, &mut cert_text)
-            });
-            match verified {
-                Ok(()) => {}
-                // Nothing was spent: keep the counters and say why the date is missing.
-                // A wrong password spent a try (tries_left is set), and that must not pass as exit 0.
-                Err(f) if nothing_spent(&f) => {
-                    let why = one_line(&f.message);
-                    cert_text.push_str(&labelled("Sign certificate:", &format!("expiry not read: {why}\n")));
-                    certs.insert("sign_not_read".into(), f.kind.into());
-                }
-                Err(f) => return Err(f),
-            }
-        }
-    }
     let mut pins = Vec::new();
-    for (counter, state) in &states {
-        let unissued = issued == Some(false)
-            && **counter == Counter::of(PinKind::Sign)
-            && matches!(state, Ok(PinState::Blocked) | Err(Error::UnexpectedStatus { .. }));
-        let (line, obj) = if unissued { describe_unissued(counter) } else { describe(counter, state) };
+    for (counter, reading) in &status.counters {
+        let (line, obj) = match reading {
+            CounterReading::NotIssued => describe_unissued(counter),
+            CounterReading::Read(state) => describe(counter, state),
+        };
         text.push_str(&line);
         text.push('\n');
         pins.push(obj);
@@ -203,7 +132,35 @@ pub fn run(global: &Global, args: &StatusArgs) -> Result<Output, Failure> {
     };
     text.push_str(&labelled("Signing certificate (署名用電子証明書):", availability));
     text.push('\n');
-    text.push_str(&cert_text);
+    let mut certs = serde_json::Map::new();
+    if args.certs {
+        certs.insert("sign_certificate_issued".into(), issued.into());
+    }
+    let mut expiry = |kind: CertKind, s: &CertSummary| {
+        let when = if s.days_left < 0 {
+            format!("EXPIRED {} days ago", -s.days_left)
+        } else {
+            format!("{} days left", s.days_left)
+        };
+        let label = format!("{} certificate:", capitalized(kind.name()));
+        text.push_str(&labelled(&label, &format!("expires {} ({when})\n", one_line(&s.not_after))));
+        certs.insert(format!("{}_not_after", kind.name()), s.not_after.clone().into());
+        certs.insert(format!("{}_days_left", kind.name()), s.days_left.into());
+    };
+    if let Some(auth) = &status.auth_certificate {
+        expiry(CertKind::Auth, auth);
+    }
+    match status.sign_certificate {
+        Some(Ok(sign)) => expiry(CertKind::Sign, &sign),
+        // Nothing was spent: keep the counters and say why the date is missing.
+        Some(Err(e)) => {
+            let f = Failure::from(e);
+            let why = one_line(&f.message);
+            text.push_str(&labelled("Sign certificate:", &format!("expiry not read: {why}\n")));
+            certs.insert("sign_not_read".into(), f.kind.into());
+        }
+        None => {}
+    }
     let mut out =
         Output::default().field("reader", reader).field("pins", pins).field("sign_certificate_issued", issued);
     if args.certs {
@@ -222,10 +179,10 @@ mod tests {
         let counter = Counter::ALL[5];
         let state = |r: Result<PinState, Error>| describe(&counter, &r).1["state"].as_str().unwrap().to_string();
         assert_eq!(state(Err(Error::AppletMissing { applet: "x" })), "absent");
-        let select = |sw| Err(Error::UnexpectedStatus { operation: jpki::card::SELECT_PIN_FILE, sw });
+        let select = |sw| Err(Error::PinFileNotSelected { sw });
         assert_eq!(state(select(StatusWord::FileNotFound)), "absent");
         assert_eq!(state(select(StatusWord::from_bytes(0x6A, 0x86))), "unreadable");
-        let query = Err(Error::UnexpectedStatus { operation: jpki::card::RETRY_QUERY, sw: StatusWord::FileNotFound });
+        let query = Err(Error::OddRetryAnswer { sw: StatusWord::FileNotFound });
         assert_eq!(state(query), "unreadable");
         assert_eq!(state(Ok(PinState::TriesLeft(5))), "ok");
         let (text, json) = describe(&counter, &Ok(PinState::TriesLeft(5)));

@@ -1,0 +1,176 @@
+//! Everything `status` shows, read without spending a try.
+
+use super::*;
+use crate::cert::CertSummary;
+
+/// What to read for [`JpkiCard::status`].
+#[derive(Debug, Clone, Copy)]
+pub struct StatusRequest<'a> {
+    /// Only the two JPKI counters, not those of the other applets.
+    pub jpki_only: bool,
+    /// Allow the short form of the retry query (see [`JpkiCard::allow_short_form`]).
+    pub short_form: bool,
+    /// Read the auth certificate's validity.
+    pub certificates: bool,
+    /// With `certificates`, also the signing certificate's, behind this
+    /// password (verified behind the lockout guard).
+    pub sign_pin: Option<&'a Pin>,
+    /// The time validity is measured against, in seconds since the epoch.
+    pub now: i64,
+}
+
+/// One counter as `status` shows it.
+#[derive(Debug)]
+pub enum CounterReading {
+    /// What the retry query said, or why it could not be read.
+    Read(Result<PinState>),
+    /// The signing password of a card without a signing certificate: not in
+    /// use, whatever its file answers.
+    NotIssued,
+}
+
+/// What [`JpkiCard::status`] found.
+#[derive(Debug)]
+pub struct CardStatus {
+    /// EF 0008.
+    pub sign_certificate_issued: SignCertificate,
+    pub counters: Vec<(Counter, CounterReading)>,
+    /// With `certificates`.
+    pub auth_certificate: Option<CertSummary>,
+    /// With `certificates` and a signing password: the certificate, or why it
+    /// was not read when that spent no try (a blocked password, the last try
+    /// refused, no certificate on the card).
+    pub sign_certificate: Option<Result<CertSummary>>,
+}
+
+impl<T: Transport> JpkiCard<T> {
+    /// The counters, EF 0008 and, if asked, the certificates' validity. A lost
+    /// card or a garbled answer is an error; one odd counter is not.
+    pub fn status(&mut self, request: &StatusRequest, consent: &mut dyn LastTryConsent) -> Result<CardStatus> {
+        if request.short_form {
+            self.allow_short_form();
+        }
+        // EF 0008 first: on a card without a signing certificate, an odd
+        // signing-password counter is explained rather than shown as blocked.
+        let issued = self.has_sign_certificate()?;
+        let counters: Vec<Counter> =
+            Counter::ALL.into_iter().filter(|c| !request.jpki_only || c.applet == Applet::Jpki).collect();
+        let mut states = Vec::new();
+        for counter in counters {
+            states.push((counter, self.status_counter(&counter)?));
+        }
+        let mut status = CardStatus {
+            sign_certificate_issued: issued,
+            counters: Vec::new(),
+            auth_certificate: None,
+            sign_certificate: None,
+        };
+        if request.certificates {
+            status.auth_certificate = Some(self.validity(CertKind::Auth, request.now)?);
+            if let Some(pin) = request.sign_pin {
+                let read = self.sign_validity(pin, issued, request.now, consent, &mut states);
+                status.sign_certificate = Some(match read {
+                    Ok(summary) => Ok(summary),
+                    Err(e) if spent_nothing(&e) => Err(e),
+                    Err(e) => return Err(e),
+                });
+            }
+        }
+        let sign = Counter::of(PinKind::Sign);
+        status.counters = states
+            .into_iter()
+            .map(|(counter, state)| {
+                let unissued = issued == SignCertificate::NotIssued
+                    && counter == sign
+                    && match &state {
+                        Ok(s) => *s == PinState::Blocked,
+                        Err(e) => e.unexpected_sw().is_some(),
+                    };
+                (counter, if unissued { CounterReading::NotIssued } else { CounterReading::Read(state) })
+            })
+            .collect();
+        Ok(status)
+    }
+
+    /// One counter's state; a lost card or a garbled answer ends the command.
+    fn status_counter(&mut self, counter: &Counter) -> Result<Result<PinState>> {
+        match self.counter_state(counter) {
+            Err(e @ (Error::Transport(_) | Error::BadCardData(_))) => Err(e),
+            state => Ok(state),
+        }
+    }
+
+    fn validity(&mut self, kind: CertKind, now: i64) -> Result<CertSummary> {
+        let der = self.read_certificate(kind)?;
+        crate::cert::summarize(&der, now).map_err(|e| Error::BadCardData(e.to_string()))
+    }
+
+    fn sign_validity(
+        &mut self,
+        pin: &Pin,
+        issued: SignCertificate,
+        now: i64,
+        consent: &mut dyn LastTryConsent,
+        states: &mut [(Counter, Result<PinState>)],
+    ) -> Result<CertSummary> {
+        if issued == SignCertificate::NotIssued {
+            return Err(Error::SignCertNotIssued { wrong_pin: None });
+        }
+        self.verify_explained(pin, consent)?;
+        // The correct password reset its counter: the count read before the
+        // VERIFY is out of date, so ask again. Then the file may still say it
+        // holds no certificate.
+        let sign = Counter::of(PinKind::Sign);
+        let now_state = self.status_counter(&sign)?;
+        if let Some((_, state)) = states.iter_mut().find(|(c, _)| *c == sign) {
+            *state = now_state;
+        }
+        self.validity(CertKind::Sign, now)
+    }
+}
+
+/// A failure around the signing password that spent no try: the guard
+/// refused, or the card has no signing certificate and no password was wrong.
+fn spent_nothing(e: &Error) -> bool {
+    matches!(
+        e,
+        Error::PinBlocked { .. } | Error::LastTryNeedsConsent { .. } | Error::SignCertNotIssued { wrong_pin: None }
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::virtual_card as card;
+    use super::*;
+    use crate::sim::{PinId, SimConfig, UnissuedSignPin};
+
+    fn request(pin: Option<&Pin>) -> StatusRequest<'_> {
+        StatusRequest { jpki_only: false, short_form: true, certificates: true, sign_pin: pin, now: 1_800_000_000 }
+    }
+
+    #[test]
+    fn a_card_without_a_signing_certificate_shows_its_password_not_in_use_and_spends_nothing() {
+        let config =
+            SimConfig { no_sign_cert: true, unissued_sign_pin: UnissuedSignPin::Unusable, ..SimConfig::default() };
+        let mut card = card(config);
+        let pin = Pin::new(PinKind::Sign, "WRONG1").unwrap();
+        let status = card.status(&request(Some(&pin)), &mut |_| true).unwrap();
+        assert_eq!(status.sign_certificate_issued, SignCertificate::NotIssued);
+        assert_eq!(status.counters.len(), Counter::ALL.len());
+        let sign = status.counters.iter().find(|(c, _)| *c == Counter::of(PinKind::Sign)).unwrap();
+        assert!(matches!(sign.1, CounterReading::NotIssued), "{:?}", sign.1);
+        assert!(status.auth_certificate.is_some());
+        assert!(matches!(status.sign_certificate, Some(Err(Error::SignCertNotIssued { wrong_pin: None }))));
+        assert_eq!(card.transport().pin_store().tries_left(PinId::Sign), 5);
+    }
+
+    #[test]
+    fn the_jpki_counters_alone_and_the_signing_certificate_behind_its_password() {
+        let mut card = card(SimConfig::default());
+        let pin = Pin::new(PinKind::Sign, "ABC123").unwrap();
+        let status = card.status(&StatusRequest { jpki_only: true, ..request(Some(&pin)) }, &mut |_| true).unwrap();
+        let names: Vec<&str> = status.counters.iter().map(|(c, _)| c.name).collect();
+        assert_eq!(names, [Counter::of(PinKind::Auth).name, Counter::of(PinKind::Sign).name]);
+        assert!(matches!(status.sign_certificate, Some(Ok(_))));
+    }
+}
