@@ -10,11 +10,10 @@
 mod common;
 
 use std::ffi::OsString;
-use std::io::Write;
 use std::os::unix::ffi::OsStringExt;
 use std::path::Path;
 use std::process::{Output, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::*;
 
@@ -74,35 +73,14 @@ impl Case {
 /// Run with piped stdin (when given) and a hang guard.
 fn run_case(sim: &Sim, c: &Case) -> Output {
     let mut cmd = sim.jpki();
-    cmd.args(&c.args).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd.args(&c.args);
     for (k, v) in &c.env {
         cmd.env(k, v);
     }
-    cmd.stdin(match (&c.stdin, &c.stdin_file) {
-        (Some(_), _) => Stdio::piped(),
-        (None, Some(path)) => Stdio::from(std::fs::File::open(path).unwrap()),
-        (None, None) => Stdio::null(),
-    });
-    let mut child = cmd.spawn().expect("spawn jpki");
-    if let Some(data) = &c.stdin {
-        let mut pipe = child.stdin.take().unwrap();
-        let data = data.clone();
-        std::thread::spawn(move || {
-            let _ = pipe.write_all(&data);
-        });
+    if let (None, Some(path)) = (&c.stdin, &c.stdin_file) {
+        cmd.stdin(Stdio::from(std::fs::File::open(path).unwrap()));
     }
-    let start = Instant::now();
-    loop {
-        if child.try_wait().unwrap().is_some() {
-            break;
-        }
-        if start.elapsed() > Duration::from_secs(20) {
-            let _ = child.kill();
-            panic!("{}: jpki hung", c.name);
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    child.wait_with_output().unwrap()
+    run_limited(&mut cmd, c.stdin.as_deref(), Duration::from_secs(20)).0
 }
 
 fn digest(len: usize) -> String {
@@ -648,6 +626,7 @@ fn all_cases(dir: &Path) -> Vec<Case> {
     v
 }
 
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
 #[test]
 fn bad_inputs_are_refused_before_the_card() {
     pcscd_test!();
@@ -699,6 +678,7 @@ fn bad_inputs_are_refused_before_the_card() {
     assert!(cases.len() >= 50, "{}", cases.len());
 }
 
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
 #[test]
 fn bad_input_in_json_mode_is_a_json_error() {
     pcscd_test!();
@@ -783,6 +763,7 @@ fn bad_input_in_json_mode_is_a_json_error() {
     assert_eq!(sim.apdu_count(), 0);
 }
 
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
 #[test]
 fn a_trailing_newline_or_crlf_in_a_pin_file_is_accepted() {
     pcscd_test!();
@@ -799,6 +780,7 @@ fn a_trailing_newline_or_crlf_in_a_pin_file_is_accepted() {
     assert_eq!(sim.tries_left("sign"), 5);
 }
 
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
 #[test]
 fn outputs_that_are_not_regular_files_are_written_in_place() {
     pcscd_test!();
