@@ -157,8 +157,8 @@ fn learn(case: &Case) -> (usize, Option<usize>) {
 }
 
 /// The fault positions to try: all of them under [`full_run`], else the
-/// first, the VERIFY, the one after it and the last two (where the command's
-/// outcome changes), which catch what the full sweep has caught so far.
+/// first, the VERIFY, the one after it and the last two: where the command's
+/// outcome changes (nothing done yet, a PIN maybe spent, a result maybe lost).
 fn sampled(all: Vec<usize>, n: usize, verify_at: Option<usize>) -> Vec<usize> {
     if full_run() {
         return all;
