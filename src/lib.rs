@@ -4,14 +4,22 @@
 //! Layers: [`apdu`] encodes commands and status words, [`ber`] reads TLV headers, [`transport`] is the
 //! link to a card ([`pcsc`] over PC/SC), [`card`] speaks the applet protocol,
 //! [`pin`], [`digest`] and [`cert`] hold the data types, and `sim` (feature
-//! `sim`) is the virtual card. Nothing here prints or parses a command line.
-#![forbid(unsafe_code)]
+//! `sim`) is the virtual card. Nothing here prints or parses a command line,
+//! except `cli` (feature `cli`): the `jpki` command itself, kept in the
+//! library so that tests can run it in-process against the virtual card.
+// Denied, not forbidden: the CLI's no-echo prompt alone needs termios and poll.
+#![deny(unsafe_code)]
+
+// `cli` names the library as its users do (`jpki::...`).
+extern crate self as jpki;
 
 pub mod apdu;
 pub mod ber;
 pub mod card;
 pub mod cardinfo;
 pub mod cert;
+#[cfg(feature = "cli")]
+pub mod cli;
 pub mod cms;
 pub mod digest;
 pub mod error;

@@ -1,12 +1,11 @@
 //! `jpki`: parse, run, render, exit.
 
-mod cli;
-
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use clap::Parser;
+use jpki::cli;
 
 use cli::exit::{ExitCode, Failure};
 use cli::output::{failure_document, json_document, one_line, print_stdout, terminal_safe};
@@ -26,7 +25,7 @@ fn main() -> std::process::ExitCode {
     handle_signals(command, parsed.global.json);
     // A panic is a bug: one line, not a backtrace.
     std::panic::set_hook(Box::new(|info| log::debug!("{info}")));
-    let mut result = std::panic::catch_unwind(|| cli::run(&parsed)).unwrap_or_else(|_| {
+    let mut result = std::panic::catch_unwind(|| cli::run(&parsed, &cli::PcscConnect)).unwrap_or_else(|_| {
         Err(Failure {
             code: ExitCode::Internal,
             kind: "internal",

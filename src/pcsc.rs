@@ -283,10 +283,6 @@ pub struct PcscTransport {
 }
 
 impl PcscTransport {
-    pub fn reader(&self) -> &str {
-        &self.reader
-    }
-
     pub fn atr(&self) -> &[u8] {
         &self.atr
     }
@@ -316,6 +312,10 @@ impl Drop for PcscTransport {
 }
 
 impl Transport for PcscTransport {
+    fn reader(&self) -> &str {
+        &self.reader
+    }
+
     fn transmit_raw(&mut self, command: &[u8]) -> std::result::Result<Vec<u8>, TransportError> {
         if cancelled() {
             return Err(TransportError::Cancelled);

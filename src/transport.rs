@@ -34,11 +34,24 @@ pub trait Transport {
     fn trace(&self, command: &Command, response: &Response) {
         log::trace!(">> {}  << {} ({} bytes)", command.redacted_hex(), response.sw, response.data.len());
     }
+
+    /// The reader the card sits in, for messages (empty if there is none).
+    fn reader(&self) -> &str {
+        ""
+    }
 }
 
 impl<T: Transport + ?Sized> Transport for Box<T> {
     fn transmit_raw(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
         (**self).transmit_raw(command)
+    }
+
+    fn trace(&self, command: &Command, response: &Response) {
+        (**self).trace(command, response)
+    }
+
+    fn reader(&self) -> &str {
+        (**self).reader()
     }
 }
 

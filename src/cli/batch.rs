@@ -14,7 +14,7 @@ use serde_json::json;
 use super::exit::{ExitCode, Failure};
 use super::output::{escape_bytes, print_stdout, Output};
 use super::sign::{encode_text, SigFormat, SignArgs};
-use super::{session, Global};
+use super::{session, session::Connect, Global};
 
 /// What each input line holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -113,7 +113,7 @@ struct Tally {
     reverified: usize,
 }
 
-pub fn run(global: &Global, args: &SignArgs, kind: BatchInput) -> Result<Output, Failure> {
+pub fn run(global: &Global, connect: &dyn Connect, args: &SignArgs, kind: BatchInput) -> Result<Output, Failure> {
     let key = args.key.key();
     let algorithm = args.hash.algorithm();
     let format = args.format.unwrap_or(SigFormat::Hex);
@@ -154,7 +154,7 @@ pub fn run(global: &Global, args: &SignArgs, kind: BatchInput) -> Result<Output,
         return Err(Failure::usage("no line of the batch input can be signed; nothing was sent to the card"));
     }
     let mut tally = Tally::default();
-    let mut signer = session::Signer::open(global, key, &pin, args.pin_args.force)?;
+    let mut signer = session::Signer::open(global, connect, key, &pin, args.pin_args.force)?;
     let mut verify_each = false;
     for item in &items {
         let digest = match &item.digest {

@@ -7,7 +7,7 @@ use jpki::pin::PinKind;
 
 use super::exit::Failure;
 use super::output::{labelled, one_line, Output};
-use super::{session, Global, PinArgs};
+use super::{session, session::Connect, Global, PinArgs};
 
 #[derive(Debug, Args)]
 pub struct CardInfoArgs {
@@ -30,10 +30,10 @@ fn sex_label(code: &str) -> &'static str {
     }
 }
 
-pub fn run(global: &Global, args: &CardInfoArgs) -> Result<Output, Failure> {
+pub fn run(global: &Global, connect: &dyn Connect, args: &CardInfoArgs) -> Result<Output, Failure> {
     let kind = PinKind::CardInfo;
     let pin = args.pin_args.obtain_default(kind)?;
-    let mut card = session::open(global, Access::Verifying)?;
+    let mut card = connect.open(global, Access::Verifying)?;
     session::verify(&mut card, &pin, args.pin_args.force)?;
     let number = card.read_my_number().map_err(|e| session::in_reader(&card, e))?;
     let attributes = if args.my_number_only {

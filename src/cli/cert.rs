@@ -10,7 +10,7 @@ use jpki::pin::PinKind;
 
 use super::exit::Failure;
 use super::output::{check_binary_stdout, check_output_path, one_line, path_text, write_file, Output, Readers};
-use super::{session, Global, PinArgs};
+use super::{session, session::Connect, Global, PinArgs};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum CertChoice {
@@ -63,7 +63,7 @@ enum Format {
     Details,
 }
 
-pub fn run(global: &Global, args: &CertArgs) -> Result<Output, Failure> {
+pub fn run(global: &Global, connect: &dyn Connect, args: &CertArgs) -> Result<Output, Failure> {
     let kind = args.which.kind();
     let format = if args.details {
         Format::Details
@@ -90,7 +90,7 @@ pub fn run(global: &Global, args: &CertArgs) -> Result<Output, Failure> {
             None
         }
     };
-    let der = read(global, kind, pin.as_ref(), args.pin_args.force)?;
+    let der = read(global, connect, kind, pin.as_ref(), args.pin_args.force)?;
     let now = unix_now();
     let summary = summarize(&der, now).map_err(|e| Failure::from(jpki::Error::BadCardData(e.to_string())))?;
     let pem = to_pem(&der);
@@ -118,9 +118,15 @@ pub fn run(global: &Global, args: &CertArgs) -> Result<Output, Failure> {
     Ok(out)
 }
 
-fn read(global: &Global, kind: CertKind, pin: Option<&jpki::pin::Pin>, force: bool) -> Result<Vec<u8>, Failure> {
+fn read(
+    global: &Global,
+    connect: &dyn Connect,
+    kind: CertKind,
+    pin: Option<&jpki::pin::Pin>,
+    force: bool,
+) -> Result<Vec<u8>, Failure> {
     let access = if pin.is_some() { Access::Verifying } else { Access::ReadOnly };
-    let mut card = session::open(global, access)?;
+    let mut card = connect.open(global, access)?;
     if let Some(pin) = pin {
         debug_assert_eq!(pin.kind(), PinKind::Sign);
         session::verify(&mut card, pin, force)?;

@@ -13,7 +13,7 @@ use super::cert::{unix_now, CertChoice};
 use super::exit::{ExitCode, Failure};
 use super::output::{one_line, Output};
 use super::sign::HashChoice;
-use super::{session, Global, PinArgs};
+use super::{session, session::Connect, Global, PinArgs};
 
 #[derive(Debug, Args)]
 #[command(after_help = "This is a self-check for users. It does NOT check whether the certificate was revoked \
@@ -82,7 +82,12 @@ fn decode_signature(bytes: &[u8]) -> Vec<u8> {
     bytes.to_vec()
 }
 
-fn certificate(global: &Global, args: &CheckArgs, embedded: Option<Vec<u8>>) -> Result<Vec<u8>, Failure> {
+fn certificate(
+    global: &Global,
+    connect: &dyn Connect,
+    args: &CheckArgs,
+    embedded: Option<Vec<u8>>,
+) -> Result<Vec<u8>, Failure> {
     if let Some(path) = &args.cert {
         return der_from_pem_or_der(&read(path, "certificate")?).map_err(|e| Failure::usage(e.to_string()));
     }
@@ -93,7 +98,7 @@ fn certificate(global: &Global, args: &CheckArgs, embedded: Option<Vec<u8>>) -> 
             None => None,
         };
         let access = if pin.is_some() { Access::Verifying } else { Access::ReadOnly };
-        let mut card = session::open(global, access)?;
+        let mut card = connect.open(global, access)?;
         if let Some(pin) = &pin {
             session::verify(&mut card, pin, args.pin_args.force)?;
         }
@@ -104,7 +109,7 @@ fn certificate(global: &Global, args: &CheckArgs, embedded: Option<Vec<u8>>) -> 
     })
 }
 
-pub fn run(global: &Global, args: &CheckArgs) -> Result<Output, Failure> {
+pub fn run(global: &Global, connect: &dyn Connect, args: &CheckArgs) -> Result<Output, Failure> {
     if args.card_cert.is_none_or(|w| w.kind().required_pin().is_none()) {
         args.pin_args.refuse_unused("`check` without --card-cert sign")?;
     }
@@ -135,7 +140,7 @@ pub fn run(global: &Global, args: &CheckArgs) -> Result<Output, Failure> {
                 "the data does not match the digest signed in the CMS (it was changed, or it is the wrong file)".into(),
             ));
         }
-        let cert = certificate(global, args, parsed.signer_certificate.clone())?;
+        let cert = certificate(global, connect, args, parsed.signer_certificate.clone())?;
         let signed_digest = parsed.hash.hash(&parsed.signed_bytes);
         verify_pkcs1(&cert, parsed.hash, &signed_digest, &parsed.signature).map_err(|e| {
             fail(ExitCode::BadSignature, "bad_signature", format!("the CMS signature does not verify: {e}"))
@@ -154,7 +159,7 @@ pub fn run(global: &Global, args: &CheckArgs) -> Result<Output, Failure> {
             }
             (None, None) => return Err(Failure::usage("give the signed DATA file or --digest HEX")),
         };
-        let cert = certificate(global, args, None)?;
+        let cert = certificate(global, connect, args, None)?;
         verify_pkcs1(&cert, algorithm, &digest.bytes, &signature).map_err(|e| {
             fail(
                 ExitCode::BadSignature,

@@ -10,6 +10,8 @@ pub mod exit;
 pub mod output;
 pub mod pdf;
 pub mod pin;
+// The no-echo prompt needs termios and poll (libc).
+#[allow(unsafe_code)]
 pub mod pin_input;
 pub mod readers;
 pub mod session;
@@ -23,6 +25,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use exit::Failure;
 use output::Output;
+pub use session::{Connect, PcscConnect};
 
 /// The forms --pin-file takes besides a path: `/dev/fd/N` names an open
 /// descriptor on Unix-like systems only.
@@ -257,18 +260,20 @@ impl KeyChoice {
     }
 }
 
-pub fn run(cli: &Cli) -> Result<Output, Failure> {
+/// Run one parsed command, reaching the card through `connect`.
+pub fn run(cli: &Cli, connect: &dyn Connect) -> Result<Output, Failure> {
+    let global = &cli.global;
     match &cli.command {
-        Command::Readers => readers::run(&cli.global),
-        Command::Status(args) => status::run(&cli.global, args),
-        Command::Verify(args) => verify::run(&cli.global, args),
-        Command::Cert(args) => cert::run(&cli.global, args),
-        Command::Sign(args) => sign::run(&cli.global, args),
-        Command::Check(args) => check::run(&cli.global, args),
-        Command::Pin(pin::PinCommand::Change(args)) => pin::change(&cli.global, args),
-        Command::CardInfo(args) => cardinfo::run(&cli.global, args),
+        Command::Readers => readers::run(global),
+        Command::Status(args) => status::run(global, connect, args),
+        Command::Verify(args) => verify::run(global, connect, args),
+        Command::Cert(args) => cert::run(global, connect, args),
+        Command::Sign(args) => sign::run(global, connect, args),
+        Command::Check(args) => check::run(global, connect, args),
+        Command::Pin(pin::PinCommand::Change(args)) => pin::change(global, connect, args),
+        Command::CardInfo(args) => cardinfo::run(global, connect, args),
         Command::Completions(args) => completions::run(args),
         Command::Man(args) => completions::man(args),
-        Command::Pdf(command) => pdf::run(&cli.global, command),
+        Command::Pdf(command) => pdf::run(global, connect, command),
     }
 }

@@ -13,6 +13,7 @@ use jpki::pdf::{PdfError, Profile, SignatureFields};
 
 use super::exit::{ExitCode, Failure};
 use super::output::{check_output_path, Output, Readers};
+use super::session::{Connect, Signer};
 use super::sign::{card_cms, open_file, write_signature};
 use super::{Global, KeyChoice, PinArgs};
 
@@ -76,9 +77,9 @@ pub struct PdfVerifyArgs {
     pub ca: Option<PathBuf>,
 }
 
-pub fn run(global: &Global, command: &PdfCommand) -> Result<Output, Failure> {
+pub fn run(global: &Global, connect: &dyn Connect, command: &PdfCommand) -> Result<Output, Failure> {
     match command {
-        PdfCommand::Sign(args) => sign(global, args),
+        PdfCommand::Sign(args) => sign(global, connect, args),
         PdfCommand::Verify(args) => verify(global, args),
     }
 }
@@ -118,7 +119,7 @@ fn internal(message: String) -> Failure {
     Failure { code: ExitCode::Internal, kind: "internal", ..Failure::usage(message) }
 }
 
-fn sign(global: &Global, args: &PdfSignArgs) -> Result<Output, Failure> {
+fn sign(global: &Global, connect: &dyn Connect, args: &PdfSignArgs) -> Result<Output, Failure> {
     // Every input is read and checked before the card is touched.
     let mut inputs: Vec<&Path> = args.pin_args.pin_file.as_deref().into_iter().collect();
     inputs.push(&args.input);
@@ -147,11 +148,9 @@ fn sign(global: &Global, args: &PdfSignArgs) -> Result<Output, Failure> {
         Profile::Pades => jpki::cms::pades_signed_attributes(digest, cert),
     };
     let mut prepared = None;
+    let signer = Signer::open(global, connect, key, &pin, args.pin_args.force)?;
     let (cms, certificate) = card_cms(
-        global,
-        key,
-        &pin,
-        args.pin_args.force,
+        signer,
         hash,
         |cert| {
             let fail = |e: String| Failure::from(jpki::Error::BadCardData(e));

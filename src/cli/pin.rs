@@ -9,7 +9,7 @@ use zeroize::Zeroizing;
 
 use super::exit::Failure;
 use super::output::Output;
-use super::{pin_input, session, Global, PinArgs, PinChoice};
+use super::{pin_input, session, session::Connect, Global, PinArgs, PinChoice};
 
 #[derive(Debug, Subcommand)]
 pub enum PinCommand {
@@ -66,7 +66,7 @@ fn new_pin(kind: PinKind, args: &ChangeArgs) -> Result<Pin, Failure> {
     Ok(pin)
 }
 
-pub fn change(global: &Global, args: &ChangeArgs) -> Result<Output, Failure> {
+pub fn change(global: &Global, connect: &dyn Connect, args: &ChangeArgs) -> Result<Output, Failure> {
     let kind = args.pin.kind();
     if args.pin_args.pin_file.is_some() && args.pin_args.pin_file == args.new_pin_file {
         return Err(Failure::usage("--pin-file and --new-pin-file name the same file"));
@@ -76,7 +76,7 @@ pub fn change(global: &Global, args: &ChangeArgs) -> Result<Output, Failure> {
     if new == old {
         return Err(Failure::usage(format!("the new {kind} is the same as the current one; nothing was changed")));
     }
-    let mut card = session::open(global, Access::Verifying)?;
+    let mut card = connect.open(global, Access::Verifying)?;
     session::verify(&mut card, &old, args.pin_args.force)?;
     match card.change_pin(&new) {
         Ok(()) => {}

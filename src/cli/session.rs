@@ -3,29 +3,43 @@
 use std::time::Duration;
 
 use jpki::card::{ExtendedLength, JpkiCard};
-use jpki::pcsc::{atr_advertises_extended_length, Access, Pcsc, PcscTransport};
+use jpki::pcsc::{atr_advertises_extended_length, Access, Pcsc};
 use jpki::pin::{Pin, PinKind};
+use jpki::transport::Transport;
 use jpki::Error;
 
 use super::exit::Failure;
 use super::pin_input;
 use super::{ExtendedChoice, Global};
 
-pub type Card = JpkiCard<PcscTransport>;
+/// A card as the commands see it, whatever link it is reached by.
+pub type Card = JpkiCard<Box<dyn Transport>>;
 
-/// Connect to the chosen reader. `Access::Verifying` holds the card
-/// exclusively and powers it down when the returned card is dropped.
-pub fn open(global: &Global, access: Access) -> Result<Card, Failure> {
-    let mut pcsc = Pcsc::establish()?;
-    pcsc.set_apdu_timeout(Duration::from_secs(global.apdu_timeout));
-    let transport = pcsc.connect_waiting(global.reader.as_deref(), access, Duration::from_secs(global.wait))?;
-    let extended = match global.extended_length {
-        ExtendedChoice::On => ExtendedLength::On,
-        ExtendedChoice::Off => ExtendedLength::Off,
-        ExtendedChoice::Auto if atr_advertises_extended_length(transport.atr()) => ExtendedLength::On,
-        ExtendedChoice::Auto => ExtendedLength::Off,
-    };
-    Ok(JpkiCard::new(transport, extended))
+/// How the commands reach a card: over PC/SC in the `jpki` binary
+/// ([`PcscConnect`]); tests pass one that opens an in-process virtual card.
+pub trait Connect {
+    /// Open the card chosen by `global` (reader, wait, APDU deadline,
+    /// extended length). `Access::Verifying` must hold the card exclusively
+    /// and power it down when the returned card is dropped.
+    fn open(&self, global: &Global, access: Access) -> Result<Card, Failure>;
+}
+
+/// The real path: the card in a PC/SC reader.
+pub struct PcscConnect;
+
+impl Connect for PcscConnect {
+    fn open(&self, global: &Global, access: Access) -> Result<Card, Failure> {
+        let mut pcsc = Pcsc::establish()?;
+        pcsc.set_apdu_timeout(Duration::from_secs(global.apdu_timeout));
+        let transport = pcsc.connect_waiting(global.reader.as_deref(), access, Duration::from_secs(global.wait))?;
+        let extended = match global.extended_length {
+            ExtendedChoice::On => ExtendedLength::On,
+            ExtendedChoice::Off => ExtendedLength::Off,
+            ExtendedChoice::Auto if atr_advertises_extended_length(transport.atr()) => ExtendedLength::On,
+            ExtendedChoice::Auto => ExtendedLength::Off,
+        };
+        Ok(JpkiCard::new(Box::new(transport), extended))
+    }
 }
 
 /// Put the reader's name into errors that lack it.
@@ -98,8 +112,14 @@ pub struct Signer {
 }
 
 impl Signer {
-    pub fn open(global: &Global, key: jpki::card::KeyKind, pin: &Pin, force: bool) -> Result<Signer, Failure> {
-        let mut card = open(global, Access::Verifying)?;
+    pub fn open(
+        global: &Global,
+        connect: &dyn Connect,
+        key: jpki::card::KeyKind,
+        pin: &Pin,
+        force: bool,
+    ) -> Result<Signer, Failure> {
+        let mut card = connect.open(global, Access::Verifying)?;
         verify(&mut card, pin, force)?;
         let certificate = card.read_certificate(key.certificate()).map_err(|e| in_reader(&card, e))?;
         Ok(Signer { card, key, certificate })
@@ -117,5 +137,35 @@ impl Signer {
             self.card.sign_digest_info(self.key, &digest.digest_info()).map_err(|e| in_reader(&self.card, e))?;
         self.check(digest, &signature)?;
         Ok(signature)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+    use jpki::sim::{CardData, PinStore, SimConfig, VirtualCard};
+
+    use super::*;
+    use crate::cli::{run, Cli};
+
+    /// Opens a fresh virtual card in-process and counts the opens.
+    struct VirtualConnect(std::cell::Cell<usize>);
+
+    impl Connect for VirtualConnect {
+        fn open(&self, _: &Global, _: Access) -> Result<Card, Failure> {
+            self.0.set(self.0.get() + 1);
+            let data = CardData::default_fixture();
+            let pins = PinStore::defaults(&data);
+            Ok(JpkiCard::new(Box::new(VirtualCard::new(SimConfig::default(), data, pins)), ExtendedLength::Off))
+        }
+    }
+
+    #[test]
+    fn commands_reach_the_card_through_the_given_connector() {
+        let connect = VirtualConnect(Default::default());
+        let cli = Cli::try_parse_from(["jpki", "status", "--json"]).unwrap();
+        let output = run(&cli, &connect).unwrap();
+        assert_eq!(connect.0.get(), 1);
+        assert_eq!(output.json["sign_certificate_issued"], serde_json::json!(true), "{:?}", output.json);
     }
 }

@@ -11,7 +11,7 @@ use jpki::Error;
 
 use super::exit::Failure;
 use super::output::{check_binary_stdout, check_output_path, path_text, quoted_path, write_file, Output, Readers};
-use super::{session, Global, KeyChoice, PinArgs};
+use super::{session, session::Connect, Global, KeyChoice, PinArgs};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum HashChoice {
@@ -179,13 +179,14 @@ fn prepare(args: &SignArgs, binary_out: bool) -> Result<(jpki::pin::Pin, Message
     Ok((pin, gather_digest(args)?, None))
 }
 
-fn cms_run(global: &Global, args: &SignArgs) -> Result<Output, Failure> {
+fn cms_run(global: &Global, connect: &dyn Connect, args: &SignArgs) -> Result<Output, Failure> {
     let key = args.key.key();
     let (pin, digest, content) = prepare(args, !args.pem && !global.json)?;
     let hash = digest.algorithm;
     let attrs = jpki::cms::signed_attributes(&digest.bytes, std::time::SystemTime::now())
         .map_err(|e| Failure::usage(e.to_string()))?;
-    let (der, _) = card_cms(global, key, &pin, args.pin_args.force, hash, |_| Ok(attrs), content.as_deref())?;
+    let signer = session::Signer::open(global, connect, key, &pin, args.pin_args.force)?;
+    let (der, _) = card_cms(signer, hash, |_| Ok(attrs), content.as_deref())?;
     let encoded = if args.pem { jpki::cms::to_pem(&der).into_bytes() } else { der.clone() };
     let mut out = Output::default()
         .field("key", key.name())
@@ -209,20 +210,15 @@ fn cms_run(global: &Global, args: &SignArgs) -> Result<Output, Failure> {
     Ok(out)
 }
 
-/// A CMS SignedData made on the card: the key's PIN verified behind the
-/// lockout guard, the signed attributes built (`attrs` sees the card's
+/// A CMS SignedData made on the card opened by `signer`: the signed attributes built (`attrs` sees the card's
 /// certificate), signed, the signature checked against the certificate, and
 /// the CMS assembled. Returns the CMS (DER) and the certificate.
 pub fn card_cms(
-    global: &Global,
-    key: jpki::card::KeyKind,
-    pin: &jpki::pin::Pin,
-    force: bool,
+    mut signer: session::Signer,
     hash: HashAlgorithm,
     attrs: impl FnOnce(&[u8]) -> Result<::cms::signed_data::SignedAttributes, Failure>,
     content: Option<&[u8]>,
 ) -> Result<(Vec<u8>, Vec<u8>), Failure> {
-    let mut signer = session::Signer::open(global, key, pin, force)?;
     let attrs = attrs(&signer.certificate)?;
     let to_sign = jpki::cms::to_be_signed(&attrs).map_err(|e| Failure::usage(e.to_string()))?;
     let attrs_digest = MessageDigest::new(hash, hash.hash(&to_sign)).map_err(|e| Failure::usage(e.to_string()))?;
@@ -270,18 +266,18 @@ pub fn encode(signature: &[u8], format: SigFormat) -> Vec<u8> {
     }
 }
 
-pub fn run(global: &Global, args: &SignArgs) -> Result<Output, Failure> {
+pub fn run(global: &Global, connect: &dyn Connect, args: &SignArgs) -> Result<Output, Failure> {
     if let Some(kind) = args.batch {
-        return super::batch::run(global, args, kind);
+        return super::batch::run(global, connect, args, kind);
     }
     if args.cms {
-        return cms_run(global, args);
+        return cms_run(global, connect, args);
     }
     let key = args.key.key();
     let format = args.format.unwrap_or(if args.output.is_some() { SigFormat::Raw } else { SigFormat::Hex });
     let (pin, digest, _) = prepare(args, format == SigFormat::Raw && !global.json)?;
 
-    let signature = session::Signer::open(global, key, &pin, args.pin_args.force)?.sign_checked(&digest)?;
+    let signature = session::Signer::open(global, connect, key, &pin, args.pin_args.force)?.sign_checked(&digest)?;
 
     let encoded = encode(&signature, format);
     let mut out = Output::default()

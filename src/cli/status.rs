@@ -11,7 +11,8 @@ use serde_json::{json, Value};
 use super::cert::unix_now;
 use super::exit::{ExitCode, Failure};
 use super::output::{one_line, Output};
-use super::{session, Global, PinArgs};
+use super::{session, session::Connect, Global, PinArgs};
+use jpki::transport::Transport as _;
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
@@ -113,7 +114,7 @@ fn capitalized(s: &str) -> String {
     c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
 }
 
-pub fn run(global: &Global, args: &StatusArgs) -> Result<Output, Failure> {
+pub fn run(global: &Global, connect: &dyn Connect, args: &StatusArgs) -> Result<Output, Failure> {
     let sign_pin = if args.sign_cert {
         let kind = jpki::pin::PinKind::Sign;
         Some(args.pin_args.obtain(kind, "Enter the signing password (to read the signing certificate): ")?)
@@ -122,7 +123,7 @@ pub fn run(global: &Global, args: &StatusArgs) -> Result<Output, Failure> {
         None
     };
     let access = if sign_pin.is_some() { Access::Verifying } else { Access::ReadOnly };
-    let mut card = session::open(global, access)?;
+    let mut card = connect.open(global, access)?;
     let reader = card.transport().reader().to_string();
     let mut text = format!("Reader: {reader}\n");
     if !args.no_sfi {

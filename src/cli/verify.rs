@@ -5,7 +5,7 @@ use jpki::pcsc::Access;
 
 use super::exit::Failure;
 use super::output::Output;
-use super::{session, Global, PinArgs, PinChoice};
+use super::{session, session::Connect, Global, PinArgs, PinChoice};
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
@@ -16,10 +16,10 @@ pub struct VerifyArgs {
     pub pin_args: PinArgs,
 }
 
-pub fn run(global: &Global, args: &VerifyArgs) -> Result<Output, Failure> {
+pub fn run(global: &Global, connect: &dyn Connect, args: &VerifyArgs) -> Result<Output, Failure> {
     let kind = args.pin.kind();
     let pin = args.pin_args.obtain_default(kind)?;
-    let mut card = session::open(global, Access::Verifying)?;
+    let mut card = connect.open(global, Access::Verifying)?;
     session::verify(&mut card, &pin, args.pin_args.force)?;
     let max = kind.max_tries();
     Ok(Output {

@@ -1,0 +1,121 @@
+//! The JPKI applet client: select, retry query, verify, read, sign.
+//!
+//! It remembers what is selected so it never sends a SELECT twice, reads the
+//! retry counter before every VERIFY, and never resends a VERIFY.
+//!
+//! `layout` is the card map (applets, files, counters); `session` the
+//! selection cache; `retry` the retry query and the proof of its short form;
+//! `verify` the lockout guard, VERIFY and CHANGE; `read` the chunked reads;
+//! `sign` the signatures.
+
+use crate::apdu::{Command, Response, StatusWord, MAX_EXTENDED_LE, MAX_SHORT_LE};
+use crate::cert::{der_sequence_len, MAX_EF_OBJECT};
+use crate::error::{Error, Result};
+use crate::pin::{Pin, PinKind};
+use crate::transport::{exchange, Traffic, Transport, TransportError};
+
+/// The operation named in the error when a PIN's file cannot be selected.
+pub const SELECT_PIN_FILE: &str = "SELECT of the PIN file";
+/// The operation named in the error when a retry query gets an odd answer.
+pub const RETRY_QUERY: &str = "the retry query";
+
+mod layout;
+mod read;
+mod retry;
+mod session;
+mod sign;
+#[cfg(test)]
+mod testing;
+mod verify;
+
+use layout::pin_location;
+pub use layout::{Applet, CertKind, Counter, KeyKind, PinState};
+use retry::ShortQueries;
+pub use verify::LastTryConsent;
+
+/// Whether to use extended-length READ BINARY.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExtendedLength {
+    /// Use it; fall back to short reads if refused.
+    On,
+    /// Short reads only.
+    Off,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Selection {
+    Nothing,
+    Applet(Applet),
+    File(Applet, u16),
+}
+
+/// A session with the card's applets over some transport.
+pub struct JpkiCard<T: Transport> {
+    transport: T,
+    traffic: Traffic,
+    selection: Selection,
+    extended: ExtendedLength,
+    /// Retry queries by short EF identifier (`00 20 00 80+SFI`): `None` when
+    /// not allowed.
+    sfi_queries: Option<ShortQueries>,
+    /// EF 0008's answer, once read: it cannot change during a session.
+    sign_certificate: Option<Option<bool>>,
+    /// Applets whose SELECT was refused: not asked again in this session.
+    missing_applets: Vec<Applet>,
+}
+
+impl<T: Transport> JpkiCard<T> {
+    pub fn new(transport: T, extended: ExtendedLength) -> Self {
+        JpkiCard {
+            transport,
+            traffic: Traffic::default(),
+            selection: Selection::Nothing,
+            extended,
+            sfi_queries: None,
+            sign_certificate: None,
+            missing_applets: Vec::new(),
+        }
+    }
+
+    pub fn traffic(&self) -> Traffic {
+        self.traffic
+    }
+
+    pub fn extended_length(&self) -> ExtendedLength {
+        self.extended
+    }
+
+    pub fn transport(&self) -> &T {
+        &self.transport
+    }
+
+    pub fn transport_mut(&mut self) -> &mut T {
+        &mut self.transport
+    }
+
+    pub fn into_transport(self) -> T {
+        self.transport
+    }
+
+    fn send(&mut self, command: &Command) -> Result<Response> {
+        let result = exchange(&mut self.transport, &mut self.traffic, command);
+        if result.is_err() {
+            self.selection = Selection::Nothing;
+        }
+        Ok(result?)
+    }
+}
+
+fn missing(applet: Applet) -> Error {
+    match applet {
+        Applet::Jpki => Error::NotJpki { reader: String::new() },
+        _ => Error::AppletMissing { applet: applet.name() },
+    }
+}
+
+fn not_verified(pin: Option<PinKind>) -> Error {
+    match pin {
+        Some(kind) => Error::PinNotVerified { kind },
+        None => Error::UnexpectedStatus { operation: "READ BINARY", sw: StatusWord::SecurityStatusNotSatisfied },
+    }
+}

@@ -1,0 +1,177 @@
+//! VERIFY behind the lockout guard, and CHANGE REFERENCE DATA.
+
+use super::*;
+
+/// How the user answers "only one try is left, go on?".
+pub trait LastTryConsent {
+    fn consent(&mut self, kind: PinKind) -> bool;
+}
+
+impl<F: FnMut(PinKind) -> bool> LastTryConsent for F {
+    fn consent(&mut self, kind: PinKind) -> bool {
+        self(kind)
+    }
+}
+
+impl<T: Transport> JpkiCard<T> {
+    /// Verify a PIN behind the lockout guard: read the counter first, never
+    /// try a blocked PIN, ask before spending the last try, send VERIFY once.
+    pub fn verify(&mut self, pin: &Pin, consent: &mut dyn LastTryConsent) -> Result<()> {
+        let kind = pin.kind();
+        let before = self.guard_state(kind)?;
+        match before {
+            PinState::Blocked => return Err(Error::PinBlocked { kind }),
+            PinState::TriesLeft(1) if !consent.consent(kind) => return Err(Error::LastTryNeedsConsent { kind }),
+            _ => {}
+        }
+        self.verify_unguarded(pin, before)
+    }
+
+    /// The counter as the lockout guard reads it: always by SELECT + query,
+    /// because the short-EF-identifier form is only inferred to address it.
+    pub(super) fn guard_state(&mut self, kind: PinKind) -> Result<PinState> {
+        let sfi = self.sfi_queries.take();
+        let state = self.pin_state(kind);
+        self.sfi_queries = sfi;
+        state
+    }
+
+    /// VERIFY again with a PIN proven correct earlier in this session, for a
+    /// card that wants one per signature. The counter is read first and must
+    /// still be at its maximum; anything else means the card counted
+    /// something it should not have, and we stop.
+    pub fn reverify(&mut self, pin: &Pin) -> Result<()> {
+        let kind = pin.kind();
+        let before = self.guard_state(kind)?;
+        match before {
+            PinState::Verified => {}
+            PinState::TriesLeft(n) if n >= kind.max_tries() => {}
+            PinState::Blocked => return Err(Error::PinBlocked { kind }),
+            PinState::TriesLeft(n) => {
+                return Err(Error::BadCardData(format!(
+                    "the {kind} counter fell to {n} although the PIN was verified in this session; stopping"
+                )))
+            }
+        }
+        self.verify_unguarded(pin, before)
+    }
+
+    /// VERIFY without the counter check; callers run the guard first and
+    /// pass what it read.
+    pub(super) fn verify_unguarded(&mut self, pin: &Pin, before: PinState) -> Result<()> {
+        let kind = pin.kind();
+        let (applet, fid) = pin_location(kind);
+        self.select_file_or_fail(applet, fid, SELECT_PIN_FILE)?;
+        let cmd = Command::new(0x00, 0x20, 0x00, 0x80).with_secret_data(pin.as_bytes());
+        let response = match self.send(&cmd) {
+            Ok(r) => r,
+            // Stopped before sending: nothing happened.
+            Err(e @ Error::Transport(TransportError::Cancelled)) => return Err(e),
+            Err(Error::Transport(_)) | Err(Error::BadCardData(_)) => return Err(Error::VerifyOutcomeUnknown { kind }),
+            Err(e) => return Err(e),
+        };
+        match response.sw {
+            StatusWord::Success => Ok(()),
+            StatusWord::TriesLeft(n) => Err(Error::WrongPin { kind, tries_left: n }),
+            // The guard saw tries left, so this answer means this try blocked it.
+            sw if sw.means_blocked() => Err(Error::WrongPin { kind, tries_left: 0 }),
+            // Any other answer may come after the card counted the try (or even
+            // accepted the PIN): ask the counter again, which spends no try.
+            sw => {
+                let after = self.guard_state(kind).ok();
+                Err(Error::VerifyUnexpectedAnswer { kind, sw, before, after })
+            }
+        }
+    }
+
+    /// CHANGE REFERENCE DATA for a PIN verified in this session.
+    pub fn change_pin(&mut self, new: &Pin) -> Result<()> {
+        let kind = new.kind();
+        let (applet, fid) = pin_location(kind);
+        self.select_file_or_fail(applet, fid, SELECT_PIN_FILE)?;
+        let cmd = Command::new(0x00, 0x24, 0x01, 0x80).with_secret_data(new.as_bytes());
+        let response = self.send(&cmd)?;
+        match response.sw {
+            StatusWord::Success => Ok(()),
+            StatusWord::SecurityStatusNotSatisfied => Err(Error::PinNotVerified { kind }),
+            // The card may have stored the new PIN before failing.
+            sw => Err(Error::ChangeUnexpectedAnswer { kind, sw }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    #[test]
+    fn the_guard_never_uses_the_short_form() {
+        // Proven and allowed, yet the guard before VERIFY selects the PIN file.
+        let mut card = sfi_card(&[
+            (AP, "9000"),
+            ("00200098", "63C3"),
+            ("00A4020C020018", "9000"),
+            ("00200080", "63C3"),
+            ("002000800431323334", "9000"),
+        ]);
+        assert_eq!(card.pin_state(PinKind::Auth).unwrap(), PinState::TriesLeft(3));
+        card.verify(&Pin::new(PinKind::Auth, "1234").unwrap(), &mut no).unwrap();
+        assert!(card.transport().finished());
+        assert_eq!(card.sfi_queries_work(), Some(true));
+    }
+    #[test]
+    fn the_guard_selects_the_pin_file_again_after_a_short_query() {
+        // VERIFY sign leaves 001B current; then a short query for auth. What
+        // a short query leaves current is unknown, so the next guard selects
+        // 001B again rather than query (and VERIFY) whatever file is current.
+        let verify_sign = "0020008006414243313233";
+        let mut card = sfi_card(&[
+            (AP, "9000"),
+            ("00200098", "63C3"),
+            ("00A4020C02001B", "9000"),
+            ("00200080", "63C5"),
+            (verify_sign, "9000"),
+            ("00200098", "63C3"),
+            ("00A4020C02001B", "9000"),
+            ("00200080", "63C5"),
+            (verify_sign, "9000"),
+        ]);
+        let sign = Pin::new(PinKind::Sign, "ABC123").unwrap();
+        assert_eq!(card.pin_state(PinKind::Auth).unwrap(), PinState::TriesLeft(3));
+        card.verify(&sign, &mut no).unwrap();
+        assert_eq!(card.pin_state(PinKind::Auth).unwrap(), PinState::TriesLeft(3));
+        card.verify(&sign, &mut no).unwrap();
+        assert!(card.transport().finished());
+    }
+    #[test]
+    fn blocked_pin_is_never_tried() {
+        for sw in ["63C0", "6983", "6984"] {
+            let t = Scripted::new(&[(AP, "9000"), ("00A4020C020018", "9000"), ("00200080", sw)]);
+            let mut card = JpkiCard::new(t, ExtendedLength::On);
+            let pin = Pin::new(PinKind::Auth, "1234").unwrap();
+            assert!(matches!(card.verify(&pin, &mut yes), Err(Error::PinBlocked { .. })));
+            assert!(card.into_transport().finished());
+        }
+    }
+    #[test]
+    fn last_try_needs_consent() {
+        let t = Scripted::new(&[(AP, "9000"), ("00A4020C02001B", "9000"), ("00200080", "63C1")]);
+        let mut card = JpkiCard::new(t, ExtendedLength::On);
+        let pin = Pin::new(PinKind::Sign, "ABC123").unwrap();
+        assert!(matches!(card.verify(&pin, &mut no), Err(Error::LastTryNeedsConsent { .. })));
+    }
+    #[test]
+    fn wrong_pin_and_lost_card() {
+        let t = Scripted::new(&[
+            (AP, "9000"),
+            ("00A4020C020018", "9000"),
+            ("00200080", "63C3"),
+            ("002000800431313131", "63C2"),
+            ("00200080", "63C2"),
+            ("002000800431313131", "GONE"),
+        ]);
+        let mut card = JpkiCard::new(t, ExtendedLength::On);
+        let pin = Pin::new(PinKind::Auth, "1111").unwrap();
+        assert!(matches!(card.verify(&pin, &mut yes), Err(Error::WrongPin { tries_left: 2, .. })));
+        assert!(matches!(card.verify(&pin, &mut yes), Err(Error::VerifyOutcomeUnknown { .. })));
+    }
+}
