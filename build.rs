@@ -15,6 +15,13 @@ fn main() {
         None => target,
     };
     println!("cargo:rustc-env=JPKI_BUILD_INFO={info}");
+    // The tests that need pcscd are marked ignored (with the reason) in a build
+    // asked not to use pcscd, so that cargo reports them as ignored, not passed.
+    println!("cargo:rerun-if-env-changed=JPKI_SKIP_PCSCD_TESTS");
+    println!("cargo::rustc-check-cfg=cfg(jpki_skip_pcscd)");
+    if std::env::var("JPKI_SKIP_PCSCD_TESTS").as_deref() == Ok("1") {
+        println!("cargo:rustc-cfg=jpki_skip_pcscd");
+    }
 }
 
 fn git(dir: &Path, args: &[&str]) -> Option<String> {

@@ -3,11 +3,13 @@
 
 Called by scripts/bench.sh after it has built the release binaries. Python 3
 standard library only. For each scenario it takes the pcscd lock (shared) and a
-vpcd slot lock, the flock files of tests/common/mod.rs, starts `jpki-sim` in that slot with a
+vpcd slot lock, the flock files the tests use (both read tests/common/vpcd.json), starts `jpki-sim` in that slot with a
 fresh state directory and an APDU log, runs every `jpki` command once (or
 --repeat times on the zero-latency card), and counts the APDUs and bytes each
 process caused from the log lines `APDU <seq> <cmd hex> -> <SW> <len>`
-(bytes = command bytes + response data + 2 for the SW).
+(bytes = command bytes + response data + 2 for the SW). The log shows only the
+header of a VERIFY or CHANGE REFERENCE DATA with data (`[secret]`): its bytes are
+the header, Lc and the PIN the benchmark itself gave.
 
 Markdown goes to stdout, progress to stderr. The exit status is 1 when a
 command failed (its row says FAIL), 2 on a setup error.
@@ -16,6 +18,7 @@ command failed (its row says FAIL), 2 on a setup error.
 import argparse
 import fcntl
 import hashlib
+import json
 import math
 import os
 import platform
@@ -33,11 +36,14 @@ SIGN_PIN = "ABC123"
 CARDINFO_PIN = "1234"
 NEW_AUTH_PIN = "5678"
 
-SLOTS = [("Virtual PCD 00 00", 35963), ("Virtual PCD 00 01", 35964)]
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+with open(os.path.join(REPO, "tests", "common", "vpcd.json"), encoding="utf-8") as f:
+    HARNESS = json.load(f)
+SLOTS = [(r["name"], r["port"]) for r in HARNESS["readers"]]
 
 # ---------------------------------------------------------------------------
-# Floors: /work/shared/reference/card-protocol.md (../shared/reference from the
-# repository), §15 "Minimal APDU sequences". Each entry returns
+# Floors: the team's card-protocol notes, §15 "Minimal APDU sequences" (docs/benchmark.md
+# gives the figures; docs/virtual-card.md says what the notes cover). Each entry returns
 # (conservative, shortest, derived) for a scenario; k = ceil(N/256) where N is
 # the DER length of the certificate the command reads (taken from the
 # simulator's state directory), n = batch items. `derived` is True where §15
@@ -143,7 +149,7 @@ def lock_dir():
 def share_pcscd():
     """A shared flock on the pcscd lock file: the test that restarts pcscd takes it
     exclusively, so it waits until the benchmark no longer uses pcscd."""
-    f = open(os.path.join(lock_dir(), "jpki-test-pcscd.lock"), "a")
+    f = open(os.path.join(lock_dir(), HARNESS["pcscd_lock"]), "a")
     try:
         fcntl.flock(f, fcntl.LOCK_SH | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -153,13 +159,13 @@ def share_pcscd():
 
 
 def take_slot():
-    """flock one of the vpcd slot lock files (the ones tests/common/mod.rs uses)."""
+    """flock one of the vpcd slot lock files (the ones the tests use)."""
     tmp = lock_dir()
     waited = time.monotonic()
     said = False
     while True:
         for i in range(len(SLOTS)):
-            f = open(os.path.join(tmp, f"jpki-test-vpcd-slot-{i}.lock"), "a")
+            f = open(os.path.join(tmp, HARNESS["slot_lock"].replace("{index}", str(i))), "a")
             try:
                 fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 return i, f
@@ -214,16 +220,18 @@ def run_proc(argv, env, stdin_path=None, stdout_path=None, peak_rss=False):
     return Proc(p.returncode, (t1 - t0) / 1e6, ru.ru_utime * 1e3, ru.ru_stime * 1e3, maxrss, text)
 
 
-APDU_RE = re.compile(r"^APDU (\d+) ([0-9A-F*]+) -> ([0-9A-F]{4}) (\d+)")
+# The line format of src/sim/log.rs: `APDU <seq> <command hex> -> <SW> <data length>[ note]`,
+# a command with a PIN shown as its header and `[secret]`.
+APDU_RE = re.compile(r"^APDU (\d+) ([0-9A-F]+)(\[secret\])? -> ([0-9A-F]{4}) (\d+)")
 
 
 class Apdu:
-    def __init__(self, cmd, sw, resp_len):
-        self.cmd, self.sw, self.resp_len = cmd, sw, resp_len
+    def __init__(self, cmd, sw, resp_len, secret_len=0):
+        self.cmd, self.sw, self.resp_len, self.secret_len = cmd, sw, resp_len, secret_len
 
     @property
     def bytes(self):
-        return len(self.cmd) // 2 + self.resp_len + 2
+        return len(self.cmd) // 2 + self.secret_len + self.resp_len + 2
 
     @property
     def is_signature(self):
@@ -275,8 +283,9 @@ class Sim:
         """Forget the APDUs so far."""
         self.offset = os.path.getsize(self.log) if os.path.exists(self.log) else 0
 
-    def take_apdus(self):
-        """The APDUs logged since the last mark, and a new mark."""
+    def take_apdus(self, secrets):
+        """The APDUs logged since the last mark, and a new mark. `secrets` maps the INS of a
+        command logged as `[secret]` (VERIFY 20, CHANGE REFERENCE DATA 24) to the PIN it carried."""
         with open(self.log, "rb") as f:
             f.seek(self.offset)
             data = f.read()
@@ -285,7 +294,9 @@ class Sim:
         for line in data.decode("ascii", "replace").splitlines():
             m = APDU_RE.match(line)
             if m:
-                out.append(Apdu(m.group(2), m.group(3), int(m.group(4))))
+                cmd, secret = m.group(2), m.group(3)
+                secret_len = 1 + len(secrets[cmd[2:4]]) if secret else 0  # Lc and the PIN
+                out.append(Apdu(cmd, m.group(4), int(m.group(5)), secret_len))
         return out
 
     def stop(self):
@@ -365,6 +376,17 @@ def commands(files, batch_sizes):
     return cmds
 
 
+def secrets_of(args):
+    """The PINs a command line gives, by the INS of the command that carries each."""
+    def content(flag):
+        if flag not in args:
+            return ""
+        with open(args[args.index(flag) + 1], encoding="utf-8") as f:
+            return f.read().strip()
+
+    return {"20": content("--pin-file"), "24": content("--new-pin-file")}
+
+
 class Result:
     def __init__(self, op, items, runs, apdus, rss_kib=None):
         self.op, self.items, self.runs, self.apdus, self.rss_kib = op, items, runs, apdus, rss_kib
@@ -402,7 +424,7 @@ def run_scenario(bins, workdir, name, sim_args, files, batch_sizes, repeat, peak
                 out = os.path.join(files.dir, "batch.out") if items else None
                 sim.mark()
                 p = run_proc([sim.jpki_bin()] + args, env, stdin_path, out, peak_rss=measuring_rss)
-                these = sim.take_apdus()
+                these = sim.take_apdus(secrets_of(args))
                 if p.code == 0 and items:
                     with open(out, "rb") as f:
                         lines = f.read().count(b"\n")

@@ -11,6 +11,9 @@ cargo build --locked --all-features --bins
 if [ "$(id -u)" -eq 0 ] && ! (command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet pcscd.service pcscd.socket 2>/dev/null); then
   export JPKI_TEST_RESTART_PCSCD=1
 fi
+# The fuzz runs and fault sweeps of tests/robustness.rs run in full here (and so in CI);
+# a plain `cargo test` runs a sample of them.
+export JPKI_TEST_FULL=1
 cargo test --locked --all-features -- --test-threads=4
 if [ "${JPKI_TEST_RESTART_PCSCD:-}" = 1 ] && [ "${JPKI_SKIP_PCSCD_TESTS:-}" != 1 ]; then
   cargo test --locked --all-features --test pcscd_restart -- --ignored

@@ -15,9 +15,6 @@ use std::time::Instant;
 
 use common::*;
 
-const AUTH_PIN: &[u8] = b"1234";
-const SIGN_PIN: &[u8] = b"ABC123";
-
 /// Budgets with extended length (the card's ATR advertises it; `jpki` uses it).
 /// `status --jpki-only`: AP, SEL(0008), READ (certificate availability), Q(SFI 18), Q(SFI 1B).
 const STATUS_JPKI: usize = 5;
@@ -55,15 +52,6 @@ fn assert_within(what: &str, m: &Measured, max: usize) {
     assert!(m.apdus.len() <= max, "{what} sent {} APDUs, budget {max}:\n{}", m.apdus.len(), m.apdus.join("\n"));
 }
 
-/// `jpki ARGS --pin-file FILE` with the PIN in a file named after it.
-fn with_pin(sim: &Sim, pin: &[u8], args: &[&str]) -> Command {
-    let name = format!("pin-{}.txt", String::from_utf8_lossy(pin));
-    let path = pin_file(sim.state.path(), &name, pin);
-    let mut cmd = sim.jpki();
-    cmd.args(args).arg("--pin-file").arg(path);
-    cmd
-}
-
 fn sha256_hex(data: &[u8]) -> String {
     hex::encode(jpki::digest::HashAlgorithm::Sha256.hash(data))
 }
@@ -72,6 +60,7 @@ fn der_len(sim: &Sim, name: &str) -> usize {
     std::fs::read(sim.state_file(&format!("{name}.crt.der"))).expect("certificate in the state directory").len()
 }
 
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
 #[test]
 fn status_within_twelve_apdus_and_jpki_only_within_five() {
     pcscd_test!();
@@ -92,11 +81,8 @@ fn status_within_twelve_apdus_and_jpki_only_within_five() {
     // count the VERIFY reset), SEL(0001), READ.
     let m = measure(&sim, "status --certs", sim.jpki().args(["status", "--certs"]));
     assert_within("status --certs", &m, STATUS + 3);
-    let m = measure(
-        &sim,
-        "status --certs --sign-cert",
-        &mut with_pin(&sim, SIGN_PIN, &["status", "--certs", "--sign-cert"]),
-    );
+    let m =
+        measure(&sim, "status --certs --sign-cert", &mut sim.with_pin(SIGN_PIN, &["status", "--certs", "--sign-cert"]));
     assert_within("status --certs --sign-cert", &m, STATUS + 3 + 6);
     // A card that refuses the short form costs one query more, once.
     let sim = Sim::start(&["--sfi", "off"]);
@@ -114,16 +100,18 @@ fn tries_lines(m: &Measured) -> usize {
     ["3 of 3 tries left", "5 of 5 tries left", "10 tries left"].iter().map(|s| text.matches(s).count()).sum()
 }
 
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
 #[test]
 fn verify_within_four_apdus() {
     pcscd_test!();
     let sim = Sim::start(&[]);
-    let m = measure(&sim, "verify auth", &mut with_pin(&sim, AUTH_PIN, &["verify", "auth"]));
+    let m = measure(&sim, "verify auth", &mut sim.with_pin(AUTH_PIN, &["verify", "auth"]));
     assert_within("verify auth", &m, VERIFY);
-    let m = measure(&sim, "verify sign", &mut with_pin(&sim, SIGN_PIN, &["verify", "sign"]));
+    let m = measure(&sim, "verify sign", &mut sim.with_pin(SIGN_PIN, &["verify", "sign"]));
     assert_within("verify sign", &m, VERIFY);
 }
 
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
 #[test]
 fn cert_read_within_three_apdus_with_extended_length() {
     pcscd_test!();
@@ -131,11 +119,12 @@ fn cert_read_within_three_apdus_with_extended_length() {
     let m = measure(&sim, "cert auth --der (extended)", sim.jpki().args(["cert", "auth", "--der"]));
     assert_within("cert auth", &m, CERT_EXTENDED);
     assert_eq!(m.out.stdout, std::fs::read(sim.state_file("auth.crt.der")).unwrap());
-    let m = measure(&sim, "cert sign (extended)", &mut with_pin(&sim, SIGN_PIN, &["cert", "sign", "--der"]));
+    let m = measure(&sim, "cert sign (extended)", &mut sim.with_pin(SIGN_PIN, &["cert", "sign", "--der"]));
     assert_within("cert sign", &m, CERT_SIGN_EXTENDED);
     assert_eq!(m.out.stdout, std::fs::read(sim.state_file("sign.crt.der")).unwrap());
 }
 
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
 #[test]
 fn cert_read_without_extended_length_within_two_plus_one_per_256_bytes() {
     pcscd_test!();
@@ -148,6 +137,7 @@ fn cert_read_without_extended_length_within_two_plus_one_per_256_bytes() {
     assert_eq!(m.out.stdout.len(), n);
 }
 
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
 #[test]
 fn sign_within_eight_apdus_with_extended_length() {
     pcscd_test!();
@@ -155,7 +145,7 @@ fn sign_within_eight_apdus_with_extended_length() {
     let digest = sha256_hex(b"apdu budget");
     for (key, pin) in [("sign", SIGN_PIN), ("auth", AUTH_PIN)] {
         let what = format!("sign --key {key} --digest");
-        let m = measure(&sim, &what, &mut with_pin(&sim, pin, &["sign", "--key", key, "--digest", &digest]));
+        let m = measure(&sim, &what, &mut sim.with_pin(pin, &["sign", "--key", key, "--digest", &digest]));
         assert_within(&what, &m, SIGN_EXTENDED);
     }
     let document = pin_file(sim.state.path(), "document.txt", b"a contract\n");
@@ -164,7 +154,7 @@ fn sign_within_eight_apdus_with_extended_length() {
     let m = measure(
         &sim,
         "sign --cms",
-        &mut with_pin(&sim, SIGN_PIN, &["sign", "--key", "sign", "--cms", "-o", out, document]),
+        &mut sim.with_pin(SIGN_PIN, &["sign", "--key", "sign", "--cms", "-o", out, document]),
     );
     assert_within("sign --cms", &m, SIGN_EXTENDED);
 }
@@ -174,7 +164,7 @@ fn batch(sim: &Sim, n: usize) -> Measured {
     let input = sim.state.path().join(format!("batch-{n}.txt"));
     let lines: String = (0..n).map(|i| sha256_hex(format!("item {i}").as_bytes()) + "\n").collect();
     std::fs::write(&input, lines).unwrap();
-    let mut cmd = with_pin(sim, SIGN_PIN, &["sign", "--key", "sign", "--batch", "digests"]);
+    let mut cmd = sim.with_pin(SIGN_PIN, &["sign", "--key", "sign", "--batch", "digests"]);
     cmd.stdin(Stdio::from(File::open(&input).unwrap()));
     let m = measure(sim, &format!("sign --batch digests ×{n}"), &mut cmd);
     assert_code(&m.out, 0);
@@ -182,6 +172,7 @@ fn batch(sim: &Sim, n: usize) -> Measured {
     m
 }
 
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
 #[test]
 fn batch_adds_exactly_one_apdu_per_item() {
     pcscd_test!();
@@ -199,6 +190,7 @@ fn batch_adds_exactly_one_apdu_per_item() {
 
 /// A card that wants a VERIFY before every signature (`--sign-needs-fresh-verify`):
 /// the counts are reported, not asserted (§16 question 2 is open).
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
 #[test]
 fn fresh_verify_per_signature_is_reported() {
     pcscd_test!();
@@ -207,7 +199,7 @@ fn fresh_verify_per_signature_is_reported() {
     let m = measure(
         &sim,
         "fresh verify: sign --key sign --digest",
-        &mut with_pin(&sim, SIGN_PIN, &["sign", "--key", "sign", "--digest", &digest]),
+        &mut sim.with_pin(SIGN_PIN, &["sign", "--key", "sign", "--digest", &digest]),
     );
     assert_code(&m.out, 0);
     let counts: Vec<(usize, usize)> = [1, 10].into_iter().map(|n| (n, batch(&sim, n).apdus.len())).collect();

@@ -7,17 +7,7 @@ use std::process::Command;
 
 use common::*;
 
-const AUTH_PIN: &[u8] = b"1234";
-const SIGN_PIN: &[u8] = b"ABC123";
-
-/// `jpki ARGS --pin-file <file holding pin>` aimed at the simulator.
-fn with_pin(sim: &Sim, pin: &[u8], args: &[&str]) -> Command {
-    let path = pin_file(sim.state.path(), "pin.txt", pin);
-    let mut cmd = sim.jpki();
-    cmd.args(args).arg("--pin-file").arg(path);
-    cmd
-}
-
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
 #[test]
 fn status_reports_every_counter_in_twelve_apdus_and_spends_nothing() {
     pcscd_test!();
@@ -37,7 +27,7 @@ fn status_reports_every_counter_in_twelve_apdus_and_spends_nothing() {
     assert_eq!(names, ["auth", "sign", "cardinfo", "cardinfo-a", "cardinfo-b", "visual-a", "visual-b"]);
     assert_eq!(doc["pins"][2]["tries_left"], 3);
     assert!(sim.apdu_count() <= 12, "status used {} APDUs: {:?}", sim.apdu_count(), sim.log_lines());
-    assert_eq!(verifies_with_data(&sim.apdus_since(0)), 0);
+    assert_eq!(verifies_with_data(&sim.apdus_since(0)).len(), 0);
     assert_eq!(sim.tries_left("auth"), 3);
     assert_eq!(sim.tries_left("sign"), 5);
 
@@ -47,6 +37,7 @@ fn status_reports_every_counter_in_twelve_apdus_and_spends_nothing() {
     assert!(text.contains("3 of 3 tries left") && text.contains("5 of 5 tries left"), "{text}");
 }
 
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
 #[test]
 fn status_shows_blocked_for_every_blocked_status_word() {
     pcscd_test!();
@@ -72,26 +63,27 @@ fn status_shows_blocked_for_every_blocked_status_word() {
 
         // A blocked PIN is never tried, whatever the card's blocked status word.
         let before = sim.apdu_count();
-        let o = run(&mut with_pin(&sim, SIGN_PIN, &["verify", "sign"]));
+        let o = run(&mut sim.with_pin(SIGN_PIN, &["verify", "sign"]));
         assert_code(&o, 5);
         assert!(stderr(&o).contains("municipal office"), "{}", stderr(&o));
-        assert_eq!(verifies_with_data(&sim.apdus_since(before)), 0, "{sw}");
+        assert_eq!(verifies_with_data(&sim.apdus_since(before)).len(), 0, "{sw}");
         assert_eq!(sim.tries_left("sign"), 0);
     }
 }
 
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
 #[test]
 fn verify_success_resets_the_counter_in_four_apdus() {
     pcscd_test!();
     let sim = Sim::start(&["--set-tries", "auth=2", "--set-tries", "sign=3"]);
-    let o = run(&mut with_pin(&sim, AUTH_PIN, &["verify", "auth"]));
+    let o = run(&mut sim.with_pin(AUTH_PIN, &["verify", "auth"]));
     assert_code(&o, 0);
     assert!(stdout(&o).contains("back to 3 of 3"), "{}", stdout(&o));
     assert!(sim.apdu_count() <= 4, "{:?}", sim.log_lines());
     assert_eq!(sim.tries_left("auth"), 3);
 
     let before = sim.apdu_count();
-    let o = run(&mut with_pin(&sim, b"abc123\n", &["--json", "verify", "sign"]));
+    let o = run(&mut sim.with_pin(b"abc123\n", &["--json", "verify", "sign"]));
     assert_code(&o, 0);
     assert_eq!(json(&o)["verified"], true);
     assert_eq!(json(&o)["tries_left"], 5);
@@ -99,18 +91,19 @@ fn verify_success_resets_the_counter_in_four_apdus() {
     assert_eq!(sim.tries_left("sign"), 5);
 }
 
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
 #[test]
 fn wrong_pin_costs_exactly_one_try() {
     pcscd_test!();
     let sim = Sim::start(&[]);
-    let o = run(&mut with_pin(&sim, b"9999", &["verify", "auth"]));
+    let o = run(&mut sim.with_pin(b"9999", &["verify", "auth"]));
     assert_code(&o, 4);
     assert!(stderr(&o).contains("wrong auth PIN"), "{}", stderr(&o));
     assert!(stderr(&o).contains("2 tries left"), "{}", stderr(&o));
     assert_eq!(sim.tries_left("auth"), 2);
-    assert_eq!(verifies_with_data(&sim.apdus_since(0)), 1);
+    assert_eq!(verifies_with_data(&sim.apdus_since(0)).len(), 1);
 
-    let o = run(&mut with_pin(&sim, b"ZZZ999", &["--json", "verify", "sign"]));
+    let o = run(&mut sim.with_pin(b"ZZZ999", &["--json", "verify", "sign"]));
     assert_code(&o, 4);
     let doc = json(&o);
     assert_eq!(doc["error"]["kind"], "wrong_pin");
@@ -120,22 +113,24 @@ fn wrong_pin_costs_exactly_one_try() {
     assert_eq!(sim.tries_left("auth"), 2);
 }
 
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
 #[test]
 fn last_try_needs_force() {
     pcscd_test!();
     let sim = Sim::start(&["--set-tries", "auth=1"]);
     let before = sim.apdu_count();
-    let o = run(&mut with_pin(&sim, b"9999", &["verify", "auth"]));
+    let o = run(&mut sim.with_pin(b"9999", &["verify", "auth"]));
     assert_code(&o, 5);
     assert!(stderr(&o).contains("--force"), "{}", stderr(&o));
-    assert_eq!(verifies_with_data(&sim.apdus_since(before)), 0);
+    assert_eq!(verifies_with_data(&sim.apdus_since(before)).len(), 0);
     assert_eq!(sim.tries_left("auth"), 1);
 
-    let o = run(&mut with_pin(&sim, AUTH_PIN, &["verify", "auth", "--force"]));
+    let o = run(&mut sim.with_pin(AUTH_PIN, &["verify", "auth", "--force"]));
     assert_code(&o, 0);
     assert_eq!(sim.tries_left("auth"), 3);
 }
 
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
 #[test]
 fn invalid_pins_are_never_sent() {
     pcscd_test!();
@@ -151,7 +146,7 @@ fn invalid_pins_are_never_sent() {
         ("sign", b""),
     ];
     for (which, pin) in cases {
-        let o = run(&mut with_pin(&sim, pin, &["verify", which]));
+        let o = run(&mut sim.with_pin(pin, &["verify", which]));
         assert_code(&o, 2);
         assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
     }
@@ -160,28 +155,19 @@ fn invalid_pins_are_never_sent() {
     assert_eq!(sim.tries_left("sign"), 5);
 }
 
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
 #[test]
 fn pin_sources_env_stdin_and_fd() {
     pcscd_test!();
     let sim = Sim::start(&[]);
-    let o = run(sim.jpki().env("JPKI_AUTH_PIN", "1234").args(["verify", "auth"]));
+    let o = run(sim.jpki().env("JPKI_AUTH_PIN", AUTH_PIN).args(["verify", "auth"]));
     assert_code(&o, 0);
 
-    let mut child = sim
-        .jpki()
-        .args(["verify", "sign", "--pin-file", "-"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child.stdin.take().unwrap().write_all(b"ABC123\r\n").unwrap();
-    let o = child.wait_with_output().unwrap();
+    let o = run_with_stdin(sim.jpki().args(["verify", "sign", "--pin-file", "-"]), b"ABC123\r\n");
     assert_code(&o, 0);
 
     let path = pin_file(sim.state.path(), "fdpin", b"1234\n");
-    let o = run(Command::new("bash").arg("-c").arg(format!(
+    let o = run(Command::new("bash").stdin(std::process::Stdio::null()).arg("-c").arg(format!(
         "exec {} --reader '{}' verify auth --pin-file /dev/fd/3 3<'{}'",
         jpki_bin(),
         sim.reader,
@@ -195,11 +181,12 @@ fn pin_sources_env_stdin_and_fd() {
     assert_eq!(sim.apdu_count(), before);
 }
 
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
 #[test]
 fn no_verified_state_outlives_the_command() {
     pcscd_test!();
     let sim = Sim::start(&[]);
-    let o = run(&mut with_pin(&sim, SIGN_PIN, &["verify", "sign"]));
+    let o = run(&mut sim.with_pin(SIGN_PIN, &["verify", "sign"]));
     assert_code(&o, 0);
     // Another process now reads the signing certificate without a PIN.
     let ctx = pcsc::Context::establish(pcsc::Scope::User).unwrap();
@@ -220,6 +207,7 @@ fn cert_len(sim: &Sim, name: &str) -> usize {
     std::fs::metadata(sim.state_file(&format!("{name}.crt.der"))).unwrap().len() as usize
 }
 
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
 #[test]
 fn cert_auth_pem_der_file_and_details() {
     pcscd_test!();
@@ -252,6 +240,7 @@ fn cert_auth_pem_der_file_and_details() {
     assert_eq!(doc["summary"]["key_bits"], 2048);
 }
 
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
 #[test]
 fn cert_reads_without_extended_length_at_the_floor() {
     pcscd_test!();
@@ -263,6 +252,7 @@ fn cert_reads_without_extended_length_at_the_floor() {
     assert!(sim.apdu_count() <= 2 + n.div_ceil(256), "{} APDUs for {n} bytes: {:?}", sim.apdu_count(), sim.log_lines());
 }
 
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
 #[test]
 fn extended_length_refused_falls_back_to_short_reads() {
     pcscd_test!();
@@ -272,6 +262,7 @@ fn extended_length_refused_falls_back_to_short_reads() {
     assert_eq!(o.stdout, std::fs::read(sim.state_file("auth.crt.der")).unwrap());
 }
 
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
 #[test]
 fn sign_cert_needs_the_password_and_shows_the_holder() {
     pcscd_test!();
@@ -280,7 +271,7 @@ fn sign_cert_needs_the_password_and_shows_the_holder() {
     let o = run(sim.jpki().args(["cert", "sign"]));
     assert_code(&o, 2);
     assert_eq!(sim.apdu_count(), before);
-    let o = run(&mut with_pin(&sim, SIGN_PIN, &["--json", "cert", "sign"]));
+    let o = run(&mut sim.with_pin(SIGN_PIN, &["--json", "cert", "sign"]));
     assert_code(&o, 0);
     let doc = json(&o);
     let holder = &doc["summary"]["holder"];
@@ -317,6 +308,7 @@ fn openssl_verify(sim: &Sim, cert: &str, data: &std::path::Path, sig: &std::path
         .success()
 }
 
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
 #[test]
 fn sign_a_file_with_each_key_and_openssl_accepts_it() {
     pcscd_test!();
@@ -331,7 +323,7 @@ fn sign_a_file_with_each_key_and_openssl_accepts_it() {
         let before = sim.apdu_count();
         let sig = sim.state.path().join(format!("{key}-{hash}.sig"));
         let (sig_arg, data_arg) = (sig.to_str().unwrap(), data.to_str().unwrap());
-        let o = run(&mut with_pin(&sim, pin, &["sign", "--key", key, "--hash", hash, "-o", sig_arg, data_arg]));
+        let o = run(&mut sim.with_pin(pin, &["sign", "--key", key, "--hash", hash, "-o", sig_arg, data_arg]));
         assert_code(&o, 0);
         assert_eq!(std::fs::read(&sig).unwrap().len(), 256);
         assert!(openssl_verify(&sim, key, &data, &sig, hash), "openssl rejected the {key} {hash} signature");
@@ -339,12 +331,13 @@ fn sign_a_file_with_each_key_and_openssl_accepts_it() {
     }
 }
 
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
 #[test]
 fn sign_a_digest_hex_and_base64() {
     pcscd_test!();
     let sim = Sim::start(&[]);
     let digest = hex::encode(jpki::digest::HashAlgorithm::Sha256.hash(b"hello"));
-    let o = run(&mut with_pin(&sim, SIGN_PIN, &["--json", "sign", "--key", "sign", "--digest", &digest]));
+    let o = run(&mut sim.with_pin(SIGN_PIN, &["--json", "sign", "--key", "sign", "--digest", &digest]));
     assert_code(&o, 0);
     let doc = json(&o);
     assert_eq!(doc["digest"], digest);
@@ -353,25 +346,27 @@ fn sign_a_digest_hex_and_base64() {
     let cert = std::fs::read(sim.state_file("sign.crt.der")).unwrap();
     jpki::cert::verify_pkcs1(&cert, jpki::digest::HashAlgorithm::Sha256, &hex::decode(&digest).unwrap(), &sig).unwrap();
 
-    let o = run(&mut with_pin(&sim, AUTH_PIN, &["sign", "--key", "auth", "--format", "base64", "--digest", &digest]));
+    let o = run(&mut sim.with_pin(AUTH_PIN, &["sign", "--key", "auth", "--format", "base64", "--digest", &digest]));
     assert_code(&o, 0);
     assert_eq!(stdout(&o).trim().len(), 344);
 }
 
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
 #[test]
 fn bad_digests_are_refused_before_the_card() {
     pcscd_test!();
     let sim = Sim::start(&[]);
     for (digest, hash) in [("abcd", "sha256"), ("zz", "sha1"), (&"ab".repeat(32) as &str, "sha512"), ("", "sha256")] {
-        let o = run(&mut with_pin(&sim, SIGN_PIN, &["sign", "--key", "sign", "--hash", hash, "--digest", digest]));
+        let o = run(&mut sim.with_pin(SIGN_PIN, &["sign", "--key", "sign", "--hash", hash, "--digest", digest]));
         assert_code(&o, 2);
     }
-    let o = run(&mut with_pin(&sim, SIGN_PIN, &["sign", "--key", "sign", "/nonexistent/file"]));
+    let o = run(&mut sim.with_pin(SIGN_PIN, &["sign", "--key", "sign", "/nonexistent/file"]));
     assert_code(&o, 2);
     assert_eq!(sim.apdu_count(), 0);
     assert_eq!(sim.tries_left("sign"), 5);
 }
 
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
 #[test]
 fn every_command_works_under_every_card_switch() {
     pcscd_test!();
@@ -392,13 +387,13 @@ fn every_command_works_under_every_card_switch() {
     for args in switches {
         let sim = Sim::start(args);
         let digest = hex::encode(jpki::digest::HashAlgorithm::Sha256.hash(args.join(" ").as_bytes()));
-        let o = run(&mut with_pin(&sim, SIGN_PIN, &["--json", "sign", "--key", "sign", "--digest", &digest]));
+        let o = run(&mut sim.with_pin(SIGN_PIN, &["--json", "sign", "--key", "sign", "--digest", &digest]));
         assert_code(&o, 0);
-        let o = run(&mut with_pin(&sim, AUTH_PIN, &["--json", "sign", "--key", "auth", "--digest", &digest]));
+        let o = run(&mut sim.with_pin(AUTH_PIN, &["--json", "sign", "--key", "auth", "--digest", &digest]));
         assert_code(&o, 0);
-        let o = run(&mut with_pin(&sim, AUTH_PIN, &["verify", "auth"]));
+        let o = run(&mut sim.with_pin(AUTH_PIN, &["verify", "auth"]));
         assert_code(&o, 0);
-        let o = run(&mut with_pin(&sim, b"0000", &["verify", "auth"]));
+        let o = run(&mut sim.with_pin(b"0000", &["verify", "auth"]));
         assert_code(&o, 4);
         assert_eq!(sim.tries_left("auth"), 2, "{args:?}");
         let o = run(sim.jpki().args(["--json", "status"]));
@@ -408,12 +403,13 @@ fn every_command_works_under_every_card_switch() {
         let o = run(sim.jpki().args(["cert", "auth", "--der"]));
         assert_code(&o, 0);
         assert_eq!(o.stdout, std::fs::read(sim.state_file("auth.crt.der")).unwrap(), "{args:?}");
-        let o = run(&mut with_pin(&sim, SIGN_PIN, &["cert", "sign", "--der"]));
+        let o = run(&mut sim.with_pin(SIGN_PIN, &["cert", "sign", "--der"]));
         assert_code(&o, 0);
         assert_eq!(o.stdout, std::fs::read(sim.state_file("sign.crt.der")).unwrap(), "{args:?}");
     }
 }
 
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
 #[test]
 fn readers_and_reader_choice() {
     pcscd_test!();
@@ -441,23 +437,25 @@ fn readers_and_reader_choice() {
     assert!(stderr(&o).contains("jpki readers"));
 }
 
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
 #[test]
 fn no_card_is_a_clear_error() {
     pcscd_test!();
     let _slots = SlotLock::all();
-    let o = run(Command::new(jpki_bin()).args(["--reader", "Virtual PCD 00 00", "status"]));
+    let o = run(jpki().args(["--reader", "Virtual PCD 00 00", "status"]));
     assert_code(&o, 3);
     assert_eq!(stderr(&o).lines().count(), 1);
-    let o = run(Command::new(jpki_bin()).args(["--json", "--reader", "Virtual PCD 00 00", "status"]));
+    let o = run(jpki().args(["--json", "--reader", "Virtual PCD 00 00", "status"]));
     assert_eq!(json(&o)["error"]["kind"], "no_card");
 }
 
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
 #[test]
 fn interrupt_stops_before_the_next_apdu_and_powers_the_card_down() {
     pcscd_test!();
     let sim = Sim::start(&["--apdu-latency-ms", "150"]);
     let digests: String = (0..40).map(|i| format!("{:064x}\n", i)).collect();
-    let pin = pin_file(sim.state.path(), "pin", SIGN_PIN);
+    let pin = pin_file(sim.state.path(), "pin", SIGN_PIN.as_bytes());
     let mut child = sim
         .jpki()
         .args(["sign", "--key", "sign", "--batch", "digests", "--pin-file"])

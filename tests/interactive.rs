@@ -37,6 +37,7 @@ fn on_terminal(sim: &Sim, args: &[&str], typed: &[&str]) -> Output {
     child.wait_with_output().unwrap()
 }
 
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
 #[test]
 fn prompt_does_not_echo_and_last_try_asks_for_consent() {
     pcscd_test!();
@@ -57,6 +58,7 @@ fn prompt_does_not_echo_and_last_try_asks_for_consent() {
     assert_eq!(sim.tries_left("auth"), 3);
 }
 
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
 #[test]
 fn new_pin_is_asked_twice_and_must_match() {
     pcscd_test!();
@@ -71,6 +73,7 @@ fn new_pin_is_asked_twice_and_must_match() {
     assert_eq!(sim.pins()["pins"]["auth"]["value"], "5678");
 }
 
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
 #[test]
 fn binary_output_is_refused_on_a_terminal() {
     pcscd_test!();

@@ -15,9 +15,6 @@ use std::process::{Command, Output, Stdio};
 use common::*;
 use sha2::{Digest, Sha256};
 
-const AUTH_PIN: &str = "1234";
-const SIGN_PIN: &str = "ABC123";
-
 /// Where distributions put OpenSC's PKCS#11 module.
 const PKCS11_MODULES: [&str; 5] = [
     "/usr/lib/x86_64-linux-gnu/pkcs11/opensc-pkcs11.so",
@@ -328,32 +325,6 @@ fn sim_pubkey(sim: &Sim, cert: &str) -> PathBuf {
 // ---------------------------------------------------------------------------
 // APDU log
 
-fn command_of(line: &str) -> &str {
-    line.split_whitespace().nth(2).unwrap_or("")
-}
-
-fn sw_of(line: &str) -> &str {
-    let mut parts = line.split_whitespace().skip_while(|p| *p != "->");
-    parts.nth(1).unwrap_or("")
-}
-
-fn ins_of(line: &str) -> &str {
-    command_of(line).get(2..4).unwrap_or("")
-}
-
-/// VERIFY commands that carry a PIN (the retry query is the bare 4-byte header).
-fn verifies_with_data(lines: &[String]) -> Vec<&String> {
-    lines.iter().filter(|l| ins_of(l) == "20" && command_of(l).len() > 8).collect()
-}
-
-fn retry_queries(lines: &[String]) -> Vec<&String> {
-    lines.iter().filter(|l| ins_of(l) == "20" && command_of(l).len() == 8).collect()
-}
-
-fn signature_commands(lines: &[String]) -> Vec<&String> {
-    lines.iter().filter(|l| command_of(l).starts_with("802A")).collect()
-}
-
 /// The COMPUTE DIGITAL SIGNATURE OpenSC sends for SHA256-RSA-PKCS over `data`:
 /// the DigestInfo as command data, short Le 00.
 fn expected_sign_apdu(data: &[u8]) -> String {
@@ -365,7 +336,7 @@ fn expected_sign_apdu(data: &[u8]) -> String {
 /// bytes and 9000, right after the SELECT of `key_fid`.
 #[track_caller]
 fn assert_one_signature(lines: &[String], expected: &str, key_fid: &str) {
-    let sigs = signature_commands(lines);
+    let sigs = lines_where(lines, is_signature);
     assert_eq!(sigs.len(), 1, "expected one COMPUTE DIGITAL SIGNATURE: {lines:#?}");
     assert_eq!(command_of(sigs[0]), expected, "{lines:#?}");
     assert!(sigs[0].ends_with("-> 9000 256"), "{}", sigs[0]);
@@ -379,6 +350,7 @@ fn assert_one_signature(lines: &[String], expected: &str, key_fid: &str) {
 // ---------------------------------------------------------------------------
 // Tests
 
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
 #[test]
 fn pkcs15_tool_lists_both_pins_with_the_cards_counters() {
     pcscd_test!();
@@ -387,7 +359,7 @@ fn pkcs15_tool_lists_both_pins_with_the_cards_counters() {
     let log = sim.apdus_since(0);
     assert!(verifies_with_data(&log).is_empty(), "listing PINs sent a PIN: {log:#?}");
     // OpenSC printed what the card answered to the retry query, nothing else.
-    let queries = retry_queries(&log);
+    let queries = lines_where(&log, is_retry_query);
     assert!(queries.iter().any(|l| sw_of(l) == "63C3") && queries.iter().any(|l| sw_of(l) == "63C5"), "{log:#?}");
     assert!(queries.iter().all(|l| ["63C3", "63C5"].contains(&sw_of(l))), "{log:#?}");
     assert_eq!((sim.tries_left("auth"), sim.tries_left("sign")), (3, 5));
@@ -398,8 +370,8 @@ fn pkcs15_tool_lists_both_pins_with_the_cards_counters() {
     assert_eq!(opensc_tries(&sim), (2, 0));
     let log = sim.apdus_since(before);
     assert!(verifies_with_data(&log).is_empty(), "{log:#?}");
-    assert!(retry_queries(&log).iter().any(|l| sw_of(l) == "63C2"), "{log:#?}");
-    assert!(retry_queries(&log).iter().any(|l| sw_of(l) == "63C0"), "{log:#?}");
+    assert!(lines_where(&log, is_retry_query).iter().any(|l| sw_of(l) == "63C2"), "{log:#?}");
+    assert!(lines_where(&log, is_retry_query).iter().any(|l| sw_of(l) == "63C0"), "{log:#?}");
     assert_eq!((sim.tries_left("auth"), sim.tries_left("sign")), (2, 0));
 
     sim.restart(&["--set-tries", "auth=1", "--set-tries", "sign=4"]);
@@ -407,6 +379,7 @@ fn pkcs15_tool_lists_both_pins_with_the_cards_counters() {
     assert_eq!((sim.tries_left("auth"), sim.tries_left("sign")), (1, 4));
 }
 
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
 #[test]
 fn pkcs15_tool_reads_the_certificates_byte_for_byte() {
     pcscd_test!();
@@ -424,7 +397,7 @@ fn pkcs15_tool_reads_the_certificates_byte_for_byte() {
         let log = sim.apdus_since(before);
         assert!(log.iter().any(|l| command_of(l) == "00A4020C02000A"), "{log:#?}");
         // Every READ BINARY was answered with data: the card never made OpenSC retry or stop early.
-        let reads: Vec<&String> = log.iter().filter(|l| ins_of(l) == "B0").collect();
+        let reads: Vec<&String> = log.iter().filter(|l| ins_of(command_of(l)) == "B0").collect();
         assert!(reads.len() >= der.len().div_ceil(256), "{log:#?}");
         assert!(reads.iter().all(|l| sw_of(l) == "9000"), "{log:#?}");
         assert!(verifies_with_data(&sim.apdus_since(0)).is_empty());
@@ -436,7 +409,7 @@ fn pkcs15_tool_reads_the_certificates_byte_for_byte() {
         let o = run_tool(pkcs15_tool(&sim).args(["--read-certificate", &sign_id]));
         assert_failure(&o, "reading the signing certificate without the password");
         let log = sim.apdus_since(before);
-        let reads: Vec<&String> = log.iter().filter(|l| ins_of(l) == "B0").collect();
+        let reads: Vec<&String> = log.iter().filter(|l| ins_of(command_of(l)) == "B0").collect();
         assert_eq!(reads.len(), 1, "{log:#?}");
         assert_eq!(sw_of(reads[0]), "6982", "{log:#?}");
         assert!(stdout(&o).is_empty(), "{}", stdout(&o));
@@ -461,6 +434,7 @@ fn pkcs15_tool_reads_the_certificates_byte_for_byte() {
     }
 }
 
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
 #[test]
 fn pkcs11_tool_signs_with_both_keys_and_openssl_accepts_them() {
     pcscd_test!();
@@ -504,6 +478,7 @@ fn pkcs11_tool_signs_with_both_keys_and_openssl_accepts_them() {
     }
 }
 
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
 #[test]
 fn a_wrong_pin_through_opensc_costs_exactly_one_try() {
     pcscd_test!();
@@ -533,7 +508,7 @@ fn a_wrong_pin_through_opensc_costs_exactly_one_try() {
     let sent = verifies_with_data(&log);
     assert_eq!(sent.len(), 1, "{log:#?}");
     assert_eq!(sw_of(sent[0]), "63C1");
-    assert!(signature_commands(&log).is_empty(), "{log:#?}");
+    assert!(lines_where(&log, is_signature).is_empty(), "{log:#?}");
     assert!(!sig.exists() || std::fs::read(&sig).unwrap().is_empty());
     assert_eq!((sim.tries_left("auth"), sim.tries_left("sign")), (1, 5));
     assert_eq!(opensc_tries(&sim), (1, 5));
@@ -561,6 +536,7 @@ fn a_wrong_pin_through_opensc_costs_exactly_one_try() {
     assert_eq!(opensc_tries(&sim), (3, 4));
 }
 
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
 #[test]
 fn jpki_and_opensc_agree_on_the_auth_key() {
     pcscd_test!();

@@ -194,6 +194,7 @@ fn log_since(sim: &Sim, skip: usize) -> Vec<String> {
     sim.log_lines().into_iter().skip(skip).collect()
 }
 
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
 #[test]
 fn a_signal_at_the_last_try_question_ends_the_command_and_powers_the_card_down() {
     pcscd_test!();
@@ -242,6 +243,7 @@ fn a_signal_at_the_last_try_question_ends_the_command_and_powers_the_card_down()
     println!("CASES signal at the last-try question: {cases}");
 }
 
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
 #[test]
 fn a_signal_at_a_pin_prompt_ends_the_command_with_the_echo_restored() {
     pcscd_test!();
@@ -279,12 +281,13 @@ fn a_signal_at_a_pin_prompt_ends_the_command_with_the_echo_restored() {
     println!("CASES signal at a PIN prompt: {cases}");
 }
 
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
 #[test]
 fn a_signal_while_waiting_for_a_card_ends_the_wait() {
     pcscd_test!();
     // A reader with no card: its slot is held so that no test puts one there.
     let slot = SlotLock::any();
-    let reader = SLOTS[slot.index].0;
+    let reader = slots()[slot.index].0;
     let mut cases = 0;
     for (name, sig) in SIGNALS {
         for json in [false, true] {
@@ -319,6 +322,7 @@ fn pin_path(dir: &tempfile::TempDir, pin: &str) -> String {
     pin_file(dir.path(), "pin", format!("{pin}\n").as_bytes()).to_string_lossy().into_owned()
 }
 
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
 #[test]
 fn a_signal_during_a_slow_apdu_ends_the_command_when_the_apdu_returns() {
     pcscd_test!();
@@ -363,7 +367,7 @@ fn a_signal_during_a_slow_apdu_ends_the_command_when_the_apdu_returns() {
 fn hung(sim_args: &[&str], args: &[&str], signal: Option<i32>) -> (i32, Duration, Running, Vec<String>) {
     let sim = Sim::start(sim_args);
     let mut cmd = sim.jpki();
-    cmd.env("JPKI_AUTH_PIN", "1234").env("JPKI_NEW_PIN", "5678").env("JPKI_SIGN_PIN", "ABC123");
+    cmd.env("JPKI_AUTH_PIN", AUTH_PIN).env("JPKI_NEW_PIN", "5678").env("JPKI_SIGN_PIN", SIGN_PIN);
     cmd.args(["--json", "--apdu-timeout", "2"]).args(args);
     let start = Instant::now();
     let mut run = Running::spawn(&mut cmd);
@@ -384,6 +388,7 @@ fn hung(sim_args: &[&str], args: &[&str], signal: Option<i32>) -> (i32, Duration
     (code, elapsed, run, log)
 }
 
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
 #[test]
 fn a_card_that_never_answers_is_given_up_after_the_deadline() {
     pcscd_test!();

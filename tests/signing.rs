@@ -4,15 +4,14 @@
 
 mod common;
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 use common::*;
 use jpki::digest::HashAlgorithm;
 
-/// Both keys: (key name, PIN file content, tries at the maximum).
-const KEYS: [(&str, &[u8], u64); 2] = [("sign", b"ABC123\n", 5), ("auth", b"1234\n", 3)];
+/// Both keys: (key name, PIN, tries at the maximum).
+const KEYS: [(&str, &str, u64); 2] = [("sign", SIGN_PIN, SIGN_TRIES), ("auth", AUTH_PIN, AUTH_TRIES)];
 
 /// Most APDUs a batch may spend besides one COMPUTE DIGITAL SIGNATURE per item.
 const MAX_BATCH_OVERHEAD: usize = 7;
@@ -20,48 +19,18 @@ const MAX_BATCH_OVERHEAD: usize = 7;
 /// Most APDUs one CMS signature may spend.
 const MAX_CMS_APDUS: usize = 8;
 
-fn pin_of(key: &str) -> &'static [u8] {
-    KEYS.iter().find(|k| k.0 == key).map(|k| k.1).expect("known key")
+/// The content of a PIN file for `key`'s PIN.
+fn pin_of(key: &str) -> String {
+    let pin = KEYS.iter().find(|k| k.0 == key).map(|k| k.1).expect("known key");
+    format!("{pin}\n")
 }
 
 /// `jpki GLOBAL... sign --key KEY ARGS... --pin-file <file>` aimed at the simulator.
 fn sign_cmd(sim: &Sim, global: &[&str], key: &str, args: &[&str]) -> Command {
-    let path = pin_file(sim.state.path(), &format!("{key}.pin"), pin_of(key));
+    let path = pin_file(sim.state.path(), &format!("{key}.pin"), pin_of(key).as_bytes());
     let mut cmd = sim.jpki();
     cmd.args(global).args(["sign", "--key", key]).args(args).arg("--pin-file").arg(path);
     cmd
-}
-
-/// Run a command with `input` on its stdin.
-fn run_with_stdin(cmd: &mut Command, input: &[u8]) -> Output {
-    let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
-    let mut stdin = child.stdin.take().unwrap();
-    let input = input.to_vec();
-    let writer = std::thread::spawn(move || {
-        // jpki may stop reading early (a usage error); a broken pipe is fine then.
-        let _ = stdin.write_all(&input);
-    });
-    let out = child.wait_with_output().expect("wait");
-    writer.join().unwrap();
-    out
-}
-
-/// The command hex of an `APDU <seq> <cmd> -> ...` log line.
-fn command_hex(line: &str) -> &str {
-    line.split_whitespace().nth(2).unwrap_or("")
-}
-
-fn is_signature(line: &str) -> bool {
-    command_hex(line).starts_with("802A")
-}
-
-fn is_verify_with_data(line: &str) -> bool {
-    let cmd = command_hex(line);
-    cmd.len() > 8 && &cmd[..4] == "0020"
-}
-
-fn count(lines: &[String], pred: fn(&str) -> bool) -> usize {
-    lines.iter().filter(|l| pred(l)).count()
 }
 
 fn cert_der(sim: &Sim, key: &str) -> Vec<u8> {
@@ -92,14 +61,6 @@ fn public_key(sim: &Sim, dir: &Path, key: &str) -> String {
     name
 }
 
-/// Check every counter is at its maximum.
-#[track_caller]
-fn assert_counters_full(sim: &Sim) {
-    for (key, _, max) in KEYS {
-        assert_eq!(sim.tries_left(key), max, "{key} counter");
-    }
-}
-
 /// Assert an exit code; on failure show the output and the end of the card's log.
 #[track_caller]
 fn assert_exit(sim: &Sim, o: &Output, code: i32) {
@@ -121,6 +82,7 @@ fn item_data(key: &str, n: usize, i: usize) -> Vec<u8> {
     format!("{key} batch item {i} of {n}\n").into_bytes()
 }
 
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
 #[test]
 fn batch_of_digests_spends_one_verify_and_one_apdu_per_item_with_both_keys() {
     pcscd_test!();
@@ -192,9 +154,10 @@ fn batch_of_digests_spends_one_verify_and_one_apdu_per_item_with_both_keys() {
         assert_eq!(runs[2].1 - runs[1].1, 90, "{key}: 100 items vs 10: {runs:?}");
         assert_eq!(runs[2].1, c + 100, "{key}: {runs:?}");
     }
-    assert_counters_full(&sim);
+    sim.assert_counters_full("signing");
 }
 
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
 #[test]
 fn batch_of_files_and_json_lines_in_input_order() {
     pcscd_test!();
@@ -280,9 +243,10 @@ fn batch_of_files_and_json_lines_in_input_order() {
         let sig = base64::engine::general_purpose::STANDARD.decode(doc["signature"].as_str().unwrap()).unwrap();
         jpki::cert::verify_pkcs1(&cert, HashAlgorithm::Sha512, &digests[i], &sig).unwrap();
     }
-    assert_counters_full(&sim);
+    sim.assert_counters_full("signing");
 }
 
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
 #[test]
 fn batch_bad_line_signs_nothing_unless_keep_going() {
     pcscd_test!();
@@ -308,7 +272,7 @@ fn batch_bad_line_signs_nothing_unless_keep_going() {
     assert_eq!(count(&apdus, is_signature), 0, "{apdus:?}");
     assert_eq!(count(&apdus, is_verify_with_data), 0, "{apdus:?}");
     assert!(apdus.is_empty(), "nothing should reach the card: {apdus:?}");
-    assert_counters_full(&sim);
+    sim.assert_counters_full("signing");
 
     // The same with --json: one error document naming the line.
     let o = run_with_stdin(&mut sign_cmd(&sim, &["--json"], "sign", &["--batch", "digests"]), input.as_bytes());
@@ -339,7 +303,7 @@ fn batch_bad_line_signs_nothing_unless_keep_going() {
     let apdus = sim.apdus_since(before);
     assert_eq!(count(&apdus, is_signature), good.len(), "{apdus:?}");
     assert_eq!(count(&apdus, is_verify_with_data), 1, "{apdus:?}");
-    assert_counters_full(&sim);
+    sim.assert_counters_full("signing");
 
     // --keep-going with --json: ok:false lines for the bad ones, then the batch_incomplete error.
     let o = run_with_stdin(
@@ -367,6 +331,7 @@ fn batch_bad_line_signs_nothing_unless_keep_going() {
     assert_eq!(last["error"]["exit_code"], 2, "{last}");
 }
 
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
 #[test]
 fn batch_paths_are_bytes_and_a_line_of_64_kib_is_read_whole() {
     use std::ffi::OsStr;
@@ -411,9 +376,10 @@ fn batch_paths_are_bytes_and_a_line_of_64_kib_is_read_whole() {
     assert_eq!(lines.len(), 3, "{text}");
     assert!(!lines[0].is_empty() && lines[1].is_empty() && !lines[2].is_empty(), "{text}");
     assert!(stderr(&o).contains("line 2") && !stderr(&o).contains("longer"), "{}", stderr(&o));
-    assert_counters_full(&sim);
+    sim.assert_counters_full("signing");
 }
 
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
 #[test]
 fn outputs_replace_planted_links_and_personal_data_is_for_the_owner_only() {
     use std::os::unix::fs::{symlink, PermissionsExt};
@@ -470,9 +436,10 @@ fn outputs_replace_planted_links_and_personal_data_is_for_the_owner_only() {
     assert_exit(&sim, &o, 0);
     let sig = hex::decode(stdout(&o).trim()).unwrap();
     jpki::cert::verify_pkcs1(&cert_der(&sim, "auth"), HashAlgorithm::Sha256, &sha256(b""), &sig).unwrap();
-    assert_counters_full(&sim);
+    sim.assert_counters_full("signing");
 }
 
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
 #[test]
 fn batch_re_verifies_when_the_card_wants_a_fresh_verify_per_signature() {
     pcscd_test!();
@@ -500,7 +467,7 @@ fn batch_re_verifies_when_the_card_wants_a_fresh_verify_per_signature() {
             apdus.iter().all(|l| l.contains(" -> 9000 ") || l.contains(" -> 6982 ") || l.contains(" -> 63C")),
             "{apdus:?}"
         );
-        assert_counters_full(&sim);
+        sim.assert_counters_full("signing");
     }
 }
 
@@ -512,6 +479,7 @@ struct CmsCase {
     pem: bool,
 }
 
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
 #[test]
 fn cms_from_both_keys_verifies_with_openssl() {
     pcscd_test!();
@@ -643,7 +611,7 @@ fn cms_from_both_keys_verifies_with_openssl() {
             "/dev/null",
         ],
     );
-    assert_counters_full(&sim);
+    sim.assert_counters_full("signing");
 }
 
 /// Run `jpki --json check ARGS` and return (exit code, error kind, stderr line).
@@ -660,6 +628,7 @@ fn check_fails(sim: &Sim, args: &[&str]) -> (i32, String, String) {
     (code, doc["error"]["kind"].as_str().unwrap_or_default().to_string(), err)
 }
 
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
 #[test]
 fn check_accepts_good_signatures_and_rejects_bad_ones_with_distinct_codes() {
     pcscd_test!();
@@ -760,7 +729,7 @@ fn check_accepts_good_signatures_and_rejects_bad_ones_with_distinct_codes() {
             assert_ne!(a, b);
         }
     }
-    assert_counters_full(&sim);
+    sim.assert_counters_full("signing");
 }
 
 /// A throwaway CA in `dir` and leaf certificates for one leaf key, made with the openssl CLI.
@@ -845,6 +814,7 @@ impl ThrowawayPki<'_> {
     }
 }
 
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
 #[test]
 fn check_rejects_expired_future_and_non_signing_certificates() {
     pcscd_test!();
@@ -893,10 +863,11 @@ fn check_rejects_expired_future_and_non_signing_certificates() {
     assert_eq!(sim.apdu_count(), 0, "{:?}", sim.log_lines());
 }
 
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
 #[test]
 fn check_help_says_revocation_is_not_checked() {
     pcscd_test!();
-    let o = run(Command::new(jpki_bin()).args(["check", "--help"]));
+    let o = run(jpki().args(["check", "--help"]));
     assert_code(&o, 0);
     let text = stdout(&o).split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
     assert!(text.contains("does not check whether the certificate was revoked"), "{text}");

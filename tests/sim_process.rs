@@ -91,12 +91,13 @@ fn says_once_that_it_waits_for_vpcd() {
     assert!(waiting[0].contains("is pcscd running with the vpcd driver?"), "{err}");
 }
 
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
 #[test]
 fn stops_cleanly_on_sigterm_and_sigint() {
     pcscd_test!();
     for signal in ["-TERM", "-INT"] {
         let slot = SlotLock::any();
-        let (reader, port) = SLOTS[slot.index];
+        let (reader, port) = slots()[slot.index];
         let dir = tempfile::tempdir().unwrap();
         let mut child = serve(dir.path(), port);
         let present = |want: bool| {

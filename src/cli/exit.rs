@@ -293,11 +293,9 @@ pub fn change_outcome_unknown(kind: PinKind, message: String) -> Failure {
     }
 }
 
-impl From<std::io::Error> for Failure {
-    fn from(e: std::io::Error) -> Self {
-        Failure::usage(e.to_string())
-    }
-}
+// No `From<std::io::Error>`: exit 2 promises that nothing was sent to the card,
+// which an I/O error after the card was used would break. Each I/O error is
+// mapped where it happens (`Failure::usage` before the card, `Failure::output` after).
 
 #[cfg(test)]
 mod tests {
@@ -311,6 +309,26 @@ mod tests {
         assert_eq!((f.code, f.kind), (ExitCode::NoCard, "card_busy"));
         assert_eq!(f.message, "the card is in use by another program");
         assert!(f.hint.unwrap().contains("Close the other program"));
+    }
+
+    #[test]
+    fn an_io_error_is_never_turned_into_a_failure_implicitly() {
+        // Method lookup picks `Implicit` only when `io::Error: Into<Failure>`.
+        struct Probe<T>(std::marker::PhantomData<T>);
+        #[allow(dead_code)] // used only while the conversion exists
+        trait Implicit {
+            fn converts(&self) -> bool {
+                true
+            }
+        }
+        impl<T: Into<Failure>> Implicit for Probe<T> {}
+        trait Explicit {
+            fn converts(&self) -> bool {
+                false
+            }
+        }
+        impl<T> Explicit for &Probe<T> {}
+        assert!(!(&Probe::<std::io::Error>(std::marker::PhantomData)).converts());
     }
 
     #[test]

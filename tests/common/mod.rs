@@ -6,22 +6,60 @@
 #![allow(dead_code)]
 
 use std::fs::File;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-/// Setting this to 1 skips the tests that need pcscd, and says so. Nothing else does.
+pub mod log;
+pub use log::*;
+
+/// The simulator's default auth PIN and signing password (what `jpki-sim` stores
+/// unless told otherwise), and their tries at the maximum.
+pub const AUTH_PIN: &str = "1234";
+pub const SIGN_PIN: &str = "ABC123";
+pub const CARDINFO_PIN: &str = "1234";
+pub const AUTH_TRIES: u64 = 3;
+pub const SIGN_TRIES: u64 = 5;
+
+/// Set by scripts/test.sh and CI: run the fuzz inputs and fault sweeps in full
+/// rather than a sample (see [`full_run`]).
+pub const FULL_ENV: &str = "JPKI_TEST_FULL";
+
+/// True when the costly sweeps should run every case rather than a sample.
+pub fn full_run() -> bool {
+    std::env::var(FULL_ENV).as_deref() == Ok("1")
+}
+
+/// Set to 1 when building the tests, this marks the tests that need pcscd as
+/// ignored, with the reason (see build.rs): for a machine without pcscd.
 pub const SKIP_ENV: &str = "JPKI_SKIP_PCSCD_TESTS";
 
-pub const SLOTS: [(&str, u16); 2] = [("Virtual PCD 00 00", 35963), ("Virtual PCD 00 01", 35964)];
+/// vpcd's readers and the lock files, in the file scripts/bench.py reads too.
+struct Harness {
+    slots: Vec<(&'static str, u16)>,
+    pcscd_lock: String,
+    slot_lock: String,
+}
 
-/// True when the user explicitly opted out of pcscd tests.
-pub fn skipped() -> bool {
-    if std::env::var(SKIP_ENV).as_deref() == Ok("1") {
-        eprintln!("NOTE: {SKIP_ENV}=1: this pcscd test was skipped on request");
-        return true;
-    }
-    false
+fn harness() -> &'static Harness {
+    static HARNESS: std::sync::OnceLock<Harness> = std::sync::OnceLock::new();
+    HARNESS.get_or_init(|| {
+        let doc: serde_json::Value = serde_json::from_str(include_str!("vpcd.json")).expect("vpcd.json");
+        let text = |v: &serde_json::Value| v.as_str().expect("vpcd.json: a string").to_string();
+        let slots = doc["readers"]
+            .as_array()
+            .expect("vpcd.json: readers")
+            .iter()
+            .map(|r| (&*text(&r["name"]).leak(), r["port"].as_u64().and_then(|p| u16::try_from(p).ok()).expect("port")))
+            .collect();
+        Harness { slots, pcscd_lock: text(&doc["pcscd_lock"]), slot_lock: text(&doc["slot_lock"]) }
+    })
+}
+
+/// vpcd's readers: (name, port of the simulator's link).
+pub fn slots() -> &'static [(&'static str, u16)] {
+    &harness().slots
 }
 
 /// Held (shared) by every pcscd test for its whole run; the test that
@@ -33,7 +71,7 @@ fn pcscd_lock_file() -> File {
         .create(true)
         .truncate(false)
         .write(true)
-        .open(lock_dir().join("jpki-test-pcscd.lock"))
+        .open(lock_dir().join(&harness().pcscd_lock))
         .expect("pcscd lock file")
 }
 
@@ -71,7 +109,7 @@ pub fn check_pcscd() {
     };
     let readers = ctx.list_readers_owned().unwrap_or_default();
     let names: Vec<String> = readers.iter().map(|r| r.to_string_lossy().into_owned()).collect();
-    for (name, _) in SLOTS {
+    for (name, _) in slots() {
         assert!(
             names.iter().any(|n| n == name),
             "pcscd is running but has no reader {name:?} (found {names:?}): install vsmartcard-vpcd and restart pcscd"
@@ -91,7 +129,7 @@ pub struct SlotLock {
 
 impl SlotLock {
     fn try_take(index: usize) -> Option<SlotLock> {
-        let path = lock_dir().join(format!("jpki-test-vpcd-slot-{index}.lock"));
+        let path = lock_dir().join(harness().slot_lock.replace("{index}", &index.to_string()));
         let file = File::options().create(true).truncate(false).write(true).open(path).ok()?;
         match file.try_lock() {
             Ok(()) => Some(SlotLock { _file: file, index }),
@@ -121,12 +159,12 @@ impl SlotLock {
 
     /// Take any free slot.
     pub fn any() -> SlotLock {
-        Self::wait_for(|| (0..SLOTS.len()).find_map(Self::try_take))
+        Self::wait_for(|| (0..slots().len()).find_map(Self::try_take))
     }
 
     /// Take every slot (for tests that need no other card present).
     pub fn all() -> Vec<SlotLock> {
-        (0..SLOTS.len()).map(|i| Self::wait_for(|| Self::try_take(i))).collect()
+        (0..slots().len()).map(|i| Self::wait_for(|| Self::try_take(i))).collect()
     }
 }
 
@@ -159,7 +197,7 @@ impl Sim {
 
     pub fn start_in(slot: SlotLock, index: usize, args: &[&str]) -> Sim {
         let state = tempfile::tempdir().expect("temp dir");
-        let (reader, port) = SLOTS[index];
+        let (reader, port) = slots()[index];
         let log = state.path().join("apdu.log");
         let mut sim = Sim {
             child: None,
@@ -237,8 +275,6 @@ impl Sim {
             let _ = child.kill();
             let _ = child.wait();
             self.wait_present(false);
-            // vpcd ignores a card that connects too soon after the last one left.
-            std::thread::sleep(Duration::from_millis(600));
         }
     }
 
@@ -251,21 +287,11 @@ impl Sim {
 
     fn wait_present(&mut self, present: bool) {
         let deadline = Instant::now() + Duration::from_secs(15);
-        let ctx = pcsc::Context::establish(pcsc::Scope::User).expect("pcscd");
-        let name = std::ffi::CString::new(self.reader.clone()).unwrap();
-        loop {
-            let mut states = [pcsc::ReaderState::new(name.clone(), pcsc::State::UNAWARE)];
-            if ctx.get_status_change(Duration::from_millis(0), &mut states).is_ok() {
-                let is = states[0].event_state().contains(pcsc::State::PRESENT);
-                if is == present {
-                    return;
-                }
-            }
+        while card_present(&self.reader) != present {
             if let Some(child) = self.child.as_mut() {
                 if let Ok(Some(status)) = child.try_wait() {
                     let mut err = String::new();
                     if let Some(mut e) = child.stderr.take() {
-                        use std::io::Read;
                         let _ = e.read_to_string(&mut err);
                     }
                     panic!("jpki-sim exited early ({status}): {err}");
@@ -281,9 +307,25 @@ impl Sim {
         }
     }
 
+    /// Wait until this simulator's card is back in its reader after a dropped
+    /// link (its second "connected" line, and pcscd sees the card).
+    pub fn wait_back(&self, ctx: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !(self.log_lines().iter().filter(|l| *l == "EVENT connected").count() >= 2 && card_present(&self.reader))
+        {
+            assert!(Instant::now() < deadline, "{ctx}: the simulator's card did not come back");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     /// Lines of the APDU log.
     pub fn log_lines(&self) -> Vec<String> {
         std::fs::read_to_string(&self.log).unwrap_or_default().lines().map(str::to_string).collect()
+    }
+
+    /// The APDUs of the log, parsed.
+    pub fn apdus(&self) -> Vec<Apdu> {
+        self.log_lines().iter().filter_map(|l| Apdu::parse(l)).collect()
     }
 
     /// Number of APDUs the card has received so far.
@@ -308,20 +350,60 @@ impl Sim {
         find_tries(&pins, pin).unwrap_or_else(|| panic!("no PIN {pin:?} in {pins}"))
     }
 
+    /// Assert that no try was spent: both counters at their maximum.
+    #[track_caller]
+    pub fn assert_counters_full(&self, ctx: &str) {
+        assert_eq!(self.tries_left("auth"), AUTH_TRIES, "{ctx}: an auth PIN try was spent");
+        assert_eq!(self.tries_left("sign"), SIGN_TRIES, "{ctx}: a signing password try was spent");
+    }
+
     pub fn state_file(&self, name: &str) -> PathBuf {
         self.state.path().join(name)
     }
 
     /// A `jpki` command aimed at this card's reader.
     pub fn jpki(&self) -> Command {
-        let mut c = Command::new(jpki_bin());
-        c.env_remove("JPKI_AUTH_PIN")
-            .env_remove("JPKI_SIGN_PIN")
-            .env_remove("JPKI_CARDINFO_PIN")
-            .env_remove("JPKI_NEW_PIN")
-            .env("JPKI_READER", &self.reader)
-            .stdin(Stdio::null());
+        let mut c = jpki();
+        c.env("JPKI_READER", &self.reader);
         c
+    }
+
+    /// `jpki ARGS --pin-file FILE` aimed at this card, the PIN in a file of the state directory.
+    pub fn with_pin(&self, pin: impl AsRef<[u8]>, args: &[&str]) -> Command {
+        let pin = pin.as_ref();
+        let path = pin_file(self.state.path(), &format!("pin-{}.txt", hex::encode(pin)), pin);
+        let mut cmd = self.jpki();
+        cmd.args(args).arg("--pin-file").arg(path);
+        cmd
+    }
+}
+
+/// A `jpki` command with no PIN in its environment and nothing on stdin.
+pub fn jpki() -> Command {
+    let mut c = Command::new(jpki_bin());
+    c.env_remove("JPKI_AUTH_PIN")
+        .env_remove("JPKI_SIGN_PIN")
+        .env_remove("JPKI_CARDINFO_PIN")
+        .env_remove("JPKI_NEW_PIN")
+        .env_remove("JPKI_READER")
+        .stdin(Stdio::null());
+    c
+}
+
+/// Is a card present in this reader, as pcscd sees it?
+pub fn card_present(reader: &str) -> bool {
+    let Ok(ctx) = pcsc::Context::establish(pcsc::Scope::User) else { return false };
+    let name = std::ffi::CString::new(reader).unwrap();
+    let mut states = [pcsc::ReaderState::new(name, pcsc::State::UNAWARE)];
+    ctx.get_status_change(Duration::ZERO, &mut states).is_ok() && states[0].event_state().contains(pcsc::State::PRESENT)
+}
+
+/// Wait (15 s at most) until a card is in `reader`, or until none is.
+pub fn wait_presence(reader: &str, present: bool) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while card_present(reader) != present {
+        assert!(Instant::now() < deadline, "the card did not {} in {reader}", if present { "appear" } else { "leave" });
+        std::thread::sleep(Duration::from_millis(30));
     }
 }
 
@@ -336,20 +418,61 @@ impl Drop for Sim {
     }
 }
 
-/// APDUs with data sent to VERIFY (INS 20) in these log lines.
-pub fn verifies_with_data(lines: &[String]) -> usize {
-    lines
-        .iter()
-        .filter(|l| {
-            let cmd = l.split_whitespace().nth(2).unwrap_or("");
-            cmd.len() > 8 && &cmd[2..4] == "20"
-        })
-        .count()
+/// Longest a process run by [`run`] may take: far above any honest run, so
+/// that a hang fails the test instead of holding CI.
+pub const RUN_LIMIT: Duration = Duration::from_secs(120);
+
+/// Run a command (stdin as it is set up) and return its output; fail on a hang.
+pub fn run(cmd: &mut Command) -> Output {
+    run_limited(cmd, None, RUN_LIMIT).0
 }
 
-/// Run a command and return its output.
-pub fn run(cmd: &mut Command) -> Output {
-    cmd.output().expect("run command")
+/// Run a command with `input` piped to its stdin; fail on a hang.
+pub fn run_with_stdin(cmd: &mut Command, input: &[u8]) -> Output {
+    run_limited(cmd, Some(input), RUN_LIMIT).0
+}
+
+/// Run a command within `limit` (kill it and fail beyond), with `stdin` piped
+/// in when given (else stdin as the command has it). Returns the output and
+/// how long it took. Output is read while the command runs, so a large one
+/// cannot block it.
+pub fn run_limited(cmd: &mut Command, stdin: Option<&[u8]>, limit: Duration) -> (Output, Duration) {
+    let start = Instant::now();
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    if stdin.is_some() {
+        cmd.stdin(Stdio::piped());
+    }
+    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"));
+    if let Some(data) = stdin {
+        let mut pipe = child.stdin.take().unwrap();
+        let data = data.to_vec();
+        // The command may stop reading early (a usage error); a broken pipe is fine then.
+        std::thread::spawn(move || {
+            let _ = pipe.write_all(&data);
+        });
+    }
+    let read_all = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut v = Vec::new();
+            let _ = pipe.read_to_end(&mut v);
+            v
+        })
+    };
+    let out = read_all(Box::new(child.stdout.take().unwrap()));
+    let err = read_all(Box::new(child.stderr.take().unwrap()));
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for the command") {
+            break status;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("hung for more than {limit:?}: {cmd:?}");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let o = Output { status, stdout: out.join().unwrap(), stderr: err.join().unwrap() };
+    (o, start.elapsed())
 }
 
 pub fn stdout(o: &Output) -> String {
@@ -378,13 +501,11 @@ pub fn pin_file(dir: &Path, name: &str, content: &[u8]) -> PathBuf {
     p
 }
 
-/// Start of a pcscd test: honour the opt-out, else insist pcscd is there.
+/// Start of a pcscd test: insist pcscd is there (a test ignored on request
+/// never gets here).
 #[macro_export]
 macro_rules! pcscd_test {
     () => {
-        if common::skipped() {
-            return;
-        }
         let _pcscd_guard = common::require_pcscd();
     };
 }
