@@ -6,6 +6,8 @@
 
 use rsa::Pkcs1v15Sign;
 
+use crate::apdu::{Command, StatusWord};
+
 use super::config::{ForcedAnswer, OptionalApplet, SignCertFile, SimConfig, UnissuedSignPin};
 use super::data::CardData;
 use super::state::{PinId, PinStore};
@@ -20,19 +22,19 @@ pub const AID_VISUAL: [u8; 10] = [0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01
 pub const AID_ISD: [u8; 7] = [0xA0, 0x00, 0x00, 0x01, 0x51, 0x00, 0x00];
 
 // Status words.
-const SW_OK: u16 = 0x9000;
-const SW_WRONG_LENGTH: u16 = 0x6700;
-const SW_INCOMPATIBLE_FILE: u16 = 0x6981;
-const SW_SECURITY: u16 = 0x6982;
-const SW_CONDITIONS: u16 = 0x6985;
-const SW_NOT_ALLOWED: u16 = 0x6986;
-const SW_WRONG_DATA: u16 = 0x6A80;
-const SW_NOT_FOUND: u16 = 0x6A82;
-const SW_WRONG_P1P2: u16 = 0x6A86;
-const SW_WRONG_OFFSET: u16 = 0x6B00;
-const SW_INS: u16 = 0x6D00;
-const SW_CLA: u16 = 0x6E00;
-const SW_UNKNOWN: u16 = 0x6F00;
+const SW_OK: StatusWord = StatusWord::Success;
+const SW_WRONG_LENGTH: StatusWord = StatusWord::WrongLength;
+const SW_INCOMPATIBLE_FILE: StatusWord = StatusWord::IncompatibleFileStructure;
+const SW_SECURITY: StatusWord = StatusWord::SecurityStatusNotSatisfied;
+const SW_CONDITIONS: StatusWord = StatusWord::ConditionsNotSatisfied;
+const SW_NOT_ALLOWED: StatusWord = StatusWord::CommandNotAllowed;
+const SW_WRONG_DATA: StatusWord = StatusWord::IncorrectData;
+const SW_NOT_FOUND: StatusWord = StatusWord::FileNotFound;
+const SW_WRONG_P1P2: StatusWord = StatusWord::IncorrectParameters(0x6A86);
+const SW_WRONG_OFFSET: StatusWord = StatusWord::IncorrectParameters(0x6B00);
+const SW_INS: StatusWord = StatusWord::InstructionNotSupported;
+const SW_CLA: StatusWord = StatusWord::ClassNotSupported;
+const SW_UNKNOWN: StatusWord = StatusWord::NoPreciseDiagnosis;
 
 /// The application (DF) currently selected.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -95,77 +97,14 @@ enum Ef {
     Key(KeyId),
 }
 
-/// A parsed command APDU (ISO 7816-4 short or extended).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Command<'a> {
-    /// Class byte.
-    pub cla: u8,
-    /// Instruction byte.
-    pub ins: u8,
-    /// Parameter 1.
-    pub p1: u8,
-    /// Parameter 2.
-    pub p2: u8,
-    /// Command data (empty for cases 1 and 2).
-    pub data: &'a [u8],
-    /// Expected response length Ne (`00` → 256, extended `0000` → 65536), if present.
-    pub le: Option<usize>,
-    /// Extended length encoding was used.
-    pub extended: bool,
-}
-
-/// Parse a command APDU. `None` when the framing is malformed.
-pub fn parse_command(c: &[u8]) -> Option<Command<'_>> {
-    if c.len() < 4 {
-        return None;
-    }
-    let mut cmd = Command { cla: c[0], ins: c[1], p1: c[2], p2: c[3], data: &[], le: None, extended: false };
-    let body = &c[4..];
-    match body.len() {
-        0 => {}
-        1 => cmd.le = Some(if body[0] == 0 { 256 } else { body[0] as usize }),
-        _ if body[0] != 0 => {
-            let lc = body[0] as usize;
-            if body.len() == 1 + lc {
-                cmd.data = &body[1..];
-            } else if body.len() == 2 + lc {
-                cmd.data = &body[1..1 + lc];
-                let le = body[1 + lc];
-                cmd.le = Some(if le == 0 { 256 } else { le as usize });
-            } else {
-                return None;
-            }
-        }
-        2 => return None,
-        _ => {
-            cmd.extended = true;
-            let n = u16::from_be_bytes([body[1], body[2]]) as usize;
-            if body.len() == 3 {
-                cmd.le = Some(if n == 0 { 65536 } else { n });
-            } else if n == 0 {
-                return None;
-            } else if body.len() == 3 + n {
-                cmd.data = &body[3..];
-            } else if body.len() == 5 + n {
-                cmd.data = &body[3..3 + n];
-                let le = u16::from_be_bytes([body[3 + n], body[4 + n]]) as usize;
-                cmd.le = Some(if le == 0 { 65536 } else { le });
-            } else {
-                return None;
-            }
-        }
-    }
-    Some(cmd)
-}
-
 /// Whether a command APDU is COMPUTE DIGITAL SIGNATURE (`80 2A`). The vpcd
 /// bridge uses this for the signature latency.
 pub fn is_signature_command(command: &[u8]) -> bool {
     command.len() >= 2 && command[0] == 0x80 && command[1] == 0x2A
 }
 
-fn sw(code: u16) -> Vec<u8> {
-    code.to_be_bytes().to_vec()
+fn sw(word: StatusWord) -> Vec<u8> {
+    word.to_bytes().to_vec()
 }
 
 /// Precomputed EF contents.
@@ -329,7 +268,7 @@ impl VirtualCard {
             self.pending.clear();
             return sw(SW_UNKNOWN);
         }
-        let Some(cmd) = parse_command(command) else {
+        let Ok(cmd) = Command::parse(command) else {
             self.pending.clear();
             return sw(SW_WRONG_LENGTH);
         };
@@ -344,7 +283,7 @@ impl VirtualCard {
         match (cmd.cla, cmd.ins) {
             (0x00, 0xA4) => self.select(&cmd),
             (0x00, 0xB0) => self.read_binary(&cmd),
-            (0x00, 0x20) if cmd.data.is_empty() => self.verify(&cmd),
+            (0x00, 0x20) if cmd.data().is_empty() => self.verify(&cmd),
             (0x00, 0x20) => match self.config.verify_answer {
                 Some(forced) => self.forced(forced, |card| card.verify(&cmd)),
                 None => self.verify(&cmd),
@@ -365,7 +304,7 @@ impl VirtualCard {
         if forced.done {
             run(self);
         }
-        sw(forced.sw)
+        sw(StatusWord::from_u16(forced.sw))
     }
 
     /// Wrap response data according to the GET RESPONSE switch.
@@ -373,14 +312,14 @@ impl VirtualCard {
         if self.config.get_response && !data.is_empty() {
             let n = data.len().min(256);
             self.pending = data;
-            return vec![0x61, n as u8];
+            return sw(StatusWord::BytesRemaining(n as u8));
         }
         let mut out = data;
-        out.extend_from_slice(&SW_OK.to_be_bytes());
+        out.extend_from_slice(&SW_OK.to_bytes());
         out
     }
 
-    fn get_response(&mut self, cmd: &Command<'_>) -> Vec<u8> {
+    fn get_response(&mut self, cmd: &Command) -> Vec<u8> {
         if !self.config.get_response {
             self.pending.clear();
             return sw(SW_INS);
@@ -388,7 +327,7 @@ impl VirtualCard {
         if cmd.p1 != 0 || cmd.p2 != 0 {
             return sw(SW_WRONG_P1P2);
         }
-        let Some(le) = cmd.le.filter(|_| cmd.data.is_empty()) else {
+        let Some(le) = cmd.le.filter(|_| cmd.data().is_empty()) else {
             return sw(SW_WRONG_LENGTH);
         };
         if self.pending.is_empty() {
@@ -398,9 +337,9 @@ impl VirtualCard {
         let mut out: Vec<u8> = self.pending.drain(..n).collect();
         let rest = self.pending.len();
         if rest == 0 {
-            out.extend_from_slice(&SW_OK.to_be_bytes());
+            out.extend_from_slice(&SW_OK.to_bytes());
         } else {
-            out.extend_from_slice(&[0x61, rest.min(256) as u8]);
+            out.extend_from_slice(&StatusWord::BytesRemaining(rest.min(256) as u8).to_bytes());
         }
         out
     }
@@ -454,7 +393,7 @@ impl VirtualCard {
     }
 
     /// Resolve a key/EF reference in P2: `80` = current EF, `80+SFI` = that EF.
-    fn resolve_p2(&self, p2: u8) -> Result<Ef, u16> {
+    fn resolve_p2(&self, p2: u8) -> Result<Ef, StatusWord> {
         match p2 {
             0x80 => self.ef.ok_or(SW_NOT_ALLOWED),
             0x81..=0x9E if self.config.sfi => self.find_ef(self.df, u16::from(p2 & 0x1F)).ok_or(SW_NOT_FOUND),
@@ -462,22 +401,22 @@ impl VirtualCard {
         }
     }
 
-    fn select(&mut self, cmd: &Command<'_>) -> Vec<u8> {
+    fn select(&mut self, cmd: &Command) -> Vec<u8> {
         match cmd.p1 {
             0x04 => {
                 if cmd.p2 != 0x0C {
                     return sw(SW_WRONG_P1P2);
                 }
-                if cmd.data.is_empty() {
+                if cmd.data().is_empty() {
                     return sw(SW_WRONG_LENGTH);
                 }
-                let df = if cmd.data == AID_JPKI {
+                let df = if cmd.data() == AID_JPKI {
                     Applet::Jpki
-                } else if cmd.data == AID_TEXT {
+                } else if cmd.data() == AID_TEXT {
                     Applet::Text
-                } else if cmd.data == AID_VISUAL {
+                } else if cmd.data() == AID_VISUAL {
                     Applet::Visual
-                } else if cmd.data == AID_ISD {
+                } else if cmd.data() == AID_ISD {
                     Applet::Isd
                 } else {
                     return sw(SW_NOT_FOUND);
@@ -501,10 +440,10 @@ impl VirtualCard {
                 if cmd.p2 != 0x0C {
                     return sw(SW_WRONG_P1P2);
                 }
-                if cmd.data.len() != 2 {
+                if cmd.data().len() != 2 {
                     return sw(SW_WRONG_LENGTH);
                 }
-                let fid = u16::from_be_bytes([cmd.data[0], cmd.data[1]]);
+                let fid = u16::from_be_bytes([cmd.data()[0], cmd.data()[1]]);
                 match self.find_ef(self.df, fid) {
                     Some(ef) => {
                         self.ef = Some(ef);
@@ -517,7 +456,7 @@ impl VirtualCard {
                 if cmd.p2 != 0x00 && cmd.p2 != 0x0C {
                     return sw(SW_WRONG_P1P2);
                 }
-                if !cmd.data.is_empty() {
+                if !cmd.data().is_empty() {
                     // Selecting 3F00 (or anything else) by file ID: not found.
                     return sw(SW_NOT_FOUND);
                 }
@@ -532,7 +471,7 @@ impl VirtualCard {
         }
     }
 
-    fn verify(&mut self, cmd: &Command<'_>) -> Vec<u8> {
+    fn verify(&mut self, cmd: &Command) -> Vec<u8> {
         if cmd.p1 != 0x00 {
             return sw(SW_WRONG_P1P2);
         }
@@ -546,39 +485,39 @@ impl VirtualCard {
         let id = match target {
             Ef::Pin(id) => id,
             Ef::BlockedKey => {
-                return if cmd.data.is_empty() {
-                    sw(self.config.blocked_query_sw.sw())
-                } else if cmd.data.len() > 16 {
+                return if cmd.data().is_empty() {
+                    sw(StatusWord::from_u16(self.config.blocked_query_sw.sw()))
+                } else if cmd.data().len() > 16 {
                     sw(SW_WRONG_LENGTH)
                 } else {
-                    sw(self.config.blocked_sw.sw())
+                    sw(StatusWord::from_u16(self.config.blocked_sw.sw()))
                 };
             }
             _ => return sw(SW_NOT_ALLOWED),
         };
         if id == PinId::Sign && self.sign_pin_is(UnissuedSignPin::Unusable) {
-            return sw(0x6984);
+            return sw(StatusWord::ReferenceDataUnusable);
         }
         let tries = self.pins.tries_left(id);
-        if cmd.data.is_empty() {
+        if cmd.data().is_empty() {
             // Retry query: spends nothing.
             if tries == 0 {
-                return sw(self.config.blocked_query_sw.sw());
+                return sw(StatusWord::from_u16(self.config.blocked_query_sw.sw()));
             }
             if self.is_verified(id) && self.config.verified_query == super::config::VerifiedQuery::Sw9000 {
                 return sw(SW_OK);
             }
-            return sw(0x63C0 | u16::from(tries.min(15)));
+            return sw(StatusWord::TriesLeft(tries.min(15)));
         }
-        if cmd.data.len() > 16 {
+        if cmd.data().len() > 16 {
             return sw(SW_WRONG_LENGTH);
         }
         if tries == 0 {
-            return sw(self.config.blocked_sw.sw());
+            return sw(StatusWord::from_u16(self.config.blocked_sw.sw()));
         }
         let rec = self.pins.get(id);
         let max = rec.max;
-        if cmd.data == rec.value.as_bytes() {
+        if cmd.data() == rec.value.as_bytes() {
             if tries != max {
                 self.pins.get_mut(id).tries_left = max;
                 self.pins_changed = true;
@@ -586,21 +525,21 @@ impl VirtualCard {
             self.set_verified(id, true);
             return sw(SW_OK);
         }
-        if !id.length_fits(cmd.data.len()) && !self.config.wrong_length_counts {
+        if !id.length_fits(cmd.data().len()) && !self.config.wrong_length_counts {
             return sw(SW_WRONG_LENGTH);
         }
         let left = tries - 1;
         self.pins.get_mut(id).tries_left = left;
         self.pins_changed = true;
         self.set_verified(id, false);
-        sw(0x63C0 | u16::from(left.min(15)))
+        sw(StatusWord::TriesLeft(left.min(15)))
     }
 
-    fn change_reference_data(&mut self, cmd: &Command<'_>) -> Vec<u8> {
+    fn change_reference_data(&mut self, cmd: &Command) -> Vec<u8> {
         if cmd.p1 != 0x01 {
             return sw(SW_WRONG_P1P2);
         }
-        if cmd.le.is_some() || cmd.data.is_empty() || cmd.data.len() > 16 {
+        if cmd.le.is_some() || cmd.data().is_empty() || cmd.data().len() > 16 {
             return sw(SW_WRONG_LENGTH);
         }
         let target = match self.resolve_p2(cmd.p2) {
@@ -618,11 +557,11 @@ impl VirtualCard {
         if !self.is_verified(id) {
             return sw(SW_SECURITY);
         }
-        if !id.accepts_value(cmd.data) {
+        if !id.accepts_value(cmd.data()) {
             return sw(SW_WRONG_DATA);
         }
         // accepts_value guarantees ASCII.
-        let value = String::from_utf8_lossy(cmd.data).into_owned();
+        let value = String::from_utf8_lossy(cmd.data()).into_owned();
         let rec = self.pins.get_mut(id);
         rec.value = value;
         rec.tries_left = rec.max;
@@ -630,8 +569,8 @@ impl VirtualCard {
         sw(SW_OK)
     }
 
-    fn read_binary(&mut self, cmd: &Command<'_>) -> Vec<u8> {
-        if !cmd.data.is_empty() {
+    fn read_binary(&mut self, cmd: &Command) -> Vec<u8> {
+        if !cmd.data().is_empty() {
             return sw(SW_WRONG_LENGTH);
         }
         let Some(le) = cmd.le else {
@@ -665,13 +604,13 @@ impl VirtualCard {
         }
         let n = le.min(content.len() - offset);
         if self.config.wrong_le_6c && !cmd.extended && n < le {
-            return vec![0x6C, n as u8];
+            return sw(StatusWord::WrongLe(n as u8));
         }
         let out = content[offset..offset + n].to_vec();
         self.respond(out)
     }
 
-    fn compute_signature(&mut self, cmd: &Command<'_>) -> Vec<u8> {
+    fn compute_signature(&mut self, cmd: &Command) -> Vec<u8> {
         if cmd.p1 != 0x00 {
             return sw(SW_WRONG_P1P2);
         }
@@ -680,11 +619,11 @@ impl VirtualCard {
         };
         if le < 256 {
             if self.config.wrong_le_6c && !cmd.extended {
-                return vec![0x6C, 0x00];
+                return sw(StatusWord::WrongLe(0));
             }
             return sw(SW_WRONG_LENGTH);
         }
-        if cmd.data.is_empty() || cmd.data.len() > 245 {
+        if cmd.data().is_empty() || cmd.data().len() > 245 {
             return sw(SW_WRONG_LENGTH);
         }
         let target = match self.resolve_p2(cmd.p2) {
@@ -704,7 +643,7 @@ impl VirtualCard {
             KeyId::Auth => &self.data.auth_key,
             KeyId::Sign => &self.data.sign_key,
         };
-        let Ok(signature) = private.sign(Pkcs1v15Sign::new_unprefixed(), cmd.data) else {
+        let Ok(signature) = private.sign(Pkcs1v15Sign::new_unprefixed(), cmd.data()) else {
             return sw(SW_UNKNOWN);
         };
         if self.config.sign_needs_fresh_verify {
@@ -791,43 +730,6 @@ mod tests {
     }
 
     // ---- framing ----
-
-    #[test]
-    fn parse_all_cases() {
-        let c1 = h("00 20 00 80");
-        assert_eq!(parse_command(&c1).unwrap().le, None);
-        let c2 = h("00 B0 00 00 00");
-        assert_eq!(parse_command(&c2).unwrap().le, Some(256));
-        let c3 = h("00 A4 02 0C 02 00 18");
-        let p = parse_command(&c3).unwrap();
-        assert_eq!((p.data, p.le), (&[0x00, 0x18][..], None));
-        let c4 = h("80 2A 00 80 02 AA BB 00");
-        let p = parse_command(&c4).unwrap();
-        assert_eq!((p.data, p.le), (&[0xAA, 0xBB][..], Some(256)));
-        let c2e = h("00 B0 00 00 00 00 00");
-        let p = parse_command(&c2e).unwrap();
-        assert_eq!((p.le, p.extended), (Some(65536), true));
-        let c2e2 = h("00 B0 00 00 00 01 00");
-        assert_eq!(parse_command(&c2e2).unwrap().le, Some(256));
-        let c3e = h("00 20 00 80 00 00 02 31 32");
-        let p = parse_command(&c3e).unwrap();
-        assert_eq!((p.data, p.le, p.extended), (&b"12"[..], None, true));
-        let c4e = h("80 2A 00 80 00 00 02 AA BB 00 00");
-        let p = parse_command(&c4e).unwrap();
-        assert_eq!((p.data, p.le), (&[0xAA, 0xBB][..], Some(65536)));
-        for bad in [
-            "",
-            "00",
-            "00 A4 02",
-            "00 A4 02 0C 02 00",
-            "00 A4 02 0C 02 00 18 00 00",
-            "00 B0 00 00 00 00",
-            "00 20 00 80 00 00 00 31",
-            "00 20 00 80 00 00 05 31",
-        ] {
-            assert!(parse_command(&h(bad)).is_none(), "{bad}");
-        }
-    }
 
     #[test]
     fn malformed_framing_is_6700() {

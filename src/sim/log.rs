@@ -19,11 +19,7 @@ use std::path::Path;
 /// anything after the 4-byte header show the header and `[secret]`: the data
 /// is the PIN, and Lc (short or extended) would tell its length.
 pub fn redact_command(command: &[u8]) -> String {
-    let sensitive = command.len() > 5 && matches!(command[1], 0x20 | 0x24);
-    if !sensitive {
-        return hex::encode_upper(command);
-    }
-    format!("{}[secret]", hex::encode_upper(&command[..4]))
+    crate::apdu::redacted_hex(command)
 }
 
 /// What happened to the response of a logged APDU.
