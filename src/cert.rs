@@ -429,7 +429,7 @@ mod tests {
         assert_eq!(format_time(1_700_000_000), "2023-11-14 22:13:20 UTC");
         assert_eq!(birth_date_iso("419800217").as_deref(), Some("1980-02-17"));
         assert_eq!(birth_date_iso("4198002x7"), None);
-        // A multi-byte first character (9 bytes in all) used to panic when sliced.
+        // A multi-byte first character (9 bytes in all) must not panic when sliced.
         assert_eq!("é1980021".len(), 9);
         assert_eq!(birth_date_iso("é1980021"), None);
     }

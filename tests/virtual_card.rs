@@ -595,7 +595,7 @@ fn signatures_verify_with_certificate_keys() {
     let sign_pub = cert_public_key(&c.data().sign_cert);
     sign_pub.verify(Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(msg), &sig).unwrap();
     assert!(auth_pub.verify(Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(msg), &sig).is_err());
-    // Two in a row work by default (open question 2).
+    // Two in a row work by default; `sign_needs_fresh_verify` models a card that refuses.
     assert_eq!(sw_of(&mut c, &cmd), 0x9000);
 }
 

@@ -16,8 +16,9 @@ use std::io::{self, Write};
 use std::path::Path;
 
 /// Upper-case hex of a command APDU. VERIFY and CHANGE REFERENCE DATA with
-/// anything after the 4-byte header show the header and `[secret]`: the data
-/// is the PIN, and Lc (short or extended) would tell its length.
+/// data (or with bytes after the header that do not frame an APDU) show the
+/// header and `[secret]`: the data is the PIN, and Lc (short or extended)
+/// would tell its length.
 pub fn redact_command(command: &[u8]) -> String {
     crate::apdu::redacted_hex(command)
 }
