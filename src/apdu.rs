@@ -105,6 +105,97 @@ impl Command {
     }
 }
 
+/// Bytes that do not frame a command APDU (ISO 7816-4 cases 1–4, short or extended).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("a malformed command APDU ({len} bytes)")]
+pub struct MalformedCommand {
+    pub len: usize,
+}
+
+/// Whether an instruction's command data is a PIN: VERIFY and CHANGE REFERENCE DATA.
+fn secret_instruction(ins: u8) -> bool {
+    matches!(ins, 0x20 | 0x24)
+}
+
+impl Command {
+    /// Decode a command APDU, the inverse of [`Command::to_bytes`]. Data of a
+    /// VERIFY or CHANGE REFERENCE DATA (whatever the class) is marked secret.
+    pub fn parse(raw: &[u8]) -> Result<Command, MalformedCommand> {
+        let malformed = || MalformedCommand { len: raw.len() };
+        let [cla, ins, p1, p2, body @ ..] = raw else {
+            return Err(malformed());
+        };
+        let mut cmd = Command::new(*cla, *ins, *p1, *p2);
+        // A zero Le means the largest length of its form.
+        let short_le = |b: u8| if b == 0 { MAX_SHORT_LE } else { usize::from(b) };
+        let long_le = |hi: u8, lo: u8| match u16::from_be_bytes([hi, lo]) {
+            0 => MAX_EXTENDED_LE,
+            n => usize::from(n),
+        };
+        let data: &[u8] = match body {
+            [] => &[],
+            [le] => {
+                cmd.le = Some(short_le(*le));
+                &[]
+            }
+            [lc, rest @ ..] if *lc != 0 => {
+                let lc = usize::from(*lc);
+                match rest.len() {
+                    n if n == lc => rest,
+                    n if n == lc + 1 => {
+                        cmd.le = Some(short_le(rest[lc]));
+                        &rest[..lc]
+                    }
+                    _ => return Err(malformed()),
+                }
+            }
+            [0, hi, lo] => {
+                cmd.extended = true;
+                cmd.le = Some(long_le(*hi, *lo));
+                &[]
+            }
+            [0, hi, lo, rest @ ..] => {
+                cmd.extended = true;
+                let lc = usize::from(u16::from_be_bytes([*hi, *lo]));
+                match rest.len() {
+                    _ if lc == 0 => return Err(malformed()),
+                    n if n == lc => rest,
+                    n if n == lc + 2 => {
+                        cmd.le = Some(long_le(rest[lc], rest[lc + 1]));
+                        &rest[..lc]
+                    }
+                    _ => return Err(malformed()),
+                }
+            }
+            _ => return Err(malformed()),
+        };
+        cmd.data = Zeroizing::new(data.to_vec());
+        cmd.sensitive = secret_instruction(cmd.ins) && !cmd.data.is_empty();
+        Ok(cmd)
+    }
+}
+
+/// Whether raw command bytes may carry a PIN, so must be neither shown nor
+/// sent twice: VERIFY or CHANGE REFERENCE DATA with data. Bytes that do not
+/// parse count as secret when such an instruction has anything after its
+/// header, since their data cannot be told from their length.
+pub fn carries_secret(raw: &[u8]) -> bool {
+    match Command::parse(raw) {
+        Ok(cmd) => cmd.is_sensitive(),
+        Err(_) => raw.len() > 4 && secret_instruction(raw[1]),
+    }
+}
+
+/// Hex of raw command bytes for a log or trace: those that may carry a PIN
+/// show their 4-byte header and a fixed marker (see [`Command::redacted_hex`]).
+pub fn redacted_hex(raw: &[u8]) -> String {
+    if carries_secret(raw) {
+        format!("{}{SECRET_MARKER}", hex::encode_upper(&raw[..4]))
+    } else {
+        hex::encode_upper(raw)
+    }
+}
+
 impl fmt::Debug for Command {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Command({})", self.redacted_hex())
@@ -157,7 +248,8 @@ pub enum StatusWord {
     WrongLe(u8),
     /// 63Cx: verification failed or retry query; x tries left.
     TriesLeft(u8),
-    /// 6281 / 6282 / 6B00 style "end of file reached".
+    /// 6282: end of file reached before Le bytes (a read past the end is
+    /// 6B00, [`StatusWord::IncorrectParameters`]).
     EndOfFile(u16),
     /// 6700
     WrongLength,
@@ -212,6 +304,16 @@ impl StatusWord {
             (0x6F, 0x00) => Self::NoPreciseDiagnosis,
             _ => Self::Other(word),
         }
+    }
+
+    pub fn from_u16(word: u16) -> Self {
+        let [sw1, sw2] = word.to_be_bytes();
+        Self::from_bytes(sw1, sw2)
+    }
+
+    /// SW1 SW2, as they end a response.
+    pub fn to_bytes(self) -> [u8; 2] {
+        self.to_u16().to_be_bytes()
     }
 
     pub fn to_u16(self) -> u16 {
@@ -322,6 +424,76 @@ mod tests {
         assert!(StatusWord::from_bytes(0x69, 0x83).means_blocked());
         assert!(StatusWord::from_bytes(0x69, 0x84).means_blocked());
         assert!(!StatusWord::from_bytes(0x63, 0xC1).means_blocked());
+    }
+
+    fn h(s: &str) -> Vec<u8> {
+        hex::decode(s.replace(' ', "")).unwrap()
+    }
+
+    #[test]
+    fn parses_every_case_and_round_trips() {
+        let p = |s: &str| Command::parse(&h(s)).unwrap();
+        assert_eq!(p("00 20 00 80").le, None);
+        assert_eq!(p("00 B0 00 00 00").le, Some(256));
+        let c3 = p("00 A4 02 0C 02 00 18");
+        assert_eq!((c3.data(), c3.le), (&[0x00, 0x18][..], None));
+        let c4 = p("80 2A 00 80 02 AA BB 00");
+        assert_eq!((c4.data(), c4.le), (&[0xAA, 0xBB][..], Some(256)));
+        let c2e = p("00 B0 00 00 00 00 00");
+        assert_eq!((c2e.le, c2e.extended), (Some(65536), true));
+        assert_eq!(p("00 B0 00 00 00 01 00").le, Some(256));
+        let c3e = p("00 20 00 80 00 00 02 31 32");
+        assert_eq!((c3e.data(), c3e.le, c3e.extended), (&b"12"[..], None, true));
+        let c4e = p("80 2A 00 80 00 00 02 AA BB 00 00");
+        assert_eq!((c4e.data(), c4e.le), (&[0xAA, 0xBB][..], Some(65536)));
+        for good in [
+            "00 20 00 80",
+            "00 B0 00 00 00",
+            "00 A4 02 0C 02 00 18",
+            "80 2A 00 80 02 AA BB 00",
+            "00 B0 00 00 00 00 00",
+            "00 B0 00 10 00 03 00",
+            "00 20 00 80 00 00 02 31 32",
+            "80 2A 00 80 00 00 02 AA BB 00 00",
+        ] {
+            assert_eq!(&p(good).to_bytes()[..], &h(good)[..], "{good}");
+        }
+        for bad in [
+            "",
+            "00",
+            "00 A4 02",
+            "00 A4 02 0C 02 00",
+            "00 A4 02 0C 02 00 18 00 00",
+            "00 B0 00 00 00 00",
+            "00 20 00 80 00 00 00 31",
+            "00 20 00 80 00 00 05 31",
+        ] {
+            assert!(Command::parse(&h(bad)).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn parsed_pins_are_secret() {
+        for secret in [
+            "00 20 00 80 04 31 32 33 34",
+            "00 20 00 9B 06 41 42 43 31 32 33",
+            "00 24 01 80 04 39 38 37 36",
+            "00 20 00 80 00 00 04 31 32 33 34",
+            "00 20 00 80 02 31 32 00",
+            // Malformed: Lc disagrees with the length.
+            "00 20 00 80 09 31 32 33 34",
+            "00 24 01 80 00 00 05 31",
+        ] {
+            assert!(carries_secret(&h(secret)), "{secret}");
+            assert!(redacted_hex(&h(secret)).ends_with(SECRET_MARKER), "{secret}");
+            assert!(!redacted_hex(&h(secret)).contains("3132"), "{secret}");
+        }
+        for plain in ["00 20 00 80", "00 20 00 80 00", "00 A4 02 0C 02 00 18", "80 2A 00 80 02 31 32 00", "00", ""] {
+            assert!(!carries_secret(&h(plain)), "{plain}");
+            assert_eq!(redacted_hex(&h(plain)), plain.replace(' ', ""));
+        }
+        let parsed = Command::parse(&h("00 20 00 80 04 31 32 33 34")).unwrap();
+        assert_eq!(parsed.redacted_hex(), "00200080[secret]");
     }
 
     #[test]

@@ -1,6 +1,10 @@
 //! The one BER/DER TLV header reader shared by the certificate, CMS and
 //! card-info parsers. Only what the card's files use: tags of one or two
 //! bytes, and definite lengths in short form or long form of up to 3 bytes.
+//!
+//! It is not the `der` crate's reader because that one refuses high tag
+//! numbers (a first byte with all five tag bits set, as in the card-info
+//! applet's `FF 20` attribute template and the tags inside it).
 
 /// Why a TLV header could not be read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

@@ -1,7 +1,6 @@
 //! Certificates: DER sizing of EF contents, a readable summary, the JPKI
 //! subjectAltName personal data, and checking card signatures.
 
-use rsa::pkcs1v15::Pkcs1v15Sign;
 use rsa::pkcs8::DecodePublicKey;
 use rsa::traits::PublicKeyParts;
 use rsa::RsaPublicKey;
@@ -113,7 +112,7 @@ pub fn verify_pkcs1(der: &[u8], hash: HashAlgorithm, digest: &[u8], signature: &
     if signature.len() != key.size() {
         return Err(CertError::SignatureLength { got: signature.len(), expected: key.size() });
     }
-    let scheme = Pkcs1v15Sign { hash_len: Some(hash.output_len()), prefix: hash.digest_info_prefix().into() };
+    let scheme = hash.pkcs1v15();
     key.verify(scheme, digest, signature).map_err(|_| CertError::SignatureMismatch)
 }
 
@@ -166,13 +165,26 @@ pub fn summarize(der: &[u8], now: i64) -> Result<CertSummary, CertError> {
 }
 
 fn signature_algorithm_name(oid: &str) -> String {
-    match oid {
-        "1.2.840.113549.1.1.11" => "sha256WithRSAEncryption".into(),
-        "1.2.840.113549.1.1.12" => "sha384WithRSAEncryption".into(),
-        "1.2.840.113549.1.1.13" => "sha512WithRSAEncryption".into(),
-        "1.2.840.113549.1.1.5" => "sha1WithRSAEncryption".into(),
-        other => other.to_string(),
-    }
+    let known = const_oid::ObjectIdentifier::new(oid).ok().and_then(|oid| const_oid::db::DB.by_oid(&oid));
+    known.unwrap_or(oid).to_string()
+}
+
+/// The hash of an RSA PKCS#1 v1.5 signature algorithm.
+fn rsa_signature_hash(oid: &str) -> Option<HashAlgorithm> {
+    use const_oid::db::rfc5912::{
+        SHA_1_WITH_RSA_ENCRYPTION, SHA_224_WITH_RSA_ENCRYPTION, SHA_256_WITH_RSA_ENCRYPTION,
+        SHA_384_WITH_RSA_ENCRYPTION, SHA_512_WITH_RSA_ENCRYPTION,
+    };
+    let oid = const_oid::ObjectIdentifier::new(oid).ok()?;
+    [
+        (SHA_1_WITH_RSA_ENCRYPTION, HashAlgorithm::Sha1),
+        (SHA_224_WITH_RSA_ENCRYPTION, HashAlgorithm::Sha224),
+        (SHA_256_WITH_RSA_ENCRYPTION, HashAlgorithm::Sha256),
+        (SHA_384_WITH_RSA_ENCRYPTION, HashAlgorithm::Sha384),
+        (SHA_512_WITH_RSA_ENCRYPTION, HashAlgorithm::Sha512),
+    ]
+    .into_iter()
+    .find_map(|(known, hash)| (known == oid).then_some(hash))
 }
 
 /// The holder's personal data from the JPKI otherName entries, if any.
@@ -276,32 +288,31 @@ pub fn to_pem(der: &[u8]) -> String {
     pem_encode("CERTIFICATE", der)
 }
 
-/// DER → PEM with the given label, 64 columns.
+/// DER → PEM with the given label (RFC 7468: 64 columns, LF line ends).
 pub fn pem_encode(label: &str, der: &[u8]) -> String {
-    use base64::Engine;
-    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
-    let mut out = format!("-----BEGIN {label}-----\n");
-    for chunk in b64.as_bytes().chunks(64) {
-        out.push_str(std::str::from_utf8(chunk).unwrap_or_default());
-        out.push('\n');
-    }
-    out.push_str(&format!("-----END {label}-----\n"));
-    out
+    // Fails only for a label RFC 7468 forbids or a length beyond memory; the
+    // labels used here are fixed words.
+    der::pem::encode_string(label, der::pem::LineEnding::LF, der).expect("a valid PEM label")
 }
 
-/// The base64 body of the first PEM block labelled `label` (any label when
-/// `None`), decoded; `None` when there is no such block.
+/// The first PEM block labelled `label` (any label when `None`), decoded;
+/// `None` when there is no such block. Text before the block and after its
+/// END line (another block, a certificate dump) is ignored.
 pub fn pem_decode(bytes: &[u8], label: Option<&str>) -> Option<Result<Vec<u8>, String>> {
-    use base64::Engine;
     let text = std::str::from_utf8(bytes).ok()?;
     let begin = match label {
         Some(l) => format!("-----BEGIN {l}-----"),
         None => "-----BEGIN ".to_string(),
     };
-    let start = text.find(&begin)?;
-    let body: String =
-        text[start..].lines().skip(1).take_while(|l| !l.starts_with("-----END")).map(str::trim).collect();
-    Some(base64::engine::general_purpose::STANDARD.decode(body).map_err(|e| format!("bad PEM: {e}")))
+    let block = &text[text.find(&begin)?..];
+    let end = block.find("-----END ").and_then(|at| {
+        let close = at + "-----END ".len();
+        block[close..].find("-----").map(|n| close + n + "-----".len())
+    });
+    let Some(end) = end else {
+        return Some(Err("bad PEM: no END line".to_string()));
+    };
+    Some(der::pem::decode_vec(&block.as_bytes()[..end]).map(|(_, der)| der).map_err(|e| format!("bad PEM: {e}")))
 }
 
 /// A PEM certificate, or DER as it is.
@@ -315,16 +326,11 @@ pub fn der_from_pem_or_der(bytes: &[u8]) -> Result<Vec<u8>, CertError> {
 /// Check the certificate's signature with the CA certificate's RSA key.
 fn verify_issued_by(cert: &X509Certificate<'_>, ca_der: &[u8]) -> Result<(), CertError> {
     let key = rsa_public_key(ca_der)?;
-    let hash = match cert.signature_algorithm.algorithm.to_id_string().as_str() {
-        "1.2.840.113549.1.1.5" => HashAlgorithm::Sha1,
-        "1.2.840.113549.1.1.14" => HashAlgorithm::Sha224,
-        "1.2.840.113549.1.1.11" => HashAlgorithm::Sha256,
-        "1.2.840.113549.1.1.12" => HashAlgorithm::Sha384,
-        "1.2.840.113549.1.1.13" => HashAlgorithm::Sha512,
-        other => return Err(CertError::NotRsa(format!("signature algorithm {other}"))),
-    };
+    let algorithm = cert.signature_algorithm.algorithm.to_id_string();
+    let hash =
+        rsa_signature_hash(&algorithm).ok_or_else(|| CertError::NotRsa(format!("signature algorithm {algorithm}")))?;
     let digest = hash.hash(cert.tbs_certificate.as_ref());
-    let scheme = Pkcs1v15Sign { hash_len: Some(hash.output_len()), prefix: hash.digest_info_prefix().into() };
+    let scheme = hash.pkcs1v15();
     key.verify(scheme, &digest, &cert.signature_value.data).map_err(|_| CertError::SignatureMismatch)
 }
 
@@ -373,6 +379,38 @@ mod tests {
     use super::*;
 
     #[test]
+    fn signature_algorithms_by_oid() {
+        assert_eq!(signature_algorithm_name("1.2.840.113549.1.1.11"), "sha256WithRSAEncryption");
+        assert_eq!(signature_algorithm_name("1.2.840.113549.1.1.5"), "sha1WithRSAEncryption");
+        assert_eq!(signature_algorithm_name("1.2.3.4.5"), "1.2.3.4.5");
+        assert_eq!(signature_algorithm_name("not an oid"), "not an oid");
+        assert_eq!(rsa_signature_hash("1.2.840.113549.1.1.14"), Some(HashAlgorithm::Sha224));
+        assert_eq!(rsa_signature_hash("1.2.840.113549.1.1.13"), Some(HashAlgorithm::Sha512));
+        assert_eq!(rsa_signature_hash("1.2.840.10045.4.3.2"), None);
+    }
+
+    #[test]
+    fn pem_round_trips_and_finds_the_first_block() {
+        let der: Vec<u8> = (0..=255u8).cycle().take(100).collect();
+        let pem = to_pem(&der);
+        assert!(pem.starts_with("-----BEGIN CERTIFICATE-----\n") && pem.ends_with("-----END CERTIFICATE-----\n"));
+        assert!(pem.lines().all(|l| l.len() <= 64));
+        assert_eq!(der_from_pem_or_der(pem.as_bytes()).unwrap(), der);
+        // A dump before the block and a second block after it are not ours.
+        let other = pem_encode("CERTIFICATE", b"other");
+        let text = format!("Certificate:\n    Data: ...\n{pem}{other}");
+        assert_eq!(der_from_pem_or_der(text.as_bytes()).unwrap(), der);
+        assert_eq!(pem_decode(pem_encode("CMS", &der).as_bytes(), None), Some(Ok(der.clone())));
+        assert_eq!(pem_decode(b"no armour", None), None);
+        assert_eq!(der_from_pem_or_der(&der).unwrap(), der);
+        let body = pem.find('\n').unwrap() + 1;
+        let broken = format!("{}*{}", &pem[..body], &pem[body + 1..]);
+        assert!(der_from_pem_or_der(broken.as_bytes()).is_err());
+        let cut = &pem[..pem.find("-----END").unwrap()];
+        assert!(der_from_pem_or_der(cut.as_bytes()).is_err());
+    }
+
+    #[test]
     fn der_lengths() {
         assert_eq!(der_sequence_len(&[0x30, 0x82, 0x06, 0x2B]), Ok(1583));
         assert_eq!(der_sequence_len(&[0x30, 0x81, 0x80]), Ok(131));
@@ -391,7 +429,7 @@ mod tests {
         assert_eq!(format_time(1_700_000_000), "2023-11-14 22:13:20 UTC");
         assert_eq!(birth_date_iso("419800217").as_deref(), Some("1980-02-17"));
         assert_eq!(birth_date_iso("4198002x7"), None);
-        // A multi-byte first character (9 bytes in all) used to panic when sliced.
+        // A multi-byte first character (9 bytes in all) must not panic when sliced.
         assert_eq!("é1980021".len(), 9);
         assert_eq!(birth_date_iso("é1980021"), None);
     }

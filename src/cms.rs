@@ -16,14 +16,11 @@ use x509_cert::Certificate;
 
 use crate::digest::HashAlgorithm;
 
-const ID_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.1");
-const ID_SIGNED_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
-const ID_CONTENT_TYPE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.3");
-const ID_MESSAGE_DIGEST: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.4");
-const ID_SIGNING_TIME: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.5");
-/// id-aa-signingCertificateV2 (RFC 5035), required by PAdES.
-const ID_SIGNING_CERTIFICATE_V2: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.47");
-const RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
+use const_oid::db::rfc5911::{
+    ID_AA_SIGNING_CERTIFICATE_V_2 as ID_SIGNING_CERTIFICATE_V2, ID_CONTENT_TYPE, ID_DATA, ID_MESSAGE_DIGEST,
+    ID_SIGNED_DATA, ID_SIGNING_TIME,
+};
+use const_oid::db::rfc5912::{ID_SHA_1, ID_SHA_224, ID_SHA_256, ID_SHA_384, ID_SHA_512, RSA_ENCRYPTION};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CmsError {
@@ -47,11 +44,11 @@ pub enum CmsError {
 
 pub fn digest_oid(hash: HashAlgorithm) -> ObjectIdentifier {
     match hash {
-        HashAlgorithm::Sha1 => ObjectIdentifier::new_unwrap("1.3.14.3.2.26"),
-        HashAlgorithm::Sha224 => ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.4"),
-        HashAlgorithm::Sha256 => ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1"),
-        HashAlgorithm::Sha384 => ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.2"),
-        HashAlgorithm::Sha512 => ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.3"),
+        HashAlgorithm::Sha1 => ID_SHA_1,
+        HashAlgorithm::Sha224 => ID_SHA_224,
+        HashAlgorithm::Sha256 => ID_SHA_256,
+        HashAlgorithm::Sha384 => ID_SHA_384,
+        HashAlgorithm::Sha512 => ID_SHA_512,
     }
 }
 

@@ -1,5 +1,6 @@
 //! Hash algorithms and the PKCS#1 DigestInfo the card signs.
 
+use rsa::Pkcs1v15Sign;
 use sha1::Sha1;
 use sha2::{Digest, Sha224, Sha256, Sha384, Sha512};
 
@@ -40,27 +41,21 @@ impl HashAlgorithm {
         }
     }
 
-    /// DER of `DigestInfo` up to the digest bytes (RFC 8017 §9.2 note 1).
-    pub fn digest_info_prefix(self) -> &'static [u8] {
+    /// The RSA PKCS#1 v1.5 signature scheme for this hash: its DigestInfo
+    /// prefix and digest length, as the `rsa` crate builds them.
+    pub fn pkcs1v15(self) -> Pkcs1v15Sign {
         match self {
-            Self::Sha1 => &[0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2B, 0x0E, 0x03, 0x02, 0x1A, 0x05, 0x00, 0x04, 0x14],
-            Self::Sha224 => &[
-                0x30, 0x2D, 0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x04, 0x05, 0x00,
-                0x04, 0x1C,
-            ],
-            Self::Sha256 => &[
-                0x30, 0x31, 0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00,
-                0x04, 0x20,
-            ],
-            Self::Sha384 => &[
-                0x30, 0x41, 0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02, 0x05, 0x00,
-                0x04, 0x30,
-            ],
-            Self::Sha512 => &[
-                0x30, 0x51, 0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03, 0x05, 0x00,
-                0x04, 0x40,
-            ],
+            Self::Sha1 => Pkcs1v15Sign::new::<Sha1>(),
+            Self::Sha224 => Pkcs1v15Sign::new::<Sha224>(),
+            Self::Sha256 => Pkcs1v15Sign::new::<Sha256>(),
+            Self::Sha384 => Pkcs1v15Sign::new::<Sha384>(),
+            Self::Sha512 => Pkcs1v15Sign::new::<Sha512>(),
         }
+    }
+
+    /// DER of `DigestInfo` up to the digest bytes (RFC 8017 §9.2 note 1).
+    pub fn digest_info_prefix(self) -> Box<[u8]> {
+        self.pkcs1v15().prefix
     }
 
     /// Hash everything `reader` yields.
@@ -148,7 +143,21 @@ mod tests {
             assert_eq!(p[1] as usize + 2, p.len() + h.output_len(), "{h:?}");
             assert_eq!(*p.last().unwrap() as usize, h.output_len());
             assert_eq!(h.hash(b"abc").len(), h.output_len());
+            assert_eq!(h.pkcs1v15().hash_len, Some(h.output_len()));
         }
+        // RFC 8017 §9.2 note 1, written out.
+        assert_eq!(
+            &HashAlgorithm::Sha1.digest_info_prefix()[..],
+            hex::decode("3021300906052b0e03021a05000414").unwrap()
+        );
+        assert_eq!(
+            &HashAlgorithm::Sha256.digest_info_prefix()[..],
+            hex::decode("3031300d060960864801650304020105000420").unwrap()
+        );
+        assert_eq!(
+            &HashAlgorithm::Sha512.digest_info_prefix()[..],
+            hex::decode("3051300d060960864801650304020305000440").unwrap()
+        );
     }
 
     #[test]

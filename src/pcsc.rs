@@ -341,7 +341,7 @@ fn transmit_once(
 
 /// VERIFY or CHANGE REFERENCE DATA with data: never to be sent twice.
 fn carries_secret(command: &[u8]) -> bool {
-    command.len() > 5 && matches!(command[1], 0x20 | 0x24)
+    crate::apdu::carries_secret(command)
 }
 
 /// Does this ATR advertise extended Lc/Le (ISO 7816-4 card capabilities,

@@ -91,59 +91,19 @@ pub enum Echo {
     Off,
 }
 
-/// How often a prompt looks for an interrupt while it waits for a line.
-const PROMPT_POLL_MS: i32 = 50;
+/// How often a prompt looks for an interrupt while it waits for a line: 50 ms.
+#[cfg(unix)]
+const PROMPT_POLL: rustix::event::Timespec = rustix::event::Timespec { tv_sec: 0, tv_nsec: 50_000_000 };
 
 /// Longest line a prompt takes; a PIN is at most 16 characters.
 const MAX_PROMPT_LINE: usize = 256;
 
-/// Show `prompt` on the terminal and read one line from it, without the newline.
-///
-/// A blocking read would not return on Ctrl-C (the signal handler restarts
-/// it), so the terminal is polled and the cancel flag checked between polls:
-/// an interrupt ends the prompt on this thread, which restores the echo
-/// before anything is reported, so no report races with the terminal's state.
-pub fn ask(prompt: &str, echo: Echo) -> Result<Zeroizing<String>, Failure> {
-    use std::io::Write;
-    use std::os::fd::AsRawFd;
-    let cannot = |e: std::io::Error| Failure::usage(format!("cannot read from the terminal: {e}"));
-    let mut tty = std::fs::OpenOptions::new().read(true).write(true).open("/dev/tty").map_err(cannot)?;
-    let _echo = match echo {
-        Echo::Off => Some(EchoOff::new(tty.as_raw_fd()).map_err(cannot)?),
-        Echo::On => None,
-    };
-    tty.write_all(prompt.as_bytes()).and_then(|()| tty.flush()).map_err(cannot)?;
-    let mut line = Zeroizing::new(Vec::with_capacity(MAX_PROMPT_LINE));
-    let mut chunk = Zeroizing::new([0u8; MAX_PROMPT_LINE]);
-    loop {
-        if jpki::pcsc::cancelled() {
-            // Leave the cursor on a fresh line for the report.
-            let _ = tty.write_all(b"\n");
-            return Err(Failure::interrupted());
-        }
-        let mut poll = libc::pollfd { fd: tty.as_raw_fd(), events: libc::POLLIN, revents: 0 };
-        // SAFETY: one valid pollfd, and its count.
-        let ready = unsafe { libc::poll(&mut poll, 1, PROMPT_POLL_MS) };
-        if ready < 0 {
-            let e = std::io::Error::last_os_error();
-            if e.kind() == std::io::ErrorKind::Interrupted {
-                continue;
-            }
-            return Err(cannot(e));
-        }
-        if ready == 0 {
-            continue;
-        }
-        let n = match tty.read(&mut chunk[..]) {
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(cannot(e)),
-        };
-        line.extend_from_slice(&chunk[..n]);
-        if n == 0 || line.contains(&b'\n') || line.len() > MAX_PROMPT_LINE {
-            break;
-        }
-    }
+fn cannot_read(e: std::io::Error) -> Failure {
+    Failure::usage(format!("cannot read from the terminal: {e}"))
+}
+
+/// The typed line without its line break, as text.
+fn typed_text(mut line: Zeroizing<Vec<u8>>) -> Result<Zeroizing<String>, Failure> {
     let end = line.iter().position(|&b| b == b'\n').unwrap_or(line.len());
     line.truncate(end);
     if line.last() == Some(&b'\r') {
@@ -153,35 +113,101 @@ pub fn ask(prompt: &str, echo: Echo) -> Result<Zeroizing<String>, Failure> {
     Ok(Zeroizing::new(text.to_string()))
 }
 
-/// The terminal's echo, off until dropped (the newline is still echoed).
-struct EchoOff {
-    fd: std::os::fd::RawFd,
-    saved: libc::termios,
+/// Show `prompt` on the terminal and read one line from it, without the newline.
+///
+/// A blocking read would not return on Ctrl-C (the signal handler restarts
+/// it), so the terminal is polled and the cancel flag checked between polls:
+/// an interrupt ends the prompt on this thread, which restores the echo
+/// before anything is reported, so no report races with the terminal's state.
+#[cfg(unix)]
+pub fn ask(prompt: &str, echo: Echo) -> Result<Zeroizing<String>, Failure> {
+    use rustix::event::{PollFd, PollFlags};
+    use std::io::Write;
+    let file = std::fs::OpenOptions::new().read(true).write(true).open("/dev/tty").map_err(cannot_read)?;
+    let _echo = match echo {
+        Echo::Off => Some(EchoOff::new(&file).map_err(cannot_read)?),
+        Echo::On => None,
+    };
+    let mut tty = &file;
+    tty.write_all(prompt.as_bytes()).and_then(|()| tty.flush()).map_err(cannot_read)?;
+    let mut line = Zeroizing::new(Vec::with_capacity(MAX_PROMPT_LINE));
+    let mut chunk = Zeroizing::new([0u8; MAX_PROMPT_LINE]);
+    loop {
+        if jpki::pcsc::cancelled() {
+            // Leave the cursor on a fresh line for the report.
+            let _ = tty.write_all(b"\n");
+            return Err(Failure::interrupted());
+        }
+        let ready = {
+            let mut fds = [PollFd::new(&tty, PollFlags::IN)];
+            match rustix::event::poll(&mut fds, Some(&PROMPT_POLL)) {
+                Ok(n) => n,
+                Err(rustix::io::Errno::INTR) => continue,
+                Err(e) => return Err(cannot_read(e.into())),
+            }
+        };
+        if ready == 0 {
+            continue;
+        }
+        let n = match tty.read(&mut chunk[..]) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(cannot_read(e)),
+        };
+        line.extend_from_slice(&chunk[..n]);
+        if n == 0 || line.contains(&b'\n') || line.len() > MAX_PROMPT_LINE {
+            break;
+        }
+    }
+    typed_text(line)
 }
 
-impl EchoOff {
-    fn new(fd: std::os::fd::RawFd) -> std::io::Result<EchoOff> {
-        // SAFETY: termios is plain data, filled in by tcgetattr before use.
-        let mut saved: libc::termios = unsafe { std::mem::zeroed() };
-        // SAFETY: fd is an open terminal; the pointers are to live values.
-        if unsafe { libc::tcgetattr(fd, &mut saved) } != 0 {
-            return Err(std::io::Error::last_os_error());
+/// Show `prompt` and read one line. Without a Unix terminal to poll, the
+/// read blocks: an interrupt is seen once the line is in.
+#[cfg(not(unix))]
+pub fn ask(prompt: &str, echo: Echo) -> Result<Zeroizing<String>, Failure> {
+    let typed = match echo {
+        Echo::Off => rpassword::prompt_password(prompt).map_err(cannot_read)?,
+        Echo::On => {
+            use std::io::{BufRead, Write};
+            let mut stderr = std::io::stderr();
+            stderr.write_all(prompt.as_bytes()).and_then(|()| stderr.flush()).map_err(cannot_read)?;
+            let mut typed = String::new();
+            std::io::stdin().lock().take(MAX_PROMPT_LINE as u64 + 1).read_line(&mut typed).map_err(cannot_read)?;
+            typed
         }
-        let mut quiet = saved;
-        quiet.c_lflag &= !libc::ECHO;
-        quiet.c_lflag |= libc::ECHONL;
-        // SAFETY: as above.
-        if unsafe { libc::tcsetattr(fd, libc::TCSANOW, &quiet) } != 0 {
-            return Err(std::io::Error::last_os_error());
-        }
-        Ok(EchoOff { fd, saved })
+    };
+    let line = Zeroizing::new(typed.into_bytes());
+    if jpki::pcsc::cancelled() {
+        return Err(Failure::interrupted());
+    }
+    typed_text(line)
+}
+
+/// The terminal's echo, off until dropped (the newline is still echoed).
+#[cfg(unix)]
+struct EchoOff<'a> {
+    tty: &'a std::fs::File,
+    saved: rustix::termios::Termios,
+}
+
+#[cfg(unix)]
+impl<'a> EchoOff<'a> {
+    fn new(tty: &'a std::fs::File) -> std::io::Result<EchoOff<'a>> {
+        use rustix::termios::{tcgetattr, tcsetattr, LocalModes, OptionalActions};
+        let saved = tcgetattr(tty)?;
+        let mut quiet = saved.clone();
+        quiet.local_modes.remove(LocalModes::ECHO);
+        quiet.local_modes.insert(LocalModes::ECHONL);
+        tcsetattr(tty, OptionalActions::Now, &quiet)?;
+        Ok(EchoOff { tty, saved })
     }
 }
 
-impl Drop for EchoOff {
+#[cfg(unix)]
+impl Drop for EchoOff<'_> {
     fn drop(&mut self) {
-        // SAFETY: fd is still open (the terminal outlives this guard); saved came from tcgetattr.
-        unsafe { libc::tcsetattr(self.fd, libc::TCSANOW, &self.saved) };
+        let _ = rustix::termios::tcsetattr(self.tty, rustix::termios::OptionalActions::Now, &self.saved);
     }
 }
 

@@ -1,7 +1,7 @@
 //! Behaviour switches of the virtual card.
 //!
 //! Each switch models one place where real cards are known to differ, or
-//! where the reference notes list an open question. The defaults are the
+//! where no source says what the real card does. The defaults are the
 //! behaviour the reference notes consider most likely; `docs/virtual-card.md`
 //! lists them all.
 
@@ -50,7 +50,7 @@ impl fmt::Display for BlockedSw {
 }
 
 /// What the retry query (empty VERIFY) answers once the PIN has been verified
-/// in this session (open question 3).
+/// in this session. Sources disagree, so both answers are modelled.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum VerifiedQuery {
     /// `90 00` with no count (myna-card: "some cards do this").

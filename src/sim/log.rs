@@ -16,14 +16,11 @@ use std::io::{self, Write};
 use std::path::Path;
 
 /// Upper-case hex of a command APDU. VERIFY and CHANGE REFERENCE DATA with
-/// anything after the 4-byte header show the header and `[secret]`: the data
-/// is the PIN, and Lc (short or extended) would tell its length.
+/// data (or with bytes after the header that do not frame an APDU) show the
+/// header and `[secret]`: the data is the PIN, and Lc (short or extended)
+/// would tell its length.
 pub fn redact_command(command: &[u8]) -> String {
-    let sensitive = command.len() > 5 && matches!(command[1], 0x20 | 0x24);
-    if !sensitive {
-        return hex::encode_upper(command);
-    }
-    format!("{}[secret]", hex::encode_upper(&command[..4]))
+    crate::apdu::redacted_hex(command)
 }
 
 /// What happened to the response of a logged APDU.
@@ -54,6 +51,63 @@ pub fn apdu_line(seq: u64, command: &[u8], response: &[u8], delivery: Delivery) 
         Delivery::Hung => " hung",
     };
     format!("APDU {seq} {} -> {sw:04X} {data_len}{suffix}", redact_command(command))
+}
+
+/// One `APDU` line of the log, read back (for tests and tools that check
+/// what a client sent).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoggedApdu {
+    /// Sequence number, from 1 for each card session.
+    pub seq: u64,
+    /// CLA INS P1 P2 (zeros for a command shorter than its header).
+    pub header: [u8; 4],
+    /// The command carried a PIN: only its header was logged.
+    pub secret: bool,
+    /// The whole command, when it was logged (not secret).
+    pub command: Option<Vec<u8>>,
+    /// The status word answered (0000 when the card gave none).
+    pub sw: u16,
+    /// Bytes of response data.
+    pub data_len: usize,
+    pub delivery: Delivery,
+}
+
+impl LoggedApdu {
+    /// Read an `APDU` line; `None` for any other line.
+    pub fn parse(line: &str) -> Option<LoggedApdu> {
+        let mut fields = line.split(' ');
+        if fields.next()? != "APDU" {
+            return None;
+        }
+        let seq = fields.next()?.parse().ok()?;
+        let command = fields.next()?;
+        let (hex_part, secret) = match command.strip_suffix(crate::apdu::SECRET_MARKER) {
+            Some(header) => (header, true),
+            None => (command, false),
+        };
+        let bytes = hex::decode(hex_part).ok()?;
+        let header: [u8; 4] = bytes.get(..4).unwrap_or(&[]).try_into().unwrap_or_default();
+        if fields.next()? != "->" {
+            return None;
+        }
+        let sw = u16::from_str_radix(fields.next()?, 16).ok()?;
+        let data_len = fields.next()?.parse().ok()?;
+        let delivery = match fields.next() {
+            None => Delivery::Normal,
+            Some("dropped") => Delivery::Dropped,
+            Some("corrupted") => Delivery::Corrupted,
+            Some("hung") => Delivery::Hung,
+            Some(_) => return None,
+        };
+        let command = (!secret).then_some(bytes);
+        Some(LoggedApdu { seq, header, secret, command, sw, data_len, delivery })
+    }
+
+    /// A VERIFY that sent a PIN (not a retry query), whatever its class:
+    /// the data is a PIN either way.
+    pub fn is_verify_with_data(&self) -> bool {
+        self.secret && self.header[1] == 0x20
+    }
 }
 
 /// Destination of the APDU log.
@@ -152,6 +206,37 @@ mod tests {
             "APDU 1 00B0000000 -> 9000 256 dropped"
         );
         assert_eq!(apdu_line(2, &[0x00], &[0x90], Delivery::Corrupted), "APDU 2 00 -> 0000 0 corrupted");
+    }
+
+    #[test]
+    fn lines_read_back() {
+        let verify = [0x00, 0x20, 0x00, 0x9B, 0x06, b'A', b'B', b'C', b'1', b'2', b'3'];
+        let line = apdu_line(7, &verify, &[0x63, 0xC4], Delivery::Normal);
+        let read = LoggedApdu::parse(&line).unwrap();
+        assert_eq!(
+            (read.seq, read.header, read.secret, read.command.clone()),
+            (7, [0x00, 0x20, 0x00, 0x9B], true, None)
+        );
+        assert_eq!((read.sw, read.data_len, read.delivery), (0x63C4, 0, Delivery::Normal));
+        assert!(read.is_verify_with_data());
+        let query = LoggedApdu::parse(&apdu_line(8, &[0x00, 0x20, 0x00, 0x80], &[0x63, 0xC3], Delivery::Normal));
+        assert!(!query.unwrap().is_verify_with_data());
+        let change =
+            LoggedApdu::parse(&apdu_line(9, &[0x00, 0x24, 0x01, 0x80, 0x01, b'1'], &[0x90, 0], Delivery::Hung));
+        let change = change.unwrap();
+        assert!(change.secret && !change.is_verify_with_data());
+        assert_eq!(change.delivery, Delivery::Hung);
+        let mut read_binary = vec![0u8; 256];
+        read_binary.extend_from_slice(&[0x90, 0x00]);
+        let read = LoggedApdu::parse(&apdu_line(1, &[0x00, 0xB0, 0x00, 0x00, 0x00], &read_binary, Delivery::Dropped));
+        let read = read.unwrap();
+        assert_eq!(read.command.as_deref(), Some(&[0x00, 0xB0, 0x00, 0x00, 0x00][..]));
+        assert_eq!((read.sw, read.data_len, read.delivery), (0x9000, 256, Delivery::Dropped));
+        for other in
+            ["EVENT power-on", "APDU x 00 -> 9000 0", "APDU 1 00200080 9000 0", "APDU 1 0020 -> 9000 0 odd", ""]
+        {
+            assert_eq!(LoggedApdu::parse(other), None, "{other}");
+        }
     }
 
     use super::test_support::Shared;
