@@ -8,8 +8,7 @@
 //! `sim`) is the virtual card. Nothing here prints or parses a command line,
 //! except `cli` (feature `cli`): the `jpki` command itself, kept in the
 //! library so that tests can run it in-process against the virtual card.
-// Denied, not forbidden: the CLI's no-echo prompt alone needs termios and poll.
-#![deny(unsafe_code)]
+#![forbid(unsafe_code)]
 
 // `cli` names the library as its users do (`jpki::...`).
 extern crate self as jpki;

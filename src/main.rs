@@ -96,16 +96,15 @@ const WATCHDOG_GRACE: Duration = Duration::from_secs(2);
 /// one report. Only with no card open, if the main thread is stuck in a read
 /// it cannot interrupt, does this thread print the report and exit itself.
 fn handle_signals(command: &'static str, json: bool) {
-    use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
-    let mut signals = match signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP, SIGQUIT]) {
-        Ok(s) => s,
+    let wait_for_interrupt = match interrupts() {
+        Ok(wait) => wait,
         Err(e) => {
             log::debug!("cannot handle signals: {e}");
             return;
         }
     };
     std::thread::spawn(move || {
-        if signals.forever().next().is_none() {
+        if !wait_for_interrupt() {
             return;
         }
         jpki::pcsc::cancel();
@@ -120,6 +119,32 @@ fn handle_signals(command: &'static str, json: bool) {
             std::process::exit(ExitCode::Interrupted as i32);
         }
     });
+}
+
+/// A wait that returns true at the first interrupt: SIGINT, SIGTERM, SIGHUP
+/// or SIGQUIT on Unix.
+#[cfg(unix)]
+fn interrupts() -> std::io::Result<Box<dyn FnOnce() -> bool + Send>> {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
+    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP, SIGQUIT])?;
+    Ok(Box::new(move || signals.forever().next().is_some()))
+}
+
+/// The same for platforms without signal-hook's iterator (Windows): Ctrl-C
+/// and SIGTERM set a flag, which the wait polls.
+#[cfg(not(unix))]
+fn interrupts() -> std::io::Result<Box<dyn FnOnce() -> bool + Send>> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let flag = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    for signal in [SIGINT, SIGTERM] {
+        signal_hook::flag::register(signal, std::sync::Arc::clone(&flag))?;
+    }
+    Ok(Box::new(move || loop {
+        if flag.load(Ordering::SeqCst) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }))
 }
 
 /// Print a failure: its JSON document with `--json`, and always its one line on stderr.

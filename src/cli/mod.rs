@@ -10,8 +10,6 @@ pub mod exit;
 pub mod output;
 pub mod pdf;
 pub mod pin;
-// The no-echo prompt needs termios and poll (libc).
-#[allow(unsafe_code)]
 pub mod pin_input;
 pub mod readers;
 pub mod session;
