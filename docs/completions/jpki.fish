@@ -64,7 +64,7 @@ on\t''
 off\t''"
 complete -c jpki -n "__fish_jpki_using_subcommand status" -l jpki-only -d 'Only the two JPKI counters and whether the signing certificate was issued: 5 APDUs instead of 12, for the least time in an NFC reader\'s field'
 complete -c jpki -n "__fish_jpki_using_subcommand status" -l all -d 'Every counter the card reports. This is the default; the flag is kept for scripts written when it was not'
-complete -c jpki -n "__fish_jpki_using_subcommand status" -l no-sfi -d 'Never use the short-EF-identifier form of the retry query (by default each applet must prove it with a plausible count, a blocked answer before that is confirmed by SELECT + query, and a refusal turns it off; the guard before a VERIFY never uses it)'
+complete -c jpki -n "__fish_jpki_using_subcommand status" -l no-sfi -d 'Never use the short-EF-identifier form of the retry query (when and how it is trusted: see `jpki status` in the README)'
 complete -c jpki -n "__fish_jpki_using_subcommand status" -l certs -d 'Also show the auth certificate\'s expiry'
 complete -c jpki -n "__fish_jpki_using_subcommand status" -l sign-cert -d 'With --certs, also the signing certificate\'s expiry (asks for the signing password)'
 complete -c jpki -n "__fish_jpki_using_subcommand status" -l force -d 'Allow spending the last remaining try without asking'
