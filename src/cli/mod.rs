@@ -195,7 +195,17 @@ pub struct PinArgs {
 impl PinArgs {
     /// The PIN of `kind` from --pin-file, its environment variable, or a prompt; validated.
     pub fn obtain(&self, kind: jpki::pin::PinKind, prompt: &str) -> Result<jpki::pin::Pin, Failure> {
-        pin_input::obtain(kind, self.pin_file.as_deref(), pin_input::env_var(kind), prompt)
+        self.obtain_as(kind, pin_input::PinRole::Only, prompt)
+    }
+
+    /// The same, for a command that takes two PINs of one kind (`pin change`).
+    pub fn obtain_as(
+        &self,
+        kind: jpki::pin::PinKind,
+        role: pin_input::PinRole,
+        prompt: &str,
+    ) -> Result<jpki::pin::Pin, Failure> {
+        pin_input::obtain(kind, role, self.pin_file.as_deref(), pin_input::env_var(kind), prompt)
     }
 
     /// Refuse --pin-file and --force where no PIN is asked for: silently

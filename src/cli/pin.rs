@@ -9,7 +9,8 @@ use zeroize::Zeroizing;
 
 use super::exit::Failure;
 use super::output::Output;
-use super::{pin_input, session, session::Connect, Global, PinArgs, PinChoice};
+use super::pin_input::{self, PinRole};
+use super::{session, session::Connect, Global, PinArgs, PinChoice};
 
 #[derive(Debug, Subcommand)]
 pub enum PinCommand {
@@ -35,16 +36,8 @@ pub struct ChangeArgs {
     pub pin_args: PinArgs,
 }
 
-/// Say which of the two PINs a message is about: "the auth PIN" becomes
-/// "the new auth PIN" or "the current auth PIN".
-fn naming(role: &str, kind: PinKind) -> impl Fn(Failure) -> Failure + '_ {
-    move |f| Failure { message: f.message.replacen(&format!("the {kind}"), &format!("the {role} {kind}"), 1), ..f }
-}
-
 fn new_pin(kind: PinKind, args: &ChangeArgs) -> Result<Pin, Failure> {
-    let invalid = |e: jpki::pin::InvalidPin| {
-        naming("new", kind)(Failure { pin: Some(kind), ..Failure::from(jpki::Error::from(e)) })
-    };
+    let invalid = |e: jpki::pin::InvalidPin| pin_input::invalid_pin(PinRole::New, &e);
     if let Some(path) = &args.new_pin_file {
         return Pin::new_replacement(kind, &pin_input::read_secret_file(path, "new-PIN file")?).map_err(invalid);
     }
@@ -71,7 +64,7 @@ pub fn change(global: &Global, connect: &dyn Connect, args: &ChangeArgs) -> Resu
     if args.pin_args.pin_file.is_some() && args.pin_args.pin_file == args.new_pin_file {
         return Err(Failure::usage("--pin-file and --new-pin-file name the same file"));
     }
-    let old = args.pin_args.obtain(kind, &format!("Current {kind}: ")).map_err(naming("current", kind))?;
+    let old = args.pin_args.obtain_as(kind, PinRole::Current, &format!("Current {kind}: "))?;
     let new = new_pin(kind, args)?;
     if new == old {
         return Err(Failure::usage(format!("the new {kind} is the same as the current one; nothing was changed")));

@@ -49,9 +49,44 @@ pub fn env_var(kind: PinKind) -> &'static str {
     }
 }
 
+/// Which PIN a message is about, where a command takes two of one kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PinRole {
+    /// The only PIN the command takes: "the auth PIN".
+    Only,
+    /// The PIN in force, for `pin change`: "the current auth PIN".
+    Current,
+    /// Its replacement: "the new auth PIN".
+    New,
+}
+
+impl PinRole {
+    fn name(self, kind: PinKind) -> String {
+        match self {
+            PinRole::Only => format!("the {kind}"),
+            PinRole::Current => format!("the current {kind}"),
+            PinRole::New => format!("the new {kind}"),
+        }
+    }
+}
+
+/// A PIN refused before the card, named for its role.
+pub fn invalid_pin(role: PinRole, e: &jpki::pin::InvalidPin) -> Failure {
+    Failure {
+        message: format!(
+            "{} is not valid: {}; it must be {}. Nothing was sent to the card",
+            role.name(e.kind),
+            e.reason,
+            e.kind.rule()
+        ),
+        pin: Some(e.kind),
+        ..Failure::from(jpki::Error::from(e.clone()))
+    }
+}
+
 /// Get and validate one PIN. `file` wins over the environment, which wins
 /// over the prompt. Nothing touches the card here.
-pub fn obtain(kind: PinKind, file: Option<&Path>, env_var: &str, prompt: &str) -> Result<Pin, Failure> {
+pub fn obtain(kind: PinKind, role: PinRole, file: Option<&Path>, env_var: &str, prompt: &str) -> Result<Pin, Failure> {
     let text = if let Some(path) = file {
         read_secret_file(path, "PIN file")?
     } else if let Some(value) = std::env::var_os(env_var) {
@@ -69,7 +104,7 @@ pub fn obtain(kind: PinKind, file: Option<&Path>, env_var: &str, prompt: &str) -
             tries_left: None,
         });
     };
-    Pin::new(kind, &text).map_err(|e| Failure { pin: Some(kind), ..Failure::from(jpki::Error::from(e)) })
+    Pin::new(kind, &text).map_err(|e| invalid_pin(role, &e))
 }
 
 /// Ask the person at the terminal a yes/no question; `false` without one,
@@ -224,6 +259,23 @@ pub fn last_try_consent(force: bool) -> impl FnMut(PinKind) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_invalid_pin_is_named_for_its_role() {
+        let e = Pin::new(PinKind::Auth, "12").unwrap_err();
+        for (role, named) in [
+            (PinRole::Only, "the auth PIN (利用者証明用暗証番号) is not valid"),
+            (PinRole::Current, "the current auth PIN (利用者証明用暗証番号) is not valid"),
+            (PinRole::New, "the new auth PIN (利用者証明用暗証番号) is not valid"),
+        ] {
+            let f = invalid_pin(role, &e);
+            assert!(f.message.starts_with(named), "{role:?}: {}", f.message);
+            assert!(f.message.ends_with("Nothing was sent to the card"), "{}", f.message);
+            assert_eq!((f.kind, f.code, f.pin), ("invalid_pin", ExitCode::Usage, Some(PinKind::Auth)));
+        }
+        // Only role changes the wording: the plain message is the library's own.
+        assert_eq!(invalid_pin(PinRole::Only, &e).message, e.to_string());
+    }
     use std::io::Write;
 
     #[test]
