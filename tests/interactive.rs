@@ -1,12 +1,15 @@
-//! The terminal paths: the no-echo PIN prompt, the consent for the last try,
-//! confirmation of a new PIN, and no binary on a terminal. `script` (util-linux)
-//! gives `jpki` a pseudo-terminal; what we "type" is sent after a pause.
+//! The terminal paths: the no-echo PIN prompt (also when stdin carries data),
+//! the consent for the last try, confirmation of a new PIN, no binary on a
+//! terminal, the wait for a card, the batch's progress and the privacy note of
+//! a CMS. `script` (util-linux) gives `jpki` a pseudo-terminal; what we "type"
+//! is sent after a pause.
 
 mod common;
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
-use std::time::Duration;
+use std::io::{Read, Write};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use common::*;
 
@@ -87,3 +90,143 @@ fn binary_output_is_refused_on_a_terminal() {
     assert_eq!(o.status.code(), Some(0));
     assert!(stdout(&o).contains("BEGIN CERTIFICATE"));
 }
+
+/// A shell command line running on a pseudo-terminal, its screen collected as it comes.
+struct Terminal {
+    child: Child,
+    screen: Arc<Mutex<Vec<u8>>>,
+    keyboard: Option<std::process::ChildStdin>,
+}
+
+impl Terminal {
+    /// Start `line` (a shell command line) on a pseudo-terminal. TERM names
+    /// a real terminal: on a dumb one (or with TERM unset) no progress is drawn.
+    fn start(line: &str) -> Terminal {
+        let mut child = Command::new("script")
+            .args(["-qec", line, "/dev/null"])
+            .env_remove("JPKI_AUTH_PIN")
+            .env_remove("JPKI_SIGN_PIN")
+            .env_remove("JPKI_NEW_PIN")
+            .env_remove("JPKI_READER")
+            .env("TERM", "xterm")
+            .env("JPKI_LANG", "en")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("`script` (util-linux) is needed for the terminal tests");
+        let screen = Arc::new(Mutex::new(Vec::new()));
+        let sink = screen.clone();
+        let mut out = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            let mut chunk = [0u8; 4096];
+            while let Ok(n) = out.read(&mut chunk) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock().unwrap().extend_from_slice(&chunk[..n]);
+            }
+        });
+        let keyboard = child.stdin.take();
+        Terminal { child, screen, keyboard }
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.screen.lock().unwrap()).into_owned()
+    }
+
+    /// Wait until the screen shows `text`.
+    fn wait_for(&self, text: &str) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !self.screen().contains(text) {
+            assert!(Instant::now() < deadline, "never saw {text:?}; screen so far: {}", self.screen());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        // What is shown is written just before the read or the wait starts.
+        std::thread::sleep(Duration::from_millis(300));
+    }
+
+    fn type_keys(&mut self, keys: &str) {
+        let keyboard = self.keyboard.as_mut().unwrap();
+        keyboard.write_all(keys.as_bytes()).unwrap();
+        keyboard.flush().unwrap();
+    }
+
+    /// The exit code, within `limit`; a hang fails the test. Returns it with the time it took.
+    fn finish(&mut self, limit: Duration) -> (i32, Duration) {
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                std::thread::sleep(Duration::from_millis(100));
+                drop(self.keyboard.take());
+                return (status.code().expect("exited"), start.elapsed());
+            }
+            if start.elapsed() > limit {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                panic!("still running after {limit:?}; screen: {}", self.screen());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+/// `exec jpki --reader READER ARGS…` as a shell line, each argument quoted; `tail` is added as it is (redirections).
+fn jpki_line(reader: &str, args: &[&str], tail: &str) -> String {
+    let mut line = format!("exec {} --reader '{reader}'", jpki_bin());
+    for a in args {
+        line.push_str(&format!(" '{a}'"));
+    }
+    format!("{line} {tail}")
+}
+
+fn sha256_lines(n: usize) -> String {
+    (0..n).map(|i| format!("{:064x}\n", i + 1)).collect()
+}
+
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
+#[test]
+fn the_pin_prompt_reads_the_terminal_when_stdin_carries_the_batch() {
+    pcscd_test!();
+    let sim = Sim::start(&[]);
+    let dir = sim.state.path();
+    let digests = pin_file(dir, "digests.txt", sha256_lines(3).as_bytes());
+    let out = dir.join("sigs.txt");
+    let batch = ["sign", "--key", "auth", "--batch", "digests"];
+
+    // At a terminal, with the digests on stdin: the prompt comes up on the terminal.
+    let tail = format!("< '{}' > '{}'", digests.display(), out.display());
+    let mut term = Terminal::start(&jpki_line(&sim.reader, &batch, &tail));
+    term.wait_for("Enter the auth PIN");
+    term.type_keys(&format!("{AUTH_PIN}\n"));
+    let (code, _) = term.finish(Duration::from_secs(60));
+    assert_eq!(code, 0, "{}", term.screen());
+    assert!(!term.screen().contains(AUTH_PIN), "the PIN was echoed: {}", term.screen());
+    let sigs = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(sigs.lines().filter(|l| l.len() == 512).count(), 3, "{sigs}");
+
+    // Ctrl-C at that prompt ends the command; nothing reaches the card.
+    let before = sim.apdu_count();
+    let mut term = Terminal::start(&jpki_line(&sim.reader, &batch, &tail));
+    term.wait_for("Enter the auth PIN");
+    term.type_keys("\x03");
+    let (code, took) = term.finish(Duration::from_secs(10));
+    assert_eq!(code, 130, "{}", term.screen());
+    assert!(took < Duration::from_secs(3), "{took:?}");
+    assert_eq!(sim.apdu_count(), before);
+
+    // stderr away from the terminal: nobody is taken to be watching, so nothing is asked.
+    let err = dir.join("err.txt");
+    let tail = format!("< '{}' > '{}' 2> '{}'", digests.display(), out.display(), err.display());
+    let mut term = Terminal::start(&jpki_line(&sim.reader, &batch, &tail));
+    let (code, _) = term.finish(Duration::from_secs(20));
+    assert_eq!(code, 2, "{}", term.screen());
+    assert!(std::fs::read_to_string(&err).unwrap().contains("no terminal"), "{}", term.screen());
+
+    // No terminal at all: exit 2, nothing sent.
+    let o = run_with_stdin(sim.jpki().args(["--json"]).args(batch), sha256_lines(3).as_bytes());
+    assert_code(&o, 2);
+    assert_eq!(json(&o)["error"]["kind"], "no_pin");
+    assert_eq!(sim.apdu_count(), before);
+}
+

@@ -9,9 +9,34 @@ use zeroize::Zeroizing;
 
 use super::exit::{ExitCode, Failure};
 
-/// Is there a person at a terminal to ask?
+/// Is `jpki` run at a terminal? A person is taken to be watching when stderr,
+/// where every message, note and progress line goes, is a terminal; a script
+/// or a pipe into a log is not asked anything and not kept waiting.
+pub fn at_terminal() -> bool {
+    std::io::stderr().is_terminal()
+}
+
+/// Is there a person at a terminal to ask? The prompt reads the controlling
+/// terminal itself, not stdin, so stdin may carry data (`… | jpki sign --batch`).
 pub fn interactive() -> bool {
-    std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+    at_terminal() && open_terminal().is_ok()
+}
+
+/// The controlling terminal, for reading and writing: /dev/tty on Unix.
+#[cfg(unix)]
+fn open_terminal() -> std::io::Result<std::fs::File> {
+    std::fs::OpenOptions::new().read(true).write(true).open("/dev/tty")
+}
+
+/// The console's input, where rpassword reads too.
+#[cfg(windows)]
+fn open_terminal() -> std::io::Result<std::fs::File> {
+    std::fs::OpenOptions::new().read(true).write(true).open("CONIN$")
+}
+
+#[cfg(not(any(unix, windows)))]
+fn open_terminal() -> std::io::Result<std::fs::File> {
+    Err(std::io::ErrorKind::Unsupported.into())
 }
 
 /// Longest PIN file accepted; a PIN is at most 16 characters.
@@ -158,7 +183,7 @@ fn typed_text(mut line: Zeroizing<Vec<u8>>) -> Result<Zeroizing<String>, Failure
 pub fn ask(prompt: &str, echo: Echo) -> Result<Zeroizing<String>, Failure> {
     use rustix::event::{PollFd, PollFlags};
     use std::io::Write;
-    let file = std::fs::OpenOptions::new().read(true).write(true).open("/dev/tty").map_err(cannot_read)?;
+    let file = open_terminal().map_err(cannot_read)?;
     let _echo = match echo {
         Echo::Off => Some(EchoOff::new(&file).map_err(cannot_read)?),
         Echo::On => None,
@@ -197,18 +222,22 @@ pub fn ask(prompt: &str, echo: Echo) -> Result<Zeroizing<String>, Failure> {
     typed_text(line)
 }
 
-/// Show `prompt` and read one line. Without a Unix terminal to poll, the
-/// read blocks: an interrupt is seen once the line is in.
+/// Show `prompt` and read one line from the console. Without a Unix terminal
+/// to poll, the read blocks: an interrupt is seen once the line is in.
 #[cfg(not(unix))]
 pub fn ask(prompt: &str, echo: Echo) -> Result<Zeroizing<String>, Failure> {
     let typed = match echo {
         Echo::Off => rpassword::prompt_password(prompt).map_err(cannot_read)?,
         Echo::On => {
+            // The console, not stdin, which may carry the data to sign.
             use std::io::{BufRead, Write};
             let mut stderr = std::io::stderr();
             stderr.write_all(prompt.as_bytes()).and_then(|()| stderr.flush()).map_err(cannot_read)?;
+            let console = open_terminal().map_err(cannot_read)?;
             let mut typed = String::new();
-            std::io::stdin().lock().take(MAX_PROMPT_LINE as u64 + 1).read_line(&mut typed).map_err(cannot_read)?;
+            std::io::BufReader::new(console.take(MAX_PROMPT_LINE as u64 + 1))
+                .read_line(&mut typed)
+                .map_err(cannot_read)?;
             typed
         }
     };
