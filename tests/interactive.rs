@@ -230,3 +230,44 @@ fn the_pin_prompt_reads_the_terminal_when_stdin_carries_the_batch() {
     assert_eq!(sim.apdu_count(), before);
 }
 
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
+#[test]
+fn at_a_terminal_jpki_waits_for_the_card_and_in_scripts_it_does_not() {
+    pcscd_test!();
+    let slot = SlotLock::any();
+    let index = slot.index;
+    let reader = slots()[index].0;
+    wait_presence(reader, false);
+
+    // In a script: no wait, no message.
+    let start = Instant::now();
+    let o = run(jpki().args(["--reader", reader, "status"]));
+    assert_code(&o, 3);
+    assert!(start.elapsed() < Duration::from_secs(5), "{:?}", start.elapsed());
+    assert!(!stderr(&o).contains("Waiting"), "{}", stderr(&o));
+    assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
+
+    // At a terminal, `--wait 0` does not wait either.
+    let mut term = Terminal::start(&jpki_line(reader, &["--wait", "0", "status"], ""));
+    let (code, took) = term.finish(Duration::from_secs(10));
+    assert_eq!(code, 3, "{}", term.screen());
+    assert!(took < Duration::from_secs(5) && !term.screen().contains("Waiting"), "{took:?}: {}", term.screen());
+
+    // At a terminal, Ctrl-C ends the wait.
+    let mut term = Terminal::start(&jpki_line(reader, &["status"], ""));
+    term.wait_for("Ctrl-C to stop");
+    term.type_keys("\x03");
+    let (code, took) = term.finish(Duration::from_secs(10));
+    assert_eq!(code, 130, "{}", term.screen());
+    assert!(took < Duration::from_secs(3), "{took:?}");
+
+    // At a terminal, it says what to do and waits; the card comes; the command runs.
+    let mut term = Terminal::start(&jpki_line(reader, &["status"], ""));
+    term.wait_for("insert your My Number Card in the reader, or hold it on the NFC reader. Waiting up to 30 s");
+    let sim = Sim::start_in(slot, index, &[]);
+    let (code, _) = term.finish(Duration::from_secs(40));
+    assert_eq!(code, 0, "{}", term.screen());
+    assert!(term.screen().contains("tries left"), "{}", term.screen());
+    assert!(sim.apdu_count() > 0);
+}
+

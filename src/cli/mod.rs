@@ -89,10 +89,11 @@ pub struct Global {
     /// Print one JSON document on stdout (see the README for the schema).
     #[arg(long, global = true)]
     pub json: bool,
-    /// Wait up to SECONDS (at most 86400, a day) for the card to appear or become free.
-    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 0,
+    /// Wait up to SECONDS (at most 86400, a day) for the card to appear or become free
+    /// [default: 30 at a terminal, 0 in scripts; 0 does not wait].
+    #[arg(long, global = true, value_name = "SECONDS",
           value_parser = clap::value_parser!(u64).range(..=MAX_WAIT))]
-    pub wait: u64,
+    pub wait: Option<u64>,
     /// Give up on a card that has not answered one command within SECONDS
     /// (exit 6; the card is released).
     #[arg(long, global = true, value_name = "SECONDS", default_value_t = 30,
@@ -104,6 +105,18 @@ pub struct Global {
     /// Trace APDUs on stderr (PINs redacted). Repeat for more.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+}
+
+/// How long a command run at a terminal waits for the card when `--wait` is not given.
+pub const TERMINAL_WAIT: u64 = 30;
+
+impl Global {
+    /// How long to wait for the card: `--wait`, else [`TERMINAL_WAIT`] at a
+    /// terminal (a person can insert the card), else none (a script fails at once).
+    pub fn wait(&self) -> std::time::Duration {
+        let default = if pin_input::at_terminal() { TERMINAL_WAIT } else { 0 };
+        std::time::Duration::from_secs(self.wait.unwrap_or(default))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

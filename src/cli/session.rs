@@ -30,8 +30,18 @@ impl Connect for PcscConnect {
     fn open(&self, global: &Global, access: Access) -> Result<Card, Failure> {
         let mut pcsc = Pcsc::establish()?;
         pcsc.set_apdu_timeout(Duration::from_secs(global.apdu_timeout));
-        let wait = Duration::from_secs(global.wait);
-        let transport = jpki::discovery::connect_waiting(&pcsc, global.reader.as_deref(), access, wait)?;
+        let reader = global.reader.as_deref();
+        let wait = global.wait();
+        // One look first, so that a wait is announced only when there is one.
+        let transport = match jpki::discovery::connect_waiting(&pcsc, reader, access, Duration::ZERO) {
+            Err(e) if !wait.is_zero() && jpki::discovery::worth_waiting(&e) => {
+                if pin_input::at_terminal() {
+                    eprintln!("jpki: {}", waiting_message(&e, wait));
+                }
+                jpki::discovery::connect_waiting(&pcsc, reader, access, wait)?
+            }
+            other => other?,
+        };
         let extended = match global.extended_length {
             ExtendedChoice::On => ExtendedLength::On,
             ExtendedChoice::Off => ExtendedLength::Off,
@@ -39,6 +49,20 @@ impl Connect for PcscConnect {
             ExtendedChoice::Auto => ExtendedLength::Off,
         };
         Ok(JpkiCard::new(Box::new(transport), extended))
+    }
+}
+
+/// What `jpki` waits for, and how to stop it.
+fn waiting_message(e: &jpki::Error, wait: Duration) -> String {
+    let secs = wait.as_secs();
+    match e {
+        jpki::Error::NoReader => format!("no reader is connected: connect one. Waiting up to {secs} s (Ctrl-C to stop)"),
+        jpki::Error::Transport(_) => {
+            format!("the card is in use by another program. Waiting up to {secs} s for it (Ctrl-C to stop)")
+        }
+        _ => format!(
+            "insert your My Number Card in the reader, or hold it on the NFC reader. Waiting up to {secs} s (Ctrl-C to stop)"
+        ),
     }
 }
 
