@@ -271,3 +271,37 @@ fn at_a_terminal_jpki_waits_for_the_card_and_in_scripts_it_does_not() {
     assert!(sim.apdu_count() > 0);
 }
 
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
+#[test]
+fn a_batch_shows_its_progress_at_a_terminal_only() {
+    pcscd_test!();
+    // A card that takes 150 ms a signature: the progress is drawn several times.
+    let sim = Sim::start(&["--sign-latency-ms", "150"]);
+    let dir = sim.state.path();
+    let digests = pin_file(dir, "digests.txt", sha256_lines(12).as_bytes());
+    let pin = pin_file(dir, "pin", AUTH_PIN.as_bytes());
+    let out = dir.join("sigs.txt");
+    let batch = ["sign", "--key", "auth", "--batch", "digests", "--pin-file", pin.to_str().unwrap()];
+    let tail = format!("< '{}' > '{}'", digests.display(), out.display());
+
+    let mut term = Terminal::start(&jpki_line(&sim.reader, &batch, &tail));
+    let (code, _) = term.finish(Duration::from_secs(60));
+    assert_eq!(code, 0, "{}", term.screen());
+    let screen = term.screen();
+    assert!(screen.contains("/12 signed, about "), "{screen}");
+    assert!(screen.contains(" s left"), "{screen}");
+    assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count(), 12);
+
+    // Not with --json, even at a terminal.
+    let json_batch: Vec<&str> = ["--json"].iter().chain(batch.iter()).copied().collect();
+    let mut term = Terminal::start(&jpki_line(&sim.reader, &json_batch, &tail));
+    let (code, _) = term.finish(Duration::from_secs(60));
+    assert_eq!(code, 0, "{}", term.screen());
+    assert!(!term.screen().contains("signed"), "{}", term.screen());
+
+    // Not in a script.
+    let o = run_with_stdin(sim.jpki().args(batch), sha256_lines(3).as_bytes());
+    assert_code(&o, 0);
+    assert_eq!(stderr(&o), "");
+}
+

@@ -3,6 +3,9 @@
 
 use std::io::BufRead;
 use std::path::Path;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressFinish, ProgressState, ProgressStyle};
 
 use clap::ValueEnum;
 use jpki::digest::{HashAlgorithm, MessageDigest};
@@ -12,7 +15,7 @@ use serde_json::json;
 use super::exit::{ExitCode, Failure};
 use super::output::{escape_bytes, print_stdout, Output};
 use super::sign::{encode_text, SigFormat, SignArgs};
-use super::{session, session::Connect, Global};
+use super::{pin_input, session, session::Connect, Global};
 
 /// What each input line holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -152,13 +155,14 @@ pub fn run(global: &Global, connect: &dyn Connect, args: &SignArgs, kind: BatchI
     }
     let mut tally = Tally::default();
     let mut signer = session::signer(global, connect, key, &pin, args.pin_args.force)?;
+    let progress = progress(global, items.len() - bad.len());
     for item in &items {
         let digest = match &item.digest {
             Ok(d) => d,
             Err(reason) => {
                 tally.bad_lines += 1;
                 emit(global, item, Err(reason.clone()), format)?;
-                eprintln!("jpki: line {}: {reason}; not signed", item.line);
+                progress.suspend(|| eprintln!("jpki: line {}: {reason}; not signed", item.line));
                 continue;
             }
         };
@@ -171,7 +175,9 @@ pub fn run(global: &Global, connect: &dyn Connect, args: &SignArgs, kind: BatchI
         })?;
         emit(global, item, Ok(&signature), format)?;
         tally.signed += 1;
+        progress.inc(1);
     }
+    progress.finish_and_clear();
     let reverified = signer.reverified();
     drop(signer);
     if reverified > 0 {
@@ -193,6 +199,43 @@ pub fn run(global: &Global, connect: &dyn Connect, args: &SignArgs, kind: BatchI
         });
     }
     Ok(Output { streamed: true, ..Default::default() })
+}
+
+/// The batch's progress on stderr, at a terminal only (not with `--json`):
+/// the signatures made, and the time left at the pace the card has kept so
+/// far. Hidden, it draws nothing. It is cleared when done or dropped.
+fn progress(global: &Global, signatures: usize) -> ProgressBar {
+    let target = if global.json || !pin_input::at_terminal() {
+        ProgressDrawTarget::hidden()
+    } else {
+        ProgressDrawTarget::stderr()
+    };
+    let style = ProgressStyle::with_template("{bar:30} {pos}/{len} signed{left}")
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .with_key("left", |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+            if let Some(left) = time_left(state.pos(), state.len().unwrap_or(0), state.elapsed()) {
+                let _ = write!(w, ", about {} left", rounded(left));
+            }
+        });
+    ProgressBar::with_draw_target(Some(signatures as u64), target)
+        .with_style(style)
+        .with_finish(ProgressFinish::AndClear)
+}
+
+/// The time the `total - done` signatures still to make will take, at the
+/// mean pace of the `done` the card made in `elapsed`; unknown before the first.
+fn time_left(done: u64, total: u64, elapsed: Duration) -> Option<Duration> {
+    let done32 = u32::try_from(done).ok().filter(|&d| d > 0)?;
+    let left = u32::try_from(total.saturating_sub(done)).ok()?;
+    Some(elapsed / done32 * left)
+}
+
+/// A duration as a person reads it: seconds under two minutes, else minutes.
+fn rounded(d: Duration) -> String {
+    match d.as_secs() {
+        s if s < 120 => format!("{s} s"),
+        s => format!("{} min", s.div_ceil(60)),
+    }
 }
 
 /// Write one result line in input order.
@@ -218,4 +261,19 @@ fn emit(global: &Global, item: &Item, result: Result<&[u8], String>, format: Sig
     print_stdout(format!("{line}\n").as_bytes(), true).map_err(|e| {
         Failure::output(format!("cannot write the output: {e}; signatures made so far were not all delivered"))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn time_left_follows_the_cards_pace() {
+        // 4 signatures in 2 s: 0.5 s each, 6 to go.
+        assert_eq!(time_left(4, 10, Duration::from_secs(2)), Some(Duration::from_secs(3)));
+        assert_eq!(time_left(0, 10, Duration::from_secs(2)), None, "no pace before the first signature");
+        assert_eq!(time_left(10, 10, Duration::from_secs(5)), Some(Duration::ZERO));
+        assert_eq!(rounded(Duration::from_secs(119)), "119 s");
+        assert_eq!(rounded(Duration::from_secs(121)), "3 min");
+    }
 }
