@@ -305,3 +305,43 @@ fn a_batch_shows_its_progress_at_a_terminal_only() {
     assert_eq!(stderr(&o), "");
 }
 
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
+#[test]
+fn a_cms_by_the_signing_key_warns_of_the_personal_data_it_carries() {
+    pcscd_test!();
+    let sim = Sim::start(&[]);
+    let dir = sim.state.path();
+    let input = pin_file(dir, "contract.txt", b"contract");
+    let sign_pin = pin_file(dir, "sign-pin", SIGN_PIN.as_bytes());
+    let auth_pin = pin_file(dir, "auth-pin", AUTH_PIN.as_bytes());
+    let note = "the CMS will carry your signing certificate, with your name, address, birth date and sex";
+    let cms = |key: &str, pin: &std::path::Path, json: bool| {
+        let out = dir.join(format!("{key}-{json}.p7s"));
+        let mut args = vec!["sign", "--key", key, "--cms", "-o", out.to_str().unwrap()];
+        args.extend(["--pin-file", pin.to_str().unwrap(), input.to_str().unwrap()]);
+        if json {
+            args.insert(0, "--json");
+        }
+        args.into_iter().map(str::to_string).collect::<Vec<_>>()
+    };
+    let on_screen = |args: &[String]| {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let mut term = Terminal::start(&jpki_line(&sim.reader, &args, ""));
+        let (code, _) = term.finish(Duration::from_secs(60));
+        assert_eq!(code, 0, "{args:?}: {}", term.screen());
+        term.screen()
+    };
+
+    let screen = on_screen(&cms("sign", &sign_pin, false));
+    assert_eq!(screen.matches(note).count(), 1, "{screen}");
+    // Not for the auth key, which carries no personal data, and never with --json.
+    assert!(!on_screen(&cms("auth", &auth_pin, false)).contains(note));
+    assert!(!on_screen(&cms("sign", &sign_pin, true)).contains(note));
+    // Not in a script.
+    let o = run(sim.jpki().args(cms("sign", &sign_pin, false)));
+    assert_code(&o, 0);
+    assert!(!stderr(&o).contains(note), "{}", stderr(&o));
+    // The help says so.
+    let help = stdout(&run(jpki().args(["sign", "--help"]).env("JPKI_LANG", "en")));
+    assert!(help.contains("name, address, birth date and sex"), "{help}");
+}

@@ -41,7 +41,13 @@ pub enum SigFormat {
     Base64,
 }
 
+/// What a CMS made with the signing key tells whoever receives it.
+const CMS_PRIVACY: &str = "Privacy: a CMS signature (--cms) carries the signer's certificate. With the signing key \
+(--key sign) that is the 署名用電子証明書, which holds your name, address, birth date and sex: anyone who receives \
+the signature can read them. The auth key (--key auth) carries none of them.";
+
 #[derive(Debug, Args)]
+#[command(after_help = CMS_PRIVACY)]
 pub struct SignArgs {
     /// Key to sign with: sign (署名用, signing password) or auth (利用者証明用, 4-digit PIN).
     #[arg(long, value_enum)]
@@ -61,7 +67,8 @@ pub struct SignArgs {
     /// Write the signature to FILE.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Produce CMS (PKCS#7) SignedData, detached unless --attached.
+    /// Produce CMS (PKCS#7) SignedData, detached unless --attached. It carries the signer's certificate:
+    /// with --key sign, your name, address, birth date and sex (see below).
     #[arg(long, conflicts_with = "batch")]
     pub cms: bool,
     /// Include the content in the CMS.
@@ -151,7 +158,11 @@ pub fn open_file(path: &Path) -> std::io::Result<std::fs::File> {
 }
 
 /// PIN, digest and output checks shared by the raw and CMS modes; nothing touches the card.
-fn prepare(args: &SignArgs, binary_out: bool) -> Result<(jpki::pin::Pin, MessageDigest, Option<Vec<u8>>), Failure> {
+fn prepare(
+    args: &SignArgs,
+    binary_out: bool,
+    json: bool,
+) -> Result<(jpki::pin::Pin, MessageDigest, Option<Vec<u8>>), Failure> {
     let reads_stdin = args.digest.is_none() && input_path(args).as_os_str() == "-";
     if let Some(path) = &args.output {
         let mut inputs: Vec<&Path> = args.pin_args.pin_file.as_deref().into_iter().collect();
@@ -166,6 +177,12 @@ fn prepare(args: &SignArgs, binary_out: bool) -> Result<(jpki::pin::Pin, Message
             .with_hint("Give the data as a FILE, or the PIN with an environment variable"));
     }
     let pin_kind = args.key.key().pin();
+    // Said before the PIN is asked for, so that the holder can still stop.
+    if args.cms && args.key.key() == jpki::card::KeyKind::Sign && !json && super::pin_input::at_terminal() {
+        eprintln!(
+            "jpki: note: the CMS will carry your signing certificate, with your name, address, birth date and sex"
+        );
+    }
     let pin = args.pin_args.obtain_default(pin_kind)?;
     if args.attached {
         let content = read_input(args, |r| {
@@ -181,7 +198,7 @@ fn prepare(args: &SignArgs, binary_out: bool) -> Result<(jpki::pin::Pin, Message
 
 fn cms_run(global: &Global, connect: &dyn Connect, args: &SignArgs) -> Result<Output, Failure> {
     let key = args.key.key();
-    let (pin, digest, content) = prepare(args, !args.pem && !global.json)?;
+    let (pin, digest, content) = prepare(args, !args.pem && !global.json, global.json)?;
     let hash = digest.algorithm;
     let attrs = jpki::cms::signed_attributes(&digest.bytes, std::time::SystemTime::now())
         .map_err(|e| Failure::usage(e.to_string()))?;
@@ -275,7 +292,7 @@ pub fn run(global: &Global, connect: &dyn Connect, args: &SignArgs) -> Result<Ou
     }
     let key = args.key.key();
     let format = args.format.unwrap_or(if args.output.is_some() { SigFormat::Raw } else { SigFormat::Hex });
-    let (pin, digest, _) = prepare(args, format == SigFormat::Raw && !global.json)?;
+    let (pin, digest, _) = prepare(args, format == SigFormat::Raw && !global.json, global.json)?;
 
     let signature = session::signer(global, connect, key, &pin, args.pin_args.force)?.sign(&digest)?;
 
