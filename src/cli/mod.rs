@@ -90,10 +90,13 @@ pub struct Global {
     /// Print one JSON document on stdout (see the README for the schema).
     #[arg(long, global = true)]
     pub json: bool,
-    /// Wait up to SECONDS (at most 86400, a day) for the card to appear or become free
-    /// [default: 30 at a terminal, 0 in scripts; 0 does not wait].
     #[arg(long, global = true, value_name = "SECONDS",
-          value_parser = clap::value_parser!(u64).range(..=MAX_WAIT))]
+          value_parser = clap::value_parser!(u64).range(..=MAX_WAIT), help = i18n::pick(
+        "Wait up to SECONDS (at most 86400, a day) for the card to appear or become free \
+         [default: 30 at a terminal, 0 in scripts; 0 does not wait]",
+        "カードが挿されるか空くまで最大 SECONDS 秒 (最長 86400 秒、1日) 待つ \
+         [省略時: 端末では30秒、スクリプトでは待たない。0 は待たない]"
+    ))]
     pub wait: Option<u64>,
     /// Give up on a card that has not answered one command within SECONDS
     /// (exit 6; the card is released).

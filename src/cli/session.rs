@@ -8,6 +8,7 @@ use jpki::pin::Pin;
 use jpki::transport::Transport;
 
 use super::exit::Failure;
+use super::i18n::tr;
 use super::pin_input;
 use super::{ExtendedChoice, Global};
 
@@ -56,12 +57,17 @@ impl Connect for PcscConnect {
 fn waiting_message(e: &jpki::Error, wait: Duration) -> String {
     let secs = wait.as_secs();
     match e {
-        jpki::Error::NoReader => format!("no reader is connected: connect one. Waiting up to {secs} s (Ctrl-C to stop)"),
-        jpki::Error::Transport(_) => {
-            format!("the card is in use by another program. Waiting up to {secs} s for it (Ctrl-C to stop)")
-        }
-        _ => format!(
-            "insert your My Number Card in the reader, or hold it on the NFC reader. Waiting up to {secs} s (Ctrl-C to stop)"
+        jpki::Error::NoReader => tr!(
+            "no reader is connected: connect one. Waiting up to {secs} s (Ctrl-C to stop)",
+            "カードリーダーが接続されていません。接続してください。最大{secs}秒待ちます (Ctrl-C で中止)"
+        ),
+        jpki::Error::Transport(_) => tr!(
+            "the card is in use by another program. Waiting up to {secs} s for it (Ctrl-C to stop)",
+            "カードは別のプログラムが使用中です。最大{secs}秒待ちます (Ctrl-C で中止)"
+        ),
+        _ => tr!(
+            "insert your My Number Card in the reader, or hold it on the NFC reader. Waiting up to {secs} s (Ctrl-C to stop)",
+            "マイナンバーカードをリーダーに挿すか、NFC リーダーにかざしてください。最大{secs}秒待ちます (Ctrl-C で中止)"
         ),
     }
 }
