@@ -10,6 +10,7 @@ use jpki::digest::{HashAlgorithm, MessageDigest};
 use jpki::Error;
 
 use super::exit::Failure;
+use super::i18n::{pick, tr};
 use super::output::{check_binary_stdout, check_output_path, path_text, quoted_path, write_file, Output, Readers};
 use super::{session, session::Connect, Global, KeyChoice, PinArgs};
 
@@ -42,49 +43,74 @@ pub enum SigFormat {
 }
 
 /// What a CMS made with the signing key tells whoever receives it.
-const CMS_PRIVACY: &str = "Privacy: a CMS signature (--cms) carries the signer's certificate. With the signing key \
-(--key sign) that is the 署名用電子証明書, which holds your name, address, birth date and sex: anyone who receives \
-the signature can read them. The auth key (--key auth) carries none of them.";
+fn cms_privacy() -> &'static str {
+    pick(
+        "Privacy: a CMS signature (--cms) carries the signer's certificate. With the signing key (--key sign) that is \
+         the 署名用電子証明書, which holds your name, address, birth date and sex: anyone who receives the signature can \
+         read them. The auth key (--key auth) carries none of them.",
+        // Japanese has no spaces for clap to wrap at: one sentence a line.
+        "プライバシー: CMS 署名 (--cms) には署名者の証明書が入ります。\n\
+         署名用の鍵 (--key sign) では署名用電子証明書で、あなたの氏名・住所・生年月日・性別 (基本4情報) が\n\
+         記載されており、署名を受け取った人は誰でも読めます。\n\
+         利用者証明用の鍵 (--key auth) の証明書には基本4情報は入っていません。",
+    )
+}
 
 #[derive(Debug, Args)]
-#[command(after_help = CMS_PRIVACY)]
+#[command(after_help = cms_privacy())]
 pub struct SignArgs {
-    /// Key to sign with: sign (署名用, signing password) or auth (利用者証明用, 4-digit PIN).
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, help = pick(
+        "Key to sign with: sign (署名用, signing password) or auth (利用者証明用, 4-digit PIN)",
+        "署名に使う鍵: sign (署名用電子証明書、署名用パスワード) か auth (利用者証明用電子証明書、利用者証明用暗証番号)"
+    ))]
     pub key: KeyChoice,
-    /// A precomputed digest in hex (length checked against --hash).
-    #[arg(long, value_name = "HEX", conflicts_with = "input")]
+    #[arg(long, value_name = "HEX", conflicts_with = "input", help = pick(
+        "A precomputed digest in hex (length checked against --hash)",
+        "計算済みのダイジェスト (16進数。長さを --hash と照らして確かめます)"
+    ))]
     pub digest: Option<String>,
-    /// Hash algorithm of --digest, or used to hash the input.
-    #[arg(long, value_enum, default_value_t = HashChoice::Sha256)]
+    #[arg(long, value_enum, default_value_t = HashChoice::Sha256, help = pick(
+        "Hash algorithm of --digest, or used to hash the input",
+        "--digest のハッシュアルゴリズム、または入力のハッシュに使うもの"
+    ))]
     pub hash: HashChoice,
-    /// File to hash and sign (`-` for stdin).
-    #[arg(value_name = "FILE")]
+    #[arg(value_name = "FILE", help = pick("File to hash and sign (`-` for stdin)", "ハッシュして署名するファイル (標準入力なら `-`)"))]
     pub input: Option<PathBuf>,
-    /// Signature encoding: hex (default on stdout), base64, or raw (default with -o). Not with --cms.
-    #[arg(long, value_enum, conflicts_with = "cms")]
+    #[arg(long, value_enum, conflicts_with = "cms", help = pick(
+        "Signature encoding: hex (default on stdout), base64, or raw (default with -o). Not with --cms",
+        "署名の形式: hex (標準出力での既定)、base64、raw (-o での既定)。--cms とは併用不可"
+    ))]
     pub format: Option<SigFormat>,
-    /// Write the signature to FILE.
-    #[arg(short, long, value_name = "FILE")]
+    #[arg(short, long, value_name = "FILE", help = pick("Write the signature to FILE", "署名を FILE に書き込む"))]
     pub output: Option<PathBuf>,
-    /// Produce CMS (PKCS#7) SignedData, detached unless --attached. It carries the signer's certificate:
-    /// with --key sign, your name, address, birth date and sex (see below).
-    #[arg(long, conflicts_with = "batch")]
+    #[arg(long, conflicts_with = "batch", help = pick(
+        "Produce CMS (PKCS#7) SignedData, detached unless --attached. It carries the signer's certificate: \
+         with --key sign, your name, address, birth date and sex (see below)",
+        "CMS (PKCS#7) SignedData を作る (--attached がなければ分離署名)。署名者の証明書が入るため、\
+         --key sign ではあなたの氏名・住所・生年月日・性別が含まれます (下記参照)"
+    ))]
     pub cms: bool,
-    /// Include the content in the CMS.
-    #[arg(long, requires = "cms", conflicts_with = "digest")]
+    #[arg(long, requires = "cms", conflicts_with = "digest", help = pick(
+        "Include the content in the CMS",
+        "CMS に内容そのものを含める"
+    ))]
     pub attached: bool,
-    /// Write the CMS as PEM instead of DER.
-    #[arg(long, requires = "cms")]
+    #[arg(long, requires = "cms", help = pick("Write the CMS as PEM instead of DER", "CMS を DER ではなく PEM で書く"))]
     pub pem: bool,
-    /// Sign many items read from stdin, one a line: hex digests or file paths.
-    #[arg(long, value_enum, value_name = "KIND")]
+    #[arg(long, value_enum, value_name = "KIND", help = pick(
+        "Sign many items read from stdin, one a line: hex digests or file paths",
+        "標準入力から1行に1つずつ読んだ項目 (16進数のダイジェストかファイルのパス) にまとめて署名する"
+    ))]
     pub batch: Option<super::batch::BatchInput>,
-    /// In a batch, go on past bad lines (they are reported and not signed).
-    #[arg(long, requires = "batch")]
+    #[arg(long, requires = "batch", help = pick(
+        "In a batch, go on past bad lines (they are reported and not signed)",
+        "一括署名で正しくない行があっても続ける (その行は報告し、署名しない)"
+    ))]
     pub keep_going: bool,
-    /// Sign empty input (an empty FILE, stdin or batch file) instead of refusing it.
-    #[arg(long, conflicts_with = "digest")]
+    #[arg(long, conflicts_with = "digest", help = pick(
+        "Sign empty input (an empty FILE, stdin or batch file) instead of refusing it",
+        "空の入力 (空の FILE、標準入力、一括署名のファイル) も拒まずに署名する"
+    ))]
     pub allow_empty: bool,
     #[command(flatten)]
     pub pin_args: PinArgs,
@@ -93,7 +119,11 @@ pub struct SignArgs {
 /// Save a signature the card made; if that fails, say that it was lost.
 pub fn write_signature(path: &Path, bytes: &[u8], readers: Readers) -> Result<(), Failure> {
     write_file(path, bytes, readers).map_err(|f| Failure {
-        message: format!("{} (the card made the signature, but it was not saved)", f.message),
+        message: tr!(
+            "{} (the card made the signature, but it was not saved)",
+            "{} (カードは署名しましたが、署名は保存されていません)",
+            f.message
+        ),
         ..f
     })
 }
@@ -128,22 +158,31 @@ fn read_input<T>(args: &SignArgs, consume: impl FnOnce(&mut dyn Read) -> std::io
     };
     let result = if input.as_os_str() == "-" {
         if std::io::stdin().is_terminal() {
-            let digest = if args.attached { "" } else { ", or use --digest HEX" };
-            return Err(
-                Failure::usage("no data to sign").with_hint(format!("Give a FILE or pipe data to stdin{digest}"))
-            );
+            let hint = if args.attached {
+                pick("Give a FILE or pipe data to stdin", "FILE を指定するか、データを標準入力に流してください")
+            } else {
+                pick(
+                    "Give a FILE or pipe data to stdin, or use --digest HEX",
+                    "FILE を指定するか、データを標準入力に流すか、--digest HEX を使ってください",
+                )
+            };
+            return Err(Failure::usage(pick("no data to sign", "署名するデータがありません")).with_hint(hint));
         }
         counted(&mut std::io::stdin().lock())
     } else {
         open_file(input).and_then(|mut f| counted(&mut f))
     };
-    let shown = if input.as_os_str() == "-" { "stdin".to_string() } else { quoted_path(input) };
+    let shown = if input.as_os_str() == "-" { pick("stdin", "標準入力").to_string() } else { quoted_path(input) };
     match result {
-        Err(e) => Err(Failure::usage(format!("cannot read {shown}: {e}"))),
-        Ok((_, 0)) if !args.allow_empty => {
-            Err(Failure::usage(format!("the input {shown} is empty; nothing was signed"))
-                .with_hint("Pass --allow-empty to sign empty input"))
-        }
+        Err(e) => Err(Failure::usage(tr!("cannot read {shown}: {e}", "{shown} を読めません: {e}"))),
+        Ok((_, 0)) if !args.allow_empty => Err(Failure::usage(tr!(
+            "the input {shown} is empty; nothing was signed",
+            "入力 {shown} が空です。何も署名していません"
+        ))
+        .with_hint(pick(
+            "Pass --allow-empty to sign empty input",
+            "空の入力に署名するには --allow-empty を付けてください",
+        ))),
         Ok((value, _)) => Ok(value),
     }
 }
@@ -152,7 +191,10 @@ fn read_input<T>(args: &SignArgs, consume: impl FnOnce(&mut dyn Read) -> std::io
 /// on the first read.
 pub fn open_file(path: &Path) -> std::io::Result<std::fs::File> {
     if path.is_dir() {
-        return Err(std::io::Error::new(std::io::ErrorKind::IsADirectory, "it is a directory"));
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::IsADirectory,
+            pick("it is a directory", "ディレクトリです"),
+        ));
     }
     std::fs::File::open(path)
 }
@@ -173,14 +215,24 @@ fn prepare(
     }
     check_binary_stdout(binary_out, args.output.is_some())?;
     if args.pin_args.pin_file.as_deref() == Some(Path::new("-")) && reads_stdin {
-        return Err(Failure::usage("stdin cannot carry both the PIN and the data to sign")
-            .with_hint("Give the data as a FILE, or the PIN with an environment variable"));
+        return Err(Failure::usage(pick(
+            "stdin cannot carry both the PIN and the data to sign",
+            "標準入力で暗証番号と署名するデータの両方は渡せません",
+        ))
+        .with_hint(pick(
+            "Give the data as a FILE, or the PIN with an environment variable",
+            "データを FILE で渡すか、暗証番号を環境変数で渡してください",
+        )));
     }
     let pin_kind = args.key.key().pin();
     // Said before the PIN is asked for, so that the holder can still stop.
     if args.cms && args.key.key() == jpki::card::KeyKind::Sign && !json && super::pin_input::at_terminal() {
         eprintln!(
-            "jpki: note: the CMS will carry your signing certificate, with your name, address, birth date and sex"
+            "jpki: {}",
+            pick(
+                "note: the CMS will carry your signing certificate, with your name, address, birth date and sex",
+                "注意: この CMS には署名用電子証明書が入り、あなたの氏名・住所・生年月日・性別が含まれます",
+            )
         );
     }
     let pin = args.pin_args.obtain_default(pin_kind)?;
@@ -217,7 +269,11 @@ fn cms_run(global: &Global, connect: &dyn Connect, args: &SignArgs) -> Result<Ou
         let readers = if key == jpki::card::KeyKind::Sign { Readers::Owner } else { Readers::Usual };
         write_signature(path, &encoded, readers)?;
         out = out.field("output", path_text(path));
-        out.text = format!("Wrote the CMS signature ({} bytes) to {}\n", encoded.len(), path_text(path));
+        let (n, shown) = (encoded.len(), path_text(path));
+        out.text = tr!(
+            "Wrote the CMS signature ({n} bytes) to {shown}\n",
+            "CMS 署名 ({n}バイト) を {shown} に書き込みました\n"
+        );
     } else if args.pem {
         out.text = String::from_utf8_lossy(&encoded).into_owned();
     } else {
@@ -307,7 +363,9 @@ pub fn run(global: &Global, connect: &dyn Connect, args: &SignArgs) -> Result<Ou
     if let Some(path) = &args.output {
         write_signature(path, &encoded, Readers::Usual)?;
         out = out.field("output", path_text(path));
-        out.text = format!("Wrote the signature ({} bytes) to {}\n", signature.len(), path_text(path));
+        let (n, shown) = (signature.len(), path_text(path));
+        out.text =
+            tr!("Wrote the signature ({n} bytes) to {shown}\n", "署名 ({n}バイト) を {shown} に書き込みました\n");
     } else if format == SigFormat::Raw {
         out.bytes = Some(encoded);
     } else {
