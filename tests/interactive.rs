@@ -102,6 +102,11 @@ impl Terminal {
     /// Start `line` (a shell command line) on a pseudo-terminal. TERM names
     /// a real terminal: on a dumb one (or with TERM unset) no progress is drawn.
     fn start(line: &str) -> Terminal {
+        Terminal::start_in(line, "en")
+    }
+
+    /// The same, with the messages in `lang` (en or ja).
+    fn start_in(line: &str, lang: &str) -> Terminal {
         let mut child = Command::new("script")
             .args(["-qec", line, "/dev/null"])
             .env_remove("JPKI_AUTH_PIN")
@@ -109,7 +114,7 @@ impl Terminal {
             .env_remove("JPKI_NEW_PIN")
             .env_remove("JPKI_READER")
             .env("TERM", "xterm")
-            .env("JPKI_LANG", "en")
+            .env("JPKI_LANG", lang)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -344,4 +349,50 @@ fn a_cms_by_the_signing_key_warns_of_the_personal_data_it_carries() {
     // The help says so.
     let help = stdout(&run(jpki().args(["sign", "--help"]).env("JPKI_LANG", "en")));
     assert!(help.contains("name, address, birth date and sex"), "{help}");
+}
+
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
+#[test]
+fn the_wait_the_progress_and_the_privacy_note_speak_japanese() {
+    pcscd_test!();
+    let sim = Sim::start(&["--sign-latency-ms", "150"]);
+    let dir = sim.state.path();
+    let digests = pin_file(dir, "digests.txt", sha256_lines(8).as_bytes());
+    let input = pin_file(dir, "contract.txt", b"contract");
+    let auth_pin = pin_file(dir, "auth-pin", AUTH_PIN.as_bytes());
+    let sign_pin = pin_file(dir, "sign-pin", SIGN_PIN.as_bytes());
+    let finished = |line: String| {
+        let mut term = Terminal::start_in(&line, "ja");
+        let (code, _) = term.finish(Duration::from_secs(60));
+        (code, term.screen())
+    };
+
+    let batch = ["sign", "--key", "auth", "--batch", "digests", "--pin-file", auth_pin.to_str().unwrap()];
+    let tail = format!("< '{}' > '{}'", digests.display(), dir.join("sigs.txt").display());
+    let (code, screen) = finished(jpki_line(&sim.reader, &batch, &tail));
+    assert_eq!(code, 0, "{screen}");
+    assert!(screen.contains("/8件 署名済み 残り約") && screen.contains("秒"), "{screen}");
+
+    let out = dir.join("c.p7s");
+    let cms = ["sign", "--key", "sign", "--cms", "-o", out.to_str().unwrap(), "--pin-file", sign_pin.to_str().unwrap()];
+    let (code, screen) = finished(jpki_line(&sim.reader, &cms, &format!("'{}'", input.display())));
+    assert_eq!(code, 0, "{screen}");
+    assert!(
+        screen.contains("注意: この CMS には署名用電子証明書が入り、あなたの氏名・住所・生年月日・性別が含まれます"),
+        "{screen}"
+    );
+
+    // A reader this test holds with no card in it.
+    drop(sim);
+    let slot = SlotLock::any();
+    let reader = slots()[slot.index].0;
+    wait_presence(reader, false);
+    let (code, screen) = finished(jpki_line(reader, &["--wait", "1", "status"], ""));
+    assert_eq!(code, 3, "{screen}");
+    assert!(
+        screen.contains(
+            "マイナンバーカードをリーダーに挿すか、NFC リーダーにかざしてください。最大1秒待ちます (Ctrl-C で中止)"
+        ),
+        "{screen}"
+    );
 }
