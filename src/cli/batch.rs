@@ -209,7 +209,7 @@ pub fn run(global: &Global, connect: &dyn Connect, args: &SignArgs, kind: BatchI
             Ok(d) => d,
             Err(reason) => {
                 tally.bad_lines += 1;
-                emit(global, item, Err(reason.clone()), format)?;
+                progress.suspend(|| emit(global, item, Err(reason.clone()), format))?;
                 let line = item.line;
                 progress.suspend(|| {
                     eprintln!(
@@ -228,7 +228,8 @@ pub fn run(global: &Global, connect: &dyn Connect, args: &SignArgs, kind: BatchI
             }
             e => Failure::from(e),
         })?;
-        emit(global, item, Ok(&signature), format)?;
+        // Off the screen while a line goes out, should stdout be the same terminal.
+        progress.suspend(|| emit(global, item, Ok(&signature), format))?;
         tally.signed += 1;
         progress.inc(1);
     }
