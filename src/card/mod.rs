@@ -10,7 +10,7 @@
 
 use crate::apdu::{Command, Response, StatusWord, MAX_EXTENDED_LE, MAX_SHORT_LE};
 use crate::cert::{der_sequence_len, MAX_EF_OBJECT};
-use crate::error::{Error, Result};
+use crate::error::{BadData, Error, Result};
 use crate::pin::{Pin, PinKind};
 use crate::transport::{exchange, Traffic, Transport, TransportError};
 

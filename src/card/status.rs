@@ -102,7 +102,7 @@ impl<T: Transport> JpkiCard<T> {
 
     fn validity(&mut self, kind: CertKind, now: i64) -> Result<CertSummary> {
         let der = self.read_certificate(kind)?;
-        crate::cert::summarize(&der, now).map_err(|e| Error::BadCardData(e.to_string()))
+        Ok(crate::cert::summarize(&der, now).map_err(BadData::from)?)
     }
 
     fn sign_validity(

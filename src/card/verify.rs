@@ -80,11 +80,7 @@ impl<T: Transport> JpkiCard<T> {
             PinState::Verified => {}
             PinState::TriesLeft(n) if n >= kind.max_tries() => {}
             PinState::Blocked => return Err(Error::PinBlocked { kind }),
-            PinState::TriesLeft(n) => {
-                return Err(Error::BadCardData(format!(
-                    "the {kind} counter fell to {n} although the PIN was verified in this session; stopping"
-                )))
-            }
+            PinState::TriesLeft(n) => return Err(BadData::CounterFellAfterVerify { kind, tries_left: n }.into()),
         }
         self.verify_unguarded(pin, before)
     }

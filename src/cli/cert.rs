@@ -92,7 +92,7 @@ pub fn run(global: &Global, connect: &dyn Connect, args: &CertArgs) -> Result<Ou
     };
     let der = read(global, connect, kind, pin.as_ref(), args.pin_args.force)?;
     let now = unix_now();
-    let summary = summarize(&der, now).map_err(|e| Failure::from(jpki::Error::BadCardData(e.to_string())))?;
+    let summary = summarize(&der, now).map_err(|e| Failure::from(jpki::Error::BadCardData(e.into())))?;
     let pem = to_pem(&der);
     let mut out = Output::default()
         .field("certificate", kind.name())

@@ -153,16 +153,17 @@ fn sign(global: &Global, connect: &dyn Connect, args: &PdfSignArgs) -> Result<Ou
         signer,
         hash,
         |cert| {
-            let fail = |e: String| Failure::from(jpki::Error::BadCardData(e));
+            fn fail(e: impl Into<jpki::BadData>) -> Failure {
+                Failure::from(jpki::Error::BadCardData(e.into()))
+            }
             // /Contents is sized from a CMS of the same shape: only the digest and signature values differ.
-            let key_len = jpki::cert::rsa_public_key(cert).map_err(|e| fail(e.to_string()))?;
-            let blank = attributes(&[0; 32], cert).map_err(|e| fail(e.to_string()))?;
+            let key_len = jpki::cert::rsa_public_key(cert).map_err(fail)?;
+            let blank = attributes(&[0; 32], cert).map_err(fail)?;
             let signature = vec![0; rsa::traits::PublicKeyParts::size(&key_len)];
-            let cms_len =
-                jpki::cms::assemble(cert, hash, blank, &signature, None).map_err(|e| fail(e.to_string()))?.len();
+            let cms_len = jpki::cms::assemble(cert, hash, blank, &signature, None).map_err(fail)?.len();
             let ready = plan.prepare(profile, &fields, cms_len).map_err(|e| refused(&args.input, e))?;
             let digest = ready.digest(&data, hash);
-            let attrs = attributes(&digest, cert).map_err(|e| fail(e.to_string()))?;
+            let attrs = attributes(&digest, cert).map_err(fail)?;
             prepared = Some((ready, digest));
             Ok(attrs)
         },

@@ -226,7 +226,7 @@ pub fn card_cms(
     let certificate = signer.certificate().to_vec();
     drop(signer);
     let der = jpki::cms::assemble(&certificate, hash, attrs, &signature, content)
-        .map_err(|e| Failure::from(Error::BadCardData(e.to_string())))?;
+        .map_err(|e| Failure::from(Error::BadCardData(e.into())))?;
     Ok((der, certificate))
 }
 

@@ -30,5 +30,5 @@ impl crate::transport::Transport for VirtualCard {
     }
 }
 pub use config::{BlockedSw, ForcedAnswer, OptionalApplet, SignCertFile, SimConfig, UnissuedSignPin, VerifiedQuery};
-pub use data::CardData;
-pub use state::{PinId, PinRecord, PinStore, StateDir, StateError};
+pub use data::{CardData, HolderFieldError};
+pub use state::{PinId, PinRecord, PinStore, PinStoreError, StateDir, StateError};
