@@ -32,7 +32,7 @@ const SIGN_EXTENDED: usize = 8; // AP, SEL(pin), Q, V, SEL(cert), READ (self-che
 /// One `jpki` process: its output and the APDU log lines it caused.
 struct Measured {
     out: Output,
-    apdus: Vec<String>,
+    apdus: Vec<LoggedApdu>,
 }
 
 fn measure(sim: &Sim, what: &str, cmd: &mut Command) -> Measured {
@@ -49,7 +49,7 @@ fn measure(sim: &Sim, what: &str, cmd: &mut Command) -> Measured {
 #[track_caller]
 fn assert_within(what: &str, m: &Measured, max: usize) {
     assert_code(&m.out, 0);
-    assert!(m.apdus.len() <= max, "{what} sent {} APDUs, budget {max}:\n{}", m.apdus.len(), m.apdus.join("\n"));
+    assert!(m.apdus.len() <= max, "{what} sent {} APDUs, budget {max}: {:#?}", m.apdus.len(), m.apdus);
 }
 
 fn sha256_hex(data: &[u8]) -> String {
@@ -180,11 +180,10 @@ fn batch_adds_exactly_one_apdu_per_item() {
     let one = batch(&sim, 1).apdus;
     let ten = batch(&sim, 10).apdus;
     let hundred = batch(&sim, 100).apdus;
-    assert!(one.len() <= SIGN_EXTENDED, "a batch of one sent {} APDUs:\n{}", one.len(), one.join("\n"));
-    assert_eq!(ten.len(), one.len() + 9, "10 items vs 1:\n{}", ten.join("\n"));
+    assert!(one.len() <= SIGN_EXTENDED, "a batch of one sent {} APDUs: {one:#?}", one.len());
+    assert_eq!(ten.len(), one.len() + 9, "10 items vs 1: {ten:#?}");
     assert_eq!(hundred.len(), ten.len() + 90, "100 items vs 10");
-    let signatures =
-        hundred.iter().filter(|l| l.split_whitespace().nth(2).is_some_and(|c| c.starts_with("802A"))).count();
+    let signatures = count(&hundred, LoggedApdu::is_signature);
     assert_eq!(signatures, 100);
 }
 

@@ -469,7 +469,7 @@ fn interrupt_stops_before_the_next_apdu_and_powers_the_card_down() {
     child.stdin.take().unwrap().write_all(digests.as_bytes()).unwrap();
     // Wait until it has verified and started signing.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while !sim.log_lines().iter().any(|l| l.contains(" 802A0080")) {
+    while !sim.apdus().iter().any(LoggedApdu::is_signature) {
         assert!(std::time::Instant::now() < deadline, "{:?}", sim.log_lines());
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
@@ -477,9 +477,9 @@ fn interrupt_stops_before_the_next_apdu_and_powers_the_card_down() {
     let o = child.wait_with_output().unwrap();
     assert_code(&o, 130);
     assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
-    let signed = sim.apdus_since(0).iter().filter(|l| l.contains(" 802A0080")).count();
+    let signed = count(&sim.apdus(), LoggedApdu::is_signature);
     assert!(signed < 40, "the batch was not stopped");
     let log = sim.log_lines();
-    let last_sign = log.iter().rposition(|l| l.contains(" 802A0080")).unwrap();
+    let last_sign = log.iter().rposition(|l| LoggedApdu::parse(l).is_some_and(|a| a.is_signature())).unwrap();
     assert!(log[last_sign..].iter().any(|l| l == "EVENT power-off"), "not powered down after the interrupt: {log:?}");
 }

@@ -155,9 +155,7 @@ fn pdfs_from_every_producer_are_signed_and_accepted_by_pdfsig_and_qpdf() {
         }
     }
     // The same APDUs as one `sign --cms` (the command headers; the signed digest differs).
-    let headers = |lines: Vec<String>| -> Vec<String> {
-        lines.iter().map(|l| l.split_whitespace().nth(2).unwrap_or("").chars().take(8).collect()).collect()
-    };
+    let headers = |apdus: Vec<LoggedApdu>| -> Vec<[u8; 4]> { apdus.iter().map(|a| a.header).collect() };
     let before = sim.apdu_count();
     let o = pdf_sign(&sim, &inputs[0].1, &dir.join("again.pdf"), &[]);
     assert_code(&o, 0);
@@ -470,20 +468,20 @@ fn pdf_sign_keeps_every_pin_rule_of_sign_and_writes_nothing_when_it_fails() {
     let o = with_pin(&sim, b"WRONG1\n", &[]);
     assert_code(&o, 5);
     assert_eq!(json(&o)["error"]["kind"], "last_try_refused");
-    assert_eq!(verifies_with_data(&sim.log_lines()).len(), 0);
+    assert_eq!(verifies_with_data(&sim.apdus()).len(), 0);
     assert_eq!(sim.tries_left("sign"), 1);
     // A wrong password spends exactly the one try it was given.
     sim.restart(&["--set-tries", "sign=3"]);
     let o = with_pin(&sim, b"WRONG1\n", &[]);
     assert_code(&o, 4);
     assert_eq!(sim.tries_left("sign"), 2);
-    assert_eq!(verifies_with_data(&sim.log_lines()).len(), 1);
+    assert_eq!(verifies_with_data(&sim.apdus()).len(), 1);
     // A blocked password is never tried.
     sim.restart(&["--set-tries", "sign=0"]);
     let o = with_pin(&sim, b"ABC123\n", &["--force"]);
     assert_code(&o, 5);
     assert_eq!(json(&o)["error"]["kind"], "pin_blocked");
-    assert_eq!(verifies_with_data(&sim.log_lines()).len(), 1, "no VERIFY sent to a blocked password");
+    assert_eq!(verifies_with_data(&sim.apdus()).len(), 1, "no VERIFY sent to a blocked password");
     assert!(!output.exists(), "a failed signing wrote the output");
     let leftovers: Vec<_> = std::fs::read_dir(dir)
         .unwrap()

@@ -221,7 +221,8 @@ fn a_signal_at_the_last_try_question_ends_the_command_and_powers_the_card_down()
             }
             // The card got the guard's query and then nothing but the power-down.
             let log = log_since(&sim, before);
-            let query = log.iter().position(|l| l.starts_with("APDU ") && l.contains(" 00200080 ")).expect("query");
+            let query =
+                log.iter().position(|l| LoggedApdu::parse(l).is_some_and(|a| a.is_retry_query())).expect("query");
             assert_eq!(log[query + 1..], ["EVENT power-off".to_string()], "{ctx}: {log:?}");
             assert_eq!(sim.tries_left("auth"), 1, "{ctx}");
             cases += 1;
@@ -355,7 +356,10 @@ fn a_signal_during_a_slow_apdu_ends_the_command_when_the_apdu_returns() {
         assert_eq!(run.stderr().lines().count(), 1, "{ctx}: {}", run.stderr());
         assert_interrupted_document(&json_document(&run.stdout(), &ctx), &ctx);
         let log = log_since(&sim, before);
-        let signature = log.iter().position(|l| l.contains(" 802A00")).unwrap_or_else(|| panic!("{ctx}: {log:?}"));
+        let signature = log
+            .iter()
+            .position(|l| LoggedApdu::parse(l).is_some_and(|a| a.is_signature()))
+            .unwrap_or_else(|| panic!("{ctx}: {log:?}"));
         assert_eq!(log[signature + 1..], ["EVENT power-off".to_string()], "{ctx}: {log:?}");
         cases += 1;
     }
