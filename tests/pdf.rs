@@ -10,6 +10,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use common::pki::{self, openssl};
 use common::*;
 
 /// Most APDUs one PDF signature may spend: the same as one `sign --cms`.
@@ -208,16 +209,12 @@ fn issue_signer(dir: &Path, name: &str, subject: &str, extensions: &str, ca: &[&
     let file = |ext: &str| format!("{name}.{ext}");
     std::fs::write(dir.join(file("cnf")), extensions).unwrap();
     let (key, csr, crt) = (file("key.pem"), file("csr"), file("crt.pem"));
-    tool_ok(
-        dir,
-        "openssl",
-        &["req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", &key, "-subj", subject, "-out", &csr],
-    );
+    pki::key_and_request(dir, &key, &csr, subject);
     let issue =
         ["x509", "-req", "-in", &csr, "-set_serial", "4242", "-days", "20", "-extfile", &file("cnf"), "-out", &crt];
-    tool_ok(dir, "openssl", &[&issue[..], ca].concat());
-    tool_ok(dir, "openssl", &["x509", "-in", &crt, "-outform", "DER", "-out", &file("crt.der")]);
-    tool_ok(dir, "openssl", &["pkcs8", "-topk8", "-nocrypt", "-in", &key, "-outform", "DER", "-out", &file("key.der")]);
+    openssl(dir, &[&issue[..], ca].concat());
+    openssl(dir, &["x509", "-in", &crt, "-outform", "DER", "-out", &file("crt.der")]);
+    openssl(dir, &["pkcs8", "-topk8", "-nocrypt", "-in", &key, "-outform", "DER", "-out", &file("key.der")]);
 }
 
 /// A second simulated holder: a key and a certificate issued by the simulator's signing CA.
@@ -530,24 +527,11 @@ fn a_pdf_signed_by_pyhanko_is_checked_and_co_signed_with_both_signatures_valid()
     let dir = work.path();
     let input = producers(dir)[0].1.clone();
     // A throwaway CA and signer of our own, used by pyHanko.
-    let ca = [
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        "ca.key",
-        "-subj",
-        "/CN=Other CA",
-        "-out",
-        "ca.pem",
-    ];
-    tool_ok(dir, "openssl", &ca);
+    pki::ThrowawayCa::new(dir, "/CN=Other CA");
     let extensions = "keyUsage = critical, digitalSignature, nonRepudiation\n";
-    issue_signer(dir, "leaf", "/CN=pyHanko signer", extensions, &["-CA", "ca.pem", "-CAkey", "ca.key"]);
+    issue_signer(dir, "leaf", "/CN=pyHanko signer", extensions, &pki::ThrowawayCa::X509_ARGS);
     let p12 = ["-export", "-inkey", "leaf.key.pem", "-in", "leaf.crt.pem", "-certfile", "ca.pem", "-out", "leaf.p12"];
-    tool_ok(dir, "openssl", &[&["pkcs12"][..], &p12, &["-passout", "pass:pw"]].concat());
+    openssl(dir, &[&["pkcs12"][..], &p12, &["-passout", "pass:pw"]].concat());
     std::fs::write(dir.join("pass"), "pw").unwrap();
     let args = ["-m", "pyhanko", "sign", "addsig", "--field", "Other", "pkcs12", "--passfile", "pass"];
     tool_ok(dir, "python3", &[&args[..], &[input.to_str().unwrap(), "by-pyhanko.pdf", "leaf.p12"]].concat());

@@ -7,6 +7,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use common::pki::openssl;
 use common::*;
 use jpki::digest::HashAlgorithm;
 
@@ -43,14 +44,6 @@ fn ca_pem(sim: &Sim, key: &str) -> String {
 
 fn sha256(data: &[u8]) -> Vec<u8> {
     HashAlgorithm::Sha256.hash(data)
-}
-
-/// Run openssl in `dir` and insist that it succeeds.
-#[track_caller]
-fn openssl(dir: &Path, args: &[&str]) -> Output {
-    let o = Command::new("openssl").current_dir(dir).args(args).output().expect("run openssl");
-    assert!(o.status.success(), "openssl {args:?} failed\nstdout: {}\nstderr: {}", stdout(&o), stderr(&o));
-    o
 }
 
 /// The card certificate's public key as PEM in `dir`; returns its file name.
@@ -733,88 +726,6 @@ fn check_accepts_good_signatures_and_rejects_bad_ones_with_distinct_codes() {
     sim.assert_counters_full("signing");
 }
 
-/// A throwaway CA in `dir` and leaf certificates for one leaf key, made with the openssl CLI.
-struct ThrowawayPki<'a> {
-    dir: &'a Path,
-}
-
-impl ThrowawayPki<'_> {
-    fn new(dir: &Path) -> ThrowawayPki<'_> {
-        openssl(
-            dir,
-            &[
-                "req",
-                "-x509",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-keyout",
-                "ca.key",
-                "-out",
-                "ca.pem",
-                "-subj",
-                "/CN=Throwaway Test CA",
-                "-days",
-                "30",
-            ],
-        );
-        openssl(
-            dir,
-            &[
-                "req",
-                "-new",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-keyout",
-                "leaf.key",
-                "-out",
-                "leaf.csr",
-                "-subj",
-                "/CN=Throwaway Test Leaf",
-            ],
-        );
-        std::fs::create_dir(dir.join("issued")).unwrap();
-        std::fs::write(dir.join("index.txt"), "").unwrap();
-        std::fs::write(dir.join("serial"), "1000\n").unwrap();
-        let config = format!(
-            "[ca]\ndefault_ca = throwaway\n\
-             [throwaway]\ndatabase = {d}/index.txt\nnew_certs_dir = {d}/issued\nserial = {d}/serial\n\
-             default_md = sha256\npolicy = any_name\nunique_subject = no\n\
-             [any_name]\ncommonName = supplied\n\
-             [signing]\nkeyUsage = critical, digitalSignature, nonRepudiation\n\
-             [encipher_only]\nkeyUsage = critical, keyEncipherment, dataEncipherment\n",
-            d = dir.display()
-        );
-        std::fs::write(dir.join("ca.cnf"), config).unwrap();
-        ThrowawayPki { dir }
-    }
-
-    /// Issue a leaf certificate for leaf.key; `validity` are openssl ca date arguments.
-    fn issue(&self, out: &str, extensions: &str, validity: &[&str]) -> String {
-        let mut args = vec![
-            "ca",
-            "-batch",
-            "-notext",
-            "-config",
-            "ca.cnf",
-            "-cert",
-            "ca.pem",
-            "-keyfile",
-            "ca.key",
-            "-in",
-            "leaf.csr",
-            "-out",
-            out,
-            "-extensions",
-            extensions,
-        ];
-        args.extend(validity);
-        openssl(self.dir, &args);
-        self.dir.join(out).to_str().unwrap().to_string()
-    }
-}
-
 #[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
 #[test]
 fn check_rejects_expired_future_and_non_signing_certificates() {
@@ -822,12 +733,16 @@ fn check_rejects_expired_future_and_non_signing_certificates() {
     let sim = Sim::start(&[]);
     let work = tempfile::tempdir().unwrap();
     let dir = work.path();
-    let pki = ThrowawayPki::new(dir);
-    let good = pki.issue("good.pem", "signing", &["-days", "30"]);
+    let ca = pki::ThrowawayCa::new(dir, "/CN=Throwaway Test CA");
+    pki::key_and_request(dir, "leaf.key", "leaf.csr", "/CN=Throwaway Test Leaf");
+    let signing = "keyUsage = critical, digitalSignature, nonRepudiation\n";
+    let good = ca.issue("leaf.csr", "good.pem", signing, &["-days", "30"]);
     let expired =
-        pki.issue("expired.pem", "signing", &["-startdate", "20200101000000Z", "-enddate", "20210101000000Z"]);
-    let future = pki.issue("future.pem", "signing", &["-startdate", "20400101000000Z", "-enddate", "20410101000000Z"]);
-    let no_signing = pki.issue("encipher.pem", "encipher_only", &["-days", "30"]);
+        ca.issue("leaf.csr", "expired.pem", signing, &["-startdate", "20200101000000Z", "-enddate", "20210101000000Z"]);
+    let future =
+        ca.issue("leaf.csr", "future.pem", signing, &["-startdate", "20400101000000Z", "-enddate", "20410101000000Z"]);
+    let encipher_only = "keyUsage = critical, keyEncipherment, dataEncipherment\n";
+    let no_signing = ca.issue("leaf.csr", "encipher.pem", encipher_only, &["-days", "30"]);
     std::fs::write(dir.join("data.txt"), b"signed by a throwaway key\n").unwrap();
     openssl(dir, &["dgst", "-sha256", "-sign", "leaf.key", "-out", "data.sig", "data.txt"]);
     let (sig, data, ca) = (dir.join("data.sig"), dir.join("data.txt"), dir.join("ca.pem"));

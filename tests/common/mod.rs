@@ -17,6 +17,8 @@ use std::time::{Duration, Instant};
 #[allow(unused_imports)]
 pub use jpki::sim::log::{Delivery, LoggedApdu};
 
+pub mod pki;
+
 /// The simulator's default auth PIN and signing password (what `jpki-sim` stores
 /// unless told otherwise), and their tries at the maximum.
 pub const AUTH_PIN: &str = "1234";
