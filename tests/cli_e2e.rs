@@ -42,16 +42,7 @@ fn status_reports_every_counter_in_twelve_apdus_and_spends_nothing() {
 fn status_shows_blocked_for_every_blocked_status_word() {
     pcscd_test!();
     for sw in ["63C0", "6983", "6984"] {
-        let sim = Sim::start(&[
-            "--blocked-sw",
-            sw,
-            "--blocked-query-sw",
-            sw,
-            "--set-tries",
-            "sign=0",
-            "--set-tries",
-            "auth=1",
-        ]);
+        let sim = Sim::start_blocked(sw, &["sign=0", "auth=1"]);
         let o = run(sim.jpki().args(["--json", "status"]));
         assert_code(&o, 0);
         let doc = json(&o);

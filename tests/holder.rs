@@ -32,20 +32,7 @@ fn states(doc: &serde_json::Value) -> Vec<(String, String, Option<u64>)> {
 fn status_reports_every_counter_and_survives_blocked_ones() {
     pcscd_test!();
     for sw in ["63C0", "6983", "6984"] {
-        let sim = Sim::start(&[
-            "--blocked-sw",
-            sw,
-            "--blocked-query-sw",
-            sw,
-            "--set-tries",
-            "cardinfo=0",
-            "--set-tries",
-            "sign=2",
-            "--set-tries",
-            "visual-b=0",
-            "--set-tries",
-            "cardinfo-a=7",
-        ]);
+        let sim = Sim::start_blocked(sw, &["cardinfo=0", "sign=2", "visual-b=0", "cardinfo-a=7"]);
         let o = run(sim.jpki().args(["--json", "status"]));
         assert_code(&o, 0);
         let got = states(&json(&o));
@@ -88,22 +75,7 @@ fn status_reports_every_counter_and_survives_blocked_ones() {
         assert!(verifies_with_data(&sim.apdus_since(before)).is_empty(), "{:?}", sim.apdus_since(before));
 
         // The other five blocked, the first two included (the short-form detection runs on a 63C0).
-        let sim = Sim::start(&[
-            "--blocked-sw",
-            sw,
-            "--blocked-query-sw",
-            sw,
-            "--set-tries",
-            "auth=0",
-            "--set-tries",
-            "sign=0",
-            "--set-tries",
-            "cardinfo-a=0",
-            "--set-tries",
-            "cardinfo-b=0",
-            "--set-tries",
-            "visual-a=0",
-        ]);
+        let sim = Sim::start_blocked(sw, &["auth=0", "sign=0", "cardinfo-a=0", "cardinfo-b=0", "visual-a=0"]);
         for sfi in [&[][..], &["--no-sfi"]] {
             let o = run(sim.jpki().args([&["--json", "status"][..], sfi].concat()));
             assert_code(&o, 0);
@@ -131,13 +103,9 @@ fn status_with_every_counter_blocked() {
         // is confirmed by SELECT + query and proves nothing, so the rest of the
         // applet goes by SELECT + query too: 3 applet SELECTs, EF 0008 (2), 3
         // refused short queries, 7 × (SELECT + query) = 22.
-        let mut all = vec!["--blocked-sw", sw, "--blocked-query-sw", sw];
         // The library's names for the seven counters are also jpki-sim's `--set-tries` names.
         let zero: Vec<String> = jpki::card::Counter::ALL.iter().map(|c| format!("{}=0", c.name)).collect();
-        for z in &zero {
-            all.extend(["--set-tries", z.as_str()]);
-        }
-        let sim = Sim::start(&all);
+        let sim = Sim::start_blocked(sw, &zero.iter().map(String::as_str).collect::<Vec<_>>());
         let o = run(sim.jpki().args(["--json", "status"]));
         assert_code(&o, 0);
         assert!(

@@ -248,6 +248,16 @@ impl Sim {
         self.wait_present(true);
     }
 
+    /// A card whose blocked PINs answer `sw` to VERIFY and to the retry
+    /// query, with counters preset (`NAME=TRIES`, as jpki-sim's `--set-tries`).
+    pub fn start_blocked(sw: &str, tries: &[&str]) -> Sim {
+        let mut args = vec!["--blocked-sw", sw, "--blocked-query-sw", sw];
+        for t in tries {
+            args.extend(["--set-tries", t]);
+        }
+        Sim::start(&args)
+    }
+
     /// Wait for this simulator's own "connected" line, so that a stray card
     /// in the reader is never taken for ours.
     fn wait_connected(&mut self) {
