@@ -443,6 +443,40 @@ fn pdf_sign_help_warns_about_the_personal_data_in_the_certificate() {
 
 #[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
 #[test]
+fn pdf_sign_and_verify_speak_japanese_under_lang_ja() {
+    pcscd_test!();
+    let sim = Sim::start(&[]);
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path();
+    let input = producers(dir)[0].1.clone();
+    let signed = dir.join("signed.pdf");
+    let o = pdf_sign(&sim, &input, &signed, &["--lang", "ja"]);
+    assert_code(&o, 0);
+    let text = stdout(&o);
+    assert!(text.contains("として署名し") && text.contains("バイトを追加"), "{text}");
+    assert!(!text.contains("Signed "), "{text}");
+
+    let o = run(jpki().args(["--lang", "ja", "pdf", "verify"]).arg(&signed));
+    assert_code(&o, 0);
+    let text = stdout(&o);
+    assert!(text.starts_with("署名 1（") && text.contains("有効") && text.contains("ファイル全体"), "{text}");
+    assert!(text.contains("発行者は未確認") && !text.contains("valid"), "{text}");
+
+    // A refusal, and its hint, in Japanese too; the JSON kind stays as it is.
+    let o = run(jpki().args(["--lang", "ja", "pdf", "verify"]).arg(&input));
+    assert_code(&o, 8);
+    assert!(stderr(&o).contains("には署名がありません"), "{}", stderr(&o));
+    let o = run(jpki().args(["--lang", "ja", "--json", "pdf", "verify"]).arg(&input));
+    assert_eq!(json(&o)["error"]["kind"], "bad_signature");
+    let not_pdf = dir.join("not.pdf");
+    std::fs::write(&not_pdf, b"hello").unwrap();
+    let o = run(jpki().args(["--lang", "ja", "pdf", "verify"]).arg(&not_pdf));
+    assert_code(&o, 2);
+    assert!(stderr(&o).contains("PDF ファイルではありません"), "{}", stderr(&o));
+}
+
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
+#[test]
 fn pdf_sign_keeps_every_pin_rule_of_sign_and_writes_nothing_when_it_fails() {
     pcscd_test!();
     let work = tempfile::tempdir().unwrap();
