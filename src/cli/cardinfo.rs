@@ -30,11 +30,28 @@ fn sex_label(code: &str) -> &'static str {
     }
 }
 
+/// A missing card-info applet on the smartphone certificate is no fault:
+/// the phone carries the JPKI applet alone. Say so, and what to use instead.
+fn explain_smartphone(card: &mut session::Card, f: Failure) -> Failure {
+    if f.kind != "applet_missing" || !card.device().is_ok_and(|d| d.is_smartphone()) {
+        return f;
+    }
+    Failure {
+        message: "this is the smartphone certificate (スマホ用電子証明書), which has no card-info applet (券面事項入力補助AP); \
+                  no PIN was sent"
+            .to_string(),
+        ..f
+    }
+    .with_hint("Hold the My Number Card itself on the reader to read My Number and the basic four attributes")
+}
+
 pub fn run(global: &Global, connect: &dyn Connect, args: &CardInfoArgs) -> Result<Output, Failure> {
     let kind = PinKind::CardInfo;
     let pin = args.pin_args.obtain_default(kind)?;
     let mut card = connect.open(global, Access::Verifying)?;
-    session::verify(&mut card, &pin, args.pin_args.force)?;
+    if let Err(f) = session::verify(&mut card, &pin, args.pin_args.force) {
+        return Err(explain_smartphone(&mut card, f));
+    }
     let number = card.read_my_number().map_err(Failure::from)?;
     let attributes = if args.my_number_only { None } else { Some(card.read_attributes().map_err(Failure::from)?) };
     drop(card);

@@ -1,13 +1,28 @@
 //! `jpki readers`
 
+use jpki::card::Device;
 use jpki::pcsc::Pcsc;
 use jpki::transport::TransportError;
 use jpki::Error;
 use serde_json::json;
 
 use super::exit::Failure;
-use super::output::Output;
+use super::output::{one_line, Output};
 use super::Global;
+
+/// What answered on the JPKI applet, in words: the card, or the smartphone
+/// certificate (スマホ用電子証明書), which an NFC reader sees as a card.
+pub fn device_text(device: &Device) -> String {
+    match device {
+        Device::MyNumberCard => "My Number Card".to_string(),
+        Device::JukiCard => "住基カード (the older Basic Resident Registry card)".to_string(),
+        Device::Android => "smartphone (スマホ用電子証明書), Android".to_string(),
+        Device::Iphone => "smartphone (スマホ用電子証明書), iPhone".to_string(),
+        Device::Unknown(label) if label.is_empty() => "unknown token (its token file is unreadable)".to_string(),
+        // The label is card data: escaped so it keeps to its line.
+        Device::Unknown(label) => format!("unknown token \"{}\"", one_line(label)),
+    }
+}
 
 pub fn run(_global: &Global) -> Result<Output, Failure> {
     let pcsc = Pcsc::establish()?;
@@ -18,11 +33,12 @@ pub fn run(_global: &Global) -> Result<Output, Failure> {
         text.push_str("No readers found.\n");
     }
     for r in &readers {
-        // Found by SELECT of the applet, never by ATR.
-        let jpki = if !r.card_present {
+        // Found by SELECT of the applet, never by ATR; then its token file
+        // says whether a card or a smartphone answered.
+        let probe = if !r.card_present {
             None
         } else {
-            match jpki::discovery::probe_jpki(&pcsc, r) {
+            match jpki::discovery::probe_device(&pcsc, r) {
                 Ok(found) => Some(found),
                 Err(Error::Transport(TransportError::Busy)) => None,
                 Err(e) => {
@@ -31,10 +47,10 @@ pub fn run(_global: &Global) -> Result<Output, Failure> {
                 }
             }
         };
-        let card = match (r.card_present, jpki, r.in_use) {
+        let card = match (r.card_present, &probe, r.in_use) {
             (false, _, _) => "no card".to_string(),
-            (true, Some(true), _) => "My Number Card (JPKI applet found)".to_string(),
-            (true, Some(false), _) => "card without the JPKI applet".to_string(),
+            (true, Some(Some(device)), _) => format!("{} (JPKI applet found)", device_text(device)),
+            (true, Some(None), _) => "card without the JPKI applet".to_string(),
             (true, None, true) => "card in use by another program".to_string(),
             (true, None, false) => "card not answering".to_string(),
         };
@@ -49,8 +65,22 @@ pub fn run(_global: &Global) -> Result<Output, Failure> {
             "card_present": r.card_present,
             "in_use": r.in_use,
             "atr": if r.card_present { Some(hex::encode_upper(&r.atr)) } else { None },
-            "jpki": jpki,
+            "jpki": probe.as_ref().map(Option::is_some),
+            "device": probe.as_ref().and_then(|p| p.as_ref().map(Device::id)),
         }));
     }
     Ok(Output { text, ..Default::default() }.field("readers", list))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_smartphone_is_named_as_such_and_an_odd_label_keeps_to_its_line() {
+        assert!(device_text(&Device::Android).starts_with("smartphone (スマホ用電子証明書)"));
+        assert!(device_text(&Device::Iphone).contains("iPhone"));
+        let odd = device_text(&Device::Unknown("EVIL\nJPKI applet found".into()));
+        assert!(!odd.contains('\n'), "{odd}");
+    }
 }

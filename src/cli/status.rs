@@ -115,6 +115,7 @@ pub fn run(global: &Global, connect: &dyn Connect, args: &StatusArgs) -> Result<
     drop(card);
     let issued = status.sign_certificate_issued.issued();
     let mut text = format!("Reader: {reader}\n");
+    text.push_str(&format!("Device: {}\n", super::readers::device_text(&status.device)));
     let mut pins = Vec::new();
     for (counter, reading) in &status.counters {
         let (line, obj) = match reading {
@@ -135,6 +136,12 @@ pub fn run(global: &Global, connect: &dyn Connect, args: &StatusArgs) -> Result<
     let mut certs = serde_json::Map::new();
     if args.certs {
         certs.insert("sign_certificate_issued".into(), issued.into());
+    }
+    if args.certs && status.auth_certificate.is_none() {
+        // A smartphone shows it only after the auth PIN, which status never asks for.
+        let why = "expiry not read: the smartphone shows it only after the auth PIN (see `jpki cert auth --details`)";
+        text.push_str(&labelled("Auth certificate:", &format!("{why}\n")));
+        certs.insert("auth_not_read".into(), "needs_auth_pin".into());
     }
     let mut expiry = |kind: CertKind, s: &CertSummary| {
         let when = if s.days_left < 0 {
@@ -161,8 +168,11 @@ pub fn run(global: &Global, connect: &dyn Connect, args: &StatusArgs) -> Result<
         }
         None => {}
     }
-    let mut out =
-        Output::default().field("reader", reader).field("pins", pins).field("sign_certificate_issued", issued);
+    let mut out = Output::default()
+        .field("reader", reader)
+        .field("device", status.device.id())
+        .field("pins", pins)
+        .field("sign_certificate_issued", issued);
     if args.certs {
         out = out.field("certificates", Value::Object(certs));
     }
