@@ -24,8 +24,10 @@ fn readers_and_status_name_the_smartphone_and_its_missing_applets_are_absent() {
     let doc = json(&o);
     let me = doc["readers"].as_array().unwrap().iter().find(|r| r["name"] == sim.reader.as_str()).unwrap().clone();
     assert_eq!((me["jpki"].clone(), me["device"].clone()), (true.into(), "android".into()), "{me}");
-    let o = run(sim.jpki().arg("readers"));
+    let o = run(sim.jpki().args(["--lang", "en", "readers"]));
     assert!(stdout(&o).contains("smartphone (スマホ用電子証明書), Android (JPKI applet found)"), "{}", stdout(&o));
+    let o = run(sim.jpki().args(["--lang", "ja", "readers"]));
+    assert!(stdout(&o).contains("スマートフォン (スマホ用電子証明書)、Android (公的個人認証APあり)"), "{}", stdout(&o));
 
     let o = run(sim.jpki().args(["--json", "status"]));
     assert_code(&o, 0);
@@ -38,9 +40,11 @@ fn readers_and_status_name_the_smartphone_and_its_missing_applets_are_absent() {
         };
         assert_eq!(pin["state"], want, "{pin}");
     }
-    let o = run(sim.jpki().arg("status"));
+    let o = run(sim.jpki().args(["--lang", "en", "status"]));
     assert_code(&o, 0);
     assert!(stdout(&o).contains("Device: smartphone (スマホ用電子証明書), Android"), "{}", stdout(&o));
+    let o = run(sim.jpki().args(["--lang", "ja", "status"]));
+    assert!(stdout(&o).contains("デバイス: スマートフォン (スマホ用電子証明書)"), "{}", stdout(&o));
     // --certs asks for no PIN: the auth certificate's date is said to be behind it.
     let before = sim.apdu_count();
     let o = run(sim.jpki().args(["--json", "status", "--certs"]));
@@ -77,11 +81,14 @@ fn the_auth_certificate_of_a_smartphone_needs_the_auth_pin_behind_the_guard() {
     let auth_der = std::fs::read(sim.state_file("auth.crt.der")).unwrap();
     let o = run(sim.jpki().args(["--json", "status"]));
     assert_eq!(json(&o)["device"], "ios");
-    assert!(run(sim.jpki().arg("status")).stdout.windows(4).any(|w| w == b"5 tr"), "the phone's own count is shown");
+    assert!(
+        run(sim.jpki().args(["--lang", "en", "status"])).stdout.windows(4).any(|w| w == b"5 tr"),
+        "the phone's own count is shown"
+    );
 
     // No PIN and no terminal to ask: exit 2, nothing sent but the refused read.
     let before = sim.apdu_count();
-    let o = run(sim.jpki().args(["cert", "auth"]));
+    let o = run(sim.jpki().args(["--lang", "en", "cert", "auth"]));
     assert_code(&o, 2);
     assert!(stderr(&o).contains("auth PIN"), "{}", stderr(&o));
     assert_eq!(pins_sent(&sim, before), 0);

@@ -9,12 +9,13 @@ use jpki::pcsc::Access;
 use jpki::pin::{Pin, PinKind};
 
 use super::exit::Failure;
+use super::i18n::pick;
 use super::output::{check_binary_stdout, check_output_path, one_line, path_text, write_file, Output, Readers};
 use super::{session, session::Connect, Global, PinArgs};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum CertChoice {
-    /// 利用者証明用電子証明書 (readable without a PIN)
+    /// 利用者証明用電子証明書 (no PIN on the card; a smartphone asks for the auth PIN)
     Auth,
     /// 署名用電子証明書 (needs the signing password)
     Sign,
@@ -146,7 +147,11 @@ pub fn read_from_card(
                 Some(pin) => pin,
                 None => pin_args.obtain(
                     PinKind::Auth,
-                    "This smartphone shows its auth certificate only after the auth PIN. Enter the auth PIN: ",
+                    pick(
+                        "This smartphone shows its auth certificate only after the auth PIN. Enter the auth PIN: ",
+                        "このスマートフォンは利用者証明用暗証番号の照合後にだけ利用者証明用電子証明書を見せます。\
+                         利用者証明用暗証番号 (数字4桁) を入力してください: ",
+                    ),
                 )?,
             }
         }

@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 
 use super::cert::unix_now;
 use super::exit::Failure;
+use super::i18n::{pick, tr};
 use super::output::{one_line, Output};
 use super::{pin_input, session::Connect, Global, PinArgs};
 use jpki::transport::Transport as _;
@@ -115,7 +116,8 @@ pub fn run(global: &Global, connect: &dyn Connect, args: &StatusArgs) -> Result<
     drop(card);
     let issued = status.sign_certificate_issued.issued();
     let mut text = format!("Reader: {reader}\n");
-    text.push_str(&format!("Device: {}\n", super::readers::device_text(&status.device)));
+    let device = super::readers::device_text(&status.device);
+    text.push_str(&tr!("Device: {device}\n", "デバイス: {device}\n"));
     let mut pins = Vec::new();
     for (counter, reading) in &status.counters {
         let (line, obj) = match reading {
@@ -139,8 +141,12 @@ pub fn run(global: &Global, connect: &dyn Connect, args: &StatusArgs) -> Result<
     }
     if args.certs && status.auth_certificate.is_none() {
         // A smartphone shows it only after the auth PIN, which status never asks for.
-        let why = "expiry not read: the smartphone shows it only after the auth PIN (see `jpki cert auth --details`)";
-        text.push_str(&labelled("Auth certificate:", &format!("{why}\n")));
+        let why = pick(
+            "expiry not read: the smartphone shows it only after the auth PIN (see `jpki cert auth --details`)",
+            "有効期限は未読: スマートフォンは利用者証明用暗証番号の照合後にしか見せません (`jpki cert auth --details` を参照)",
+        );
+        let label = pick("Auth certificate:", "利用者証明用電子証明書:");
+        text.push_str(&labelled(label, &format!("{why}\n")));
         certs.insert("auth_not_read".into(), "needs_auth_pin".into());
     }
     let mut expiry = |kind: CertKind, s: &CertSummary| {
