@@ -175,3 +175,43 @@ fn a_smartphone_signs_raw_and_cms_under_each_unknown_switch() {
         sim.assert_counters_full(&ctx);
     }
 }
+
+/// At a terminal, `cert auth` on a smartphone asks for the auth PIN (no echo)
+/// once the phone has refused the read, and only then.
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
+#[test]
+fn at_a_terminal_cert_auth_prompts_for_the_auth_pin_on_a_smartphone_only() {
+    use std::io::Write;
+    pcscd_test!();
+    // `script` (util-linux) gives jpki a pseudo-terminal; the PIN is typed after a pause.
+    let typed = |sim: &Sim, pin: &str| {
+        let line = format!("{} --lang en --reader '{}' cert auth", jpki_bin(), sim.reader);
+        let mut child = std::process::Command::new("script")
+            .args(["-qec", &line, "/dev/null"])
+            .env_remove("JPKI_AUTH_PIN")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("`script` (util-linux) is needed for the terminal tests");
+        let mut stdin = child.stdin.take().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        let _ = stdin.write_all(format!("{pin}\n").as_bytes());
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        drop(stdin);
+        child.wait_with_output().unwrap()
+    };
+    let mut sim = Sim::start(&["--smartphone"]);
+    let o = typed(&sim, AUTH_PIN);
+    let screen = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{screen}");
+    assert!(screen.contains("Enter the auth PIN") && screen.contains("BEGIN CERTIFICATE"), "{screen}");
+    assert!(!screen.contains(AUTH_PIN), "the PIN was echoed: {screen}");
+    assert_eq!(verifies_with_data(&sim.apdus_since(0)).len(), 1);
+    // The plastic card: no prompt, the certificate at once.
+    sim.restart(&[]);
+    let before = sim.apdu_count();
+    let o = typed(&sim, AUTH_PIN);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(!stdout(&o).contains("Enter the auth PIN"), "{}", stdout(&o));
+    assert_eq!(pins_sent(&sim, before), 0, "a PIN was sent to the card");
+}
