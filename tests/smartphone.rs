@@ -215,3 +215,44 @@ fn at_a_terminal_cert_auth_prompts_for_the_auth_pin_on_a_smartphone_only() {
     assert!(!stdout(&o).contains("Enter the auth PIN"), "{}", stdout(&o));
     assert_eq!(pins_sent(&sim, before), 0, "a PIN was sent to the card");
 }
+
+/// A one-page PDF written by hand, with a correct cross-reference table.
+fn small_pdf() -> Vec<u8> {
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>",
+    ];
+    let mut pdf = b"%PDF-1.7\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, body) in objects.iter().enumerate() {
+        offsets.push(pdf.len());
+        pdf.extend(format!("{} 0 obj\n{body}\nendobj\n", i + 1).bytes());
+    }
+    let xref = pdf.len();
+    pdf.extend(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).bytes());
+    for offset in offsets {
+        pdf.extend(format!("{offset:010} 00000 n \n").bytes());
+    }
+    pdf.extend(format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1).bytes());
+    pdf
+}
+
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
+#[test]
+fn a_smartphone_signs_a_pdf_with_either_key() {
+    pcscd_test!();
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.pdf");
+    std::fs::write(&input, small_pdf()).unwrap();
+    let sim = Sim::start(&["--smartphone=ios"]);
+    for (key, pin) in [("auth", AUTH_PIN), ("sign", SIGN_PIN)] {
+        let output = dir.path().join(format!("{key}.pdf"));
+        let args = ["pdf", "sign", input.to_str().unwrap(), "-o", output.to_str().unwrap(), "--key", key];
+        let o = run(&mut sim.with_pin(pin, &args));
+        assert_code(&o, 0);
+        let o = run(jpki().args(["pdf", "verify", output.to_str().unwrap()]));
+        assert_code(&o, 0);
+    }
+    sim.assert_counters_full("pdf sign on a smartphone");
+}
