@@ -216,35 +216,16 @@ fn at_a_terminal_cert_auth_prompts_for_the_auth_pin_on_a_smartphone_only() {
     assert_eq!(pins_sent(&sim, before), 0, "a PIN was sent to the card");
 }
 
-/// A one-page PDF written by hand, with a correct cross-reference table.
-fn small_pdf() -> Vec<u8> {
-    let objects = [
-        "<< /Type /Catalog /Pages 2 0 R >>",
-        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>",
-    ];
-    let mut pdf = b"%PDF-1.7\n".to_vec();
-    let mut offsets = Vec::new();
-    for (i, body) in objects.iter().enumerate() {
-        offsets.push(pdf.len());
-        pdf.extend(format!("{} 0 obj\n{body}\nendobj\n", i + 1).bytes());
-    }
-    let xref = pdf.len();
-    pdf.extend(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).bytes());
-    for offset in offsets {
-        pdf.extend(format!("{offset:010} 00000 n \n").bytes());
-    }
-    pdf.extend(format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1).bytes());
-    pdf
-}
-
 #[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
 #[test]
 fn a_smartphone_signs_a_pdf_with_either_key() {
     pcscd_test!();
     let dir = tempfile::tempdir().unwrap();
+    // Ghostscript writes the PDF, as for tests/pdf.rs.
+    std::fs::write(dir.path().join("in.ps"), "%!PS\n72 700 moveto showpage\n").unwrap();
+    let made = std::process::Command::new("ps2pdf").args(["in.ps", "in.pdf"]).current_dir(dir.path()).status();
+    assert!(made.is_ok_and(|s| s.success()), "ps2pdf (ghostscript) is needed for the PDF tests");
     let input = dir.path().join("in.pdf");
-    std::fs::write(&input, small_pdf()).unwrap();
     let sim = Sim::start(&["--smartphone=ios"]);
     for (key, pin) in [("auth", AUTH_PIN), ("sign", SIGN_PIN)] {
         let output = dir.path().join(format!("{key}.pdf"));
