@@ -16,14 +16,15 @@ use std::time::Instant;
 use common::*;
 
 /// Budgets with extended length (the card's ATR advertises it; `jpki` uses it).
-/// `status --jpki-only`: AP, SEL(0008), READ (certificate availability), Q(SFI 18), Q(SFI 1B).
-const STATUS_JPKI: usize = 5;
-const STATUS_JPKI_NO_SFI: usize = 7; // AP, SEL(0008), READ, SEL(0018), Q, SEL(001B), Q
-const STATUS_JPKI_SFI_REFUSED: usize = 8; // STATUS_JPKI_NO_SFI + the one refused short-form query
+/// `status --jpki-only`: AP, SEL(0008), READ (certificate availability), SEL(0006), READ (the token
+/// label, which tells a card from a smartphone), Q(SFI 18), Q(SFI 1B).
+const STATUS_JPKI: usize = 7;
+const STATUS_JPKI_NO_SFI: usize = 9; // AP, SEL(0008), READ, SEL(0006), READ, SEL(0018), Q, SEL(001B), Q
+const STATUS_JPKI_SFI_REFUSED: usize = 10; // STATUS_JPKI_NO_SFI + the one refused short-form query
 /// `status`, all seven counters: STATUS_JPKI, then TXT, Q(SFI 11), Q(SFI 14), Q(SFI 15), VIS, Q(SFI 13), Q(SFI 12).
-const STATUS: usize = 12;
-const STATUS_NO_SFI: usize = 19; // 3 applet SELECTs, SEL(0008), READ, and SELECT + query for each of the 7
-const STATUS_SFI_REFUSED: usize = 20; // STATUS_NO_SFI + the one refused short-form query
+const STATUS: usize = 14;
+const STATUS_NO_SFI: usize = 21; // 3 applet SELECTs, SEL + READ of 0008 and 0006, and SELECT + query for each of the 7
+const STATUS_SFI_REFUSED: usize = 22; // STATUS_NO_SFI + the one refused short-form query
 const VERIFY: usize = 4; // AP, SEL(pin), Q (lockout guard), V
 const CERT_EXTENDED: usize = 3; // AP, SEL(cert), READ with extended Le
 const CERT_SIGN_EXTENDED: usize = 6; // AP, SEL(001B), Q, V, SEL(0001), READ
@@ -62,7 +63,7 @@ fn der_len(sim: &Sim, name: &str) -> usize {
 
 #[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
 #[test]
-fn status_within_twelve_apdus_and_jpki_only_within_five() {
+fn status_within_fourteen_apdus_and_jpki_only_within_seven() {
     pcscd_test!();
     let sim = Sim::start(&[]);
     let m = measure(&sim, "status", sim.jpki().arg("status"));
@@ -122,6 +123,35 @@ fn cert_read_within_three_apdus_with_extended_length() {
     let m = measure(&sim, "cert sign (extended)", &mut sim.with_pin(SIGN_PIN, &["cert", "sign", "--der"]));
     assert_within("cert sign", &m, CERT_SIGN_EXTENDED);
     assert_eq!(m.out.stdout, std::fs::read(sim.state_file("sign.crt.der")).unwrap());
+    // A PIN file given for the auth certificate (used on a smartphone) costs a card nothing.
+    let m = measure(&sim, "cert auth --pin-file (card)", &mut sim.with_pin(AUTH_PIN, &["cert", "auth", "--der"]));
+    assert_within("cert auth --pin-file on a card", &m, CERT_EXTENDED);
+}
+
+/// The smartphone certificate, and `readers`, which reads the token label
+/// to tell a card from a phone.
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
+#[test]
+fn readers_and_the_smartphone_within_their_budgets() {
+    pcscd_test!();
+    let sim = Sim::start(&["--smartphone"]);
+    // readers: AP, SEL(0006), READ for the card in this reader.
+    let m = measure(&sim, "readers (smartphone)", sim.jpki().arg("readers"));
+    assert_within("readers", &m, 3);
+    // status: AP, SEL(0008), READ, SEL(0006), READ, Q(SFI 18), Q(SFI 1B), TXT and VIS refused.
+    let m = measure(&sim, "status (smartphone)", sim.jpki().arg("status"));
+    assert_within("status on a smartphone", &m, 9);
+    // cert auth: AP, SEL(000A), READ refused, SEL(0006), READ (the token), and on a
+    // second connection AP, SEL(0018), Q, V, SEL(000A), READ.
+    let m = measure(&sim, "cert auth (smartphone)", &mut sim.with_pin(AUTH_PIN, &["cert", "auth", "--der"]));
+    assert_within("cert auth on a smartphone", &m, CERT_EXTENDED + 2 + VERIFY + 2);
+    // Signing reads the certificate after the VERIFY, as on the card.
+    let m = measure(
+        &sim,
+        "sign --key auth (smartphone)",
+        &mut sim.with_pin(AUTH_PIN, &["sign", "--key", "auth", "--digest", &sha256_hex(b"x")]),
+    );
+    assert_within("sign --key auth on a smartphone", &m, SIGN_EXTENDED);
 }
 
 #[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]

@@ -9,7 +9,7 @@ use common::*;
 
 #[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
 #[test]
-fn status_reports_every_counter_in_twelve_apdus_and_spends_nothing() {
+fn status_reports_every_counter_in_fourteen_apdus_and_spends_nothing() {
     pcscd_test!();
     let sim = Sim::start(&[]);
     let o = run(sim.jpki().args(["--json", "status"]));
@@ -26,7 +26,9 @@ fn status_reports_every_counter_in_twelve_apdus_and_spends_nothing() {
     let names: Vec<&str> = doc["pins"].as_array().unwrap().iter().map(|p| p["pin"].as_str().unwrap()).collect();
     assert_eq!(names, ["auth", "sign", "cardinfo", "cardinfo-a", "cardinfo-b", "visual-a", "visual-b"]);
     assert_eq!(doc["pins"][2]["tries_left"], 3);
-    assert!(sim.apdu_count() <= 12, "status used {} APDUs: {:?}", sim.apdu_count(), sim.log_lines());
+    // Twelve for the counters and EF 0008, two for the token label (card or smartphone).
+    assert_eq!(doc["device"], "my_number_card");
+    assert!(sim.apdu_count() <= 14, "status used {} APDUs: {:?}", sim.apdu_count(), sim.log_lines());
     assert_eq!(verifies_with_data(&sim.apdus_since(0)).len(), 0);
     assert_eq!(sim.tries_left("auth"), 3);
     assert_eq!(sim.tries_left("sign"), 5);

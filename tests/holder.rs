@@ -50,18 +50,18 @@ fn status_reports_every_counter_and_survives_blocked_ones() {
             assert_eq!((name.as_str(), state.as_str(), *tries), (en, es, et), "{sw}");
         }
         // Seven counters by short EF identifier, plus the certificate-availability
-        // file: 12 APDUs. The card-info PIN's "blocked" comes before anything has
+        // file and the token label: 14 APDUs. The card-info PIN's "blocked" comes before anything has
         // proven the short form on that applet, so SELECT + query confirm it (2
         // more), and its other two counters go by SELECT + query too (2 more);
         // visual-b's comes after visual-a's count proved it, so it stands.
-        assert_eq!(sim.apdu_count(), 16, "{sw}: {:?}", sim.log_lines());
+        assert_eq!(sim.apdu_count(), 18, "{sw}: {:?}", sim.log_lines());
         assert_eq!(json(&o)["sign_certificate_issued"], true);
         assert_eq!(sim.tries_left("cardinfo-a"), 7);
         // The same answers without the short form.
         let before = sim.apdu_count();
         let o = run(sim.jpki().args(["--json", "status", "--no-sfi"]));
         assert_eq!(states(&json(&o)), got);
-        assert!(sim.apdu_count() - before <= 19, "{:?}", sim.apdus_since(before));
+        assert!(sim.apdu_count() - before <= 21, "{:?}", sim.apdus_since(before));
         // `--all`, the default now, is still accepted; `--jpki-only` keeps the first two.
         let o = run(sim.jpki().args(["--json", "status", "--all"]));
         assert_eq!(states(&json(&o)), got);
@@ -113,7 +113,7 @@ fn status_with_every_counter_blocked() {
             "{sw}: {:?}",
             states(&json(&o))
         );
-        assert_eq!(sim.apdu_count(), 22, "{sw}: {:?}", sim.log_lines());
+        assert_eq!(sim.apdu_count(), 24, "{sw}: {:?}", sim.log_lines());
     }
 }
 
@@ -128,8 +128,8 @@ fn status_on_a_card_that_refuses_the_short_form() {
     assert_eq!(got.len(), 7);
     assert_eq!(got[5], ("visual-a".to_string(), "ok".to_string(), Some(1)));
     assert!(got.iter().all(|(_, s, _)| s == "ok"), "{got:?}");
-    // One refused short query, then the SELECT form for all seven, then EF 0008.
-    assert!(sim.apdu_count() <= 20, "{:?}", sim.log_lines());
+    // EF 0008 and the token, one refused short query, then the SELECT form for all seven.
+    assert!(sim.apdu_count() <= 22, "{:?}", sim.log_lines());
 }
 
 #[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
@@ -443,8 +443,8 @@ fn card_without_signing_certificate() {
         let o = run(sim.jpki().args(["status"]));
         assert_code(&o, 0);
         // An odd signing-password file does not cost the short form for the
-        // other counters: 12 APDUs, plus the SELECT that finds its file missing.
-        let expected = if model == "absent" { 13 } else { 12 };
+        // other counters: 14 APDUs, plus the SELECT that finds its file missing.
+        let expected = if model == "absent" { 15 } else { 14 };
         assert_eq!(sim.apdu_count(), expected, "{model}: {:?}", sim.log_lines());
         assert!(stdout(&o).contains("NOT ISSUED"), "{model}: {}", stdout(&o));
         assert!(!stdout(&o).contains("BLOCKED"), "{model}: {}", stdout(&o));
@@ -598,8 +598,8 @@ fn a_card_without_the_card_info_or_visual_applet() {
             got.iter().filter(|(_, s, _)| s == "absent").map(|(n, _, _)| n.as_str()).collect();
         assert_eq!(shown_absent, absent, "{lacking:?}");
         assert!(got.iter().all(|(n, s, _)| absent.contains(&n.as_str()) || s == "ok"), "{got:?}");
-        // A refused applet is asked for once: 12 APDUs, less the queries of the missing counters.
-        assert_eq!(sim.apdu_count(), 12 - absent.len(), "{lacking:?}: {:?}", sim.log_lines());
+        // A refused applet is asked for once: 14 APDUs, less the queries of the missing counters.
+        assert_eq!(sim.apdu_count(), 14 - absent.len(), "{lacking:?}: {:?}", sim.log_lines());
         let text = stdout(&run(sim.jpki().arg("status")));
         assert_eq!(text.matches("not present on this card").count(), absent.len(), "{text}");
 

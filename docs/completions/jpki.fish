@@ -142,7 +142,7 @@ complete -c jpki -n "__fish_jpki_using_subcommand sign" -s h -l help -d 'Print h
 complete -c jpki -n "__fish_jpki_using_subcommand check" -l signature -d 'A raw PKCS#1 v1.5 signature file (binary, hex or base64)' -r -F
 complete -c jpki -n "__fish_jpki_using_subcommand check" -l cms -d 'A CMS (PKCS#7) signature file, DER or PEM' -r -F
 complete -c jpki -n "__fish_jpki_using_subcommand check" -l cert -d 'The signer\'s certificate (PEM or DER). A CMS usually carries it' -r -F
-complete -c jpki -n "__fish_jpki_using_subcommand check" -l card-cert -d 'Take the signer\'s certificate from the card instead' -r -f -a "auth\t'利用者証明用電子証明書 (readable without a PIN)'
+complete -c jpki -n "__fish_jpki_using_subcommand check" -l card-cert -d 'Take the signer\'s certificate from the card instead' -r -f -a "auth\t'利用者証明用電子証明書 (no PIN on the card; a smartphone asks for the auth PIN)'
 sign\t'署名用電子証明書 (needs the signing password)'
 auth-ca\t'The CA certificate for the auth certificate'
 sign-ca\t'The CA certificate for the signing certificate'"

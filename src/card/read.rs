@@ -24,7 +24,9 @@ impl SignCertificate {
 }
 
 impl<T: Transport> JpkiCard<T> {
-    /// Read a certificate, sized from its DER header (EFs carry filler).
+    /// Read a certificate, sized from its DER header (EFs carry filler). On
+    /// a smartphone the auth certificate answers [`Error::PinNotVerified`]
+    /// until the auth PIN is verified (see [`CertKind::required_pin_on`]).
     pub fn read_certificate(&mut self, kind: CertKind) -> Result<Vec<u8>> {
         match self.select_file(Applet::Jpki, kind.fid())? {
             StatusWord::Success => {}
@@ -34,7 +36,17 @@ impl<T: Transport> JpkiCard<T> {
             sw => return Err(Error::UnexpectedStatus { operation: "SELECT of the certificate file", sw }),
         }
         let pin = kind.required_pin();
-        let first = self.read_first_chunk(pin)?;
+        let first = match self.read_first_chunk(pin) {
+            // The smartphone certificate keeps its auth certificate behind the
+            // auth PIN; the token is read only now, so a card pays nothing.
+            Err(e) if kind == CertKind::Auth && e.unexpected_sw() == Some(StatusWord::SecurityStatusNotSatisfied) => {
+                return Err(match self.device()? {
+                    d if d.is_smartphone() => Error::PinNotVerified { kind: PinKind::Auth },
+                    _ => e,
+                });
+            }
+            other => other?,
+        };
         // An empty or erased (all FF) file holds no certificate.
         if first.iter().all(|&b| b == 0xFF) {
             return Err(match kind {

@@ -32,10 +32,13 @@ pub enum CounterReading {
 /// What [`JpkiCard::status`] found.
 #[derive(Debug)]
 pub struct CardStatus {
+    /// What answered (EF 0006): the card or a smartphone.
+    pub device: Device,
     /// EF 0008.
     pub sign_certificate_issued: SignCertificate,
     pub counters: Vec<(Counter, CounterReading)>,
-    /// With `certificates`.
+    /// With `certificates`; `None` on a smartphone, which shows it only
+    /// after the auth PIN (status asks for no PIN but the signing password).
     pub auth_certificate: Option<CertSummary>,
     /// With `certificates` and a signing password: the certificate, or why it
     /// was not read when that spent no try (a blocked password, the last try
@@ -53,6 +56,7 @@ impl<T: Transport> JpkiCard<T> {
         // EF 0008 first: on a card without a signing certificate, an odd
         // signing-password counter is explained rather than shown as blocked.
         let issued = self.has_sign_certificate()?;
+        let device = self.device()?;
         let counters: Vec<Counter> =
             Counter::ALL.into_iter().filter(|c| !request.jpki_only || c.applet == Applet::Jpki).collect();
         let mut states = Vec::new();
@@ -60,13 +64,18 @@ impl<T: Transport> JpkiCard<T> {
             states.push((counter, self.status_counter(&counter)?));
         }
         let mut status = CardStatus {
+            device,
             sign_certificate_issued: issued,
             counters: Vec::new(),
             auth_certificate: None,
             sign_certificate: None,
         };
         if request.certificates {
-            status.auth_certificate = Some(self.validity(CertKind::Auth, request.now)?);
+            status.auth_certificate = match self.validity(CertKind::Auth, request.now) {
+                Ok(summary) => Some(summary),
+                Err(Error::PinNotVerified { kind: PinKind::Auth }) => None,
+                Err(e) => return Err(e),
+            };
             if let Some(pin) = request.sign_pin {
                 let read = self.sign_validity(pin, issued, request.now, consent, &mut states);
                 status.sign_certificate = Some(match read {

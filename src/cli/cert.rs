@@ -6,15 +6,16 @@ use clap::{Args, ValueEnum};
 use jpki::card::CertKind;
 use jpki::cert::{summarize, to_pem, CertSummary};
 use jpki::pcsc::Access;
-use jpki::pin::PinKind;
+use jpki::pin::{Pin, PinKind};
 
 use super::exit::Failure;
+use super::i18n::pick;
 use super::output::{check_binary_stdout, check_output_path, one_line, path_text, write_file, Output, Readers};
 use super::{session, session::Connect, Global, PinArgs};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum CertChoice {
-    /// 利用者証明用電子証明書 (readable without a PIN)
+    /// 利用者証明用電子証明書 (no PIN on the card; a smartphone asks for the auth PIN)
     Auth,
     /// 署名用電子証明書 (needs the signing password)
     Sign,
@@ -85,12 +86,14 @@ pub fn run(global: &Global, connect: &dyn Connect, args: &CertArgs) -> Result<Ou
         Some(pin_kind) => {
             Some(args.pin_args.obtain(pin_kind, "The signing certificate is protected. Enter the signing password: ")?)
         }
+        // A smartphone wants the auth PIN for it: a --pin-file is read now.
+        None if kind == CertKind::Auth => args.pin_args.given(PinKind::Auth)?,
         None => {
             args.pin_args.refuse_unused(&format!("`cert {}`", kind.name()))?;
             None
         }
     };
-    let der = read(global, connect, kind, pin.as_ref(), args.pin_args.force)?;
+    let der = read_from_card(global, connect, kind, pin, &args.pin_args)?;
     let now = unix_now();
     let summary = summarize(&der, now).map_err(|e| Failure::from(jpki::Error::BadCardData(e.into())))?;
     let pem = to_pem(&der);
@@ -118,19 +121,43 @@ pub fn run(global: &Global, connect: &dyn Connect, args: &CertArgs) -> Result<Ou
     Ok(out)
 }
 
-fn read(
+/// Read a certificate from the card behind the PIN it needs: `pin`, the
+/// signing password, for the signing certificate; for the auth certificate,
+/// the auth PIN only where the card refuses the read without it (the
+/// smartphone certificate). Then the card is released while the PIN is
+/// gathered (`pin` if a file gave it, else the environment or the prompt),
+/// and opened again to verify it behind the lockout guard and read.
+pub fn read_from_card(
     global: &Global,
     connect: &dyn Connect,
     kind: CertKind,
-    pin: Option<&jpki::pin::Pin>,
-    force: bool,
+    pin: Option<Pin>,
+    pin_args: &PinArgs,
 ) -> Result<Vec<u8>, Failure> {
-    let access = if pin.is_some() { Access::Verifying } else { Access::ReadOnly };
-    let mut card = connect.open(global, access)?;
-    if let Some(pin) = pin {
-        debug_assert_eq!(pin.kind(), PinKind::Sign);
-        session::verify(&mut card, pin, force)?;
-    }
+    let pin = match pin {
+        Some(pin) if kind == CertKind::Sign => pin,
+        pin => {
+            let mut card = connect.open(global, Access::ReadOnly)?;
+            match card.read_certificate(kind) {
+                Err(jpki::Error::PinNotVerified { kind: PinKind::Auth }) if kind == CertKind::Auth => {}
+                other => return other.map_err(Failure::from),
+            }
+            drop(card);
+            match pin {
+                Some(pin) => pin,
+                None => pin_args.obtain(
+                    PinKind::Auth,
+                    pick(
+                        "This smartphone shows its auth certificate only after the auth PIN. Enter the auth PIN: ",
+                        "このスマートフォンは利用者証明用暗証番号の照合後にだけ利用者証明用電子証明書を見せます。\
+                         利用者証明用暗証番号 (数字4桁) を入力してください: ",
+                    ),
+                )?,
+            }
+        }
+    };
+    let mut card = connect.open(global, Access::Verifying)?;
+    session::verify(&mut card, &pin, pin_args.force)?;
     card.read_certificate(kind).map_err(Failure::from)
 }
 

@@ -5,15 +5,16 @@ use std::path::{Path, PathBuf};
 
 use base64::Engine;
 use clap::Args;
+use jpki::card::CertKind;
 use jpki::cert::{check_certificate, der_from_pem_or_der, verify_pkcs1, CertProblem};
 use jpki::digest::MessageDigest;
-use jpki::pcsc::Access;
+use jpki::pin::PinKind;
 
 use super::cert::{unix_now, CertChoice};
 use super::exit::{ExitCode, Failure};
 use super::output::{one_line, Output};
 use super::sign::HashChoice;
-use super::{session, session::Connect, Global, PinArgs};
+use super::{session::Connect, Global, PinArgs};
 
 #[derive(Debug, Args)]
 #[command(after_help = "This is a self-check for users. It does NOT check whether the certificate was revoked \
@@ -95,14 +96,11 @@ fn certificate(
         let kind = which.kind();
         let pin = match kind.required_pin() {
             Some(p) => Some(args.pin_args.obtain_default(p)?),
+            // A smartphone wants the auth PIN for it: a --pin-file is read now.
+            None if kind == CertKind::Auth => args.pin_args.given(PinKind::Auth)?,
             None => None,
         };
-        let access = if pin.is_some() { Access::Verifying } else { Access::ReadOnly };
-        let mut card = connect.open(global, access)?;
-        if let Some(pin) = &pin {
-            session::verify(&mut card, pin, args.pin_args.force)?;
-        }
-        return card.read_certificate(kind).map_err(Failure::from);
+        return super::cert::read_from_card(global, connect, kind, pin, &args.pin_args);
     }
     embedded.ok_or_else(|| {
         Failure::usage("no certificate to check against").with_hint("Give --cert FILE or --card-cert WHICH")
@@ -110,8 +108,8 @@ fn certificate(
 }
 
 pub fn run(global: &Global, connect: &dyn Connect, args: &CheckArgs) -> Result<Output, Failure> {
-    if args.card_cert.is_none_or(|w| w.kind().required_pin().is_none()) {
-        args.pin_args.refuse_unused("`check` without --card-cert sign")?;
+    if args.card_cert.is_none_or(|w| w.kind().required_pin().is_none() && w.kind() != CertKind::Auth) {
+        args.pin_args.refuse_unused("`check` without --card-cert sign or auth")?;
     }
     // Every file is read and parsed before the card may be used.
     let ca = match &args.ca {

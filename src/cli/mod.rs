@@ -230,6 +230,16 @@ impl PinArgs {
             .with_hint("Drop it, or choose what needs the PIN"))
     }
 
+    /// The PIN from --pin-file when one is given, read and checked now, for a
+    /// command that needs it only on some devices; otherwise `None`, and the
+    /// environment or the prompt is asked only when it is needed.
+    pub fn given(&self, kind: jpki::pin::PinKind) -> Result<Option<jpki::pin::Pin>, Failure> {
+        match self.pin_file {
+            Some(_) => self.obtain_default(kind).map(Some),
+            None => Ok(None),
+        }
+    }
+
     /// The usual prompt for `kind`.
     pub fn obtain_default(&self, kind: jpki::pin::PinKind) -> Result<jpki::pin::Pin, Failure> {
         self.obtain(kind, &format!("Enter the {kind}: "))

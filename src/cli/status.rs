@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 
 use super::cert::unix_now;
 use super::exit::Failure;
+use super::i18n::{pick, tr};
 use super::output::{one_line, Output};
 use super::{pin_input, session::Connect, Global, PinArgs};
 use jpki::transport::Transport as _;
@@ -115,6 +116,8 @@ pub fn run(global: &Global, connect: &dyn Connect, args: &StatusArgs) -> Result<
     drop(card);
     let issued = status.sign_certificate_issued.issued();
     let mut text = format!("Reader: {reader}\n");
+    let device = super::readers::device_text(&status.device);
+    text.push_str(&tr!("Device: {device}\n", "デバイス: {device}\n"));
     let mut pins = Vec::new();
     for (counter, reading) in &status.counters {
         let (line, obj) = match reading {
@@ -135,6 +138,16 @@ pub fn run(global: &Global, connect: &dyn Connect, args: &StatusArgs) -> Result<
     let mut certs = serde_json::Map::new();
     if args.certs {
         certs.insert("sign_certificate_issued".into(), issued.into());
+    }
+    if args.certs && status.auth_certificate.is_none() {
+        // A smartphone shows it only after the auth PIN, which status never asks for.
+        let why = pick(
+            "expiry not read: the smartphone shows it only after the auth PIN (see `jpki cert auth --details`)",
+            "有効期限は未読: スマートフォンは利用者証明用暗証番号の照合後にしか見せません (`jpki cert auth --details` を参照)",
+        );
+        let label = pick("Auth certificate:", "利用者証明用電子証明書:");
+        text.push_str(&labelled(label, &format!("{why}\n")));
+        certs.insert("auth_not_read".into(), "needs_auth_pin".into());
     }
     let mut expiry = |kind: CertKind, s: &CertSummary| {
         let when = if s.days_left < 0 {
@@ -161,8 +174,11 @@ pub fn run(global: &Global, connect: &dyn Connect, args: &StatusArgs) -> Result<
         }
         None => {}
     }
-    let mut out =
-        Output::default().field("reader", reader).field("pins", pins).field("sign_certificate_issued", issued);
+    let mut out = Output::default()
+        .field("reader", reader)
+        .field("device", status.device.id())
+        .field("pins", pins)
+        .field("sign_certificate_issued", issued);
     if args.certs {
         out = out.field("certificates", Value::Object(certs));
     }

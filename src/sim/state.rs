@@ -248,6 +248,18 @@ impl PinStore {
         Ok(())
     }
 
+    /// Set the maximum of a PIN's counter (1–15) and fill the counter to it:
+    /// for cards, or smartphones, whose maximum no source gives.
+    pub fn set_max(&mut self, id: PinId, max: u8) -> Result<(), String> {
+        if max == 0 || max > 15 {
+            return Err(format!("PIN {id}: max must be 1..=15"));
+        }
+        let rec = self.get_mut(id);
+        rec.max = max;
+        rec.tries_left = max;
+        Ok(())
+    }
+
     /// Serialize as the `pins.json` document.
     pub fn to_json(&self) -> String {
         let file = PinsFile {

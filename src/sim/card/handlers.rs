@@ -33,7 +33,9 @@ impl VirtualCard {
                 } else {
                     return sw(SW_NOT_FOUND);
                 };
-                let lacking = |a: OptionalApplet| self.config.without_applets.contains(&a);
+                // A smartphone carries the JPKI applet alone.
+                let lacking =
+                    |a: OptionalApplet| self.config.smartphone.is_some() || self.config.without_applets.contains(&a);
                 if (df == Applet::Text && lacking(OptionalApplet::CardInfo))
                     || (df == Applet::Visual && lacking(OptionalApplet::Visual))
                 {
