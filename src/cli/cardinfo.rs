@@ -11,11 +11,15 @@ use super::{session, session::Connect, Global, PinArgs};
 
 #[derive(Debug, Args)]
 pub struct CardInfoArgs {
-    /// Show the full My Number (個人番号). Without it, all but the last 4 digits are hidden in every output.
-    #[arg(long)]
+    #[arg(long, help = super::i18n::pick(
+        "Show the full My Number (個人番号). Without it, all but the last 4 digits are hidden in every output",
+        "個人番号 (マイナンバー) をすべて表示する。指定しなければ、どの出力でも末尾4桁以外を伏せる"
+    ))]
     pub show_my_number: bool,
-    /// Read only My Number, not the name, address, birth date and sex.
-    #[arg(long)]
+    #[arg(long, help = super::i18n::pick(
+        "Read only My Number, not the name, address, birth date and sex",
+        "個人番号だけを読み、氏名・住所・生年月日・性別は読まない"
+    ))]
     pub my_number_only: bool,
     #[command(flatten)]
     pub pin_args: PinArgs,
