@@ -47,7 +47,14 @@ pub fn english_sentence(text: &str) -> Option<String> {
         let line = without_quoted(line);
         let mut run: Vec<&str> = Vec::new();
         let mut after_jpki = false;
+        // Inside `KEY=value` up to its comma: a certificate's name (OU=JPKI for digital signature, ...).
+        let mut in_value = false;
         for token in line.split_whitespace() {
+            if in_value || token.contains('=') {
+                in_value = !token.ends_with(',');
+                run.clear();
+                continue;
+            }
             let word = token.trim_start_matches(['(', '[', '{']);
             let bare = word.trim_end_matches([',', '.', ';', ':', '!', '?', ')', ']', '}']);
             let ends_phrase = bare.len() != word.len();
@@ -139,6 +146,7 @@ fn the_detectors_catch_sentences_and_spare_names() {
         "130  中断された (Ctrl-C, SIGTERM, SIGHUP, SIGQUIT)",
         "adbe: adbe.pkcs7.detached: 署名属性に署名時刻を含む CMS",
         "https://www.jpki.go.jp/ を見てください",
+        "発行者:     C=JP, O=JPKI, OU=JPKI for digital signature, OU=Japan Agency for Local Authority Information Systems",
     ] {
         assert_eq!(english_sentence(japanese), None, "{japanese}");
     }
