@@ -44,6 +44,9 @@ const COMMAND_WORDS: &[&str] = &[
 /// does punctuation after a word (`auto, on, off` is a list, not a sentence).
 pub fn english_sentence(text: &str) -> Option<String> {
     for line in text.lines() {
+        if let Some(label) = english_label(line) {
+            return Some(format!("the label {label:?} in {line:?}"));
+        }
         let line = without_quoted(line);
         let mut run: Vec<&str> = Vec::new();
         let mut after_jpki = false;
@@ -82,6 +85,19 @@ pub fn english_sentence(text: &str) -> Option<String> {
         }
     }
     None
+}
+
+/// An English label that starts `line` (`Name:`, `signed at:`), where Japanese
+/// output would have 氏名 or 生年月日; `jpki:` and a URL (`https:`) are not labels.
+fn english_label(line: &str) -> Option<&str> {
+    let (label, rest) = line.trim_start().split_once(':')?;
+    let is_label = label.len() >= 2
+        && label.starts_with(|c: char| c.is_ascii_alphabetic())
+        && label.chars().all(|c| c.is_ascii_alphabetic() || c == ' ' || c == '-' || c == '(' || c == ')')
+        && label.chars().any(|c| c.is_ascii_lowercase())
+        // `auth:` before a value's description is a value, not a label.
+        && (label.contains(' ') || label.starts_with(|c: char| c.is_ascii_uppercase()));
+    (is_label && label != "jpki" && !rest.starts_with("//")).then_some(label)
 }
 
 /// `line` with what stands between backquotes, double quotes, single quotes
@@ -134,6 +150,7 @@ fn the_detectors_catch_sentences_and_spare_names() {
         "使い方の誤り: no such file",
         "Wrong PIN: two tries are left",
         "暗証番号が違います (It was wrong)",
+        "  Birth date:   平成1年1月1日",
     ] {
         assert!(english_sentence(english).is_some(), "missed: {english}");
     }
@@ -311,33 +328,48 @@ const PARSE_FAILURES: &[&[&str]] = &[
 #[test]
 fn parse_errors_in_japanese_name_the_argument_and_hide_a_pin() {
     let mut problems = Vec::new();
+    // The locale, a --lang argument before the command line, and the language they ask for.
+    let ways = [("ja_JP.UTF-8", None, Lang::Ja), ("C.UTF-8", Some("--lang=ja"), Lang::Ja), ("C.UTF-8", None, Lang::En)];
     for args in PARSE_FAILURES {
-        for locale in ["ja_JP.UTF-8", "C.UTF-8"] {
-            let o = run(jpki_in(locale).args(*args));
+        let mut documents = Vec::new();
+        let mut errors = Vec::new();
+        for (locale, lang_arg, lang) in ways {
+            let how = format!("{locale}{}", lang_arg.map(|a| format!(" {a}")).unwrap_or_default());
+            let o = run(jpki_in(locale).args(lang_arg).args(*args));
             let err = String::from_utf8_lossy(&o.stderr).into_owned();
             if o.status.code() != Some(2) || err.lines().count() != 1 {
-                problems.push(format!("{args:?} ({locale}): exit {:?}, stderr {err:?}", o.status.code()));
+                problems.push(format!("{args:?} ({how}): exit {:?}, stderr {err:?}", o.status.code()));
             }
             for pin in ["1234", "ABC123"] {
                 if args.iter().any(|a| a.contains(pin)) && err.contains(pin) {
-                    problems.push(format!("{args:?} ({locale}): the PIN is repeated: {err}"));
+                    problems.push(format!("{args:?} ({how}): the PIN is repeated: {err}"));
                 }
             }
-            let issue = match locale {
-                "C.UTF-8" => japanese_only_line(&err),
-                _ => english_sentence(&err).or_else(|| (!has_japanese(&err)).then(|| "no Japanese".into())),
+            let issue = match lang {
+                Lang::En => japanese_only_line(&err),
+                Lang::Ja => english_sentence(&err).or_else(|| (!has_japanese(&err)).then(|| "no Japanese".into())),
             };
             if let Some(issue) = issue {
-                problems.push(format!("{args:?} ({locale}): {issue}: {err}"));
+                problems.push(format!("{args:?} ({how}): {issue}: {err}"));
+            }
+            errors.push((lang, err));
+            let o = run(jpki_in(locale).args(lang_arg).arg("--json").args(*args));
+            match serde_json::from_slice::<serde_json::Value>(&o.stdout) {
+                Ok(doc) => documents.push(neutral(&doc)),
+                Err(e) => problems.push(format!("{args:?} --json ({how}): no JSON document ({e})")),
             }
         }
-        // The offending argument is named in Japanese too.
-        let ja = String::from_utf8_lossy(&run(jpki_in("ja_JP.UTF-8").args(*args)).stderr).into_owned();
+        if documents.windows(2).any(|pair| pair[0] != pair[1]) {
+            problems.push(format!("{args:?}: the JSON failure differs with the language: {documents:?}"));
+        }
+        // The offending option is named in Japanese too.
+        let english = &errors.iter().find(|(lang, _)| *lang == Lang::En).unwrap().1;
         for word in args.iter().filter(|a| a.starts_with("--") && a.len() > 2 && !a.contains("pin")) {
             let name = word.split('=').next().unwrap_or(word);
-            let en = String::from_utf8_lossy(&run(jpki_in("C.UTF-8").args(*args)).stderr).into_owned();
-            if en.contains(name) && !ja.contains(name) {
-                problems.push(format!("{args:?}: the Japanese error does not name {name}: {ja}"));
+            for (_, japanese) in errors.iter().filter(|(lang, _)| *lang == Lang::Ja) {
+                if english.contains(name) && !japanese.contains(name) {
+                    problems.push(format!("{args:?}: the Japanese error does not name {name}: {japanese}"));
+                }
             }
         }
     }
@@ -496,8 +528,8 @@ fn scenarios(dir: &Path) -> Vec<(Vec<&'static str>, Vec<Step>)> {
     ]
 }
 
-/// Run every scenario on fresh cards with the locale `locale`.
-fn run_all(locale: &str) -> Vec<Seen> {
+/// Run every scenario on fresh cards with the locale `locale` (and `lang_arg` before each command line).
+fn run_all(locale: &str, lang_arg: Option<&str>) -> Vec<Seen> {
     let dir = tempfile::tempdir().unwrap();
     let mut seen = Vec::new();
     for (sim_args, steps) in scenarios(dir.path()) {
@@ -510,6 +542,7 @@ fn run_all(locale: &str) -> Vec<Seen> {
                 for (k, v) in &s.env {
                     cmd.env(k, v);
                 }
+                cmd.args(lang_arg);
                 if json {
                     cmd.arg("--json");
                 }
@@ -545,21 +578,24 @@ fn neutral(doc: &serde_json::Value) -> serde_json::Value {
 #[test]
 fn every_card_path_speaks_the_language_and_json_stays_the_same() {
     pcscd_test!();
-    let ja = run_all("ja_JP.UTF-8");
-    let en = run_all("C.UTF-8");
+    let en = run_all("C.UTF-8", None);
+    let by_locale = run_all("ja_JP.UTF-8", None);
+    let by_argument = run_all("C.UTF-8", Some("--lang=ja"));
     let mut problems = Vec::new();
-    for (j, e) in ja.iter().zip(&en) {
-        let name = &j.name;
+    let japanese =
+        by_locale.iter().map(|s| (s, "LANG=ja_JP.UTF-8")).chain(by_argument.iter().map(|s| (s, "--lang=ja")));
+    for ((j, how), e) in japanese.zip(en.iter().chain(&en)) {
+        let name = &format!("{} ({how})", j.name);
         if j.code != e.code {
             problems.push(format!("{name}: exit {:?} in Japanese, {:?} in English", j.code, e.code));
         }
         if let Some(s) = english_sentence(&j.text) {
-            problems.push(format!("{name} (ja): {s}"));
+            problems.push(format!("{name}: {s}"));
         }
-        if let Some(line) = japanese_only_line(&e.text) {
-            problems.push(format!("{name} (en): Japanese only: {line}"));
+        if let Some(line) = japanese_only_line(&e.text).filter(|_| how.starts_with("LANG")) {
+            problems.push(format!("{} (LANG=C.UTF-8): Japanese only: {line}", e.name));
         }
-        if name.ends_with("--json") {
+        if j.name.ends_with("--json") {
             match (&j.json, &e.json) {
                 (Some(jd), Some(ed)) if neutral(jd) != neutral(ed) => {
                     problems.push(format!("{name}: the JSON differs:\n  ja {}\n  en {}", neutral(jd), neutral(ed)))
@@ -573,5 +609,5 @@ fn every_card_path_speaks_the_language_and_json_stays_the_same() {
     for code in [0, 2, 3, 4, 5, 7, 8] {
         assert!(codes.contains(&code), "no step ended with exit {code}: the scenarios do not reach it ({codes:?})");
     }
-    assert!(problems.is_empty(), "{} problems in {} runs:\n{}", problems.len(), ja.len() * 2, problems.join("\n"));
+    assert!(problems.is_empty(), "{} problems in {} runs:\n{}", problems.len(), en.len() * 3, problems.join("\n"));
 }
