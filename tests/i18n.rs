@@ -91,6 +91,8 @@ pub fn english_sentence(text: &str) -> Option<String> {
 /// output would have 氏名 or 生年月日; `jpki:` and a URL (`https:`) are not labels.
 fn english_label(line: &str) -> Option<&str> {
     let (label, rest) = line.trim_start().split_once(':')?;
+    // `Name (氏名):` is an English label with a Japanese gloss.
+    let label = label.split('(').next().unwrap_or(label).trim_end();
     let is_label = label.len() >= 2
         && label.starts_with(|c: char| c.is_ascii_alphabetic())
         && label.chars().all(|c| c.is_ascii_alphabetic() || c == ' ' || c == '-' || c == '(' || c == ')')
@@ -151,6 +153,7 @@ fn the_detectors_catch_sentences_and_spare_names() {
         "Wrong PIN: two tries are left",
         "暗証番号が違います (It was wrong)",
         "  Birth date:   平成1年1月1日",
+        "Auth PIN (利用者証明用暗証番号):   3 of 3",
     ] {
         assert!(english_sentence(english).is_some(), "missed: {english}");
     }
@@ -533,9 +536,12 @@ fn run_all(locale: &str, lang_arg: Option<&str>) -> Vec<Seen> {
     let dir = tempfile::tempdir().unwrap();
     let mut seen = Vec::new();
     for (sim_args, steps) in scenarios(dir.path()) {
+        let sim = Sim::start(&sim_args);
         for json in [false, true] {
-            // A fresh card for each pass: both passes start from the same counters.
-            let sim = Sim::start(&sim_args);
+            // Each scenario leaves the card as it found it (a wrong PIN is
+            // followed by the right one, a changed PIN is changed back), so
+            // both passes start from the same counters.
+            let before = sim.pins();
             for s in &steps {
                 let mut cmd = sim.jpki();
                 cmd.env_remove("JPKI_LANG").env_remove("LC_ALL").env_remove("LC_MESSAGES").env("LANG", locale);
@@ -554,6 +560,7 @@ fn run_all(locale: &str, lang_arg: Option<&str>) -> Vec<Seen> {
                     json: json.then(|| serde_json::from_slice(&o.stdout).ok()).flatten(),
                 });
             }
+            assert_eq!(sim.pins(), before, "the steps of {sim_args:?} changed the card");
         }
     }
     seen
