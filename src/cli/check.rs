@@ -19,8 +19,9 @@ use super::{session, session::Connect, Global, PinArgs};
 #[command(after_help = super::i18n::pick(
     "This is a self-check for users. It does NOT check whether the certificate was revoked (JPKI revocation needs a \
      platform operator's OCSP access); a signature that passes here may still be rejected by a relying party.",
-    "利用者が自分で確かめるためのものです。証明書が失効していないかは確認しません (公的個人認証の失効確認には\
-     プラットフォーム事業者の OCSP 接続が必要です)。ここで問題がなくても、受け取る側で拒否されることがあります。"
+    "利用者が自分で確かめるためのものです。証明書が失効していないかは確認しません\n\
+     (公的個人認証の失効確認にはプラットフォーム事業者の OCSP 接続が必要です)。\n\
+     ここで問題がなくても、受け取る側で拒否されることがあります。"
 ))]
 pub struct CheckArgs {
     #[arg(long, value_name = "FILE", conflicts_with = "cms", required_unless_present = "cms", help = super::i18n::pick(

@@ -21,9 +21,11 @@ const PRIVACY: &str = "Privacy: the signing certificate (署名用) that goes in
 address, birth date and sex, and anyone who receives the file can read them. The auth key (--key auth) \
 carries none of them, but relying parties such as the 登記・供託オンライン申請 system require the signing key.";
 
-const PRIVACY_JA: &str = "個人情報について: PDF に入る署名用電子証明書には氏名・住所・生年月日・性別が記載されており、\
-ファイルを受け取った人は誰でも読めます。利用者証明用の鍵 (--key auth) の証明書には記載されていませんが、\
-登記・供託オンライン申請システムなど、署名用の鍵を求める提出先があります。";
+// Japanese has no spaces for clap to wrap at: the lines are broken here.
+const PRIVACY_JA: &str = "個人情報について: PDF に入る署名用電子証明書には氏名・住所・生年月日・性別が\n\
+記載されており、ファイルを受け取った人は誰でも読めます。利用者証明用の鍵 (--key auth) の\n\
+証明書には記載されていませんが、登記・供託オンライン申請システムなど、署名用の鍵を求める\n\
+提出先があります。";
 
 #[derive(Debug, Subcommand)]
 pub enum PdfCommand {
@@ -99,7 +101,8 @@ pub struct PdfSignArgs {
 #[command(after_help = super::i18n::pick(
     "This does NOT check whether a certificate was revoked. The signing time is the one the signer's computer \
      claimed (there is no time-stamp).",
-    "証明書が失効していないかは確認しません。署名時刻は署名者のコンピューターが示したものです (タイムスタンプはありません)。"
+    "証明書が失効していないかは確認しません。\n\
+     署名時刻は署名者のコンピューターが示したものです (タイムスタンプはありません)。"
 ))]
 pub struct PdfVerifyArgs {
     #[arg(value_name = "IN.pdf", help = super::i18n::pick(

@@ -29,12 +29,15 @@ otherwise, and for the 券面事項入力補助用暗証番号, at your municipa
 The new PIN comes from --new-pin-file, the JPKI_NEW_PIN environment variable, or a prompt that asks twice. The \
 old one from --pin-file, JPKI_AUTH_PIN / JPKI_SIGN_PIN / JPKI_CARDINFO_PIN, or a prompt.";
 
-const CHANGE_AFTER_HELP_JA: &str = "ロックされた暗証番号は jpki では初期化できません。署名用パスワードと\
-利用者証明用暗証番号は、もう一方が分かっていれば、スマートフォンアプリ「JPKI暗証番号リセット」で24時間以内に\
-予約したうえで、コンビニのキオスク端末でそれぞれ初期化できます。両方とも分からない場合と、\
-券面事項入力補助用暗証番号は、カードを持って市区町村の窓口で初期化してください。\n\n\
-新しい暗証番号は --new-pin-file、環境変数 JPKI_NEW_PIN、または2回尋ねるプロンプトで渡します。今の暗証番号は \
---pin-file、JPKI_AUTH_PIN / JPKI_SIGN_PIN / JPKI_CARDINFO_PIN、またはプロンプトで渡します。";
+// Japanese has no spaces for clap to wrap at: the lines are broken here.
+const CHANGE_AFTER_HELP_JA: &str = "ロックされた暗証番号は jpki では初期化できません。\n\
+署名用パスワードと利用者証明用暗証番号は、もう一方が分かっていれば、スマートフォンアプリ\n\
+「JPKI暗証番号リセット」で24時間以内に予約したうえで、コンビニのキオスク端末でそれぞれ\n\
+初期化できます。両方とも分からない場合と、券面事項入力補助用暗証番号は、カードを持って\n\
+市区町村の窓口で初期化してください。\n\n\
+新しい暗証番号は --new-pin-file、環境変数 JPKI_NEW_PIN、または2回尋ねるプロンプトで\n\
+渡します。今の暗証番号は --pin-file、JPKI_AUTH_PIN / JPKI_SIGN_PIN / JPKI_CARDINFO_PIN、\n\
+またはプロンプトで渡します。";
 
 #[derive(Debug, Args)]
 pub struct ChangeArgs {
