@@ -32,8 +32,6 @@ where
     Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut cmd))
 }
 
-const TEMPLATE: &str = "{before-help}{about-with-newline}\n使い方: {usage}\n\n{all-args}{after-help}";
-const TEMPLATE_NO_ARGS: &str = "{before-help}{about-with-newline}\n使い方: {usage}{after-help}";
 const OPTIONS: &str = "オプション";
 const ARGUMENTS: &str = "引数";
 const COMMANDS: &str = "コマンド";
@@ -48,9 +46,9 @@ fn japanese(cmd: Command) -> Command {
 /// Headings, flags and argument helps, before clap builds the command (so
 /// that global options are copied to the subcommands already translated).
 fn japanese_words(cmd: Command, root: bool) -> Command {
-    let has_args = cmd.get_arguments().any(|a| !a.is_hide_set()) || cmd.has_subcommands();
+    let template = template(&cmd);
     let mut cmd = cmd
-        .help_template(if has_args { TEMPLATE } else { TEMPLATE_NO_ARGS })
+        .help_template(template)
         .subcommand_help_heading(COMMANDS)
         .subcommand_value_name(COMMANDS)
         .mut_args(japanese_arg)
@@ -74,6 +72,23 @@ fn japanese_words(cmd: Command, root: bool) -> Command {
         );
     }
     cmd.mut_subcommands(|sub| japanese_words(sub, false))
+}
+
+/// The help page's layout with Japanese headings, in clap's order: commands,
+/// arguments, options (each section only where the command has some).
+fn template(cmd: &Command) -> String {
+    let mut sections = Vec::new();
+    if cmd.get_subcommands().any(|s| !s.is_hide_set()) {
+        sections.push(format!("{COMMANDS}:\n{{subcommands}}"));
+    }
+    if cmd.get_positionals().any(|a| !a.is_hide_set()) {
+        sections.push(format!("{ARGUMENTS}:\n{{positionals}}"));
+    }
+    // clap's `help` subcommand has no options (nor a help flag).
+    if cmd.get_name() != "help" {
+        sections.push(format!("{OPTIONS}:\n{{options}}"));
+    }
+    format!("{{before-help}}{{about-with-newline}}\n使い方: {{usage}}\n\n{}{{after-help}}", sections.join("\n\n"))
 }
 
 /// One argument under a Japanese heading, with what clap would append in
@@ -164,8 +179,11 @@ fn japanese_usage(mut cmd: Command) -> Command {
     let has_help = cmd.find_subcommand("help").is_some();
     if has_help {
         cmd = cmd.mut_subcommand("help", |help| {
+            let template = template(&help);
             help.about("このメッセージか、指定したコマンドのヘルプを表示する")
-                .help_template(TEMPLATE)
+                .help_template(template)
+                .subcommand_help_heading(COMMANDS)
+                .subcommand_value_name(COMMANDS)
                 .mut_args(|a| a.help("ヘルプを表示するコマンド").help_heading(ARGUMENTS))
         });
     }
