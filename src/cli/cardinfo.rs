@@ -12,12 +12,12 @@ use super::{session, session::Connect, Global, PinArgs};
 
 #[derive(Debug, Args)]
 pub struct CardInfoArgs {
-    #[arg(long, help = pick(
+    #[arg(long, help = super::i18n::pick(
         "Show the full My Number (個人番号). Without it, all but the last 4 digits are hidden in every output",
-        "個人番号をすべて表示する。指定しないと、どの出力でも末尾4桁以外を隠す"
+        "個人番号 (マイナンバー) をすべて表示する。指定しなければ、どの出力でも末尾4桁以外を伏せる"
     ))]
     pub show_my_number: bool,
-    #[arg(long, help = pick(
+    #[arg(long, help = super::i18n::pick(
         "Read only My Number, not the name, address, birth date and sex",
         "個人番号だけを読み、氏名・住所・生年月日・性別は読まない"
     ))]

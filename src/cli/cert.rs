@@ -15,13 +15,16 @@ use super::{session, session::Connect, Global, PinArgs};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum CertChoice {
-    /// 利用者証明用電子証明書 (no PIN on the card; a smartphone asks for the auth PIN)
+    #[value(help = super::i18n::pick(
+        "利用者証明用電子証明書 (no PIN on the card; a smartphone asks for the auth PIN)",
+        "利用者証明用電子証明書 (カードでは暗証番号不要。スマートフォンでは利用者証明用暗証番号を求める)"
+    ))]
     Auth,
-    /// 署名用電子証明書 (needs the signing password)
+    #[value(help = super::i18n::pick("署名用電子証明書 (needs the signing password)", "署名用電子証明書 (署名用パスワードが必要)"))]
     Sign,
-    /// The CA certificate for the auth certificate
+    #[value(help = super::i18n::pick("The CA certificate for the auth certificate", "利用者証明用電子証明書を発行した認証局 (CA) の証明書"))]
     AuthCa,
-    /// The CA certificate for the signing certificate
+    #[value(help = super::i18n::pick("The CA certificate for the signing certificate", "署名用電子証明書を発行した認証局 (CA) の証明書"))]
     SignCa,
 }
 
@@ -38,20 +41,30 @@ impl CertChoice {
 
 #[derive(Debug, Args)]
 pub struct CertArgs {
-    /// Which certificate.
-    #[arg(value_enum)]
+    #[arg(value_enum, help = super::i18n::pick(
+        "Which certificate",
+        "どの証明書か"
+    ))]
     pub which: CertChoice,
-    /// Output DER (binary) instead of PEM.
-    #[arg(long, conflicts_with_all = ["pem", "details"])]
+    #[arg(long, conflicts_with_all = ["pem", "details"], help = super::i18n::pick(
+        "Output DER (binary) instead of PEM",
+        "PEM ではなく DER (バイナリ) で出力する"
+    ))]
     pub der: bool,
-    /// Output PEM (the default on stdout).
-    #[arg(long, conflicts_with = "details")]
+    #[arg(long, conflicts_with = "details", help = super::i18n::pick(
+        "Output PEM (the default on stdout)",
+        "PEM で出力する (標準出力では既定)"
+    ))]
     pub pem: bool,
-    /// Show subject, issuer, validity, key and the holder's data instead.
-    #[arg(long, visible_alias = "text")]
+    #[arg(long, visible_alias = "text", help = super::i18n::pick(
+        "Show subject, issuer, validity, key and the holder's data instead",
+        "代わりに主体者、発行者、有効期間、鍵、持ち主の情報を表示する"
+    ))]
     pub details: bool,
-    /// Write to FILE (DER unless --pem is given or FILE ends in .pem).
-    #[arg(short, long, value_name = "FILE")]
+    #[arg(short, long, value_name = "FILE", help = super::i18n::pick(
+        "Write to FILE (DER unless --pem is given or FILE ends in .pem)",
+        "このファイルに書き出す (--pem を付けるか名前が .pem で終わらなければ DER)"
+    ))]
     pub output: Option<PathBuf>,
     #[command(flatten)]
     pub pin_args: PinArgs,

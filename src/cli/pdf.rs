@@ -29,28 +29,34 @@ fn privacy() -> &'static str {
     )
 }
 
+// Japanese has no spaces for clap to wrap at: the lines are broken here.
+const PRIVACY_JA: &str = "個人情報について: PDF に入る署名用電子証明書には氏名・住所・生年月日・性別が\n\
+記載されており、ファイルを受け取った人は誰でも読めます。利用者証明用の鍵 (--key auth) の\n\
+証明書には記載されていませんが、登記・供託オンライン申請システムなど、署名用の鍵を求める\n\
+提出先があります。";
+
 #[derive(Debug, Subcommand)]
 pub enum PdfCommand {
-    #[command(about = pick(
+    #[command(about = super::i18n::pick(
         "Sign a PDF with the card (an incremental update: the original bytes are kept)",
-        "カードで PDF に署名します（増分更新: 元のバイト列はそのまま残ります）"
+        "カードで PDF に署名する (増分更新: 元のバイト列はそのまま残る)"
     ))]
     Sign(PdfSignArgs),
-    #[command(about = pick(
+    #[command(about = super::i18n::pick(
         "Check every signature of a PDF (does not check revocation)",
-        "PDF のすべての署名を検証します（失効は確認しません）"
+        "PDF のすべての署名を検証する (失効は確認しない)"
     ))]
     Verify(PdfVerifyArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ProfileChoice {
-    #[value(help = pick(
+    #[value(help = super::i18n::pick(
         "adbe.pkcs7.detached: CMS with the signing time among the signed attributes",
-        "adbe.pkcs7.detached: 署名時刻を署名属性に含む CMS"
+        "adbe.pkcs7.detached: 署名属性に署名時刻を含む CMS"
     ))]
     Adbe,
-    #[value(help = pick(
+    #[value(help = super::i18n::pick(
         "ETSI.CAdES.detached (PAdES B-B): CMS with ESS signing-certificate-v2",
         "ETSI.CAdES.detached (PAdES B-B): ESS signing-certificate-v2 を含む CMS"
     ))]
@@ -58,48 +64,64 @@ pub enum ProfileChoice {
 }
 
 #[derive(Debug, Args)]
-#[command(after_help = privacy())]
+// Japanese help has its own line breaks (clap wraps at spaces only).
+#[command(after_help = super::i18n::pick(privacy(), PRIVACY_JA))]
 pub struct PdfSignArgs {
-    #[arg(value_name = "IN.pdf", help = pick("The PDF to sign", "署名する PDF"))]
+    #[arg(value_name = "IN.pdf", help = super::i18n::pick(
+        "The PDF to sign",
+        "署名する PDF"
+    ))]
     pub input: PathBuf,
-    #[arg(short, long, value_name = "OUT.pdf", help = pick(
+    #[arg(short, long, value_name = "OUT.pdf", help = super::i18n::pick(
         "Where to write the signed PDF (written whole or not at all)",
-        "署名した PDF の書き出し先（全体を書くか、何も書かないかのどちらかです）"
+        "署名した PDF の書き出し先 (全部書けなければ何も書かない)"
     ))]
     pub output: PathBuf,
-    #[arg(long, value_enum, default_value_t = KeyChoice::Sign, help = pick(
+    #[arg(long, value_enum, default_value_t = KeyChoice::Sign, help = super::i18n::pick(
         "Key to sign with: sign (署名用, signing password; the default) or auth (利用者証明用, 4-digit PIN)",
-        "署名に使う鍵: sign（署名用、署名用パスワード。既定）または auth（利用者証明用、利用者証明用暗証番号 (数字4桁)）"
+        "署名に使う鍵: sign (署名用、署名用パスワード。既定) か auth (利用者証明用、数字4桁の暗証番号)"
     ))]
     pub key: KeyChoice,
-    #[arg(long, value_enum, default_value_t = ProfileChoice::Adbe, help = pick(
+    #[arg(long, value_enum, default_value_t = ProfileChoice::Adbe, help = super::i18n::pick(
         "Signature kind: adbe (adbe.pkcs7.detached) or pades (ETSI.CAdES.detached)",
-        "署名の種類: adbe (adbe.pkcs7.detached) または pades (ETSI.CAdES.detached)"
+        "署名の種類: adbe (adbe.pkcs7.detached) か pades (ETSI.CAdES.detached)"
     ))]
     pub profile: ProfileChoice,
-    #[arg(long, value_name = "TEXT", help = pick("The reason for signing (/Reason)", "署名の理由 (/Reason)"))]
+    #[arg(long, value_name = "TEXT", help = super::i18n::pick(
+        "The reason for signing (/Reason)",
+        "署名の理由 (/Reason)"
+    ))]
     pub reason: Option<String>,
-    #[arg(long, value_name = "TEXT", help = pick("Where it was signed (/Location)", "署名した場所 (/Location)"))]
+    #[arg(long, value_name = "TEXT", help = super::i18n::pick(
+        "Where it was signed (/Location)",
+        "署名した場所 (/Location)"
+    ))]
     pub location: Option<String>,
-    #[arg(long, value_name = "TEXT", help = pick("How to reach the signer (/ContactInfo)", "署名者の連絡先 (/ContactInfo)"))]
+    #[arg(long, value_name = "TEXT", help = super::i18n::pick(
+        "How to reach the signer (/ContactInfo)",
+        "署名者の連絡先 (/ContactInfo)"
+    ))]
     pub contact: Option<String>,
     #[command(flatten)]
     pub pin_args: PinArgs,
 }
 
 #[derive(Debug, Args)]
-#[command(after_help = pick(
+#[command(after_help = super::i18n::pick(
     "This does NOT check whether a certificate was revoked. The signing time is the one the signer's computer \
      claimed (there is no time-stamp).",
-    "証明書が失効しているかどうかは確認しません。署名時刻は署名者のコンピューターが示した時刻です\
-     （タイムスタンプはありません）。"
+    "証明書が失効していないかは確認しません。\n\
+     署名時刻は署名者のコンピューターが示したものです (タイムスタンプはありません)。"
 ))]
 pub struct PdfVerifyArgs {
-    #[arg(value_name = "IN.pdf", help = pick("The PDF to check", "検証する PDF"))]
+    #[arg(value_name = "IN.pdf", help = super::i18n::pick(
+        "The PDF to check",
+        "検証する PDF"
+    ))]
     pub input: PathBuf,
-    #[arg(long, value_name = "FILE", help = pick(
+    #[arg(long, value_name = "FILE", help = super::i18n::pick(
         "Also check that each signer's certificate was issued by this CA certificate (PEM or DER)",
-        "各署名者の証明書がこの CA 証明書（PEM または DER）から発行されたことも確認します"
+        "各署名者の証明書がこの認証局 (CA) 証明書 (PEM か DER) の発行であることも確かめる"
     ))]
     pub ca: Option<PathBuf>,
 }

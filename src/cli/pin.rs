@@ -14,23 +14,49 @@ use super::{session, session::Connect, Global, PinArgs, PinChoice};
 
 #[derive(Debug, Subcommand)]
 pub enum PinCommand {
-    /// Change a PIN: the old one is checked (behind the lockout guard), then replaced.
-    #[command(after_help = "A BLOCKED PIN cannot be reset with jpki: only your municipal office (市区町村窓口) can, \
-with the card and photo ID.\n\nThe new PIN comes from --new-pin-file, the JPKI_NEW_PIN environment variable, or a \
-prompt that asks twice. The old one from --pin-file, JPKI_AUTH_PIN / JPKI_SIGN_PIN / JPKI_CARDINFO_PIN, or a prompt.")]
+    #[command(about = super::i18n::pick(
+        "Change a PIN: the old one is checked (behind the lockout guard), then replaced",
+        "暗証番号を変更する: 今の暗証番号を (ロック防止の確認の後で) 照合してから置き換える"
+    ), after_help = super::i18n::pick(CHANGE_AFTER_HELP, CHANGE_AFTER_HELP_JA))]
     Change(ChangeArgs),
 }
 
+// The facts on resetting a blocked PIN: J-LIS and municipal pages (see the README).
+const CHANGE_AFTER_HELP: &str = "A BLOCKED PIN cannot be reset with jpki. The 署名用パスワード and the \
+利用者証明用暗証番号 can each be reset at a convenience-store kiosk, after a reservation made with the \
+smartphone app 「JPKI暗証番号リセット」 within the previous 24 hours, if the other one is still known; \
+otherwise, and for the 券面事項入力補助用暗証番号, at your municipal office (市区町村の窓口) with the card.\n\n\
+The new PIN comes from --new-pin-file, the JPKI_NEW_PIN environment variable, or a prompt that asks twice. The \
+old one from --pin-file, JPKI_AUTH_PIN / JPKI_SIGN_PIN / JPKI_CARDINFO_PIN, or a prompt.";
+
+// Japanese has no spaces for clap to wrap at: the lines are broken here.
+const CHANGE_AFTER_HELP_JA: &str = "ロックされた暗証番号は jpki では初期化できません。\n\
+署名用パスワードと利用者証明用暗証番号は、もう一方が分かっていれば、スマートフォンアプリ\n\
+「JPKI暗証番号リセット」で24時間以内に予約したうえで、コンビニのキオスク端末でそれぞれ\n\
+初期化できます。両方とも分からない場合と、券面事項入力補助用暗証番号は、カードを持って\n\
+市区町村の窓口で初期化してください。\n\n\
+新しい暗証番号は --new-pin-file、環境変数 JPKI_NEW_PIN、または2回尋ねるプロンプトで\n\
+渡します。今の暗証番号は --pin-file、JPKI_AUTH_PIN / JPKI_SIGN_PIN / JPKI_CARDINFO_PIN、\n\
+またはプロンプトで渡します。";
+
 #[derive(Debug, Args)]
 pub struct ChangeArgs {
-    /// Which PIN to change.
-    #[arg(value_enum)]
+    #[arg(value_enum, help = super::i18n::pick(
+        "Which PIN to change",
+        "変更する暗証番号"
+    ))]
     pub pin: PinChoice,
-    // Read the new PIN from PATH; the forms depend on the platform.
-    #[arg(long, value_name = "PATH", help = format!("Read the new PIN from PATH ({})", super::PIN_FILE_FORMS))]
+    // The forms of PATH depend on the platform.
+    #[arg(long, value_name = super::i18n::pick("PATH", "パス"), help = super::i18n::tr!(
+        "Read the new PIN from PATH ({forms})",
+        "新しい暗証番号をこのファイルから読む ({forms})",
+        forms = super::pin_file_forms()
+    ))]
     pub new_pin_file: Option<PathBuf>,
-    /// After the change, verify the new PIN once more (two more APDUs: the retry query and the VERIFY).
-    #[arg(long)]
+    #[arg(long, help = super::i18n::pick(
+        "After the change, verify the new PIN once more (two more APDUs: the retry query and the VERIFY)",
+        "変更の後で、新しい暗証番号をもう一度照合する (APDU が2つ増える: 残り回数の問い合わせと VERIFY)"
+    ))]
     pub verify_new: bool,
     #[command(flatten)]
     pub pin_args: PinArgs,

@@ -17,23 +17,31 @@ use jpki::transport::Transport as _;
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
-    /// Only the two JPKI counters and whether the signing certificate was issued:
-    /// 5 APDUs instead of 12, for the least time in an NFC reader's field.
-    #[arg(long)]
+    #[arg(long, help = super::i18n::pick(
+        "Only the two JPKI counters and whether the signing certificate was issued: 5 APDUs instead of 12, for \
+         the least time in an NFC reader's field",
+        "公的個人認証AP の2つの残り回数と署名用電子証明書の有無だけ: APDU は12でなく5つで、NFC リーダーにかざす時間が最短"
+    ))]
     pub jpki_only: bool,
     /// Every counter the card reports. This is the default; the flag is kept
     /// for scripts written when it was not.
     #[arg(long, hide = true, conflicts_with = "jpki_only")]
     pub all: bool,
-    /// Never use the short-EF-identifier form of the retry query (when and how
-    /// it is trusted: see `jpki status` in the README).
-    #[arg(long)]
+    #[arg(long, help = super::i18n::pick(
+        "Never use the short-EF-identifier form of the retry query (when and how it is trusted: see `jpki status` \
+         in the README)",
+        "残り回数の問い合わせに短縮 EF 識別子 (SFI) の形を使わない (いつどう信頼するかは README の `jpki status` を参照)"
+    ))]
     pub no_sfi: bool,
-    /// Also show the auth certificate's expiry.
-    #[arg(long)]
+    #[arg(long, help = super::i18n::pick(
+        "Also show the auth certificate's expiry",
+        "利用者証明用電子証明書の有効期限も表示する"
+    ))]
     pub certs: bool,
-    /// With --certs, also the signing certificate's expiry (asks for the signing password).
-    #[arg(long, requires = "certs")]
+    #[arg(long, requires = "certs", help = super::i18n::pick(
+        "With --certs, also the signing certificate's expiry (asks for the signing password)",
+        "--certs と合わせて、署名用電子証明書の有効期限も表示する (署名用パスワードを尋ねる)"
+    ))]
     pub sign_cert: bool,
     #[command(flatten)]
     pub pin_args: PinArgs,

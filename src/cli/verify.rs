@@ -9,8 +9,10 @@ use super::{session, session::Connect, Global, PinArgs, PinChoice};
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
-    /// Which PIN to check.
-    #[arg(value_enum)]
+    #[arg(value_enum, help = super::i18n::pick(
+        "Which PIN to check",
+        "確かめる暗証番号"
+    ))]
     pub pin: PinChoice,
     #[command(flatten)]
     pub pin_args: PinArgs,
