@@ -22,6 +22,7 @@ mod sign;
 mod status;
 #[cfg(test)]
 mod testing;
+mod unlock;
 mod verify;
 
 use layout::pin_location;
@@ -29,7 +30,8 @@ pub use layout::{Applet, CertKind, Counter, KeyKind, PinState};
 pub use read::SignCertificate;
 use retry::ShortForm;
 pub use sign::Signer;
-pub use status::{CardStatus, CounterReading, StatusRequest};
+pub use status::{CardStatus, CounterReading, Counters, StatusRequest};
+pub use unlock::{OfficeOnly, Unlock};
 pub use verify::LastTryConsent;
 
 /// Whether to use extended-length READ BINARY.

@@ -1,5 +1,6 @@
 //! The command line: parse, gather and check inputs, call the library, render.
 
+pub mod advice;
 pub mod argv;
 pub mod batch;
 pub mod cardinfo;
@@ -124,7 +125,11 @@ pub enum ExtendedChoice {
 pub enum Command {
     /// List readers, their cards, and whether each card has the JPKI applet.
     Readers,
-    /// Show the tries left of every PIN and 照合番号 counter and whether a signing certificate exists (spends no try).
+    #[command(about = i18n::pick(
+        "Show the tries left of the three PINs you set and whether a signing certificate exists (spends no try; \
+         --all adds the 照合番号 counters)",
+        "設定した3つの暗証番号の残り回数と署名用電子証明書の有無を表示します(試行回数は減りません。--all で照合番号も)",
+    ))]
     Status(status::StatusArgs),
     /// Check one PIN; a correct PIN resets its counter to the maximum.
     Verify(verify::VerifyArgs),
@@ -134,8 +139,10 @@ pub enum Command {
     Sign(sign::SignArgs),
     /// Check a raw or CMS signature offline (does not check revocation).
     Check(check::CheckArgs),
-    /// Change a PIN (a blocked PIN cannot be reset here: only at a municipal office).
-    #[command(subcommand)]
+    #[command(subcommand, about = i18n::pick(
+        "Change a PIN (jpki cannot reset a blocked one: `jpki pin change --help` says who can)",
+        "暗証番号を変更します(ロックされた暗証番号は jpki では初期化できません。方法は `jpki pin change --help` に)",
+    ))]
     Pin(pin::PinCommand),
     /// Read My Number (masked) and the basic four attributes from the card-info applet.
     CardInfo(cardinfo::CardInfoArgs),
