@@ -54,16 +54,13 @@ fn counter_label(counter: &Counter) -> String {
         return capitalized(pin_name(kind));
     }
     match counter.name {
-        "cardinfo-a" => pick("Card-info 照合番号A (My Number)", "券面事項入力補助AP 照合番号A(個人番号)"),
-        "cardinfo-b" => pick(
-            "Card-info 照合番号B (birth date, expiry, code)",
-            "券面事項入力補助AP 照合番号B(生年月日・有効期限・セキュリティコード)",
-        ),
+        // Short enough for the label column in both languages.
+        "cardinfo-a" => pick("券面事項入力補助AP 照合番号A (My Number)", "券面事項入力補助AP 照合番号A(個人番号)"),
+        "cardinfo-b" => {
+            pick("券面事項入力補助AP 照合番号B (birth date etc.)", "券面事項入力補助AP 照合番号B(生年月日等)")
+        }
         "visual-a" => pick("券面事項確認AP 照合番号A (My Number)", "券面事項確認AP 照合番号A(個人番号)"),
-        "visual-b" => pick(
-            "券面事項確認AP 照合番号B (birth date, expiry, code)",
-            "券面事項確認AP 照合番号B(生年月日・有効期限・セキュリティコード)",
-        ),
+        "visual-b" => pick("券面事項確認AP 照合番号B (birth date etc.)", "券面事項確認AP 照合番号B(生年月日等)"),
         _ => return capitalized(counter.description),
     }
     .to_string()
