@@ -32,19 +32,19 @@ const KIOSK_JA: &str = "スマートフォンアプリ「JPKI暗証番号リセ�
 /// Both languages of `status`: the JSON is the same, the advice is in each
 /// language's text next to its counter. Returns the JSON.
 fn status_both_ways(sim: &Sim, en: &[&str], ja: &[&str]) -> Value {
-    let o = run(&mut lang(sim.jpki(), false, false).args(["--json", "status"]));
+    let o = run(lang(sim.jpki(), false, false).args(["--json", "status"]));
     assert_code(&o, 0);
     let doc = json(&o);
     assert_eq!(doc["schema_version"], 5);
     for by_locale in [false, true] {
-        let o = run(&mut lang(sim.jpki(), true, by_locale).args(["--json", "status"]));
+        let o = run(lang(sim.jpki(), true, by_locale).args(["--json", "status"]));
         assert_eq!(json(&o)["pins"], doc["pins"], "JSON must not change with the language");
     }
-    let text = stdout(&run(&mut lang(sim.jpki(), false, false).arg("status")));
+    let text = stdout(&run(lang(sim.jpki(), false, false).arg("status")));
     for want in en {
         assert!(text.contains(want), "missing {want:?}:\n{text}");
     }
-    let text = stdout(&run(&mut lang(sim.jpki(), true, true).arg("status")));
+    let text = stdout(&run(lang(sim.jpki(), true, true).arg("status")));
     for want in ja {
         assert!(text.contains(want), "missing {want:?}:\n{text}");
     }
@@ -116,7 +116,7 @@ fn both_jpki_pins_blocked_leave_only_the_office() {
     );
     assert_eq!(pin(&doc, "auth")["unlock"], json!({"way": "office", "because": "other_blocked", "other": "sign"}));
     assert_eq!(pin(&doc, "sign")["unlock"], json!({"way": "office", "because": "other_blocked", "other": "auth"}));
-    let text = stdout(&run(&mut lang(sim.jpki(), false, false).arg("status")));
+    let text = stdout(&run(lang(sim.jpki(), false, false).arg("status")));
     assert!(!text.contains(KIOSK_EN), "no kiosk reservation when no kiosk can help:\n{text}");
     let unlock = failure(&sim, &["verify", "sign"], SIGN_PIN, 5, "is blocked too", "もロックされている");
     assert_eq!(unlock, json!({"way": "office", "because": "other_blocked", "other": "auth"}));
@@ -201,7 +201,7 @@ fn plain_status_shows_the_three_pins_the_holder_set_and_all_adds_the_matching_nu
     pcscd_test!();
     let sim = Sim::start(&[]);
     let names = |args: &[&str]| -> Vec<String> {
-        let doc = json(&run(&mut lang(sim.jpki(), false, false).args(args)));
+        let doc = json(&run(lang(sim.jpki(), false, false).args(args)));
         doc["pins"].as_array().unwrap().iter().map(|p| p["pin"].as_str().unwrap().to_string()).collect()
     };
     assert_eq!(names(&["--json", "status"]), ["auth", "sign", "cardinfo"]);
@@ -209,14 +209,14 @@ fn plain_status_shows_the_three_pins_the_holder_set_and_all_adds_the_matching_nu
     assert_eq!(all, ["auth", "sign", "cardinfo", "cardinfo-a", "cardinfo-b", "visual-a", "visual-b"]);
     assert_eq!(names(&["--json", "status", "--jpki-only"]), ["auth", "sign"]);
     for ja in [false, true] {
-        let text = stdout(&run(&mut lang(sim.jpki(), ja, true).arg("status")));
+        let text = stdout(&run(lang(sim.jpki(), ja, true).arg("status")));
         assert!(!text.contains("照合番号"), "{text}");
-        let text = stdout(&run(&mut lang(sim.jpki(), ja, true).args(["status", "--all"])));
+        let text = stdout(&run(lang(sim.jpki(), ja, true).args(["status", "--all"])));
         assert_eq!(text.matches("照合番号").count(), 4, "{text}");
     }
     // The value column starts at the same terminal cell on every line, in both languages.
     for ja in [false, true] {
-        let text = stdout(&run(&mut lang(sim.jpki(), ja, true).args(["status", "--all"])));
+        let text = stdout(&run(lang(sim.jpki(), ja, true).args(["status", "--all"])));
         let cells: Vec<usize> = text.lines().skip(1).map(value_cell).collect();
         assert!(cells.windows(2).all(|w| w[0] == w[1]), "{cells:?}\n{text}");
     }
