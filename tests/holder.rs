@@ -46,7 +46,7 @@ fn status_reports_every_counter_and_survives_blocked_ones() {
             "--set-tries",
             "cardinfo-a=7",
         ]);
-        let o = run(sim.jpki().args(["--json", "status"]));
+        let o = run(sim.jpki().args(["--json", "status", "--all"]));
         assert_code(&o, 0);
         let got = states(&json(&o));
         let expected = [
@@ -72,12 +72,12 @@ fn status_reports_every_counter_and_survives_blocked_ones() {
         assert_eq!(sim.tries_left("cardinfo-a"), 7);
         // The same answers without the short form.
         let before = sim.apdu_count();
-        let o = run(sim.jpki().args(["--json", "status", "--no-sfi"]));
+        let o = run(sim.jpki().args(["--json", "status", "--all", "--no-sfi"]));
         assert_eq!(states(&json(&o)), got);
         assert!(sim.apdu_count() - before <= 19, "{:?}", sim.apdus_since(before));
-        // `--all`, the default now, is still accepted; `--jpki-only` keeps the first two.
-        let o = run(sim.jpki().args(["--json", "status", "--all"]));
-        assert_eq!(states(&json(&o)), got);
+        // Plain `status` keeps the holder's three PINs; `--jpki-only` the first two.
+        let o = run(sim.jpki().args(["--json", "status"]));
+        assert_eq!(states(&json(&o)), got[..3]);
         let o = run(sim.jpki().args(["--json", "status", "--jpki-only"]));
         assert_eq!(states(&json(&o)), got[..2]);
 
@@ -109,7 +109,7 @@ fn status_reports_every_counter_and_survives_blocked_ones() {
             "visual-a=0",
         ]);
         for sfi in [&[][..], &["--no-sfi"]] {
-            let o = run(sim.jpki().args([&["--json", "status"][..], sfi].concat()));
+            let o = run(sim.jpki().args([&["--json", "status", "--all"][..], sfi].concat()));
             assert_code(&o, 0);
             let blocked: Vec<String> = states(&json(&o))
                 .into_iter()
@@ -117,7 +117,7 @@ fn status_reports_every_counter_and_survives_blocked_ones() {
                 .map(|(n, _, _)| n)
                 .collect();
             assert_eq!(blocked, ["auth", "sign", "cardinfo-a", "cardinfo-b", "visual-a"], "{sw} {sfi:?}");
-            let o = run(sim.jpki().args([&["status"][..], sfi].concat()));
+            let o = run(sim.jpki().args([&["status", "--all"][..], sfi].concat()));
             assert_code(&o, 0);
             assert_eq!(stdout(&o).matches("BLOCKED").count(), 5, "{}", stdout(&o));
             let o = run(sim.jpki().args([&["status", "--jpki-only"][..], sfi].concat()));
@@ -142,7 +142,7 @@ fn status_with_every_counter_blocked() {
             all.extend(["--set-tries", z.as_str()]);
         }
         let sim = Sim::start(&all);
-        let o = run(sim.jpki().args(["--json", "status"]));
+        let o = run(sim.jpki().args(["--json", "status", "--all"]));
         assert_code(&o, 0);
         assert!(
             states(&json(&o)).iter().all(|(_, s, t)| s == "blocked" && *t == Some(0)),
@@ -158,7 +158,7 @@ fn status_with_every_counter_blocked() {
 fn status_on_a_card_that_refuses_the_short_form() {
     pcscd_test!();
     let sim = Sim::start(&["--sfi", "off", "--set-tries", "visual-a=1"]);
-    let o = run(sim.jpki().args(["--json", "status"]));
+    let o = run(sim.jpki().args(["--json", "status", "--all"]));
     assert_code(&o, 0);
     let got = states(&json(&o));
     assert_eq!(got.len(), 7);
@@ -262,7 +262,8 @@ fn pin_change_wrong_old_pin_costs_one_try_and_bad_new_pins_cost_nothing() {
     assert_code(&o, 2);
     assert_eq!(sim.apdu_count(), before);
     let o = run(sim.jpki().args(["pin", "change", "--help"]));
-    assert!(stdout(&o).contains("municipal office"));
+    let help = stdout(&o);
+    assert!(help.contains("municipal office") && help.contains("「JPKI暗証番号リセット」"), "{help}");
 }
 
 #[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
@@ -479,8 +480,8 @@ fn card_without_signing_certificate() {
         let o = run(sim.jpki().args(["status"]));
         assert_code(&o, 0);
         // An odd signing-password file does not cost the short form for the
-        // other counters: 12 APDUs, plus the SELECT that finds its file missing.
-        let expected = if model == "absent" { 13 } else { 12 };
+        // other counters: 7 APDUs, plus the SELECT that finds its file missing.
+        let expected = if model == "absent" { 8 } else { 7 };
         assert_eq!(sim.apdu_count(), expected, "{model}: {:?}", sim.log_lines());
         assert!(stdout(&o).contains("NOT ISSUED"), "{model}: {}", stdout(&o));
         assert!(!stdout(&o).contains("BLOCKED"), "{model}: {}", stdout(&o));
@@ -626,7 +627,7 @@ fn a_card_without_the_card_info_or_visual_applet() {
             args.extend(["--without-applet", applet]);
         }
         let sim = Sim::start(&args);
-        let o = run(sim.jpki().args(["--json", "status"]));
+        let o = run(sim.jpki().args(["--json", "status", "--all"]));
         assert_code(&o, 0);
         let got = states(&json(&o));
         assert_eq!(got.len(), 7, "{lacking:?}");
@@ -636,7 +637,7 @@ fn a_card_without_the_card_info_or_visual_applet() {
         assert!(got.iter().all(|(n, s, _)| absent.contains(&n.as_str()) || s == "ok"), "{got:?}");
         // A refused applet is asked for once: 12 APDUs, less the queries of the missing counters.
         assert_eq!(sim.apdu_count(), 12 - absent.len(), "{lacking:?}: {:?}", sim.log_lines());
-        let text = stdout(&run(sim.jpki().arg("status")));
+        let text = stdout(&run(sim.jpki().args(["status", "--all"])));
         assert_eq!(text.matches("not present on this card").count(), absent.len(), "{text}");
 
         let cardinfo_pin = [("JPKI_CARDINFO_PIN", CARDINFO_PIN)];
