@@ -38,11 +38,12 @@ pub struct StatusArgs {
         "残り回数の問い合わせに短縮EF識別子の形を使いません(いつどう信頼するかは README の `jpki status` を参照)",
     ))]
     pub no_sfi: bool,
-    /// Also show the auth certificate's expiry.
-    #[arg(long)]
+    #[arg(long, help = pick("Also show the auth certificate's expiry", "利用者証明用電子証明書の有効期限も表示します"))]
     pub certs: bool,
-    /// With --certs, also the signing certificate's expiry (asks for the signing password).
-    #[arg(long, requires = "certs")]
+    #[arg(long, requires = "certs", help = pick(
+        "With --certs, also the signing certificate's expiry (asks for the signing password)",
+        "--certs とともに、署名用電子証明書の有効期限も表示します(署名用パスワードをたずねます)",
+    ))]
     pub sign_cert: bool,
     #[command(flatten)]
     pub pin_args: PinArgs,
@@ -157,9 +158,13 @@ fn capitalized(s: &str) -> String {
 pub fn run(global: &Global, connect: &dyn Connect, args: &StatusArgs) -> Result<Output, Failure> {
     let sign_pin = if args.sign_cert {
         let kind = jpki::pin::PinKind::Sign;
-        Some(args.pin_args.obtain(kind, "Enter the signing password (to read the signing certificate): ")?)
+        let prompt = pick(
+            "Enter the signing password (to read the signing certificate): ",
+            "署名用パスワードを入力してください(署名用電子証明書を読むため): ",
+        );
+        Some(args.pin_args.obtain(kind, prompt)?)
     } else {
-        args.pin_args.refuse_unused("`status` without --sign-cert")?;
+        args.pin_args.refuse_unused(pick("`status` without --sign-cert", "--sign-cert なしの `status`"))?;
         None
     };
     let access = if sign_pin.is_some() { Access::Verifying } else { Access::ReadOnly };
