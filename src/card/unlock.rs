@@ -18,7 +18,7 @@ pub enum Unlock {
     /// with the card and `needs`, the other JPKI PIN, which the card shows usable.
     Kiosk { needs: PinKind },
     /// Only the municipal office (市区町村の窓口) can reset it: the card and
-    /// photo ID.
+    /// an identity document.
     Office { because: OfficeOnly },
 }
 
