@@ -229,3 +229,28 @@ fn value_cell(line: &str) -> usize {
     let pad = line[colon + 1..].chars().take_while(|c| *c == ' ').count();
     line[..=colon].chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum::<usize>() + pad
 }
+
+#[test]
+fn pin_help_gives_every_way_out_in_both_languages() {
+    for args in [&["pin", "--help"][..], &["pin", "change", "--help"]] {
+        let help = stdout(&run(&mut lang(jpki(), false, false).args(args)));
+        for want in [
+            "A BLOCKED or forgotten PIN cannot be reset with jpki",
+            KIOSK_EN,
+            "bring the card and your auth PIN",
+            "bring the card and your signing password",
+            "is blocked too, so no convenience-store kiosk can reset it",
+            "card-info PIN (券面事項入力補助用暗証番号): No convenience-store kiosk resets it",
+        ] {
+            assert!(help.contains(want), "{args:?}: missing {want:?}:\n{help}");
+        }
+        let help = stdout(&run(&mut lang(jpki(), true, true).args(args)));
+        for want in [
+            KIOSK_JA,
+            "カードと利用者証明用暗証番号を持って",
+            "券面事項入力補助用暗証番号: コンビニでは初期化できません",
+        ] {
+            assert!(help.contains(want), "{args:?}: missing {want:?}:\n{help}");
+        }
+    }
+}

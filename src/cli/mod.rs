@@ -139,9 +139,9 @@ pub enum Command {
     Sign(sign::SignArgs),
     /// Check a raw or CMS signature offline (does not check revocation).
     Check(check::CheckArgs),
-    #[command(subcommand, about = i18n::pick(
-        "Change a PIN (jpki cannot reset a blocked one: `jpki pin change --help` says who can)",
-        "暗証番号を変更します(ロックされた暗証番号は jpki では初期化できません。方法は `jpki pin change --help` に)",
+    #[command(subcommand, after_help = advice::help(), about = i18n::pick(
+        "Change a PIN (jpki cannot reset a blocked one: `jpki pin --help` says who can)",
+        "暗証番号を変更します(ロックされた暗証番号は jpki では初期化できません。方法は `jpki pin --help` に)",
     ))]
     Pin(pin::PinCommand),
     /// Read My Number (masked) and the basic four attributes from the card-info applet.
