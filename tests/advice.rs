@@ -233,7 +233,7 @@ fn value_cell(line: &str) -> usize {
 #[test]
 fn pin_help_gives_every_way_out_in_both_languages() {
     for args in [&["pin", "--help"][..], &["pin", "change", "--help"]] {
-        let help = stdout(&run(&mut lang(jpki(), false, false).args(args)));
+        let help = stdout(&run(lang(jpki(), false, false).args(args)));
         for want in [
             "A BLOCKED or forgotten PIN cannot be reset with jpki",
             KIOSK_EN,
@@ -244,7 +244,7 @@ fn pin_help_gives_every_way_out_in_both_languages() {
         ] {
             assert!(help.contains(want), "{args:?}: missing {want:?}:\n{help}");
         }
-        let help = stdout(&run(&mut lang(jpki(), true, true).args(args)));
+        let help = stdout(&run(lang(jpki(), true, true).args(args)));
         for want in [
             KIOSK_JA,
             "カードと利用者証明用暗証番号を持って",
