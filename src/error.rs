@@ -1,7 +1,7 @@
 //! The library's error type. Messages say what happened; the CLI adds what to do.
 
 use crate::apdu::StatusWord;
-use crate::card::{CertKind, PinState};
+use crate::card::{CertKind, PinState, Unlock};
 use crate::pin::{InvalidPin, PinKind};
 use crate::transport::{ExchangeError, TransportError};
 
@@ -26,12 +26,14 @@ pub enum Error {
     NotJpki { reader: String },
     #[error("this card has no {applet}")]
     AppletMissing { applet: &'static str },
+    /// `unlock`: at the last try or blocked, the way out should it be
+    /// forgotten, from the other JPKI counter.
     #[error("wrong {kind}, {tries_left} {} left", if *tries_left == 1 { "try" } else { "tries" })]
-    WrongPin { kind: PinKind, tries_left: u8 },
+    WrongPin { kind: PinKind, tries_left: u8, unlock: Option<Unlock> },
     #[error("the {kind} is blocked")]
-    PinBlocked { kind: PinKind },
+    PinBlocked { kind: PinKind, unlock: Unlock },
     #[error("only one try is left for the {kind}; refusing without consent")]
-    LastTryNeedsConsent { kind: PinKind },
+    LastTryNeedsConsent { kind: PinKind, unlock: Unlock },
     #[error("the link to the card failed during the {kind} check (card removed or garbled answer); whether the try was counted is unknown")]
     VerifyOutcomeUnknown { kind: PinKind },
     #[error("the card answered {sw} to the {kind} check (VERIFY); {}", after_odd_verify(*before, *after))]

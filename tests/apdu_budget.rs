@@ -21,11 +21,20 @@ use common::*;
 const STATUS_JPKI: usize = 7;
 const STATUS_JPKI_NO_SFI: usize = 9; // AP, SEL(0008), READ, SEL(0006), READ, SEL(0018), Q, SEL(001B), Q
 const STATUS_JPKI_SFI_REFUSED: usize = 10; // STATUS_JPKI_NO_SFI + the one refused short-form query
-/// `status`, all seven counters: STATUS_JPKI, then TXT, Q(SFI 11), Q(SFI 14), Q(SFI 15), VIS, Q(SFI 13), Q(SFI 12).
-const STATUS: usize = 14;
-const STATUS_NO_SFI: usize = 21; // 3 applet SELECTs, SEL + READ of 0008 and 0006, and SELECT + query for each of the 7
-const STATUS_SFI_REFUSED: usize = 22; // STATUS_NO_SFI + the one refused short-form query
+/// `status`, the holder's three PINs: STATUS_JPKI, then TXT, Q(SFI 11).
+const STATUS: usize = 9;
+const STATUS_NO_SFI: usize = 12; // 2 applet SELECTs, SEL + READ of 0008 and 0006, and SELECT + query for each of the 3
+const STATUS_SFI_REFUSED: usize = 13; // STATUS_NO_SFI + the one refused short-form query
+/// `status --all`, all seven counters: STATUS, then Q(SFI 14), Q(SFI 15), VIS, Q(SFI 13), Q(SFI 12).
+const STATUS_ALL: usize = 14;
+const STATUS_ALL_NO_SFI: usize = 21; // 3 applet SELECTs, SEL + READ of 0008 and 0006, and SELECT + query for each of the 7
+const STATUS_ALL_SFI_REFUSED: usize = 22; // STATUS_ALL_NO_SFI + the one refused short-form query
 const VERIFY: usize = 4; // AP, SEL(pin), Q (lockout guard), V
+/// At the last try, the other JPKI counter is read for the way out should it
+/// block: AP, SEL(pin), Q, SEL(other), Q, SEL(pin), V.
+const VERIFY_LAST_TRY: usize = 7;
+/// Blocked: nothing is tried; the other counter gives the way out: AP, SEL(pin), Q, SEL(other), Q.
+const VERIFY_BLOCKED: usize = 5;
 const CERT_EXTENDED: usize = 3; // AP, SEL(cert), READ with extended Le
 const CERT_SIGN_EXTENDED: usize = 6; // AP, SEL(001B), Q, V, SEL(0001), READ
 const SIGN_EXTENDED: usize = 8; // AP, SEL(pin), Q, V, SEL(cert), READ (self-check), SEL(key), SIGN
@@ -63,16 +72,21 @@ fn der_len(sim: &Sim, name: &str) -> usize {
 
 #[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
 #[test]
-fn status_within_fourteen_apdus_and_jpki_only_within_seven() {
+fn status_within_nine_apdus_all_within_fourteen_and_jpki_only_within_seven() {
     pcscd_test!();
     let sim = Sim::start(&[]);
     let m = measure(&sim, "status", sim.jpki().arg("status"));
     assert_within("status", &m, STATUS);
-    assert_eq!(tries_lines(&m), 7, "{}", stdout(&m.out));
+    assert_eq!(tries_lines(&m), 3, "{}", stdout(&m.out));
     let m = measure(&sim, "status --json", sim.jpki().args(["--json", "status"]));
     assert_within("status --json", &m, STATUS);
     let m = measure(&sim, "status --no-sfi", sim.jpki().args(["status", "--no-sfi"]));
     assert_within("status --no-sfi", &m, STATUS_NO_SFI);
+    let m = measure(&sim, "status --all", sim.jpki().args(["status", "--all"]));
+    assert_within("status --all", &m, STATUS_ALL);
+    assert_eq!(tries_lines(&m), 7, "{}", stdout(&m.out));
+    let m = measure(&sim, "status --all --no-sfi", sim.jpki().args(["status", "--all", "--no-sfi"]));
+    assert_within("status --all --no-sfi", &m, STATUS_ALL_NO_SFI);
     let m = measure(&sim, "status --jpki-only", sim.jpki().args(["status", "--jpki-only"]));
     assert_within("status --jpki-only", &m, STATUS_JPKI);
     assert_eq!(tries_lines(&m), 2, "{}", stdout(&m.out));
@@ -89,6 +103,9 @@ fn status_within_fourteen_apdus_and_jpki_only_within_seven() {
     let sim = Sim::start(&["--sfi", "off"]);
     let m = measure(&sim, "status (card refuses SFI)", sim.jpki().arg("status"));
     assert_within("status on a card that refuses SFI", &m, STATUS_SFI_REFUSED);
+    assert_eq!(tries_lines(&m), 3, "{}", stdout(&m.out));
+    let m = measure(&sim, "status --all (card refuses SFI)", sim.jpki().args(["status", "--all"]));
+    assert_within("status --all on a card that refuses SFI", &m, STATUS_ALL_SFI_REFUSED);
     assert_eq!(tries_lines(&m), 7, "{}", stdout(&m.out));
     let m = measure(&sim, "status --jpki-only (card refuses SFI)", sim.jpki().args(["status", "--jpki-only"]));
     assert_within("status --jpki-only on a card that refuses SFI", &m, STATUS_JPKI_SFI_REFUSED);
@@ -110,6 +127,19 @@ fn verify_within_four_apdus() {
     assert_within("verify auth", &m, VERIFY);
     let m = measure(&sim, "verify sign", &mut sim.with_pin(SIGN_PIN, &["verify", "sign"]));
     assert_within("verify sign", &m, VERIFY);
+}
+
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
+#[test]
+fn verify_at_the_last_try_or_blocked_reads_the_other_counter_too() {
+    pcscd_test!();
+    let sim = Sim::start(&["--set-tries", "sign=1", "--set-tries", "auth=0"]);
+    let m =
+        measure(&sim, "verify sign --force (last try)", &mut sim.with_pin(SIGN_PIN, &["verify", "sign", "--force"]));
+    assert_within("verify sign at its last try", &m, VERIFY_LAST_TRY);
+    let m = measure(&sim, "verify auth (blocked)", &mut sim.with_pin(AUTH_PIN, &["verify", "auth"]));
+    assert_code(&m.out, 5);
+    assert_eq!(m.apdus.len(), VERIFY_BLOCKED, "{:?}", m.apdus);
 }
 
 #[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]

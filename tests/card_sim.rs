@@ -76,9 +76,11 @@ fn blocked_pins_are_never_tried_under_any_blocked_status_word() {
         assert_eq!(c.pin_state(PinKind::Sign).unwrap(), PinState::Blocked);
         let before = c.traffic().apdus;
         let pin = Pin::new(PinKind::Sign, "ABC123").unwrap();
-        assert!(matches!(c.verify(&pin, &mut |_| true), Err(Error::PinBlocked { .. })));
-        // Only the retry query was sent (the PIN file was already selected).
-        assert_eq!(c.traffic().apdus - before, 1);
+        let kiosk = jpki::card::Unlock::Kiosk { needs: PinKind::Auth };
+        assert!(matches!(c.verify(&pin, &mut |_| true), Err(Error::PinBlocked { unlock, .. }) if unlock == kiosk));
+        // Only retry queries were sent: the guard's (the PIN file was already
+        // selected), then the auth PIN's, for the way out (SELECT + query).
+        assert_eq!(c.traffic().apdus - before, 3);
     }
 }
 

@@ -9,13 +9,13 @@ use common::*;
 
 #[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
 #[test]
-fn status_reports_every_counter_in_fourteen_apdus_and_spends_nothing() {
+fn status_reports_the_holders_pins_in_nine_apdus_and_spends_nothing() {
     pcscd_test!();
     let sim = Sim::start(&[]);
     let o = run(sim.jpki().args(["--json", "status"]));
     assert_code(&o, 0);
     let doc = json(&o);
-    assert_eq!(doc["schema_version"], 4);
+    assert_eq!(doc["schema_version"], 5);
     assert_eq!(doc["command"], "status");
     assert_eq!(doc["pins"][0]["pin"], "auth");
     assert_eq!(doc["pins"][0]["tries_left"], 3);
@@ -24,11 +24,11 @@ fn status_reports_every_counter_in_fourteen_apdus_and_spends_nothing() {
     assert_eq!(doc["pins"][1]["tries_left"], 5);
     assert_eq!(doc["pins"][1]["max_tries"], 5);
     let names: Vec<&str> = doc["pins"].as_array().unwrap().iter().map(|p| p["pin"].as_str().unwrap()).collect();
-    assert_eq!(names, ["auth", "sign", "cardinfo", "cardinfo-a", "cardinfo-b", "visual-a", "visual-b"]);
+    assert_eq!(names, ["auth", "sign", "cardinfo"]);
     assert_eq!(doc["pins"][2]["tries_left"], 3);
-    // Twelve for the counters and EF 0008, two for the token label (card or smartphone).
+    // Seven for the three counters and EF 0008, two for the token label (card or smartphone).
     assert_eq!(doc["device"], "my_number_card");
-    assert!(sim.apdu_count() <= 14, "status used {} APDUs: {:?}", sim.apdu_count(), sim.log_lines());
+    assert!(sim.apdu_count() <= 9, "status used {} APDUs: {:?}", sim.apdu_count(), sim.log_lines());
     assert_eq!(verifies_with_data(&sim.apdus_since(0)).len(), 0);
     assert_eq!(sim.tries_left("auth"), 3);
     assert_eq!(sim.tries_left("sign"), 5);
@@ -58,7 +58,8 @@ fn status_shows_blocked_for_every_blocked_status_word() {
         let before = sim.apdu_count();
         let o = run(&mut sim.with_pin(SIGN_PIN, &["verify", "sign"]));
         assert_code(&o, 5);
-        assert!(stderr(&o).contains("municipal office"), "{}", stderr(&o));
+        // The auth PIN, at its last try, still works: the kiosk can reset the password.
+        assert!(stderr(&o).contains("「JPKI暗証番号リセット」"), "{}", stderr(&o));
         assert_eq!(verifies_with_data(&sim.apdus_since(before)).len(), 0, "{sw}");
         assert_eq!(sim.tries_left("sign"), 0);
     }

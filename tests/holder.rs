@@ -33,7 +33,7 @@ fn status_reports_every_counter_and_survives_blocked_ones() {
     pcscd_test!();
     for sw in ["63C0", "6983", "6984"] {
         let sim = Sim::start_blocked(sw, &["cardinfo=0", "sign=2", "visual-b=0", "cardinfo-a=7"]);
-        let o = run(sim.jpki().args(["--json", "status"]));
+        let o = run(sim.jpki().args(["--json", "status", "--all"]));
         assert_code(&o, 0);
         let got = states(&json(&o));
         let expected = [
@@ -59,12 +59,12 @@ fn status_reports_every_counter_and_survives_blocked_ones() {
         assert_eq!(sim.tries_left("cardinfo-a"), 7);
         // The same answers without the short form.
         let before = sim.apdu_count();
-        let o = run(sim.jpki().args(["--json", "status", "--no-sfi"]));
+        let o = run(sim.jpki().args(["--json", "status", "--all", "--no-sfi"]));
         assert_eq!(states(&json(&o)), got);
         assert!(sim.apdu_count() - before <= 21, "{:?}", sim.apdus_since(before));
-        // `--all`, the default now, is still accepted; `--jpki-only` keeps the first two.
-        let o = run(sim.jpki().args(["--json", "status", "--all"]));
-        assert_eq!(states(&json(&o)), got);
+        // Plain `status` keeps the holder's three PINs; `--jpki-only` the first two.
+        let o = run(sim.jpki().args(["--json", "status"]));
+        assert_eq!(states(&json(&o)), got[..3]);
         let o = run(sim.jpki().args(["--json", "status", "--jpki-only"]));
         assert_eq!(states(&json(&o)), got[..2]);
 
@@ -77,7 +77,7 @@ fn status_reports_every_counter_and_survives_blocked_ones() {
         // The other five blocked, the first two included (the short-form detection runs on a 63C0).
         let sim = Sim::start_blocked(sw, &["auth=0", "sign=0", "cardinfo-a=0", "cardinfo-b=0", "visual-a=0"]);
         for sfi in [&[][..], &["--no-sfi"]] {
-            let o = run(sim.jpki().args([&["--json", "status"][..], sfi].concat()));
+            let o = run(sim.jpki().args([&["--json", "status", "--all"][..], sfi].concat()));
             assert_code(&o, 0);
             let blocked: Vec<String> = states(&json(&o))
                 .into_iter()
@@ -85,7 +85,7 @@ fn status_reports_every_counter_and_survives_blocked_ones() {
                 .map(|(n, _, _)| n)
                 .collect();
             assert_eq!(blocked, ["auth", "sign", "cardinfo-a", "cardinfo-b", "visual-a"], "{sw} {sfi:?}");
-            let o = run(sim.jpki().args([&["status"][..], sfi].concat()));
+            let o = run(sim.jpki().args([&["status", "--all"][..], sfi].concat()));
             assert_code(&o, 0);
             assert_eq!(stdout(&o).matches("BLOCKED").count(), 5, "{}", stdout(&o));
             let o = run(sim.jpki().args([&["status", "--jpki-only"][..], sfi].concat()));
@@ -106,7 +106,7 @@ fn status_with_every_counter_blocked() {
         // The library's names for the seven counters are also jpki-sim's `--set-tries` names.
         let zero: Vec<String> = jpki::card::Counter::ALL.iter().map(|c| format!("{}=0", c.name)).collect();
         let sim = Sim::start_blocked(sw, &zero.iter().map(String::as_str).collect::<Vec<_>>());
-        let o = run(sim.jpki().args(["--json", "status"]));
+        let o = run(sim.jpki().args(["--json", "status", "--all"]));
         assert_code(&o, 0);
         assert!(
             states(&json(&o)).iter().all(|(_, s, t)| s == "blocked" && *t == Some(0)),
@@ -122,7 +122,7 @@ fn status_with_every_counter_blocked() {
 fn status_on_a_card_that_refuses_the_short_form() {
     pcscd_test!();
     let sim = Sim::start(&["--sfi", "off", "--set-tries", "visual-a=1"]);
-    let o = run(sim.jpki().args(["--json", "status"]));
+    let o = run(sim.jpki().args(["--json", "status", "--all"]));
     assert_code(&o, 0);
     let got = states(&json(&o));
     assert_eq!(got.len(), 7);
@@ -226,7 +226,8 @@ fn pin_change_wrong_old_pin_costs_one_try_and_bad_new_pins_cost_nothing() {
     assert_code(&o, 2);
     assert_eq!(sim.apdu_count(), before);
     let o = run(sim.jpki().args(["pin", "change", "--help"]));
-    assert!(stdout(&o).contains("municipal office"));
+    let help = stdout(&o);
+    assert!(help.contains("municipal office") && help.contains("「JPKI暗証番号リセット」"), "{help}");
 }
 
 #[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
@@ -443,8 +444,8 @@ fn card_without_signing_certificate() {
         let o = run(sim.jpki().args(["status"]));
         assert_code(&o, 0);
         // An odd signing-password file does not cost the short form for the
-        // other counters: 14 APDUs, plus the SELECT that finds its file missing.
-        let expected = if model == "absent" { 15 } else { 14 };
+        // other counters: 9 APDUs, plus the SELECT that finds its file missing.
+        let expected = if model == "absent" { 10 } else { 9 };
         assert_eq!(sim.apdu_count(), expected, "{model}: {:?}", sim.log_lines());
         assert!(stdout(&o).contains("NOT ISSUED"), "{model}: {}", stdout(&o));
         assert!(!stdout(&o).contains("BLOCKED"), "{model}: {}", stdout(&o));
@@ -590,7 +591,7 @@ fn a_card_without_the_card_info_or_visual_applet() {
             args.extend(["--without-applet", applet]);
         }
         let sim = Sim::start(&args);
-        let o = run(sim.jpki().args(["--json", "status"]));
+        let o = run(sim.jpki().args(["--json", "status", "--all"]));
         assert_code(&o, 0);
         let got = states(&json(&o));
         assert_eq!(got.len(), 7, "{lacking:?}");
@@ -600,7 +601,7 @@ fn a_card_without_the_card_info_or_visual_applet() {
         assert!(got.iter().all(|(n, s, _)| absent.contains(&n.as_str()) || s == "ok"), "{got:?}");
         // A refused applet is asked for once: 14 APDUs, less the queries of the missing counters.
         assert_eq!(sim.apdu_count(), 14 - absent.len(), "{lacking:?}: {:?}", sim.log_lines());
-        let text = stdout(&run(sim.jpki().arg("status")));
+        let text = stdout(&run(sim.jpki().args(["status", "--all"])));
         assert_eq!(text.matches("not present on this card").count(), absent.len(), "{text}");
 
         let cardinfo_pin = [("JPKI_CARDINFO_PIN", CARDINFO_PIN)];

@@ -170,7 +170,7 @@ mod tests {
                             SimConfig { smartphone: Some(smartphone), extended_length, sfi, ..SimConfig::default() };
                         let mut card = phone(config.clone(), max);
                         let request = StatusRequest {
-                            jpki_only: false,
+                            counters: crate::card::Counters::All,
                             short_form: true,
                             certificates: true,
                             sign_pin: None,

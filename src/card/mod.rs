@@ -24,6 +24,7 @@ mod sign;
 mod status;
 #[cfg(test)]
 mod testing;
+mod unlock;
 mod verify;
 
 pub use device::Device;
@@ -32,7 +33,8 @@ pub use layout::{Applet, CertKind, Counter, KeyKind, PinState};
 pub use read::SignCertificate;
 use retry::ShortForm;
 pub use sign::Signer;
-pub use status::{CardStatus, CounterReading, StatusRequest};
+pub use status::{CardStatus, CounterReading, Counters, StatusRequest};
+pub use unlock::{OfficeOnly, Unlock};
 pub use verify::LastTryConsent;
 
 /// Whether to use extended-length READ BINARY.

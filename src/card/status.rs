@@ -3,11 +3,33 @@
 use super::*;
 use crate::cert::CertSummary;
 
+/// Which counters [`JpkiCard::status`] reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Counters {
+    /// The auth PIN and the signing password.
+    Jpki,
+    /// The three PINs the holder set: the two JPKI ones and the card-info PIN.
+    Holder,
+    /// Every counter in [`Counter::ALL`], with the four 照合番号 that no
+    /// holder types.
+    All,
+}
+
+impl Counters {
+    /// Whether this set reads `counter`.
+    pub fn includes(self, counter: &Counter) -> bool {
+        match self {
+            Counters::Jpki => counter.applet == Applet::Jpki,
+            Counters::Holder => counter.pin_kind().is_some(),
+            Counters::All => true,
+        }
+    }
+}
+
 /// What to read for [`JpkiCard::status`].
 #[derive(Debug, Clone, Copy)]
 pub struct StatusRequest<'a> {
-    /// Only the two JPKI counters, not those of the other applets.
-    pub jpki_only: bool,
+    pub counters: Counters,
     /// Allow the short form of the retry query (see [`JpkiCard::allow_short_form`]).
     pub short_form: bool,
     /// Read the auth certificate's validity.
@@ -46,6 +68,21 @@ pub struct CardStatus {
     pub sign_certificate: Option<Result<CertSummary>>,
 }
 
+impl CardStatus {
+    /// The way out of a blocked or forgotten `kind`, from the counters read
+    /// (both JPKI counters are read whatever the request).
+    pub fn unlock(&self, kind: PinKind) -> Unlock {
+        let Some(other) = Unlock::kiosk_needs(kind) else { return Unlock::given(kind, None) };
+        // Without a signing certificate its password is not in use, whatever
+        // its counter says.
+        if other == PinKind::Sign && self.sign_certificate_issued == SignCertificate::NotIssued {
+            return Unlock::given(kind, Some(&CounterReading::NotIssued));
+        }
+        let reading = self.counters.iter().find(|(c, _)| c.pin_kind() == Some(other)).map(|(_, r)| r);
+        Unlock::given(kind, reading)
+    }
+}
+
 impl<T: Transport> JpkiCard<T> {
     /// The counters, EF 0008 and, if asked, the certificates' validity. A lost
     /// card or a garbled answer is an error; one odd counter is not.
@@ -57,8 +94,7 @@ impl<T: Transport> JpkiCard<T> {
         // signing-password counter is explained rather than shown as blocked.
         let issued = self.has_sign_certificate()?;
         let device = self.device()?;
-        let counters: Vec<Counter> =
-            Counter::ALL.into_iter().filter(|c| !request.jpki_only || c.applet == Applet::Jpki).collect();
+        let counters: Vec<Counter> = Counter::ALL.into_iter().filter(|c| request.counters.includes(c)).collect();
         let mut states = Vec::new();
         for counter in counters {
             states.push((counter, self.status_counter(&counter)?));
@@ -154,7 +190,13 @@ mod tests {
     use crate::sim::{PinId, SimConfig, UnissuedSignPin};
 
     fn request(pin: Option<&Pin>) -> StatusRequest<'_> {
-        StatusRequest { jpki_only: false, short_form: true, certificates: true, sign_pin: pin, now: 1_800_000_000 }
+        StatusRequest {
+            counters: Counters::All,
+            short_form: true,
+            certificates: true,
+            sign_pin: pin,
+            now: 1_800_000_000,
+        }
     }
 
     #[test]
@@ -177,7 +219,8 @@ mod tests {
     fn the_jpki_counters_alone_and_the_signing_certificate_behind_its_password() {
         let mut card = card(SimConfig::default());
         let pin = Pin::new(PinKind::Sign, "ABC123").unwrap();
-        let status = card.status(&StatusRequest { jpki_only: true, ..request(Some(&pin)) }, &mut |_| true).unwrap();
+        let status =
+            card.status(&StatusRequest { counters: Counters::Jpki, ..request(Some(&pin)) }, &mut |_| true).unwrap();
         let names: Vec<&str> = status.counters.iter().map(|(c, _)| c.name).collect();
         assert_eq!(names, [Counter::of(PinKind::Auth).name, Counter::of(PinKind::Sign).name]);
         assert!(matches!(status.sign_certificate, Some(Ok(_))));

@@ -190,6 +190,7 @@ pub fn run(global: &Global, connect: &dyn Connect, args: &SignArgs, kind: BatchI
             hint: None,
             pin: None,
             tries_left: None,
+            unlock: None,
         });
     }
     Ok(Output { streamed: true, ..Default::default() })

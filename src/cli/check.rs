@@ -75,7 +75,7 @@ fn read(path: &Path, what: &str) -> Result<Vec<u8>, Failure> {
 }
 
 fn fail(code: ExitCode, kind: &'static str, message: String) -> Failure {
-    Failure { code, kind, message, hint: None, pin: None, tries_left: None }
+    Failure { code, kind, message, hint: None, pin: None, tries_left: None, unlock: None }
 }
 
 fn problem(p: CertProblem) -> Failure {

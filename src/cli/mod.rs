@@ -1,5 +1,6 @@
 //! The command line: parse, gather and check inputs, call the library, render.
 
+pub mod advice;
 pub mod argv;
 pub mod batch;
 pub mod cardinfo;
@@ -182,10 +183,10 @@ pub enum Command {
         "カードリーダーとそのカード、各カードに公的個人認証AP があるかを一覧する"
     ))]
     Readers,
-    #[command(about = pick(
-        "Show the tries left of every PIN and 照合番号 counter and whether a signing certificate exists \
-         (spends no try)",
-        "各暗証番号と照合番号の残り試行回数、署名用電子証明書の有無を表示する (試行回数は減らない)"
+    #[command(about = i18n::pick(
+        "Show the tries left of the three PINs you set and whether a signing certificate exists (spends no try; \
+         --all adds the 照合番号 counters)",
+        "設定した3つの暗証番号の残り回数と署名用電子証明書の有無を表示する (試行回数は減らない。--all で照合番号も)",
     ))]
     Status(status::StatusArgs),
     #[command(about = pick(
@@ -208,9 +209,9 @@ pub enum Command {
         "raw または CMS の署名をオフラインで検証する (失効は確認しない)"
     ))]
     Check(check::CheckArgs),
-    #[command(subcommand, about = pick(
-        "Change a PIN (a blocked PIN is reset at a kiosk or the municipal office: see `jpki pin change --help`)",
-        "暗証番号を変更する (ロックされた暗証番号の初期化はコンビニか市区町村の窓口で。`jpki pin change --help` を参照)"
+    #[command(subcommand, after_help = advice::help(), about = i18n::pick(
+        "Change a PIN (jpki cannot reset a blocked one: `jpki pin --help` says who can)",
+        "暗証番号を変更する (ロックされた暗証番号は jpki では初期化できない。初期化の方法は `jpki pin --help` を参照)",
     ))]
     Pin(pin::PinCommand),
     #[command(about = pick(

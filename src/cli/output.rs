@@ -11,7 +11,7 @@ use super::i18n::{pick, tr};
 
 /// Version of the JSON documents `--json` prints. Adding a field keeps it;
 /// removing or changing one bumps it.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// `label` padded to `cells` terminal cells (a full-width character takes two), a space, then `value`.
 pub fn labelled(label: &str, cells: usize, value: &str) -> String {
@@ -73,6 +73,9 @@ pub fn failure_document(command: &str, failure: &Failure) -> Value {
     }
     if let Some(t) = failure.tries_left {
         err.insert("tries_left".into(), t.into());
+    }
+    if let Some(u) = failure.unlock {
+        err.insert("unlock".into(), super::advice::json(u));
     }
     let mut fields = Map::new();
     fields.insert("ok".into(), false.into());

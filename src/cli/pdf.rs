@@ -420,7 +420,15 @@ fn verify(global: &Global, args: &PdfVerifyArgs) -> Result<Output, Failure> {
     let checks = jpki::pdf::signatures::check_all(&data, ca.as_deref(), now).map_err(|e| refused(&args.input, e))?;
     let file_len = data.len() as u64;
     let text: String = checks.iter().enumerate().map(|(i, c)| describe(i, c, file_len, ca.is_some())).collect();
-    let fail = |code, kind, message: String| Failure { code, kind, message, hint: None, pin: None, tries_left: None };
+    let fail = |code, kind, message: String| Failure {
+        code,
+        kind,
+        message,
+        hint: None,
+        pin: None,
+        tries_left: None,
+        unlock: None,
+    };
     if checks.is_empty() {
         let input = args.input.display();
         return Err(fail(
