@@ -21,9 +21,9 @@ use super::{pin_input, session, session::Connect, Global};
 /// What each input line holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum BatchInput {
-    #[value(help = pick("A hex digest of the --hash algorithm", "--hash のアルゴリズムの16進数ダイジェスト"))]
+    #[value(help = super::i18n::pick("A hex digest of the --hash algorithm", "--hash のアルゴリズムによるダイジェスト (hex)"))]
     Digests,
-    #[value(help = pick("A path of a file to hash and sign", "ハッシュして署名するファイルのパス"))]
+    #[value(help = super::i18n::pick("A path of a file to hash and sign", "ハッシュして署名するファイルのパス"))]
     Files,
 }
 
@@ -261,6 +261,7 @@ pub fn run(global: &Global, connect: &dyn Connect, args: &SignArgs, kind: BatchI
             hint: None,
             pin: None,
             tries_left: None,
+            unlock: None,
         });
     }
     Ok(Output { streamed: true, ..Default::default() })

@@ -7,6 +7,7 @@ use std::path::Path;
 use jpki::pin::{Pin, PinKind};
 use zeroize::Zeroizing;
 
+use super::advice::{pin_name, pin_rule};
 use super::exit::{ExitCode, Failure};
 use super::i18n::{pick, tr};
 
@@ -92,27 +93,13 @@ pub enum PinRole {
 
 impl PinRole {
     fn name(self, kind: PinKind) -> String {
-        let ja = pin_name_ja(kind);
+        let name = pin_name(kind);
         match self {
-            PinRole::Only => tr!("the {kind}", "{ja}"),
-            PinRole::Current => tr!("the current {kind}", "現在の{ja}"),
-            PinRole::New => tr!("the new {kind}", "新しい{ja}"),
+            PinRole::Only => tr!("the {name}", "{name}"),
+            PinRole::Current => tr!("the current {name}", "現在の{name}"),
+            PinRole::New => tr!("the new {name}", "新しい{name}"),
         }
     }
-}
-
-/// The official Japanese name of a PIN (the library's own name is English with it in brackets).
-fn pin_name_ja(kind: PinKind) -> &'static str {
-    match kind {
-        PinKind::Auth => "利用者証明用暗証番号",
-        PinKind::Sign => "署名用パスワード",
-        PinKind::CardInfo => "券面事項入力補助用暗証番号",
-    }
-}
-
-/// A PIN's name in the current language.
-fn pin_name(kind: PinKind) -> &'static str {
-    pick(kind.description(), pin_name_ja(kind))
 }
 
 /// Why a PIN was refused, in Japanese: the library's reasons are fixed English phrases.
@@ -130,18 +117,11 @@ fn reason_ja(reason: &str) -> Option<&'static str> {
     })
 }
 
-/// The rule a PIN follows, in Japanese (the official wording).
-fn rule_ja(kind: PinKind) -> &'static str {
-    match kind {
-        PinKind::Auth | PinKind::CardInfo => "数字4桁",
-        PinKind::Sign => "英数字6〜16文字",
-    }
-}
-
 /// A PIN refused before the card, named for its role.
 pub fn invalid_pin(role: PinRole, e: &jpki::pin::InvalidPin) -> Failure {
     let name = role.name(e.kind);
-    let (reason, rule) = pick((e.reason, e.kind.rule()), (reason_ja(e.reason).unwrap_or(e.reason), rule_ja(e.kind)));
+    let rule = pin_rule(e.kind);
+    let reason = pick(e.reason, reason_ja(e.reason).unwrap_or(e.reason));
     Failure {
         message: tr!(
             "{name} is not valid: {reason}; it must be {rule}. Nothing was sent to the card",
@@ -179,6 +159,7 @@ pub fn obtain(kind: PinKind, role: PinRole, file: Option<&Path>, env_var: &str, 
             )),
             pin: Some(kind),
             tries_left: None,
+            unlock: None,
         });
     };
     Pin::new(kind, &text).map_err(|e| invalid_pin(role, &e))
@@ -330,11 +311,22 @@ impl Drop for EchoOff<'_> {
 }
 
 /// The lockout guard's consent for the last try: `--force`, or a yes at the terminal.
-pub fn last_try_consent(force: bool) -> impl FnMut(PinKind) -> bool {
-    move |kind| {
-        force
-            || confirm(&format!(
-                "Only 1 try is left for the {kind}. A wrong PIN now blocks it until you visit your municipal office. Continue?"
+pub fn last_try_consent(force: bool) -> LastTry {
+    LastTry { force }
+}
+
+/// See [`last_try_consent`]: the question says the way out should the try block the PIN.
+pub struct LastTry {
+    force: bool,
+}
+
+impl jpki::card::LastTryConsent for LastTry {
+    fn consent(&mut self, kind: PinKind, unlock: jpki::card::Unlock) -> bool {
+        let (pin, advice) = (super::advice::pin_name(kind), super::advice::sentence(kind, unlock));
+        self.force
+            || confirm(&super::i18n::tr!(
+                "Only 1 try is left for the {pin}. A wrong PIN now blocks it. If you forgot it: {advice} Continue?",
+                "{pin}の残りは1回です。いま間違えるとロックされます。忘れた場合: {advice}続けますか?"
             ))
     }
 }

@@ -59,57 +59,66 @@ fn cms_privacy() -> &'static str {
 #[derive(Debug, Args)]
 #[command(after_help = cms_privacy())]
 pub struct SignArgs {
-    #[arg(long, value_enum, help = pick(
+    #[arg(long, value_enum, help = super::i18n::pick(
         "Key to sign with: sign (署名用, signing password) or auth (利用者証明用, 4-digit PIN)",
-        "署名に使う鍵: sign (署名用電子証明書、署名用パスワード) か auth (利用者証明用電子証明書、利用者証明用暗証番号)"
+        "署名に使う鍵: sign (署名用、署名用パスワード) か auth (利用者証明用、数字4桁の暗証番号)"
     ))]
     pub key: KeyChoice,
-    #[arg(long, value_name = "HEX", conflicts_with = "input", help = pick(
+    #[arg(long, value_name = "HEX", conflicts_with = "input", help = super::i18n::pick(
         "A precomputed digest in hex (length checked against --hash)",
-        "計算済みのダイジェスト (16進数。長さを --hash と照らして確かめます)"
+        "計算済みのダイジェスト (hex。長さは --hash と照合する)"
     ))]
     pub digest: Option<String>,
-    #[arg(long, value_enum, default_value_t = HashChoice::Sha256, help = pick(
+    #[arg(long, value_enum, default_value_t = HashChoice::Sha256, help = super::i18n::pick(
         "Hash algorithm of --digest, or used to hash the input",
         "--digest のハッシュアルゴリズム、または入力のハッシュに使うもの"
     ))]
     pub hash: HashChoice,
-    #[arg(value_name = "FILE", help = pick("File to hash and sign (`-` for stdin)", "ハッシュして署名するファイル (標準入力なら `-`)"))]
+    #[arg(value_name = "FILE", help = super::i18n::pick(
+        "File to hash and sign (`-` for stdin)",
+        "ハッシュして署名するファイル (`-` で標準入力)"
+    ))]
     pub input: Option<PathBuf>,
-    #[arg(long, value_enum, conflicts_with = "cms", help = pick(
+    #[arg(long, value_enum, conflicts_with = "cms", help = super::i18n::pick(
         "Signature encoding: hex (default on stdout), base64, or raw (default with -o). Not with --cms",
-        "署名の形式: hex (標準出力での既定)、base64、raw (-o での既定)。--cms とは併用不可"
+        "署名の形式: hex (標準出力の既定)、base64、raw (-o の既定)。--cms とは併用不可"
     ))]
     pub format: Option<SigFormat>,
-    #[arg(short, long, value_name = "FILE", help = pick("Write the signature to FILE", "署名を FILE に書き込む"))]
+    #[arg(short, long, value_name = "FILE", help = super::i18n::pick(
+        "Write the signature to FILE",
+        "署名をこのファイルに書き出す"
+    ))]
     pub output: Option<PathBuf>,
-    #[arg(long, conflicts_with = "batch", help = pick(
+    #[arg(long, conflicts_with = "batch", help = super::i18n::pick(
         "Produce CMS (PKCS#7) SignedData, detached unless --attached. It carries the signer's certificate: \
          with --key sign, your name, address, birth date and sex (see below)",
-        "CMS (PKCS#7) SignedData を作る (--attached がなければ分離署名)。署名者の証明書が入るため、\
+        "CMS (PKCS#7) SignedData を作る (--attached がなければ分離形式)。署名者の証明書が入るため、\
          --key sign ではあなたの氏名・住所・生年月日・性別が含まれます (下記参照)"
     ))]
     pub cms: bool,
-    #[arg(long, requires = "cms", conflicts_with = "digest", help = pick(
+    #[arg(long, requires = "cms", conflicts_with = "digest", help = super::i18n::pick(
         "Include the content in the CMS",
-        "CMS に内容そのものを含める"
+        "CMS にデータ本体を含める"
     ))]
     pub attached: bool,
-    #[arg(long, requires = "cms", help = pick("Write the CMS as PEM instead of DER", "CMS を DER ではなく PEM で書く"))]
+    #[arg(long, requires = "cms", help = super::i18n::pick(
+        "Write the CMS as PEM instead of DER",
+        "CMS を DER ではなく PEM で書き出す"
+    ))]
     pub pem: bool,
-    #[arg(long, value_enum, value_name = "KIND", help = pick(
+    #[arg(long, value_enum, value_name = "KIND", help = super::i18n::pick(
         "Sign many items read from stdin, one a line: hex digests or file paths",
-        "標準入力から1行に1つずつ読んだ項目 (16進数のダイジェストかファイルのパス) にまとめて署名する"
+        "標準入力から1行に1つずつ読んだものにまとめて署名する: hex のダイジェストかファイルのパス"
     ))]
     pub batch: Option<super::batch::BatchInput>,
-    #[arg(long, requires = "batch", help = pick(
+    #[arg(long, requires = "batch", help = super::i18n::pick(
         "In a batch, go on past bad lines (they are reported and not signed)",
-        "一括署名で正しくない行があっても続ける (その行は報告し、署名しない)"
+        "まとめて署名するとき、誤った行があっても続ける (その行は報告し、署名しない)"
     ))]
     pub keep_going: bool,
-    #[arg(long, conflicts_with = "digest", help = pick(
+    #[arg(long, conflicts_with = "digest", help = super::i18n::pick(
         "Sign empty input (an empty FILE, stdin or batch file) instead of refusing it",
-        "空の入力 (空の FILE、標準入力、一括署名のファイル) も拒まずに署名する"
+        "空の入力 (空のファイル、標準入力、一括入力) を拒まずに署名する"
     ))]
     pub allow_empty: bool,
     #[command(flatten)]
@@ -299,7 +308,7 @@ pub fn card_cms(
     let certificate = signer.certificate().to_vec();
     drop(signer);
     let der = jpki::cms::assemble(&certificate, hash, attrs, &signature, content)
-        .map_err(|e| Failure::from(Error::BadCardData(e.to_string())))?;
+        .map_err(|e| Failure::from(Error::BadCardData(e.into())))?;
     Ok((der, certificate))
 }
 
