@@ -14,8 +14,8 @@ use serde_json::json;
 
 use super::exit::{ExitCode, Failure};
 use super::i18n::{pick, tr};
-use super::output::{escape_bytes, print_stdout, Output};
-use super::sign::{encode_text, SigFormat, SignArgs};
+use super::output::{escape_bytes, io_problem, print_stdout, Output};
+use super::sign::{digest_problem, encode_text, SigFormat, SignArgs};
 use super::{pin_input, session, session::Connect, Global};
 
 /// What each input line holds.
@@ -51,9 +51,10 @@ fn parse_items(
     loop {
         buf.clear();
         // Room for the longest line and its "\r\n": anything longer is refused below.
-        let n = std::io::Read::take(reader.by_ref(), MAX_LINE as u64 + 2)
-            .read_until(b'\n', &mut buf)
-            .map_err(|e| Failure::usage(tr!("cannot read the batch input: {e}", "一括入力を読めません: {e}")))?;
+        let n = std::io::Read::take(reader.by_ref(), MAX_LINE as u64 + 2).read_until(b'\n', &mut buf).map_err(|e| {
+            let e = io_problem(&e);
+            Failure::usage(tr!("cannot read the batch input: {e}", "一括入力を読めません: {e}"))
+        })?;
         if n == 0 {
             break;
         }
@@ -73,7 +74,7 @@ fn parse_items(
             match kind {
                 BatchInput::Digests => std::str::from_utf8(bytes)
                     .map_err(|_| pick("the line is not a hex digest", "16進数のダイジェストではありません").to_string())
-                    .and_then(|text| MessageDigest::from_hex(algorithm, text).map_err(|e| e.to_string())),
+                    .and_then(|text| MessageDigest::from_hex(algorithm, text).map_err(|e| digest_problem(&e))),
                 BatchInput::Files => line_path(bytes).and_then(|path| hash_file(algorithm, allow_empty, path)),
             }
         };
@@ -110,7 +111,10 @@ fn line_path(bytes: &[u8]) -> Result<&Path, String> {
 }
 
 fn hash_file(algorithm: HashAlgorithm, allow_empty: bool, path: &Path) -> Result<MessageDigest, String> {
-    let cannot_read = |e: std::io::Error| tr!("cannot read it: {e}", "読めません: {e}");
+    let cannot_read = |e: std::io::Error| {
+        let e = io_problem(&e);
+        tr!("cannot read it: {e}", "読めません: {e}")
+    };
     let mut file = super::sign::open_file(path).map_err(cannot_read)?;
     let mut counting = super::sign::Counting { inner: &mut file, bytes: 0 };
     let bytes = algorithm.hash_reader(&mut counting).map_err(cannot_read)?;

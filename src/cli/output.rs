@@ -83,6 +83,24 @@ pub fn failure_document(command: &str, failure: &Failure) -> Value {
     json_document(command, fields)
 }
 
+/// Why a file could not be read or written, in the current language: the
+/// system's own text is English, so the common kinds are worded here.
+pub fn io_problem(e: &std::io::Error) -> String {
+    use std::io::ErrorKind as K;
+    let ja = match e.kind() {
+        K::NotFound => "ファイルが見つかりません",
+        K::PermissionDenied => "権限がありません",
+        K::IsADirectory => "ディレクトリです",
+        K::NotADirectory => "パスの途中がディレクトリではありません",
+        K::StorageFull => "ディスクがいっぱいです",
+        K::ReadOnlyFilesystem => "読み取り専用のファイルシステムです",
+        K::BrokenPipe => "パイプが閉じられました",
+        K::InvalidData => "テキストとして読めないデータです",
+        _ => return e.raw_os_error().map_or_else(|| e.to_string(), |n| tr!("{e}", "入出力エラー (OS エラー {n})")),
+    };
+    pick(e.to_string(), ja.to_string())
+}
+
 /// Refuse to put binary data on a terminal before any card work is done.
 pub fn check_binary_stdout(binary: bool, to_file: bool) -> Result<(), Failure> {
     if binary && !to_file && std::io::stdout().is_terminal() {

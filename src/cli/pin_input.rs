@@ -10,6 +10,7 @@ use zeroize::Zeroizing;
 use super::advice::{pin_name, pin_rule};
 use super::exit::{ExitCode, Failure};
 use super::i18n::{pick, tr};
+use super::output::io_problem;
 
 /// Is `jpki` run at a terminal? A person is taken to be watching when stderr,
 /// where every message, note and progress line goes, is a terminal; a script
@@ -56,7 +57,10 @@ pub fn read_secret_file(path: &Path, what: &str) -> Result<Zeroizing<String>, Fa
         std::fs::File::open(path).and_then(|f| f.take(MAX_PIN_FILE + 1).read_to_end(&mut bytes))
     };
     // The path is not echoed: a PIN typed where a path was expected must not reach the screen.
-    result.map_err(|e| Failure::usage(tr!("cannot read the {what}: {e}", "{what}を読めません: {e}")))?;
+    result.map_err(|e| {
+        let e = io_problem(&e);
+        Failure::usage(tr!("cannot read the {what}: {e}", "{what}を読めません: {e}"))
+    })?;
     if bytes.len() as u64 > MAX_PIN_FILE {
         return Err(Failure::usage(tr!(
             "the {what} is too long to hold a PIN",
@@ -192,6 +196,7 @@ const PROMPT_POLL: rustix::event::Timespec = rustix::event::Timespec { tv_sec: 0
 const MAX_PROMPT_LINE: usize = 256;
 
 fn cannot_read(e: std::io::Error) -> Failure {
+    let e = io_problem(&e);
     Failure::usage(tr!("cannot read from the terminal: {e}", "端末から読み取れません: {e}"))
 }
 

@@ -11,7 +11,9 @@ use jpki::Error;
 
 use super::exit::Failure;
 use super::i18n::{pick, tr};
-use super::output::{check_binary_stdout, check_output_path, path_text, quoted_path, write_file, Output, Readers};
+use super::output::{
+    check_binary_stdout, check_output_path, io_problem, path_text, quoted_path, write_file, Output, Readers,
+};
 use super::{session, session::Connect, Global, KeyChoice, PinArgs};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -183,7 +185,10 @@ fn read_input<T>(args: &SignArgs, consume: impl FnOnce(&mut dyn Read) -> std::io
     };
     let shown = if input.as_os_str() == "-" { pick("stdin", "標準入力").to_string() } else { quoted_path(input) };
     match result {
-        Err(e) => Err(Failure::usage(tr!("cannot read {shown}: {e}", "{shown} を読めません: {e}"))),
+        Err(e) => {
+            let e = io_problem(&e);
+            Err(Failure::usage(tr!("cannot read {shown}: {e}", "{shown} を読めません: {e}")))
+        }
         Ok((_, 0)) if !args.allow_empty => Err(Failure::usage(tr!(
             "the input {shown} is empty; nothing was signed",
             "入力 {shown} が空です。何も署名していません"
@@ -312,11 +317,31 @@ pub fn card_cms(
     Ok((der, certificate))
 }
 
+/// Why a digest was refused, in the current language.
+pub fn digest_problem(e: &jpki::digest::DigestError) -> String {
+    match *e {
+        jpki::digest::DigestError::NotHex => {
+            pick("the digest is not valid hex", "ダイジェストが正しい16進数ではありません").to_string()
+        }
+        jpki::digest::DigestError::WrongLength { algorithm, expected, got } => {
+            let digits = expected * 2;
+            tr!(
+                "a {algorithm} digest has {expected} bytes ({digits} hex digits), but {got} bytes were given",
+                "{algorithm} のダイジェストは{expected}バイト (16進数{digits}桁) ですが、{got}バイトでした"
+            )
+        }
+        // The library may add kinds; its own words then.
+        #[allow(unreachable_patterns)]
+        _ => e.to_string(),
+    }
+}
+
 /// The digest to sign, from --digest or by hashing the input.
 pub fn gather_digest(args: &SignArgs) -> Result<MessageDigest, Failure> {
     let algorithm = args.hash.algorithm();
     if let Some(hex_text) = &args.digest {
-        return MessageDigest::from_hex(algorithm, hex_text).map_err(|e| Failure::usage(format!("--digest: {e}")));
+        return MessageDigest::from_hex(algorithm, hex_text)
+            .map_err(|e| Failure::usage(format!("--digest: {}", digest_problem(&e))));
     }
     let bytes = read_input(args, |r| algorithm.hash_reader(r))?;
     MessageDigest::new(algorithm, bytes).map_err(|e| Failure::usage(e.to_string()))
