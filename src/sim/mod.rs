@@ -30,5 +30,5 @@ impl crate::transport::Transport for VirtualCard {
     }
 }
 pub use config::{BlockedSw, ForcedAnswer, OptionalApplet, SignCertFile, SimConfig, UnissuedSignPin, VerifiedQuery};
-pub use data::CardData;
+pub use data::{jst_end_of_day, CardData, LeafCert};
 pub use state::{PinId, PinRecord, PinStore, StateDir, StateError};
