@@ -365,6 +365,16 @@ mod tests {
     }
 
     #[test]
+    fn a_time_zone_database_is_built_in_for_machines_without_one() {
+        // jiff falls back to this copy where the system has none (Windows,
+        // containers without /usr/share/zoneinfo).
+        let bundled = jiff::tz::TimeZoneDatabase::bundled();
+        let tokyo = bundled.get("Asia/Tokyo").expect("Asia/Tokyo in the bundled tzdb");
+        let at = jiff::Timestamp::from_second(1_953_730_799).unwrap().to_zoned_datetime(tokyo);
+        assert_eq!(at.strftime("%H:%M %Z").to_string(), "23:59 JST");
+    }
+
+    #[test]
     fn each_state_tells_the_holder_what_to_do() {
         use jpki::cert::{summarize, CertState};
         let der = crate::sim::CardData::default_fixture().auth_cert;
