@@ -154,6 +154,27 @@ fn each_certificate_keeps_its_own_expiry() {
         assert!(text.contains(&format!("expires {}", shown(at, "Asia/Tokyo", "en"))), "{name}: {text}");
     }
     assert!(text.contains(" 23:59:59 JST"), "{text}");
+
+    // `check` gives the dates of the certificate in the signature the same way.
+    let work = tempfile::tempdir().unwrap();
+    let data = work.path().join("data.txt");
+    std::fs::write(&data, b"dated\n").unwrap();
+    let data = data.to_str().unwrap();
+    for (key, pin) in [("auth", AUTH_PIN), ("sign", SIGN_PIN)] {
+        let cms = work.path().join(format!("{key}.p7s"));
+        let cms = cms.to_str().unwrap();
+        let o = run(&mut sim.with_pin(pin, &["sign", "--key", key, "--cms", "-o", cms, data]));
+        assert_code(&o, 0);
+        let at = unix(certs[format!("{key}_not_after")].as_str().unwrap());
+        let o = run(&mut local(&sim, "Asia/Tokyo", "ja", &["check", "--cms", cms, data]));
+        let (code, said) = match key {
+            "auth" => (0, format!("正しいCMS署名です\n（証明書の有効期限 {}。", shown(at, "Asia/Tokyo", "ja"))),
+            _ => (9, format!("証明書は {} に有効期限が切れています", shown(at, "Asia/Tokyo", "ja"))),
+        };
+        assert_code(&o, code);
+        let text = stdout(&o) + &stderr(&o);
+        assert!(text.contains(&said), "{key}: {said:?} in {text}");
+    }
 }
 
 #[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]

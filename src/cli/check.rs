@@ -265,14 +265,16 @@ pub fn run(global: &Global, connect: &dyn Connect, args: &CheckArgs) -> Result<O
     }
     let summary = jpki::cert::summarize(&cert, now).map_err(|e| Failure::usage(e.to_string()))?;
     let (signer, until) = (one_line(&summary.subject), local_time(summary.times.not_after));
+    // `mode` stays the JSON value; the sentence names the format.
+    let form = if mode == "cms" { "CMS" } else { pick("raw", "PKCS#1") };
     let text = match ca.is_some() {
         false => tr!(
-            "Good {mode} signature by {signer}\n(certificate valid until {until}; revocation was not checked)\n",
-            "{signer} による正しい{mode}署名です\n（証明書の有効期限 {until}。失効は確認していません）\n"
+            "Good {form} signature by {signer}\n(certificate valid until {until}; revocation was not checked)\n",
+            "{signer} による正しい{form}署名です\n（証明書の有効期限 {until}。失効は確認していません）\n"
         ),
         true => tr!(
-            "Good {mode} signature by {signer}\n(certificate valid until {until}, issued by the given CA; revocation was not checked)\n",
-            "{signer} による正しい{mode}署名です\n（証明書の有効期限 {until}、指定の認証局が発行。失効は確認していません）\n"
+            "Good {form} signature by {signer}\n(certificate valid until {until}, issued by the given CA; revocation was not checked)\n",
+            "{signer} による正しい{form}署名です\n（証明書の有効期限 {until}、指定の認証局が発行。失効は確認していません）\n"
         ),
     };
     Ok(Output { text, ..Default::default() }
