@@ -43,20 +43,20 @@ impl CertChoice {
 
 #[derive(Debug, Args)]
 pub struct CertArgs {
-    #[arg(value_enum, help = pick("Which certificate.", "どの証明書か。"))]
+    #[arg(value_enum, help = pick("Which certificate", "どの証明書か"))]
     pub which: CertChoice,
-    #[arg(long, conflicts_with_all = ["pem", "details"], help = pick("Output DER (binary) instead of PEM.", "PEMではなくDER（バイナリ）で出力します。"))]
+    #[arg(long, conflicts_with_all = ["pem", "details"], help = pick("Output DER (binary) instead of PEM", "PEMではなくDER（バイナリ）で出力します"))]
     pub der: bool,
-    #[arg(long, conflicts_with = "details", help = pick("Output PEM (the default on stdout).", "PEMで出力します（標準出力ではこれが既定）。"))]
+    #[arg(long, conflicts_with = "details", help = pick("Output PEM (the default on stdout)", "PEMで出力します（標準出力ではこれが既定）"))]
     pub pem: bool,
     #[arg(long, visible_alias = "text", help = pick(
-        "Show subject, issuer, validity (with the renewal date), key and the holder's data instead.",
-        "代わりに、主体者、発行者、有効期間（更新できる日を含む）、鍵、所有者の情報を表示します。"
+        "Show subject, issuer, validity (with the renewal date), key and the holder's data instead",
+        "代わりに、主体者、発行者、有効期間（更新できる日を含む）、鍵、所有者の情報を表示します"
     ))]
     pub details: bool,
     #[arg(short, long, value_name = "FILE", help = pick(
-        "Write to FILE (DER unless --pem is given or FILE ends in .pem).",
-        "FILEに書き出します（--pemを付けるかFILEが.pemで終わる場合を除きDER）。"
+        "Write to FILE (DER unless --pem is given or FILE ends in .pem)",
+        "FILEに書き出します（--pemを付けるかFILEが.pemで終わる場合を除きDER）"
     ))]
     pub output: Option<PathBuf>,
     #[command(flatten)]

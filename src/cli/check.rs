@@ -26,40 +26,40 @@ by a relying party.",
 ))]
 pub struct CheckArgs {
     #[arg(long, value_name = "FILE", conflicts_with = "cms", required_unless_present = "cms", help = pick(
-        "A raw PKCS#1 v1.5 signature file (binary, hex or base64).",
-        "PKCS#1 v1.5 の生の署名ファイル（バイナリ、16進数またはbase64）。"
+        "A raw PKCS#1 v1.5 signature file (binary, hex or base64)",
+        "PKCS#1 v1.5 の生の署名ファイル（バイナリ、16進数またはbase64）"
     ))]
     pub signature: Option<PathBuf>,
-    #[arg(long, value_name = "FILE", help = pick("A CMS (PKCS#7) signature file, DER or PEM.", "CMS（PKCS#7）署名ファイル（DERまたはPEM）。"))]
+    #[arg(long, value_name = "FILE", help = pick("A CMS (PKCS#7) signature file, DER or PEM", "CMS（PKCS#7）署名ファイル（DERまたはPEM）"))]
     pub cms: Option<PathBuf>,
     #[arg(long, value_name = "FILE", conflicts_with = "card_cert", help = pick(
-        "The signer's certificate (PEM or DER). A CMS usually carries it.",
-        "署名者の証明書（PEMまたはDER）。CMSには通常含まれています。"
+        "The signer's certificate (PEM or DER). A CMS usually carries it",
+        "署名者の証明書（PEMまたはDER）。CMSには通常含まれています"
     ))]
     pub cert: Option<PathBuf>,
     #[arg(long, value_enum, value_name = "WHICH", help = pick(
-        "Take the signer's certificate from the card instead.",
-        "代わりに署名者の証明書をカードから読みます。"
+        "Take the signer's certificate from the card instead",
+        "代わりに署名者の証明書をカードから読みます"
     ))]
     pub card_cert: Option<CertChoice>,
     #[arg(long, value_name = "FILE", help = pick(
-        "Also check that the certificate was issued by this CA certificate (PEM or DER).",
-        "証明書がこの認証局（CA）証明書（PEMまたはDER）から発行されたことも確認します。"
+        "Also check that the certificate was issued by this CA certificate (PEM or DER)",
+        "証明書がこの認証局（CA）証明書（PEMまたはDER）から発行されたことも確認します"
     ))]
     pub ca: Option<PathBuf>,
     #[arg(long, value_name = "HEX", conflicts_with = "data", help = pick(
-        "The signed digest in hex, instead of the data.",
-        "データの代わりに、署名されたダイジェスト（16進数）。"
+        "The signed digest in hex, instead of the data",
+        "データの代わりに、署名されたダイジェスト（16進数）"
     ))]
     pub digest: Option<String>,
     #[arg(long, value_enum, default_value_t = HashChoice::Sha256, help = pick(
-        "Hash algorithm for a raw signature.",
-        "生の署名のハッシュアルゴリズム。"
+        "Hash algorithm for a raw signature",
+        "生の署名のハッシュアルゴリズム"
     ))]
     pub hash: HashChoice,
     #[arg(value_name = "DATA", help = pick(
-        "The signed data (for a detached CMS or a raw signature).",
-        "署名されたデータ（分離型CMSまたは生の署名の場合）。"
+        "The signed data (for a detached CMS or a raw signature)",
+        "署名されたデータ（分離型CMSまたは生の署名の場合）"
     ))]
     pub data: Option<PathBuf>,
     #[command(flatten)]
