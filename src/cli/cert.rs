@@ -6,7 +6,7 @@ use clap::{Args, ValueEnum};
 use jpki::card::CertKind;
 use jpki::cert::{summarize, to_pem, CertSummary};
 use jpki::pcsc::Access;
-use jpki::pin::PinKind;
+use jpki::pin::{Pin, PinKind};
 
 use super::exit::Failure;
 use jpki::cert::CertState;
@@ -20,13 +20,16 @@ use super::{session, session::Connect, Global, PinArgs};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum CertChoice {
-    #[value(help = pick("利用者証明用電子証明書 (readable without a PIN)", "利用者証明用電子証明書（暗証番号なしで読めます）"))]
+    #[value(help = super::i18n::pick(
+        "利用者証明用電子証明書 (no PIN on the card; a smartphone asks for the auth PIN)",
+        "利用者証明用電子証明書 (カードでは暗証番号不要。スマートフォンでは利用者証明用暗証番号を求める)"
+    ))]
     Auth,
-    #[value(help = pick("署名用電子証明書 (needs the signing password)", "署名用電子証明書（署名用パスワードが必要です）"))]
+    #[value(help = super::i18n::pick("署名用電子証明書 (needs the signing password)", "署名用電子証明書 (署名用パスワードが必要)"))]
     Sign,
-    #[value(help = pick("The CA certificate for the auth certificate", "利用者証明用電子証明書の認証局（CA）証明書"))]
+    #[value(help = super::i18n::pick("The CA certificate for the auth certificate", "利用者証明用電子証明書を発行した認証局 (CA) の証明書"))]
     AuthCa,
-    #[value(help = pick("The CA certificate for the signing certificate", "署名用電子証明書の認証局（CA）証明書"))]
+    #[value(help = super::i18n::pick("The CA certificate for the signing certificate", "署名用電子証明書を発行した認証局 (CA) の証明書"))]
     SignCa,
 }
 
@@ -43,20 +46,29 @@ impl CertChoice {
 
 #[derive(Debug, Args)]
 pub struct CertArgs {
-    #[arg(value_enum, help = pick("Which certificate", "どの証明書か"))]
+    #[arg(value_enum, help = super::i18n::pick(
+        "Which certificate",
+        "どの証明書か"
+    ))]
     pub which: CertChoice,
-    #[arg(long, conflicts_with_all = ["pem", "details"], help = pick("Output DER (binary) instead of PEM", "PEMではなくDER（バイナリ）で出力します"))]
+    #[arg(long, conflicts_with_all = ["pem", "details"], help = super::i18n::pick(
+        "Output DER (binary) instead of PEM",
+        "PEM ではなく DER (バイナリ) で出力する"
+    ))]
     pub der: bool,
-    #[arg(long, conflicts_with = "details", help = pick("Output PEM (the default on stdout)", "PEMで出力します（標準出力ではこれが既定）"))]
+    #[arg(long, conflicts_with = "details", help = super::i18n::pick(
+        "Output PEM (the default on stdout)",
+        "PEM で出力する (標準出力では既定)"
+    ))]
     pub pem: bool,
-    #[arg(long, visible_alias = "text", help = pick(
+    #[arg(long, visible_alias = "text", help = super::i18n::pick(
         "Show subject, issuer, validity (with the renewal date), key and the holder's data instead",
-        "代わりに、主体者、発行者、有効期間（更新できる日を含む）、鍵、所有者の情報を表示します"
+        "代わりに主体者、発行者、有効期間 (更新できる日を含む)、鍵、持ち主の情報を表示する"
     ))]
     pub details: bool,
-    #[arg(short, long, value_name = "FILE", help = pick(
+    #[arg(short, long, value_name = "FILE", help = super::i18n::pick(
         "Write to FILE (DER unless --pem is given or FILE ends in .pem)",
-        "FILEに書き出します（--pemを付けるかFILEが.pemで終わる場合を除きDER）"
+        "このファイルに書き出す (--pem を付けるか名前が .pem で終わらなければ DER)"
     ))]
     pub output: Option<PathBuf>,
     #[command(flatten)]
@@ -96,14 +108,16 @@ pub fn run(global: &Global, connect: &dyn Connect, args: &CertArgs) -> Result<Ou
             );
             Some(args.pin_args.obtain(pin_kind, prompt)?)
         }
+        // A smartphone wants the auth PIN for it: a --pin-file is read now.
+        None if kind == CertKind::Auth => args.pin_args.given(PinKind::Auth)?,
         None => {
             args.pin_args.refuse_unused(&format!("`cert {}`", kind.name()))?;
             None
         }
     };
-    let der = read(global, connect, kind, pin.as_ref(), args.pin_args.force)?;
+    let der = read_from_card(global, connect, kind, pin, &args.pin_args)?;
     let now = unix_now();
-    let summary = summarize(&der, now).map_err(|e| Failure::from(jpki::Error::BadCardData(e.to_string())))?;
+    let summary = summarize(&der, now).map_err(|e| Failure::from(jpki::Error::BadCardData(e.into())))?;
     let pem = to_pem(&der);
     let mut out = Output::default()
         .field("certificate", kind.name())
@@ -130,19 +144,43 @@ pub fn run(global: &Global, connect: &dyn Connect, args: &CertArgs) -> Result<Ou
     Ok(out)
 }
 
-fn read(
+/// Read a certificate from the card behind the PIN it needs: `pin`, the
+/// signing password, for the signing certificate; for the auth certificate,
+/// the auth PIN only where the card refuses the read without it (the
+/// smartphone certificate). Then the card is released while the PIN is
+/// gathered (`pin` if a file gave it, else the environment or the prompt),
+/// and opened again to verify it behind the lockout guard and read.
+pub fn read_from_card(
     global: &Global,
     connect: &dyn Connect,
     kind: CertKind,
-    pin: Option<&jpki::pin::Pin>,
-    force: bool,
+    pin: Option<Pin>,
+    pin_args: &PinArgs,
 ) -> Result<Vec<u8>, Failure> {
-    let access = if pin.is_some() { Access::Verifying } else { Access::ReadOnly };
-    let mut card = connect.open(global, access)?;
-    if let Some(pin) = pin {
-        debug_assert_eq!(pin.kind(), PinKind::Sign);
-        session::verify(&mut card, pin, force)?;
-    }
+    let pin = match pin {
+        Some(pin) if kind == CertKind::Sign => pin,
+        pin => {
+            let mut card = connect.open(global, Access::ReadOnly)?;
+            match card.read_certificate(kind) {
+                Err(jpki::Error::PinNotVerified { kind: PinKind::Auth }) if kind == CertKind::Auth => {}
+                other => return other.map_err(Failure::from),
+            }
+            drop(card);
+            match pin {
+                Some(pin) => pin,
+                None => pin_args.obtain(
+                    PinKind::Auth,
+                    pick(
+                        "This smartphone shows its auth certificate only after the auth PIN. Enter the auth PIN: ",
+                        "このスマートフォンは利用者証明用暗証番号の照合後にだけ利用者証明用電子証明書を見せます。\
+                         利用者証明用暗証番号 (数字4桁) を入力してください: ",
+                    ),
+                )?,
+            }
+        }
+    };
+    let mut card = connect.open(global, Access::Verifying)?;
+    session::verify(&mut card, &pin, pin_args.force)?;
     card.read_certificate(kind).map_err(Failure::from)
 }
 
@@ -220,6 +258,16 @@ fn renewal_text(s: &CertSummary) -> String {
     }
 }
 
+/// The label of a certificate's line in `status --certs`.
+pub fn status_label(kind: CertKind) -> &'static str {
+    match kind {
+        CertKind::Auth => pick("Auth certificate:", "利用者証明用電子証明書:"),
+        CertKind::Sign => pick("Sign certificate:", "署名用電子証明書:"),
+        CertKind::AuthCa => pick("Auth CA certificate:", "利用者証明用の認証局証明書:"),
+        CertKind::SignCa => pick("Sign CA certificate:", "署名用の認証局証明書:"),
+    }
+}
+
 /// For `status --certs`: the value of a certificate's line (expiry, days
 /// left, renewal date), a second line when the holder has something to do,
 /// and the certificate's JSON fields (`auth_not_after`, `auth_days_left`,
@@ -275,7 +323,7 @@ fn details_text(s: &CertSummary) -> String {
     }
     row("SHA-256:", &s.sha256_fingerprint);
     if let Some(h) = &s.holder {
-        t.push_str(pick("Holder (from the certificate):\n", "所有者（証明書に記載の基本4情報）:\n"));
+        t.push_str(pick("Holder (from the certificate):\n", "持ち主（証明書に記載の基本4情報）:\n"));
         let rows = [
             (pick("Name", "氏名"), &h.name),
             (pick("Name (substitute)", "氏名（代替文字）"), &h.name_substitute),

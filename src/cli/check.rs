@@ -5,61 +5,65 @@ use std::path::{Path, PathBuf};
 
 use base64::Engine;
 use clap::Args;
-use jpki::cert::{check_certificate, der_from_pem_or_der, verify_pkcs1, CertProblem};
+use jpki::card::CertKind;
+use jpki::cert::{check_certificate, der_from_pem_or_der, verify_pkcs1, CertError, CertProblem};
 use jpki::digest::MessageDigest;
-use jpki::pcsc::Access;
+use jpki::pin::PinKind;
 
 use super::cert::{local_time, unix_now, CertChoice};
 use super::exit::{ExitCode, Failure};
 use super::i18n::{pick, tr};
 use super::output::{one_line, Output};
 use super::sign::HashChoice;
-use super::{session, session::Connect, Global, PinArgs};
+use super::{session::Connect, Global, PinArgs};
 
 #[derive(Debug, Args)]
-#[command(after_help = pick(
-    "This is a self-check for users. It does NOT check whether the certificate was revoked \
-(JPKI revocation needs a platform operator's OCSP access); a signature that passes here may still be rejected \
-by a relying party.",
-    "利用者のための自己確認です。証明書が失効していないかは確認しません（公的個人認証サービスの失効確認には\
-プラットフォーム事業者のOCSPアクセスが必要です）。ここで合格した署名でも、受け取る側で拒否されることがあります。"
+#[command(after_help = super::i18n::pick(
+    "This is a self-check for users. It does NOT check whether the certificate was revoked (JPKI revocation needs a \
+     platform operator's OCSP access); a signature that passes here may still be rejected by a relying party.",
+    "利用者が自分で確かめるためのものです。証明書が失効していないかは確認しません\n\
+     (公的個人認証の失効確認にはプラットフォーム事業者の OCSP 接続が必要です)。\n\
+     ここで問題がなくても、受け取る側で拒否されることがあります。"
 ))]
 pub struct CheckArgs {
-    #[arg(long, value_name = "FILE", conflicts_with = "cms", required_unless_present = "cms", help = pick(
+    #[arg(long, value_name = "FILE", conflicts_with = "cms", required_unless_present = "cms", help = super::i18n::pick(
         "A raw PKCS#1 v1.5 signature file (binary, hex or base64)",
-        "PKCS#1 v1.5 の生の署名ファイル（バイナリ、16進数またはbase64）"
+        "raw の PKCS#1 v1.5 署名ファイル (バイナリ、hex、base64)"
     ))]
     pub signature: Option<PathBuf>,
-    #[arg(long, value_name = "FILE", help = pick("A CMS (PKCS#7) signature file, DER or PEM", "CMS（PKCS#7）署名ファイル（DERまたはPEM）"))]
+    #[arg(long, value_name = "FILE", help = super::i18n::pick(
+        "A CMS (PKCS#7) signature file, DER or PEM",
+        "CMS (PKCS#7) の署名ファイル (DER か PEM)"
+    ))]
     pub cms: Option<PathBuf>,
-    #[arg(long, value_name = "FILE", conflicts_with = "card_cert", help = pick(
+    #[arg(long, value_name = "FILE", conflicts_with = "card_cert", help = super::i18n::pick(
         "The signer's certificate (PEM or DER). A CMS usually carries it",
-        "署名者の証明書（PEMまたはDER）。CMSには通常含まれています"
+        "署名者の証明書 (PEM か DER)。CMS には通常含まれている"
     ))]
     pub cert: Option<PathBuf>,
-    #[arg(long, value_enum, value_name = "WHICH", help = pick(
+    #[arg(long, value_enum, value_name = "WHICH", help = super::i18n::pick(
         "Take the signer's certificate from the card instead",
-        "代わりに署名者の証明書をカードから読みます"
+        "代わりに署名者の証明書をカードから読む"
     ))]
     pub card_cert: Option<CertChoice>,
-    #[arg(long, value_name = "FILE", help = pick(
+    #[arg(long, value_name = "FILE", help = super::i18n::pick(
         "Also check that the certificate was issued by this CA certificate (PEM or DER)",
-        "証明書がこの認証局（CA）証明書（PEMまたはDER）から発行されたことも確認します"
+        "証明書がこの認証局 (CA) 証明書 (PEM か DER) の発行であることも確かめる"
     ))]
     pub ca: Option<PathBuf>,
-    #[arg(long, value_name = "HEX", conflicts_with = "data", help = pick(
+    #[arg(long, value_name = "HEX", conflicts_with = "data", help = super::i18n::pick(
         "The signed digest in hex, instead of the data",
-        "データの代わりに、署名されたダイジェスト（16進数）"
+        "データの代わりに、署名されたダイジェストを hex で"
     ))]
     pub digest: Option<String>,
-    #[arg(long, value_enum, default_value_t = HashChoice::Sha256, help = pick(
+    #[arg(long, value_enum, default_value_t = HashChoice::Sha256, help = super::i18n::pick(
         "Hash algorithm for a raw signature",
-        "生の署名のハッシュアルゴリズム"
+        "raw 署名のハッシュアルゴリズム"
     ))]
     pub hash: HashChoice,
-    #[arg(value_name = "DATA", help = pick(
+    #[arg(value_name = "DATA", help = super::i18n::pick(
         "The signed data (for a detached CMS or a raw signature)",
-        "署名されたデータ（分離型CMSまたは生の署名の場合）"
+        "署名されたデータ (分離形式の CMS か raw 署名の場合)"
     ))]
     pub data: Option<PathBuf>,
     #[command(flatten)]
@@ -95,8 +99,26 @@ fn read(path: &Path, what: Input) -> Result<Vec<u8>, Failure> {
     })
 }
 
+/// Why a signature did not verify, in the reader's language.
+fn why_not(e: &CertError) -> String {
+    match e {
+        CertError::SignatureMismatch => {
+            pick("the signature does not verify against the certificate's key", "証明書の鍵で署名を検証できません")
+                .to_string()
+        }
+        CertError::SignatureLength { got, expected } => tr!(
+            "signature length {got} does not match the key size {expected}",
+            "署名の長さ {got} バイトが鍵の大きさ {expected} バイトと合いません"
+        ),
+        CertError::NotRsa(what) => {
+            tr!("the certificate's key is not RSA: {what}", "証明書の鍵がRSAではありません: {what}")
+        }
+        CertError::Parse(what) => tr!("not a valid X.509 certificate: {what}", "X.509証明書として読めません: {what}"),
+    }
+}
+
 fn fail(code: ExitCode, kind: &'static str, message: String) -> Failure {
-    Failure { code, kind, message, hint: None, pin: None, tries_left: None }
+    Failure { code, kind, message, hint: None, pin: None, tries_left: None, unlock: None }
 }
 
 fn problem(p: CertProblem) -> Failure {
@@ -157,14 +179,11 @@ fn certificate(
         let kind = which.kind();
         let pin = match kind.required_pin() {
             Some(p) => Some(args.pin_args.obtain_default(p)?),
+            // A smartphone wants the auth PIN for it: a --pin-file is read now.
+            None if kind == CertKind::Auth => args.pin_args.given(PinKind::Auth)?,
             None => None,
         };
-        let access = if pin.is_some() { Access::Verifying } else { Access::ReadOnly };
-        let mut card = connect.open(global, access)?;
-        if let Some(pin) = &pin {
-            session::verify(&mut card, pin, args.pin_args.force)?;
-        }
-        return card.read_certificate(kind).map_err(Failure::from);
+        return super::cert::read_from_card(global, connect, kind, pin, &args.pin_args);
     }
     embedded.ok_or_else(|| {
         Failure::usage(pick("no certificate to check against", "照合する証明書がありません")).with_hint(pick(
@@ -175,8 +194,8 @@ fn certificate(
 }
 
 pub fn run(global: &Global, connect: &dyn Connect, args: &CheckArgs) -> Result<Output, Failure> {
-    if args.card_cert.is_none_or(|w| w.kind().required_pin().is_none()) {
-        args.pin_args.refuse_unused("`check` without --card-cert sign")?;
+    if args.card_cert.is_none_or(|w| w.kind().required_pin().is_none() && w.kind() != CertKind::Auth) {
+        args.pin_args.refuse_unused("`check` without --card-cert sign or auth")?;
     }
     // Every file is read and parsed before the card may be used.
     let ca = match &args.ca {
@@ -221,6 +240,7 @@ pub fn run(global: &Global, connect: &dyn Connect, args: &CheckArgs) -> Result<O
         let cert = certificate(global, connect, args, parsed.signer_certificate.clone())?;
         let signed_digest = parsed.hash.hash(&parsed.signed_bytes);
         verify_pkcs1(&cert, parsed.hash, &signed_digest, &parsed.signature).map_err(|e| {
+            let e = why_not(&e);
             let message = tr!("the CMS signature does not verify: {e}", "CMS署名を検証できません: {e}");
             fail(ExitCode::BadSignature, "bad_signature", message)
         })?;
@@ -250,6 +270,7 @@ pub fn run(global: &Global, connect: &dyn Connect, args: &CheckArgs) -> Result<O
         };
         let cert = certificate(global, connect, args, None)?;
         verify_pkcs1(&cert, algorithm, &digest.bytes, &signature).map_err(|e| {
+            let e = why_not(&e);
             let message = tr!(
                 "the signature does not match this data and certificate: {e}",
                 "署名がこのデータと証明書に一致しません: {e}"

@@ -29,6 +29,8 @@ impl crate::transport::Transport for VirtualCard {
         Ok(self.transmit(command))
     }
 }
-pub use config::{BlockedSw, ForcedAnswer, OptionalApplet, SignCertFile, SimConfig, UnissuedSignPin, VerifiedQuery};
-pub use data::{jst_end_of_day, CardData, LeafCert};
-pub use state::{PinId, PinRecord, PinStore, StateDir, StateError};
+pub use config::{
+    BlockedSw, ForcedAnswer, OptionalApplet, SignCertFile, SimConfig, Smartphone, UnissuedSignPin, VerifiedQuery,
+};
+pub use data::{jst_end_of_day, CardData, HolderFieldError, LeafCert};
+pub use state::{PinId, PinRecord, PinStore, PinStoreError, StateDir, StateError};
