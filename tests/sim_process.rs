@@ -131,3 +131,19 @@ fn stops_cleanly_on_sigterm_and_sigint() {
         drop(slot);
     }
 }
+
+/// The test bench finds its simulator's card even when its thread looks late
+/// (a loaded machine), after the simulator has already connected: first start
+/// and restart.
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
+#[test]
+fn the_bench_finds_a_card_that_connected_before_it_looked() {
+    pcscd_test!();
+    let late = Duration::from_millis(1500);
+    let mut sim = Sim::start_looking_late(&[], late);
+    assert!(card_present(&sim.reader));
+    sim.restart_looking_late(&["--set-tries", "sign=4"], late);
+    assert!(card_present(&sim.reader));
+    let o = run(sim.jpki().args(["--json", "status"]));
+    assert_code(&o, 0);
+}

@@ -9,6 +9,8 @@ use std::fs::File;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// The simulator's APDU log is read by the library's own reader, whose
@@ -184,6 +186,10 @@ pub fn jpki_bin() -> &'static str {
 /// A running virtual card.
 pub struct Sim {
     child: Option<Child>,
+    /// jpki-sim's stderr, read as it comes (a full pipe would stall the
+    /// simulator) and shown when it fails.
+    stderr: Arc<Mutex<Vec<u8>>>,
+    stderr_reader: Option<JoinHandle<()>>,
     pub state: tempfile::TempDir,
     pub reader: String,
     pub port: u16,
@@ -201,20 +207,27 @@ impl Sim {
     }
 
     pub fn start_in(slot: SlotLock, index: usize, args: &[&str]) -> Sim {
+        let mut sim = Self::unstarted(slot, index, args);
+        sim.spawn();
+        sim
+    }
+
+    /// A simulator for this slot with an empty state directory, not yet running.
+    fn unstarted(slot: SlotLock, index: usize, args: &[&str]) -> Sim {
         let state = tempfile::tempdir().expect("temp dir");
         let (reader, port) = slots()[index];
         let log = state.path().join("apdu.log");
-        let mut sim = Sim {
+        Sim {
             child: None,
+            stderr: Arc::default(),
+            stderr_reader: None,
             state,
             reader: reader.to_string(),
             port,
             log,
             _slot: Some(slot),
             args: args.iter().map(|s| s.to_string()).collect(),
-        };
-        sim.spawn();
-        sim
+        }
     }
 
     /// Create the state directory with these switches and exit, without a card.
@@ -230,7 +243,18 @@ impl Sim {
     }
 
     fn spawn(&mut self) {
-        let child = Command::new(sim_bin())
+        self.spawn_looking_after(Duration::ZERO);
+    }
+
+    /// Start `jpki-sim` and wait for its card, this thread first looking at
+    /// the log after `late` (as a busy machine may leave it unscheduled).
+    fn spawn_looking_after(&mut self, late: Duration) {
+        // Counted before the start: jpki-sim may connect before this thread
+        // runs again (a loaded machine; a tmpfs /tmp, where its state is
+        // written at once), and a count taken after would wait for a second
+        // connection that never comes.
+        let connects_before = self.connects();
+        let mut child = Command::new(sim_bin())
             .arg("--state")
             .arg(self.state.path())
             .arg("--port")
@@ -243,9 +267,35 @@ impl Sim {
             .stderr(Stdio::piped())
             .spawn()
             .expect("start jpki-sim");
+        let mut pipe = child.stderr.take().expect("jpki-sim's stderr");
+        let text = Arc::new(Mutex::new(Vec::new()));
+        self.stderr = text.clone();
+        self.stderr_reader = Some(std::thread::spawn(move || {
+            let mut chunk = [0u8; 4096];
+            while let Ok(n @ 1..) = pipe.read(&mut chunk) {
+                text.lock().unwrap().extend_from_slice(&chunk[..n]);
+            }
+        }));
         self.child = Some(child);
-        self.wait_connected();
+        std::thread::sleep(late);
+        self.wait_connected(connects_before);
         self.wait_present(true);
+    }
+
+    /// [`Sim::start`], this thread looking at the simulator only after `late`.
+    pub fn start_looking_late(args: &[&str], late: Duration) -> Sim {
+        let slot = SlotLock::any();
+        let index = slot.index;
+        let mut sim = Self::unstarted(slot, index, args);
+        sim.spawn_looking_after(late);
+        sim
+    }
+
+    /// [`Sim::restart`], this thread looking at the simulator only after `late`.
+    pub fn restart_looking_late(&mut self, args: &[&str], late: Duration) {
+        self.stop();
+        self.args = args.iter().map(|s| s.to_string()).collect();
+        self.spawn_looking_after(late);
     }
 
     /// A card whose blocked PINs answer `sw` to VERIFY and to the retry
@@ -258,19 +308,47 @@ impl Sim {
         Sim::start(&args)
     }
 
-    /// Wait for this simulator's own "connected" line, so that a stray card
-    /// in the reader is never taken for ours.
-    fn wait_connected(&mut self) {
+    /// "connected" lines in the log (one per connection to vpcd).
+    fn connects(&self) -> usize {
+        self.log_lines().iter().filter(|l| *l == "EVENT connected").count()
+    }
+
+    /// Has jpki-sim exited? Then its whole stderr is in.
+    fn exited(&mut self) -> Option<std::process::ExitStatus> {
+        let status = self.child.as_mut()?.try_wait().ok()??;
+        if let Some(reader) = self.stderr_reader.take() {
+            let _ = reader.join();
+        }
+        Some(status)
+    }
+
+    /// What jpki-sim wrote to stderr so far, for a failure message.
+    fn sim_stderr(&self) -> String {
+        let text = String::from_utf8_lossy(&self.stderr.lock().unwrap()).trim_end().to_string();
+        if text.is_empty() {
+            "(jpki-sim wrote nothing to stderr)".to_string()
+        } else {
+            format!("jpki-sim's stderr:\n{text}")
+        }
+    }
+
+    /// Wait for a "connected" line beyond the `before` ones, this simulator's
+    /// own, so that a stray card in the reader is never taken for ours.
+    fn wait_connected(&mut self, before: usize) {
         let deadline = Instant::now() + Duration::from_secs(15);
-        let connects_before = self.log_lines().iter().filter(|l| *l == "EVENT connected").count();
-        while self.log_lines().iter().filter(|l| *l == "EVENT connected").count() <= connects_before {
-            if let Some(Ok(Some(status))) = self.child.as_mut().map(|c| c.try_wait()) {
-                panic!("jpki-sim exited early ({status})");
+        while self.connects() <= before {
+            if let Some(status) = self.exited() {
+                panic!("jpki-sim exited early ({status})\n{}", self.sim_stderr());
             }
             assert!(
                 Instant::now() < deadline,
-                "jpki-sim never connected to vpcd for {:?}: is another card (a stray jpki-sim) in that reader?",
-                self.reader
+                "jpki-sim never connected to vpcd for {:?} (127.0.0.1:{}) in 15 s. vpcd takes one card per \
+                 reader and queues one more connection: check for a stray jpki-sim in that reader (`pgrep -a \
+                 jpki-sim`) and that pcscd runs with vpcd listening (`ss -tln`; `pcscd --foreground --debug` \
+                 logs each insertion).\n{}",
+                self.reader,
+                self.port,
+                self.sim_stderr()
             );
             std::thread::sleep(Duration::from_millis(20));
         }
@@ -289,6 +367,9 @@ impl Sim {
             }
             let _ = child.kill();
             let _ = child.wait();
+            if let Some(reader) = self.stderr_reader.take() {
+                let _ = reader.join();
+            }
             self.wait_present(false);
         }
     }
@@ -303,20 +384,19 @@ impl Sim {
     fn wait_present(&mut self, present: bool) {
         let deadline = Instant::now() + Duration::from_secs(15);
         while card_present(&self.reader) != present {
-            if let Some(child) = self.child.as_mut() {
-                if let Ok(Some(status)) = child.try_wait() {
-                    let mut err = String::new();
-                    if let Some(mut e) = child.stderr.take() {
-                        let _ = e.read_to_string(&mut err);
-                    }
-                    panic!("jpki-sim exited early ({status}): {err}");
-                }
+            if let Some(status) = self.exited() {
+                panic!("jpki-sim exited early ({status})\n{}", self.sim_stderr());
+            }
+            if Instant::now() >= deadline && std::thread::panicking() {
+                // Stopping while a test fails: a second panic would abort the run.
+                return;
             }
             assert!(
                 Instant::now() < deadline,
-                "the virtual card did not {} in {:?}",
+                "the virtual card did not {} in {:?}\n{}",
                 if present { "appear" } else { "leave" },
-                self.reader
+                self.reader,
+                self.sim_stderr()
             );
             std::thread::sleep(Duration::from_millis(30));
         }
