@@ -51,7 +51,7 @@ fn main() -> std::process::ExitCode {
                 print_stdout(terminal_safe(&output.text).as_bytes(), output.must_deliver)
             };
             match written {
-                Ok(()) => ExitCode::Success,
+                Ok(()) => output.exit.unwrap_or(ExitCode::Success),
                 Err(e) => {
                     let lost = if output.must_deliver {
                         " (the card made the signature, but it was not delivered)"

@@ -6,6 +6,7 @@ pub mod cardinfo;
 pub mod cert;
 pub mod check;
 pub mod completions;
+pub mod doctor;
 pub mod exit;
 pub mod output;
 pub mod pdf;
@@ -139,6 +140,8 @@ pub enum Command {
     /// Sign a PDF with the card, or check the signatures of one.
     #[command(subcommand)]
     Pdf(pdf::PdfCommand),
+    /// Will the card work for e-Tax, マイナポータル, 法務局? Checks the service, reader, card, counters and certificates (spends no try unless --verify).
+    Doctor(doctor::DoctorArgs),
 }
 
 /// The JSON `command` name of a subcommand as typed, for errors found before
@@ -156,6 +159,7 @@ pub fn command_name(typed: &str) -> Option<&'static str> {
         "completions" => "completions",
         "man" => "man",
         "pdf" => "pdf",
+        "doctor" => "doctor",
         _ => return None,
     })
 }
@@ -177,6 +181,7 @@ impl Command {
             Command::Man(_) => "man",
             Command::Pdf(pdf::PdfCommand::Sign(_)) => "pdf-sign",
             Command::Pdf(pdf::PdfCommand::Verify(_)) => "pdf-verify",
+            Command::Doctor(_) => "doctor",
         }
     }
 }
@@ -283,5 +288,6 @@ pub fn run(cli: &Cli, connect: &dyn Connect) -> Result<Output, Failure> {
         Command::Completions(args) => completions::run(args),
         Command::Man(args) => completions::man(args),
         Command::Pdf(command) => pdf::run(global, connect, command),
+        Command::Doctor(args) => doctor::run(global, connect, args),
     }
 }
