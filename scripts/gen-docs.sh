@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # cargo run, not target/debug/jpki: that file is whichever feature set was
 # built last.
-jpki() { cargo run --locked --quiet --bin jpki -- "$@"; }
+# English pages whatever the locale of the machine that writes them.
+jpki() { JPKI_LANG=en cargo run --locked --quiet --bin jpki -- "$@"; }
 out=docs
 if [ "${1:-}" = --check ]; then
   out=$(mktemp -d)

@@ -8,10 +8,13 @@ use clap::Parser;
 use jpki::cli;
 
 use cli::exit::{ExitCode, Failure};
+use cli::i18n::{pick, tr};
 use cli::output::{failure_document, json_document, one_line, print_stdout, terminal_safe};
 
 fn main() -> std::process::ExitCode {
-    let parsed = match cli::Cli::try_parse() {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    cli::i18n::set(cli::i18n::Lang::detect(&args, &|name| std::env::var_os(name)));
+    let parsed = match cli::Cli::try_parse_from(&args) {
         Ok(c) => c,
         // --help and --version are not errors.
         Err(e) if !e.use_stderr() => {
@@ -29,7 +32,10 @@ fn main() -> std::process::ExitCode {
         Err(Failure {
             code: ExitCode::Internal,
             kind: "internal",
-            ..Failure::usage("internal error (a bug in jpki; please report it)")
+            ..Failure::usage(pick(
+                "internal error (a bug in jpki; please report it)",
+                "内部エラー (jpki の不具合です。報告してください)",
+            ))
         })
     });
     // An interrupt that came before the result is delivered is what gets
@@ -53,12 +59,15 @@ fn main() -> std::process::ExitCode {
             match written {
                 Ok(()) => output.exit.unwrap_or(ExitCode::Success),
                 Err(e) => {
-                    let lost = if output.must_deliver {
-                        " (the card made the signature, but it was not delivered)"
-                    } else {
-                        ""
+                    let lost = match output.must_deliver {
+                        true => pick(
+                            " (the card made the signature, but it was not delivered)",
+                            " (カードは署名しましたが、署名を渡せませんでした)",
+                        ),
+                        false => "",
                     };
-                    let _ = writeln!(std::io::stderr(), "jpki: error: cannot write the output: {e}{lost}");
+                    let what = tr!("cannot write the output: {e}{lost}", "出力を書き込めません: {e}{lost}");
+                    let _ = writeln!(std::io::stderr(), "jpki: {} {what}", pick("error:", "エラー:"));
                     ExitCode::OutputFailed
                 }
             }
@@ -175,15 +184,22 @@ fn parse_failure(e: &clap::Error) -> std::process::ExitCode {
     let joined = paragraph.join(" ");
     let mut what = joined.strip_prefix("error: ").unwrap_or(&joined).trim_end_matches(['.', ':']).to_string();
     if what.is_empty() {
-        what = "the command line is not valid".into();
+        what = pick("the command line is not valid", "コマンドラインが正しくありません").into();
     }
     // No part of a word that could be a PIN is echoed back: it may be one,
     // typed where it does not belong.
     let (what, pin_like) = cli::argv::hide_pin_like(&what, &all);
     let hint = if pin_like || args.iter().any(|a| *a == "--pin" || a.starts_with("--pin=")) {
-        "A PIN is never taken from the command line: use --pin-file PATH, its JPKI_*_PIN environment variable, or the prompt"
+        pick(
+            "A PIN is never taken from the command line: use --pin-file PATH, its JPKI_*_PIN environment variable, \
+             or the prompt",
+            "暗証番号はコマンドラインでは受け付けません。--pin-file PATH、環境変数 JPKI_*_PIN、または入力プロンプトを使ってください",
+        )
     } else {
-        "See `jpki --help`, or `jpki COMMAND --help`"
+        pick(
+            "See `jpki --help`, or `jpki COMMAND --help`",
+            "`jpki --help` または `jpki コマンド --help` を見てください",
+        )
     };
     let command = args.iter().find_map(|a| cli::command_name(a)).unwrap_or("jpki");
     let code = report(command, &Failure::usage(what).with_hint(hint), args.iter().any(|a| *a == "--json"));

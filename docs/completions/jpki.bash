@@ -134,7 +134,7 @@ _jpki() {
 
     case "${cmd}" in
         jpki)
-            opts="-v -h -V --reader --json --wait --apdu-timeout --extended-length --verbose --help --version readers status verify cert sign check pin card-info completions man pdf help"
+            opts="-v -h -V --reader --json --wait --apdu-timeout --extended-length --verbose --lang --help --version readers status verify cert sign check pin card-info completions man pdf help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -156,6 +156,10 @@ _jpki() {
                     COMPREPLY=($(compgen -W "auto on off" -- "${cur}"))
                     return 0
                     ;;
+                --lang)
+                    COMPREPLY=($(compgen -W "en ja" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -164,7 +168,7 @@ _jpki() {
             return 0
             ;;
         jpki__subcmd__card__subcmd__info)
-            opts="-v -h --show-my-number --my-number-only --pin-file --force --reader --json --wait --apdu-timeout --extended-length --verbose --help"
+            opts="-v -h --show-my-number --my-number-only --pin-file --force --reader --json --wait --apdu-timeout --extended-length --verbose --lang --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -190,6 +194,10 @@ _jpki() {
                     COMPREPLY=($(compgen -W "auto on off" -- "${cur}"))
                     return 0
                     ;;
+                --lang)
+                    COMPREPLY=($(compgen -W "en ja" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -198,7 +206,7 @@ _jpki() {
             return 0
             ;;
         jpki__subcmd__cert)
-            opts="-o -v -h --der --pem --text --details --output --pin-file --force --reader --json --wait --apdu-timeout --extended-length --verbose --help auth sign auth-ca sign-ca"
+            opts="-o -v -h --der --pem --text --details --output --pin-file --force --reader --json --wait --apdu-timeout --extended-length --verbose --lang --help auth sign auth-ca sign-ca"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -232,6 +240,10 @@ _jpki() {
                     COMPREPLY=($(compgen -W "auto on off" -- "${cur}"))
                     return 0
                     ;;
+                --lang)
+                    COMPREPLY=($(compgen -W "en ja" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -240,7 +252,7 @@ _jpki() {
             return 0
             ;;
         jpki__subcmd__check)
-            opts="-v -h --signature --cms --cert --card-cert --ca --digest --hash --pin-file --force --reader --json --wait --apdu-timeout --extended-length --verbose --help"
+            opts="-v -h --signature --cms --cert --card-cert --ca --digest --hash --pin-file --force --reader --json --wait --apdu-timeout --extended-length --verbose --lang --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -294,6 +306,10 @@ _jpki() {
                     COMPREPLY=($(compgen -W "auto on off" -- "${cur}"))
                     return 0
                     ;;
+                --lang)
+                    COMPREPLY=($(compgen -W "en ja" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -302,7 +318,7 @@ _jpki() {
             return 0
             ;;
         jpki__subcmd__completions)
-            opts="-v -h --reader --json --wait --apdu-timeout --extended-length --verbose --help bash elvish fish powershell zsh"
+            opts="-v -h --reader --json --wait --apdu-timeout --extended-length --verbose --lang --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -322,6 +338,10 @@ _jpki() {
                     ;;
                 --extended-length)
                     COMPREPLY=($(compgen -W "auto on off" -- "${cur}"))
+                    return 0
+                    ;;
+                --lang)
+                    COMPREPLY=($(compgen -W "en ja" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -556,7 +576,7 @@ _jpki() {
             return 0
             ;;
         jpki__subcmd__man)
-            opts="-v -h --reader --json --wait --apdu-timeout --extended-length --verbose --help"
+            opts="-v -h --reader --json --wait --apdu-timeout --extended-length --verbose --lang --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -576,6 +596,10 @@ _jpki() {
                     ;;
                 --extended-length)
                     COMPREPLY=($(compgen -W "auto on off" -- "${cur}"))
+                    return 0
+                    ;;
+                --lang)
+                    COMPREPLY=($(compgen -W "en ja" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -586,7 +610,7 @@ _jpki() {
             return 0
             ;;
         jpki__subcmd__pdf)
-            opts="-v -h --reader --json --wait --apdu-timeout --extended-length --verbose --help sign verify help"
+            opts="-v -h --reader --json --wait --apdu-timeout --extended-length --verbose --lang --help sign verify help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -606,6 +630,10 @@ _jpki() {
                     ;;
                 --extended-length)
                     COMPREPLY=($(compgen -W "auto on off" -- "${cur}"))
+                    return 0
+                    ;;
+                --lang)
+                    COMPREPLY=($(compgen -W "en ja" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -672,7 +700,7 @@ _jpki() {
             return 0
             ;;
         jpki__subcmd__pdf__subcmd__sign)
-            opts="-o -v -h --output --key --profile --reason --location --contact --pin-file --force --reader --json --wait --apdu-timeout --extended-length --verbose --help"
+            opts="-o -v -h --output --key --profile --reason --location --contact --pin-file --force --reader --json --wait --apdu-timeout --extended-length --verbose --lang --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -726,6 +754,10 @@ _jpki() {
                     COMPREPLY=($(compgen -W "auto on off" -- "${cur}"))
                     return 0
                     ;;
+                --lang)
+                    COMPREPLY=($(compgen -W "en ja" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -734,7 +766,7 @@ _jpki() {
             return 0
             ;;
         jpki__subcmd__pdf__subcmd__verify)
-            opts="-v -h --ca --reader --json --wait --apdu-timeout --extended-length --verbose --help"
+            opts="-v -h --ca --reader --json --wait --apdu-timeout --extended-length --verbose --lang --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -760,6 +792,10 @@ _jpki() {
                     COMPREPLY=($(compgen -W "auto on off" -- "${cur}"))
                     return 0
                     ;;
+                --lang)
+                    COMPREPLY=($(compgen -W "en ja" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -768,7 +804,7 @@ _jpki() {
             return 0
             ;;
         jpki__subcmd__pin)
-            opts="-v -h --reader --json --wait --apdu-timeout --extended-length --verbose --help change help"
+            opts="-v -h --reader --json --wait --apdu-timeout --extended-length --verbose --lang --help change help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -790,6 +826,10 @@ _jpki() {
                     COMPREPLY=($(compgen -W "auto on off" -- "${cur}"))
                     return 0
                     ;;
+                --lang)
+                    COMPREPLY=($(compgen -W "en ja" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -798,7 +838,7 @@ _jpki() {
             return 0
             ;;
         jpki__subcmd__pin__subcmd__change)
-            opts="-v -h --new-pin-file --verify-new --pin-file --force --reader --json --wait --apdu-timeout --extended-length --verbose --help auth sign cardinfo"
+            opts="-v -h --new-pin-file --verify-new --pin-file --force --reader --json --wait --apdu-timeout --extended-length --verbose --lang --help auth sign cardinfo"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -826,6 +866,10 @@ _jpki() {
                     ;;
                 --extended-length)
                     COMPREPLY=($(compgen -W "auto on off" -- "${cur}"))
+                    return 0
+                    ;;
+                --lang)
+                    COMPREPLY=($(compgen -W "en ja" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -878,7 +922,7 @@ _jpki() {
             return 0
             ;;
         jpki__subcmd__readers)
-            opts="-v -h --reader --json --wait --apdu-timeout --extended-length --verbose --help"
+            opts="-v -h --reader --json --wait --apdu-timeout --extended-length --verbose --lang --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -900,6 +944,10 @@ _jpki() {
                     COMPREPLY=($(compgen -W "auto on off" -- "${cur}"))
                     return 0
                     ;;
+                --lang)
+                    COMPREPLY=($(compgen -W "en ja" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -908,7 +956,7 @@ _jpki() {
             return 0
             ;;
         jpki__subcmd__sign)
-            opts="-o -v -h --key --digest --hash --format --output --cms --attached --pem --batch --keep-going --allow-empty --pin-file --force --reader --json --wait --apdu-timeout --extended-length --verbose --help"
+            opts="-o -v -h --key --digest --hash --format --output --cms --attached --pem --batch --keep-going --allow-empty --pin-file --force --reader --json --wait --apdu-timeout --extended-length --verbose --lang --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -962,6 +1010,10 @@ _jpki() {
                     COMPREPLY=($(compgen -W "auto on off" -- "${cur}"))
                     return 0
                     ;;
+                --lang)
+                    COMPREPLY=($(compgen -W "en ja" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -970,7 +1022,7 @@ _jpki() {
             return 0
             ;;
         jpki__subcmd__status)
-            opts="-v -h --jpki-only --all --no-sfi --certs --sign-cert --pin-file --force --reader --json --wait --apdu-timeout --extended-length --verbose --help"
+            opts="-v -h --jpki-only --all --no-sfi --certs --sign-cert --pin-file --force --reader --json --wait --apdu-timeout --extended-length --verbose --lang --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -994,6 +1046,10 @@ _jpki() {
                     ;;
                 --extended-length)
                     COMPREPLY=($(compgen -W "auto on off" -- "${cur}"))
+                    return 0
+                    ;;
+                --lang)
+                    COMPREPLY=($(compgen -W "en ja" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1004,7 +1060,7 @@ _jpki() {
             return 0
             ;;
         jpki__subcmd__verify)
-            opts="-v -h --pin-file --force --reader --json --wait --apdu-timeout --extended-length --verbose --help auth sign cardinfo"
+            opts="-v -h --pin-file --force --reader --json --wait --apdu-timeout --extended-length --verbose --lang --help auth sign cardinfo"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1028,6 +1084,10 @@ _jpki() {
                     ;;
                 --extended-length)
                     COMPREPLY=($(compgen -W "auto on off" -- "${cur}"))
+                    return 0
+                    ;;
+                --lang)
+                    COMPREPLY=($(compgen -W "en ja" -- "${cur}"))
                     return 0
                     ;;
                 *)

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_jpki_global_optspecs
-    string join \n reader= json wait= apdu-timeout= extended-length= v/verbose h/help V/version
+    string join \n reader= json wait= apdu-timeout= extended-length= v/verbose lang= h/help V/version
 end
 
 function __fish_jpki_needs_command
@@ -30,6 +30,8 @@ complete -c jpki -n "__fish_jpki_needs_command" -l apdu-timeout -d 'Give up on a
 complete -c jpki -n "__fish_jpki_needs_command" -l extended-length -d 'Extended-length READ BINARY: auto (from the card\'s ATR), on, or off' -r -f -a "auto\t''
 on\t''
 off\t''"
+complete -c jpki -n "__fish_jpki_needs_command" -l lang -d 'Language of messages: en or ja (default: JPKI_LANG, else the locale: LC_ALL, LC_MESSAGES, LANG)' -r -f -a "en\t''
+ja\t''"
 complete -c jpki -n "__fish_jpki_needs_command" -l json -d 'Print one JSON document on stdout (see the README for the schema)'
 complete -c jpki -n "__fish_jpki_needs_command" -s v -l verbose -d 'Trace APDUs on stderr (PINs redacted). Repeat for more'
 complete -c jpki -n "__fish_jpki_needs_command" -s h -l help -d 'Print help'
@@ -52,6 +54,8 @@ complete -c jpki -n "__fish_jpki_using_subcommand readers" -l apdu-timeout -d 'G
 complete -c jpki -n "__fish_jpki_using_subcommand readers" -l extended-length -d 'Extended-length READ BINARY: auto (from the card\'s ATR), on, or off' -r -f -a "auto\t''
 on\t''
 off\t''"
+complete -c jpki -n "__fish_jpki_using_subcommand readers" -l lang -d 'Language of messages: en or ja (default: JPKI_LANG, else the locale: LC_ALL, LC_MESSAGES, LANG)' -r -f -a "en\t''
+ja\t''"
 complete -c jpki -n "__fish_jpki_using_subcommand readers" -l json -d 'Print one JSON document on stdout (see the README for the schema)'
 complete -c jpki -n "__fish_jpki_using_subcommand readers" -s v -l verbose -d 'Trace APDUs on stderr (PINs redacted). Repeat for more'
 complete -c jpki -n "__fish_jpki_using_subcommand readers" -s h -l help -d 'Print help'
@@ -62,6 +66,8 @@ complete -c jpki -n "__fish_jpki_using_subcommand status" -l apdu-timeout -d 'Gi
 complete -c jpki -n "__fish_jpki_using_subcommand status" -l extended-length -d 'Extended-length READ BINARY: auto (from the card\'s ATR), on, or off' -r -f -a "auto\t''
 on\t''
 off\t''"
+complete -c jpki -n "__fish_jpki_using_subcommand status" -l lang -d 'Language of messages: en or ja (default: JPKI_LANG, else the locale: LC_ALL, LC_MESSAGES, LANG)' -r -f -a "en\t''
+ja\t''"
 complete -c jpki -n "__fish_jpki_using_subcommand status" -l jpki-only -d 'Only the two JPKI counters and whether the signing certificate was issued: 5 APDUs instead of 12, for the least time in an NFC reader\'s field'
 complete -c jpki -n "__fish_jpki_using_subcommand status" -l all -d 'Every counter the card reports. This is the default; the flag is kept for scripts written when it was not'
 complete -c jpki -n "__fish_jpki_using_subcommand status" -l no-sfi -d 'Never use the short-EF-identifier form of the retry query (when and how it is trusted: see `jpki status` in the README)'
@@ -78,6 +84,8 @@ complete -c jpki -n "__fish_jpki_using_subcommand verify" -l apdu-timeout -d 'Gi
 complete -c jpki -n "__fish_jpki_using_subcommand verify" -l extended-length -d 'Extended-length READ BINARY: auto (from the card\'s ATR), on, or off' -r -f -a "auto\t''
 on\t''
 off\t''"
+complete -c jpki -n "__fish_jpki_using_subcommand verify" -l lang -d 'Language of messages: en or ja (default: JPKI_LANG, else the locale: LC_ALL, LC_MESSAGES, LANG)' -r -f -a "en\t''
+ja\t''"
 complete -c jpki -n "__fish_jpki_using_subcommand verify" -l force -d 'Allow spending the last remaining try without asking'
 complete -c jpki -n "__fish_jpki_using_subcommand verify" -l json -d 'Print one JSON document on stdout (see the README for the schema)'
 complete -c jpki -n "__fish_jpki_using_subcommand verify" -s v -l verbose -d 'Trace APDUs on stderr (PINs redacted). Repeat for more'
@@ -90,6 +98,8 @@ complete -c jpki -n "__fish_jpki_using_subcommand cert" -l apdu-timeout -d 'Give
 complete -c jpki -n "__fish_jpki_using_subcommand cert" -l extended-length -d 'Extended-length READ BINARY: auto (from the card\'s ATR), on, or off' -r -f -a "auto\t''
 on\t''
 off\t''"
+complete -c jpki -n "__fish_jpki_using_subcommand cert" -l lang -d 'Language of messages: en or ja (default: JPKI_LANG, else the locale: LC_ALL, LC_MESSAGES, LANG)' -r -f -a "en\t''
+ja\t''"
 complete -c jpki -n "__fish_jpki_using_subcommand cert" -l der -d 'Output DER (binary) instead of PEM'
 complete -c jpki -n "__fish_jpki_using_subcommand cert" -l pem -d 'Output PEM (the default on stdout)'
 complete -c jpki -n "__fish_jpki_using_subcommand cert" -l details -l text -d 'Show subject, issuer, validity, key and the holder\'s data instead'
@@ -118,6 +128,8 @@ complete -c jpki -n "__fish_jpki_using_subcommand sign" -l apdu-timeout -d 'Give
 complete -c jpki -n "__fish_jpki_using_subcommand sign" -l extended-length -d 'Extended-length READ BINARY: auto (from the card\'s ATR), on, or off' -r -f -a "auto\t''
 on\t''
 off\t''"
+complete -c jpki -n "__fish_jpki_using_subcommand sign" -l lang -d 'Language of messages: en or ja (default: JPKI_LANG, else the locale: LC_ALL, LC_MESSAGES, LANG)' -r -f -a "en\t''
+ja\t''"
 complete -c jpki -n "__fish_jpki_using_subcommand sign" -l cms -d 'Produce CMS (PKCS#7) SignedData, detached unless --attached'
 complete -c jpki -n "__fish_jpki_using_subcommand sign" -l attached -d 'Include the content in the CMS'
 complete -c jpki -n "__fish_jpki_using_subcommand sign" -l pem -d 'Write the CMS as PEM instead of DER'
@@ -148,6 +160,8 @@ complete -c jpki -n "__fish_jpki_using_subcommand check" -l apdu-timeout -d 'Giv
 complete -c jpki -n "__fish_jpki_using_subcommand check" -l extended-length -d 'Extended-length READ BINARY: auto (from the card\'s ATR), on, or off' -r -f -a "auto\t''
 on\t''
 off\t''"
+complete -c jpki -n "__fish_jpki_using_subcommand check" -l lang -d 'Language of messages: en or ja (default: JPKI_LANG, else the locale: LC_ALL, LC_MESSAGES, LANG)' -r -f -a "en\t''
+ja\t''"
 complete -c jpki -n "__fish_jpki_using_subcommand check" -l force -d 'Allow spending the last remaining try without asking'
 complete -c jpki -n "__fish_jpki_using_subcommand check" -l json -d 'Print one JSON document on stdout (see the README for the schema)'
 complete -c jpki -n "__fish_jpki_using_subcommand check" -s v -l verbose -d 'Trace APDUs on stderr (PINs redacted). Repeat for more'
@@ -158,6 +172,8 @@ complete -c jpki -n "__fish_jpki_using_subcommand pin; and not __fish_seen_subco
 complete -c jpki -n "__fish_jpki_using_subcommand pin; and not __fish_seen_subcommand_from change help" -l extended-length -d 'Extended-length READ BINARY: auto (from the card\'s ATR), on, or off' -r -f -a "auto\t''
 on\t''
 off\t''"
+complete -c jpki -n "__fish_jpki_using_subcommand pin; and not __fish_seen_subcommand_from change help" -l lang -d 'Language of messages: en or ja (default: JPKI_LANG, else the locale: LC_ALL, LC_MESSAGES, LANG)' -r -f -a "en\t''
+ja\t''"
 complete -c jpki -n "__fish_jpki_using_subcommand pin; and not __fish_seen_subcommand_from change help" -l json -d 'Print one JSON document on stdout (see the README for the schema)'
 complete -c jpki -n "__fish_jpki_using_subcommand pin; and not __fish_seen_subcommand_from change help" -s v -l verbose -d 'Trace APDUs on stderr (PINs redacted). Repeat for more'
 complete -c jpki -n "__fish_jpki_using_subcommand pin; and not __fish_seen_subcommand_from change help" -s h -l help -d 'Print help'
@@ -171,6 +187,8 @@ complete -c jpki -n "__fish_jpki_using_subcommand pin; and __fish_seen_subcomman
 complete -c jpki -n "__fish_jpki_using_subcommand pin; and __fish_seen_subcommand_from change" -l extended-length -d 'Extended-length READ BINARY: auto (from the card\'s ATR), on, or off' -r -f -a "auto\t''
 on\t''
 off\t''"
+complete -c jpki -n "__fish_jpki_using_subcommand pin; and __fish_seen_subcommand_from change" -l lang -d 'Language of messages: en or ja (default: JPKI_LANG, else the locale: LC_ALL, LC_MESSAGES, LANG)' -r -f -a "en\t''
+ja\t''"
 complete -c jpki -n "__fish_jpki_using_subcommand pin; and __fish_seen_subcommand_from change" -l verify-new -d 'After the change, verify the new PIN once more (two more APDUs: the retry query and the VERIFY)'
 complete -c jpki -n "__fish_jpki_using_subcommand pin; and __fish_seen_subcommand_from change" -l force -d 'Allow spending the last remaining try without asking'
 complete -c jpki -n "__fish_jpki_using_subcommand pin; and __fish_seen_subcommand_from change" -l json -d 'Print one JSON document on stdout (see the README for the schema)'
@@ -185,6 +203,8 @@ complete -c jpki -n "__fish_jpki_using_subcommand card-info" -l apdu-timeout -d 
 complete -c jpki -n "__fish_jpki_using_subcommand card-info" -l extended-length -d 'Extended-length READ BINARY: auto (from the card\'s ATR), on, or off' -r -f -a "auto\t''
 on\t''
 off\t''"
+complete -c jpki -n "__fish_jpki_using_subcommand card-info" -l lang -d 'Language of messages: en or ja (default: JPKI_LANG, else the locale: LC_ALL, LC_MESSAGES, LANG)' -r -f -a "en\t''
+ja\t''"
 complete -c jpki -n "__fish_jpki_using_subcommand card-info" -l show-my-number -d 'Show the full My Number (個人番号). Without it, all but the last 4 digits are hidden in every output'
 complete -c jpki -n "__fish_jpki_using_subcommand card-info" -l my-number-only -d 'Read only My Number, not the name, address, birth date and sex'
 complete -c jpki -n "__fish_jpki_using_subcommand card-info" -l force -d 'Allow spending the last remaining try without asking'
@@ -197,6 +217,8 @@ complete -c jpki -n "__fish_jpki_using_subcommand completions" -l apdu-timeout -
 complete -c jpki -n "__fish_jpki_using_subcommand completions" -l extended-length -d 'Extended-length READ BINARY: auto (from the card\'s ATR), on, or off' -r -f -a "auto\t''
 on\t''
 off\t''"
+complete -c jpki -n "__fish_jpki_using_subcommand completions" -l lang -d 'Language of messages: en or ja (default: JPKI_LANG, else the locale: LC_ALL, LC_MESSAGES, LANG)' -r -f -a "en\t''
+ja\t''"
 complete -c jpki -n "__fish_jpki_using_subcommand completions" -l json -d 'Print one JSON document on stdout (see the README for the schema)'
 complete -c jpki -n "__fish_jpki_using_subcommand completions" -s v -l verbose -d 'Trace APDUs on stderr (PINs redacted). Repeat for more'
 complete -c jpki -n "__fish_jpki_using_subcommand completions" -s h -l help -d 'Print help'
@@ -206,6 +228,8 @@ complete -c jpki -n "__fish_jpki_using_subcommand man" -l apdu-timeout -d 'Give 
 complete -c jpki -n "__fish_jpki_using_subcommand man" -l extended-length -d 'Extended-length READ BINARY: auto (from the card\'s ATR), on, or off' -r -f -a "auto\t''
 on\t''
 off\t''"
+complete -c jpki -n "__fish_jpki_using_subcommand man" -l lang -d 'Language of messages: en or ja (default: JPKI_LANG, else the locale: LC_ALL, LC_MESSAGES, LANG)' -r -f -a "en\t''
+ja\t''"
 complete -c jpki -n "__fish_jpki_using_subcommand man" -l json -d 'Print one JSON document on stdout (see the README for the schema)'
 complete -c jpki -n "__fish_jpki_using_subcommand man" -s v -l verbose -d 'Trace APDUs on stderr (PINs redacted). Repeat for more'
 complete -c jpki -n "__fish_jpki_using_subcommand man" -s h -l help -d 'Print help'
@@ -215,6 +239,8 @@ complete -c jpki -n "__fish_jpki_using_subcommand pdf; and not __fish_seen_subco
 complete -c jpki -n "__fish_jpki_using_subcommand pdf; and not __fish_seen_subcommand_from sign verify help" -l extended-length -d 'Extended-length READ BINARY: auto (from the card\'s ATR), on, or off' -r -f -a "auto\t''
 on\t''
 off\t''"
+complete -c jpki -n "__fish_jpki_using_subcommand pdf; and not __fish_seen_subcommand_from sign verify help" -l lang -d 'Language of messages: en or ja (default: JPKI_LANG, else the locale: LC_ALL, LC_MESSAGES, LANG)' -r -f -a "en\t''
+ja\t''"
 complete -c jpki -n "__fish_jpki_using_subcommand pdf; and not __fish_seen_subcommand_from sign verify help" -l json -d 'Print one JSON document on stdout (see the README for the schema)'
 complete -c jpki -n "__fish_jpki_using_subcommand pdf; and not __fish_seen_subcommand_from sign verify help" -s v -l verbose -d 'Trace APDUs on stderr (PINs redacted). Repeat for more'
 complete -c jpki -n "__fish_jpki_using_subcommand pdf; and not __fish_seen_subcommand_from sign verify help" -s h -l help -d 'Print help'
@@ -236,6 +262,8 @@ complete -c jpki -n "__fish_jpki_using_subcommand pdf; and __fish_seen_subcomman
 complete -c jpki -n "__fish_jpki_using_subcommand pdf; and __fish_seen_subcommand_from sign" -l extended-length -d 'Extended-length READ BINARY: auto (from the card\'s ATR), on, or off' -r -f -a "auto\t''
 on\t''
 off\t''"
+complete -c jpki -n "__fish_jpki_using_subcommand pdf; and __fish_seen_subcommand_from sign" -l lang -d 'Language of messages: en or ja (default: JPKI_LANG, else the locale: LC_ALL, LC_MESSAGES, LANG)' -r -f -a "en\t''
+ja\t''"
 complete -c jpki -n "__fish_jpki_using_subcommand pdf; and __fish_seen_subcommand_from sign" -l force -d 'Allow spending the last remaining try without asking'
 complete -c jpki -n "__fish_jpki_using_subcommand pdf; and __fish_seen_subcommand_from sign" -l json -d 'Print one JSON document on stdout (see the README for the schema)'
 complete -c jpki -n "__fish_jpki_using_subcommand pdf; and __fish_seen_subcommand_from sign" -s v -l verbose -d 'Trace APDUs on stderr (PINs redacted). Repeat for more'
@@ -247,6 +275,8 @@ complete -c jpki -n "__fish_jpki_using_subcommand pdf; and __fish_seen_subcomman
 complete -c jpki -n "__fish_jpki_using_subcommand pdf; and __fish_seen_subcommand_from verify" -l extended-length -d 'Extended-length READ BINARY: auto (from the card\'s ATR), on, or off' -r -f -a "auto\t''
 on\t''
 off\t''"
+complete -c jpki -n "__fish_jpki_using_subcommand pdf; and __fish_seen_subcommand_from verify" -l lang -d 'Language of messages: en or ja (default: JPKI_LANG, else the locale: LC_ALL, LC_MESSAGES, LANG)' -r -f -a "en\t''
+ja\t''"
 complete -c jpki -n "__fish_jpki_using_subcommand pdf; and __fish_seen_subcommand_from verify" -l json -d 'Print one JSON document on stdout (see the README for the schema)'
 complete -c jpki -n "__fish_jpki_using_subcommand pdf; and __fish_seen_subcommand_from verify" -s v -l verbose -d 'Trace APDUs on stderr (PINs redacted). Repeat for more'
 complete -c jpki -n "__fish_jpki_using_subcommand pdf; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help'

@@ -8,6 +8,7 @@ pub mod check;
 pub mod completions;
 pub mod doctor;
 pub mod exit;
+pub mod i18n;
 pub mod output;
 pub mod pdf;
 pub mod pin;
@@ -105,6 +106,12 @@ pub struct Global {
     /// Trace APDUs on stderr (PINs redacted). Repeat for more.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    // Read before the command line is parsed, so that --help is in it too (see i18n::Lang::detect).
+    #[arg(long, global = true, value_enum, value_name = "LANG", help = i18n::pick(
+        "Language of messages: en or ja (default: JPKI_LANG, else the locale: LC_ALL, LC_MESSAGES, LANG)",
+        "表示する言語: en(英語) か ja(日本語)。省略時は JPKI_LANG、次にロケール (LC_ALL, LC_MESSAGES, LANG) に従う"
+    ))]
+    pub lang: Option<i18n::Lang>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -276,6 +283,9 @@ impl KeyChoice {
 /// Run one parsed command, reaching the card through `connect`.
 pub fn run(cli: &Cli, connect: &dyn Connect) -> Result<Output, Failure> {
     let global = &cli.global;
+    if let Some(lang) = global.lang {
+        i18n::set_for_this_thread(lang);
+    }
     match &cli.command {
         Command::Readers => readers::run(global),
         Command::Status(args) => status::run(global, connect, args),
