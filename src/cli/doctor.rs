@@ -13,22 +13,21 @@ use serde_json::{json, Map, Value};
 
 use super::cert::unix_now;
 use super::exit::{ExitCode, Failure};
+use super::i18n::{pick, tr};
 use super::output::{one_line, Output};
 use super::{pin_input, session::Connect, Global, PinArgs};
 
-// Stands in for the i18n module's `tr!` until it is merged: English only.
-macro_rules! tr {
-    ($en:literal, $ja:literal $(, $($args:tt)*)?) => { format!($en $(, $($args)*)?) };
-}
-
 #[derive(Debug, Args)]
 pub struct DoctorArgs {
-    /// What the card is for (comma-separated or repeated); all by default.
-    #[arg(long = "for", value_enum, value_delimiter = ',', value_name = "PURPOSE")]
+    #[arg(long = "for", value_enum, value_delimiter = ',', value_name = "PURPOSE", help = pick(
+        "What the card is for (comma-separated or repeated); all by default",
+        "カードの用途（カンマ区切りまたは繰り返し指定）。省略時はすべて"
+    ))]
     pub purposes: Vec<PurposeChoice>,
-    /// Also check these PINs, each behind the lockout guard (never the last try
-    /// without --force or a yes at the prompt). A correct one resets its counter.
-    #[arg(long, value_enum, value_name = "auth|sign|both")]
+    #[arg(long, value_enum, value_name = "auth|sign|both", help = pick(
+        "Also check these PINs, each behind the lockout guard (never the last try without --force or a yes at the prompt). A correct one resets its counter",
+        "暗証番号も確認する（ロック防止の確認つき。残り1回のときは --force かプロンプトでの同意が必要）。正しければ残り回数は最大に戻る"
+    ))]
     pub verify: Option<VerifyChoice>,
     #[command(flatten)]
     pub pin_args: PinArgs,
@@ -36,15 +35,15 @@ pub struct DoctorArgs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum PurposeChoice {
-    /// e-Tax: login (利用者証明用) and filing signatures (署名用)
+    #[value(help = pick("e-Tax: login (利用者証明用) and filing signatures (署名用)", "e-Tax: ログイン（利用者証明用）と申告の署名（署名用）"))]
     Etax,
-    /// マイナポータル: login (利用者証明用)
+    #[value(help = pick("マイナポータル: login (利用者証明用)", "マイナポータル: ログイン（利用者証明用）"))]
     MynaPortal,
-    /// 法務局 online applications: signatures (署名用)
+    #[value(help = pick("法務局 online applications: signatures (署名用)", "法務局のオンライン申請: 署名（署名用）"))]
     Houmukyoku,
-    /// Any login with the card (利用者証明用)
+    #[value(help = pick("Any other login with the card (利用者証明用)", "その他のログイン（利用者証明用）"))]
     Login,
-    /// Any signature with the card (署名用)
+    #[value(help = pick("Any other signature with the card (署名用)", "その他の電子署名（署名用）"))]
     Signing,
 }
 
@@ -282,7 +281,7 @@ fn words(finding: &Finding, checks: &[Check]) -> (String, String, Option<String>
                 ),
                 ServiceProbe::PcscLite { systemd: true, socket_unit: true, .. } => (
                     label,
-                    tr!("pcscd is installed but not running", "pcscd はインストール済みですが動作していません"),
+                    tr!("pcscd is installed but does not answer", "pcscd はインストール済みですが応答しません"),
                     Some(tr!(
                         "Start it on demand: `sudo systemctl enable --now pcscd.socket`",
                         "必要なときに起動するよう設定してください: `sudo systemctl enable --now pcscd.socket`"
@@ -290,12 +289,12 @@ fn words(finding: &Finding, checks: &[Check]) -> (String, String, Option<String>
                 ),
                 ServiceProbe::PcscLite { systemd: true, .. } => (
                     label,
-                    tr!("pcscd is installed but not running", "pcscd はインストール済みですが動作していません"),
+                    tr!("pcscd is installed but does not answer", "pcscd はインストール済みですが応答しません"),
                     Some(tr!("Start it: `sudo systemctl enable --now pcscd`", "起動してください: `sudo systemctl enable --now pcscd`")),
                 ),
                 ServiceProbe::PcscLite { .. } => (
                     label,
-                    tr!("pcscd is installed but not running", "pcscd はインストール済みですが動作していません"),
+                    tr!("pcscd is installed but does not answer", "pcscd はインストール済みですが応答しません"),
                     Some(tr!("Start it: `sudo pcscd`", "起動してください: `sudo pcscd`")),
                 ),
                 ServiceProbe::MacOs => (

@@ -147,7 +147,10 @@ pub enum Command {
     /// Sign a PDF with the card, or check the signatures of one.
     #[command(subcommand)]
     Pdf(pdf::PdfCommand),
-    /// Will the card work for e-Tax, マイナポータル, 法務局? Checks the service, reader, card, counters and certificates (spends no try unless --verify).
+    #[command(about = i18n::pick(
+        "Will the card work for e-Tax, マイナポータル, 法務局? Checks the service, reader, card, counters and certificates (spends no try unless --verify)",
+        "e-Tax・マイナポータル・法務局で使えるかを診断します。サービス、リーダー、カード、残り回数、証明書を確認します（--verify なしでは回数を減らしません）"
+    ))]
     Doctor(doctor::DoctorArgs),
 }
 
