@@ -36,6 +36,7 @@ impl VirtualCard {
                 let lacking = |a: OptionalApplet| self.config.without_applets.contains(&a);
                 if (df == Applet::Text && lacking(OptionalApplet::CardInfo))
                     || (df == Applet::Visual && lacking(OptionalApplet::Visual))
+                    || (df == Applet::Jpki && lacking(OptionalApplet::Jpki))
                 {
                     return sw(SW_NOT_FOUND);
                 }
