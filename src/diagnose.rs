@@ -44,6 +44,9 @@ pub enum Need {
     SignCertificate,
     /// 署名用パスワード
     SignPin,
+    /// 券面事項入力補助用暗証番号: no purpose here needs it, so its trouble
+    /// is a warning.
+    CardInfoPin,
 }
 
 /// What the holder wants the card for.
@@ -124,9 +127,11 @@ pub enum Finding {
         query: String,
         candidates: Vec<String>,
     },
-    /// A My Number Card, found by SELECT of the JPKI applet.
+    /// A My Number Card, found by SELECT of the JPKI applet, and whether it
+    /// carries the 券面事項入力補助AP (`None`: its SELECT got an odd answer).
     Card {
         reader: String,
+        card_info_applet: Option<bool>,
     },
     NoCard,
     /// Several readers hold a My Number Card and none was named.
@@ -336,7 +341,7 @@ impl Finding {
         let pin = |kind: &PinKind| match kind {
             PinKind::Auth => &[Need::AuthPin][..],
             PinKind::Sign => &[Need::SignPin][..],
-            PinKind::CardInfo => &[][..],
+            PinKind::CardInfo => &[Need::CardInfoPin][..],
         };
         match self {
             Finding::Counter { pin: kind, .. } | Finding::Pin { pin: kind, .. } => pin(kind),
@@ -467,7 +472,7 @@ pub fn card<T: Transport>(
     consent: &mut dyn LastTryConsent,
 ) -> Result<Vec<Check>, Error> {
     let status_request = StatusRequest {
-        jpki_only: true,
+        jpki_only: false,
         short_form: request.short_form,
         certificates: true,
         sign_pin: None,
@@ -479,9 +484,15 @@ pub fn card<T: Transport>(
         Err(e @ Error::Transport(TransportError::Cancelled)) => return Err(e),
         Err(e) => return Ok(vec![card_not_opened(e)]),
     };
-    let mut checks = vec![Check::new(Finding::Card { reader })];
-    let counters = counters(&status);
-    let mut states: Vec<(PinKind, CounterState)> = counters;
+    let card_info_applet = status.counters.iter().find(|(c, _)| *c == Counter::of(PinKind::CardInfo)).and_then(
+        |(_, reading)| match reading {
+            CounterReading::Read(Err(Error::AppletMissing { .. })) => Some(false),
+            CounterReading::Read(Err(e)) if e.unexpected_sw().is_some() => None,
+            _ => Some(true),
+        },
+    );
+    let mut checks = vec![Check::new(Finding::Card { reader, card_info_applet })];
+    let mut states = counters(&status);
     let auth_cert = status.auth_certificate.as_ref().map_or(CertState::Unknown, validity);
     let mut sign_cert = match status.sign_certificate_issued.issued() {
         Some(true) => CertState::IssuedNotRead,
@@ -536,13 +547,15 @@ pub fn card<T: Transport>(
     Ok(checks)
 }
 
-/// The JPKI counters of a status reading.
+/// The PINs' counters of a status reading (the card-info PIN's only where
+/// its applet is present).
 fn counters(status: &CardStatus) -> Vec<(PinKind, CounterState)> {
-    [PinKind::Auth, PinKind::Sign]
+    [PinKind::Auth, PinKind::Sign, PinKind::CardInfo]
         .into_iter()
         .filter_map(|kind| {
             let (_, reading) = status.counters.iter().find(|(c, _)| *c == Counter::of(kind))?;
             let state = match reading {
+                CounterReading::Read(Err(Error::AppletMissing { .. })) => return None,
                 CounterReading::NotIssued => CounterState::NotInUse,
                 CounterReading::Read(Ok(state)) => counter_state(*state, kind.max_tries()),
                 CounterReading::Read(Err(e)) => CounterState::Unreadable(e.to_string()),
@@ -648,7 +661,7 @@ mod tests {
         let (checks, _) = run(SimConfig::default(), &[], &plain());
         assert_eq!(
             kinds(&checks),
-            ["my_number_card", "tries_left", "tries_left", "certificate_valid", "certificate_issued"]
+            ["my_number_card", "tries_left", "tries_left", "tries_left", "certificate_valid", "certificate_issued"]
         );
         assert!(checks.iter().all(|c| c.status == Status::Ok));
         let (mut checks, _) = run(SimConfig::default(), &[(PinId::Sign, 0)], &plain());

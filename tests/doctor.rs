@@ -85,6 +85,7 @@ fn a_fresh_card_is_ready_for_everything_within_the_apdus_of_status_certs() {
             "my_number_card",
             "tries_left",
             "tries_left",
+            "tries_left",
             "certificate_valid",
             "certificate_issued"
         ]
@@ -93,6 +94,7 @@ fn a_fresh_card_is_ready_for_everything_within_the_apdus_of_status_certs() {
         assert_eq!(r.verdict(purpose), "ok", "{purpose}");
     }
     assert_eq!(r.check("card", None)["reader"], sim.reader.as_str());
+    assert_eq!(r.check("card", None)["card_info_applet"], true);
     assert_eq!(r.check("counter", Some("auth"))["tries_left"], 3);
     assert!(r.check("certificate", Some("auth"))["days_left"].as_i64().unwrap() > 90);
     assert!(r.apdus.len() <= status_certs, "doctor sent {} APDUs:\n{}", r.apdus.len(), r.apdus.join("\n"));
@@ -102,7 +104,7 @@ fn a_fresh_card_is_ready_for_everything_within_the_apdus_of_status_certs() {
     let text = doctor(&sim, sim.jpki().arg("doctor"));
     assert_code(&text.out, 0);
     let out = stdout(&text.out);
-    assert_eq!(out.lines().filter(|l| l.starts_with("[ok]")).count(), 7 + 5, "{out}");
+    assert_eq!(out.lines().filter(|l| l.starts_with("[ok]")).count(), 8 + 5, "{out}");
     assert!(out.contains("add --verify both"), "{out}");
     assert!(text.apdus.len() <= status_certs);
 }
@@ -161,6 +163,13 @@ fn a_card_without_the_jpki_applet_is_not_a_my_number_card() {
     assert!(r.check("card", None)["advice"].as_str().unwrap().contains("My Number Card"));
     // Its SELECT, once.
     assert_eq!(r.apdus.len(), 1, "{}", r.apdus.join("\n"));
+    // A My Number Card without the card-info applet is fine for every purpose here.
+    let mut sim = sim;
+    sim.restart(&["--without-applet", "cardinfo"]);
+    let r = json_doctor(&sim, &[]);
+    r.exit(0);
+    assert_eq!(r.check("card", None)["card_info_applet"], false);
+    assert!(!r.doc["checks"].as_array().unwrap().iter().any(|c| c["pin"] == "cardinfo"), "{}", r.doc);
 }
 
 #[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
@@ -196,6 +205,14 @@ fn a_blocked_counter_fails_only_the_purposes_that_need_it_with_the_way_out() {
     r.exit(5);
     assert_eq!(r.check("counter", Some("auth"))["kind"], "pin_blocked");
     assert_eq!((r.verdict("myna-portal"), r.verdict("etax"), r.verdict("houmukyoku")), ("fail", "fail", "ok"));
+
+    // The card-info PIN serves none of these purposes: blocked, it is a warning.
+    sim.restart(&["--set-tries", "auth=3", "--set-tries", "cardinfo=0"]);
+    let r = json_doctor(&sim, &[]);
+    r.exit(0);
+    let cardinfo = r.check("counter", Some("cardinfo"));
+    assert_eq!((cardinfo["kind"].as_str(), cardinfo["status"].as_str()), (Some("pin_blocked"), Some("warn")));
+    assert!(cardinfo["advice"].as_str().unwrap().contains("municipal office"), "{cardinfo}");
 
     // Both blocked: only the municipal office.
     sim.restart(&["--set-tries", "auth=0", "--set-tries", "sign=0"]);

@@ -5,7 +5,8 @@
 use clap::{Args, ValueEnum};
 use jpki::card::CertKind;
 use jpki::diagnose::{
-    self, CardRequest, CertState, Check, CounterState, Finding, PinOutcome, Purpose, ServiceProbe, Status, Verdict,
+    self, CardRequest, CertState, Check, CounterState, Finding, Need, PinOutcome, Purpose, ServiceProbe, Status,
+    Verdict,
 };
 use jpki::pcsc::Access;
 use jpki::pin::{Pin, PinKind};
@@ -121,7 +122,7 @@ pub fn run(global: &Global, connect: &dyn Connect, args: &DoctorArgs) -> Result<
     let mut checks = walk(global, connect, args, &pins)?;
     diagnose::scope(&mut checks, &purposes);
     let verdicts = diagnose::verdicts(&checks, &purposes);
-    Ok(render(&checks, &verdicts, &pins))
+    Ok(render(&checks, &verdicts))
 }
 
 /// The walk, stopping at the first step that blocks every purpose.
@@ -350,11 +351,20 @@ fn words(finding: &Finding, checks: &[Check]) -> (String, String, Option<String>
                 Some(tr!("Give more of the name, or its index", "名前をもっと詳しく指定するか、番号で指定してください")),
             )
         }
-        Finding::Card { reader } => (
-            tr!("Card", "カード"),
-            tr!("My Number Card (公的個人認証AP found) in {reader}", "マイナンバーカード（公的個人認証APあり、{reader}）"),
-            None,
-        ),
+        Finding::Card { reader, card_info_applet } => {
+            let text = match card_info_applet {
+                Some(true) => tr!(
+                    "My Number Card in {reader} (公的個人認証AP and 券面事項入力補助AP found)",
+                    "マイナンバーカード（{reader}、公的個人認証APと券面事項入力補助APあり）"
+                ),
+                Some(false) => tr!(
+                    "My Number Card in {reader} (公的個人認証AP found; no 券面事項入力補助AP)",
+                    "マイナンバーカード（{reader}、公的個人認証APあり、券面事項入力補助APなし）"
+                ),
+                None => tr!("My Number Card in {reader} (公的個人認証AP found)", "マイナンバーカード（{reader}、公的個人認証APあり）"),
+            };
+            (tr!("Card", "カード"), text, None)
+        }
         Finding::NoCard => (
             tr!("Card", "カード"),
             tr!("no card in the reader", "カードがありません"),
@@ -398,8 +408,8 @@ fn words(finding: &Finding, checks: &[Check]) -> (String, String, Option<String>
                 CounterState::LastTry { max } => (
                     tr!("LAST TRY: 1 of {max} left", "残り1回（最大 {max} 回）"),
                     Some(tr!(
-                        "One more wrong PIN blocks it. If you are not sure of it, do not try: {way}",
-                        "次に間違えるとロックされます。自信がなければ入力せず、次の方法で初期化してください: {way}",
+                        "One more wrong PIN blocks it: if you are not sure of it, do not try. {way}",
+                        "次に間違えるとロックされます。自信がなければ入力しないでください。{way}",
                         way = way_out(*pin, checks)
                     )),
                 ),
@@ -516,7 +526,7 @@ fn data(finding: &Finding) -> Map<String, Value> {
         Finding::ReaderQueryAmbiguous { candidates, .. } | Finding::SeveralCards { candidates } => {
             json!({"readers": candidates})
         }
-        Finding::Card { reader } => json!({"reader": reader}),
+        Finding::Card { reader, card_info_applet } => json!({"reader": reader, "card_info_applet": card_info_applet}),
         Finding::Counter { pin, state } => {
             let tries = match state {
                 CounterState::Tries { left, .. } => Some(*left),
@@ -546,28 +556,30 @@ fn data(finding: &Finding) -> Map<String, Value> {
     }
 }
 
-fn verdict_words(v: &Verdict, checks: &[Check], pins: &Pins) -> String {
+fn verdict_words(v: &Verdict, checks: &[Check]) -> String {
+    // The checks behind a failure or a warning, named as in the list above.
+    let reasons = |status: Status| -> String {
+        let lines: Vec<String> = checks
+            .iter()
+            .filter(|c| c.status == status && c.concerns(&[v.purpose]))
+            .map(|c| {
+                let (label, text, _) = words(&c.finding, checks);
+                format!("{label}: {text}")
+            })
+            .collect();
+        lines.join("; ")
+    };
     match v.status {
-        Status::Fail => {
-            let why: Vec<String> = checks
-                .iter()
-                .filter(|c| c.status == Status::Fail && c.concerns(&[v.purpose]))
-                .map(|c| {
-                    let (label, text, _) = words(&c.finding, checks);
-                    format!("{label}: {text}")
-                })
-                .collect();
-            tr!("NOT READY: {}", "利用できません: {}", why.join("; "))
-        }
-        Status::Warn => tr!("ready, with warnings (see above)", "利用できます（上の注意をご覧ください）"),
+        Status::Fail => tr!("NOT READY: {}", "利用できません: {}", reasons(Status::Fail)),
+        Status::Warn => tr!("ready, but: {}", "利用できますが注意: {}", reasons(Status::Warn)),
         Status::Ok if v.pins_verified => tr!("ready", "利用できます"),
         Status::Ok => {
-            let flag = match v.purpose.needs().iter().any(|n| matches!(n, diagnose::Need::SignPin)) {
-                true if v.purpose.needs().iter().any(|n| matches!(n, diagnose::Need::AuthPin)) => "both",
-                true => "sign",
-                false => "auth",
+            let needs = v.purpose.needs();
+            let flag = match (needs.contains(&Need::AuthPin), needs.contains(&Need::SignPin)) {
+                (true, true) => "both",
+                (false, _) => "sign",
+                (true, false) => "auth",
             };
-            let _ = pins;
             tr!(
                 "ready (PIN not checked: add --verify {flag})",
                 "利用できます（暗証番号は未確認です。確認するには --verify {flag}）"
@@ -576,7 +588,7 @@ fn verdict_words(v: &Verdict, checks: &[Check], pins: &Pins) -> String {
     }
 }
 
-fn render(checks: &[Check], verdicts: &[Verdict], pins: &Pins) -> Output {
+fn render(checks: &[Check], verdicts: &[Verdict]) -> Output {
     let mut text = String::new();
     let mut list = Vec::new();
     for check in checks {
@@ -597,7 +609,7 @@ fn render(checks: &[Check], verdicts: &[Verdict], pins: &Pins) -> Output {
     text.push('\n');
     let mut verdict_list = Vec::new();
     for v in verdicts {
-        let line = verdict_words(v, checks, pins);
+        let line = verdict_words(v, checks);
         text.push_str(&format!("{} {}: {}\n", marker(v.status), purpose_name(v.purpose), one_line(&line)));
         verdict_list.push(json!({
             "purpose": v.purpose.name(),
