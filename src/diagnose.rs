@@ -116,7 +116,11 @@ pub enum Finding {
         name: String,
         readers: usize,
     },
-    NoReader,
+    /// No reader listed; `unlisted_usb` smart-card interfaces (USB class
+    /// 0B) are plugged in all the same (Linux only): readers without a driver.
+    NoReader {
+        unlisted_usb: usize,
+    },
     /// `--reader` names no reader.
     ReaderNotFound {
         query: String,
@@ -262,7 +266,8 @@ impl Finding {
             Finding::ServiceDown(_) => "service_not_running",
             Finding::PcscError(_) => "pcsc_error",
             Finding::Reader { .. } => "reader_found",
-            Finding::NoReader => "no_reader",
+            Finding::NoReader { unlisted_usb: 0 } => "no_reader",
+            Finding::NoReader { .. } => "reader_without_driver",
             Finding::ReaderNotFound { .. } => "reader_not_found",
             Finding::ReaderQueryAmbiguous { .. } => "ambiguous_reader",
             Finding::Card { .. } => "my_number_card",
@@ -304,7 +309,7 @@ impl Finding {
         match self {
             Finding::ServiceRunning | Finding::ServiceDown(_) | Finding::PcscError(_) => "service",
             Finding::Reader { .. }
-            | Finding::NoReader
+            | Finding::NoReader { .. }
             | Finding::ReaderNotFound { .. }
             | Finding::ReaderQueryAmbiguous { .. } => "reader",
             Finding::Card { .. }
@@ -407,16 +412,33 @@ pub fn probe_service(os: &str) -> ServiceProbe {
 /// Step 2: the reader to use, among those the service lists.
 pub fn reader(pcsc: &Pcsc, query: Option<&str>) -> Check {
     match pcsc.readers() {
+        Ok(readers) if readers.is_empty() => {
+            Check::new(Finding::NoReader { unlisted_usb: usb_card_interfaces(Path::new(USB_DEVICES)) })
+        }
         Ok(readers) => choose(&readers, query),
         Err(e) => Check::new(Finding::PcscError(e.to_string())),
     }
+}
+
+/// Where Linux lists USB devices and their interfaces.
+const USB_DEVICES: &str = "/sys/bus/usb/devices";
+
+/// The USB interfaces of the smart-card class (0B, CCID) listed under
+/// `root` (an interface's directory holds `bInterfaceClass`). None where
+/// there is no such directory (systems other than Linux).
+pub fn usb_card_interfaces(root: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(root) else { return 0 };
+    entries
+        .filter_map(|e| std::fs::read_to_string(e.ok()?.path().join("bInterfaceClass")).ok())
+        .filter(|class| class.trim().eq_ignore_ascii_case("0b"))
+        .count()
 }
 
 /// [`reader`] on a known list. Without a query, several readers are fine:
 /// the card step picks the one holding the card.
 pub fn choose(readers: &[ReaderInfo], query: Option<&str>) -> Check {
     let finding = match (readers, query) {
-        ([], _) => Finding::NoReader,
+        ([], _) => Finding::NoReader { unlisted_usb: 0 },
         (_, Some(q)) => match find_reader(readers, q) {
             Ok(r) => Finding::Reader { name: r.name, readers: readers.len() },
             Err(Error::ReaderNotFound { query, available }) => Finding::ReaderNotFound { query, available },
@@ -441,7 +463,7 @@ pub fn choose(readers: &[ReaderInfo], query: Option<&str>) -> Check {
 pub fn card_not_opened(e: Error) -> Check {
     Check::new(match e {
         Error::NoService => Finding::ServiceDown(probe_service(std::env::consts::OS)),
-        Error::NoReader => Finding::NoReader,
+        Error::NoReader => Finding::NoReader { unlisted_usb: 0 },
         Error::ReaderNotFound { query, available } => Finding::ReaderNotFound { query, available },
         Error::ReaderQueryAmbiguous { query, candidates } => Finding::ReaderQueryAmbiguous { query, candidates },
         Error::NoCard { .. } | Error::NoCardAnywhere => Finding::NoCard,
@@ -643,6 +665,18 @@ mod tests {
 
     fn plain() -> CardRequest<'static> {
         CardRequest { short_form: true, now: NOW, auth_pin: None, sign_pin: None }
+    }
+
+    #[test]
+    fn a_plugged_in_smart_card_interface_is_counted() {
+        let root = tempfile::tempdir().unwrap();
+        for (name, class) in [("1-2:1.0", "0b\n"), ("1-3:1.0", "03\n"), ("1-4:1.1", "0B")] {
+            std::fs::create_dir(root.path().join(name)).unwrap();
+            std::fs::write(root.path().join(name).join("bInterfaceClass"), class).unwrap();
+        }
+        std::fs::create_dir(root.path().join("usb1")).unwrap();
+        assert_eq!(usb_card_interfaces(root.path()), 2);
+        assert_eq!(usb_card_interfaces(&root.path().join("absent")), 0);
     }
 
     #[test]

@@ -175,7 +175,7 @@ fn not_opened(f: Failure, readers: &[jpki::pcsc::ReaderInfo]) -> Result<Check, F
         "not_jpki" => Finding::NotJpki,
         "card_busy" => Finding::CardBusy,
         "ambiguous_reader" => Finding::SeveralCards { candidates: with_card() },
-        "no_reader" => Finding::NoReader,
+        "no_reader" => Finding::NoReader { unlisted_usb: 0 },
         "no_service" => Finding::ServiceDown(diagnose::probe_service(std::env::consts::OS)),
         "interrupted" | "usage" | "internal" => return Err(f),
         _ => Finding::CardError(f.message),
@@ -324,7 +324,18 @@ fn words(finding: &Finding, checks: &[Check]) -> (String, String, Option<String>
         Finding::Reader { name, readers } => {
             (tr!("Reader", "カードリーダー"), tr!("{name} ({readers} connected)", "{name}（接続数 {readers}）"), None)
         }
-        Finding::NoReader => (
+        Finding::NoReader { unlisted_usb: 1.. } => (
+            tr!("Reader", "カードリーダー"),
+            tr!(
+                "a smart-card reader is plugged in but the PC/SC service does not list it",
+                "カードリーダーは接続されていますが、PC/SCサービスに認識されていません"
+            ),
+            Some(tr!(
+                "Install its driver, then restart pcscd: most readers use the CCID driver (Debian, Ubuntu: `sudo apt-get install libccid`; Fedora: `sudo dnf install pcsc-lite-ccid`)",
+                "ドライバーを入れてから pcscd を再起動してください。多くのリーダーは CCID ドライバーを使います（Debian、Ubuntu: `sudo apt-get install libccid`、Fedora: `sudo dnf install pcsc-lite-ccid`）"
+            )),
+        ),
+        Finding::NoReader { .. } => (
             tr!("Reader", "カードリーダー"),
             tr!("none connected", "接続されていません"),
             Some(tr!(
@@ -522,6 +533,7 @@ fn data(finding: &Finding) -> Map<String, Value> {
         Finding::ServiceDown(ServiceProbe::MacOs) => json!({"platform": "macos"}),
         Finding::ServiceDown(ServiceProbe::Windows) => json!({"platform": "windows"}),
         Finding::Reader { name, readers } => json!({"reader": name, "readers": readers}),
+        Finding::NoReader { unlisted_usb } => json!({"unlisted_usb_readers": unlisted_usb}),
         Finding::ReaderNotFound { available, .. } => json!({"readers": available}),
         Finding::ReaderQueryAmbiguous { candidates, .. } | Finding::SeveralCards { candidates } => {
             json!({"readers": candidates})
