@@ -640,3 +640,82 @@ fn render(checks: &[Check], verdicts: &[Verdict]) -> Output {
         .field("checks", list)
         .field("verdicts", verdict_list)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::i18n::{set_for_this_thread, Lang};
+
+    fn samples() -> Vec<Finding> {
+        let cert = |state| Finding::Certificate { cert: CertKind::Sign, state };
+        let counter = |state| Finding::Counter { pin: PinKind::Auth, state };
+        let pin = |outcome| Finding::Pin { pin: PinKind::Sign, outcome };
+        let date = || "2030-12-25 14:59:59 UTC".to_string();
+        vec![
+            Finding::ServiceDown(ServiceProbe::PcscLite { installed: false, systemd: true, socket_unit: false }),
+            Finding::ServiceDown(ServiceProbe::PcscLite { installed: true, systemd: true, socket_unit: true }),
+            Finding::ServiceDown(ServiceProbe::PcscLite { installed: true, systemd: true, socket_unit: false }),
+            Finding::ServiceDown(ServiceProbe::PcscLite { installed: true, systemd: false, socket_unit: false }),
+            Finding::ServiceDown(ServiceProbe::MacOs),
+            Finding::ServiceDown(ServiceProbe::Windows),
+            Finding::PcscError("x".into()),
+            Finding::NoReader { unlisted_usb: 0 },
+            Finding::NoReader { unlisted_usb: 1 },
+            Finding::ReaderNotFound { query: "q".into(), available: vec!["A".into()] },
+            Finding::ReaderQueryAmbiguous { query: "q".into(), candidates: vec!["A".into(), "B".into()] },
+            Finding::NoCard,
+            Finding::SeveralCards { candidates: vec!["A".into(), "B".into()] },
+            Finding::NotJpki,
+            Finding::CardBusy,
+            Finding::CardError("x".into()),
+            counter(CounterState::Blocked),
+            counter(CounterState::LastTry { max: 3 }),
+            cert(CertState::RenewalOpen { not_after: date(), days_left: 30 }),
+            cert(CertState::Expired { not_after: date(), days_left: -3 }),
+            cert(CertState::NotIssued),
+            cert(CertState::Unreadable("x".into())),
+            pin(PinOutcome::Wrong { tries_left: 2 }),
+            pin(PinOutcome::Wrong { tries_left: 0 }),
+            pin(PinOutcome::LastTryRefused),
+            pin(PinOutcome::Error("x".into())),
+        ]
+    }
+
+    #[test]
+    fn every_trouble_has_advice_in_both_languages_and_platform_fixes_fit() {
+        for lang in [Lang::En, Lang::Ja] {
+            set_for_this_thread(lang);
+            for finding in samples() {
+                let (label, text, advice) = words(&finding, &[]);
+                assert!(!label.is_empty() && !text.is_empty(), "{finding:?}");
+                let advice = advice.unwrap_or_else(|| panic!("{lang:?}: no advice for {finding:?}"));
+                assert!(!advice.is_empty());
+                if let Finding::ServiceDown(ServiceProbe::MacOs | ServiceProbe::Windows) = finding {
+                    assert!(!advice.contains("sudo") && !advice.contains("pcscd"), "{advice}");
+                }
+            }
+        }
+        set_for_this_thread(Lang::En);
+        let advice = |f: Finding| words(&f, &[]).2.unwrap();
+        let socket = ServiceProbe::PcscLite { installed: true, systemd: true, socket_unit: true };
+        assert!(advice(Finding::ServiceDown(socket)).contains("pcscd.socket"));
+        let bare = ServiceProbe::PcscLite { installed: true, systemd: false, socket_unit: true };
+        assert!(advice(Finding::ServiceDown(bare)).contains("sudo pcscd"));
+    }
+
+    #[test]
+    fn the_first_failed_check_sets_the_exit_code() {
+        let checks: Vec<Check> = vec![
+            Finding::Counter { pin: PinKind::Sign, state: CounterState::LastTry { max: 5 } }.into(),
+            Finding::Certificate { cert: CertKind::Sign, state: CertState::NotIssued }.into(),
+            Finding::Counter { pin: PinKind::Auth, state: CounterState::Blocked }.into(),
+        ];
+        let verdicts = diagnose::verdicts(&checks, &[Purpose::MynaPortal]);
+        let out = render(&checks, &verdicts);
+        assert_eq!(out.exit, Some(ExitCode::NoSignCert));
+        assert_eq!(out.json["exit_code"], 7);
+        assert_eq!(out.json["verdicts"][0]["blocked_by"], json!(["pin_blocked"]));
+        let ok: Vec<Check> = vec![Finding::ServiceRunning.into()];
+        assert_eq!(render(&ok, &[]).exit, None);
+    }
+}
