@@ -459,6 +459,14 @@ pub fn choose(readers: &[ReaderInfo], query: Option<&str>) -> Check {
     Check::new(finding)
 }
 
+/// Is there a card in the reader `query` names (in any reader without one)?
+pub fn card_present(readers: &[ReaderInfo], query: Option<&str>) -> bool {
+    match query {
+        Some(q) => find_reader(readers, q).is_ok_and(|r| r.card_present),
+        None => readers.iter().any(|r| r.card_present),
+    }
+}
+
 /// Step 3, when the card could not be opened: what stopped it.
 pub fn card_not_opened(e: Error) -> Check {
     Check::new(match e {

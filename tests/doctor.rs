@@ -334,3 +334,33 @@ fn japanese_words_the_same_checks_and_json_keeps_its_kinds() {
     let out = stdout(&text.out);
     assert!(out.contains("署名用パスワード: ロック中") && out.contains("利用できません"), "{out}");
 }
+
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
+#[test]
+fn at_a_terminal_doctor_waits_for_the_card_with_a_message() {
+    pcscd_test!();
+    let mut slots = SlotLock::all();
+    let slot = slots.pop().unwrap();
+    let index = slot.index;
+    // `script` (util-linux) gives jpki a pseudo-terminal; stdin stays open until it ends.
+    let line = format!("{} --reader '{}' doctor", jpki_bin(), slots_name(index));
+    let mut child = Command::new("script")
+        .args(["-qec", &line, "/dev/null"])
+        .env_remove("JPKI_READER")
+        .env("LANG", "C")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("`script` (util-linux) is needed for the terminal tests");
+    let stdin = child.stdin.take();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let sim = Sim::start_in(slot, index, &[]);
+    let out = child.wait_with_output().unwrap();
+    drop(stdin);
+    let screen = stdout(&out);
+    assert!(screen.contains("No card in the reader: insert it"), "{screen}");
+    assert!(screen.contains("[ok]   Card: My Number Card"), "{screen}");
+    assert_eq!(out.status.code(), Some(0), "{screen}");
+    assert!(sim.apdu_count() <= 15);
+}
