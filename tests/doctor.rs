@@ -52,9 +52,12 @@ impl Run {
         v.unwrap_or_else(|| panic!("no verdict for {purpose} in {}", self.doc))["status"].as_str().unwrap()
     }
 
+    /// The exit code, in JSON too; a failure has its one stderr line, success none.
     #[track_caller]
     fn exit(&self, code: i32) {
         assert_code(&self.out, code);
+        let err = stderr(&self.out);
+        assert_eq!(err.lines().count(), usize::from(code != 0), "stderr: {err}");
         assert_eq!(self.doc["exit_code"], code, "{}", self.doc);
         assert_eq!(self.doc["ok"], code == 0, "{}", self.doc);
         assert_eq!(self.doc["command"], "doctor");

@@ -233,6 +233,24 @@ fn exit_code(finding: &Finding) -> ExitCode {
     }
 }
 
+/// The first failed check as the command's failure: its stderr line and exit code.
+fn failure(check: &Check, checks: &[Check]) -> Failure {
+    let (label, text, advice) = words(&check.finding, checks);
+    let (pin, tries_left) = match &check.finding {
+        Finding::Pin { pin, outcome: PinOutcome::Wrong { tries_left } } => (Some(*pin), Some(*tries_left)),
+        Finding::Counter { pin, .. } | Finding::Pin { pin, .. } => (Some(*pin), None),
+        _ => (None, None),
+    };
+    Failure {
+        code: exit_code(&check.finding),
+        kind: check.finding.kind(),
+        message: tr!("doctor: {label}: {text}", "診断: {label}: {text}"),
+        hint: advice,
+        pin,
+        tries_left,
+    }
+}
+
 fn pin_name(kind: PinKind) -> String {
     match kind {
         PinKind::Auth => tr!("Auth PIN (利用者証明用暗証番号)", "利用者証明用暗証番号"),
@@ -663,10 +681,11 @@ fn render(checks: &[Check], verdicts: &[Verdict]) -> Output {
             "message": line,
         }));
     }
-    let exit = checks.iter().find(|c| c.status == Status::Fail).map(|c| exit_code(&c.finding));
-    let code = exit.unwrap_or(ExitCode::Success);
-    Output { text, exit, ..Default::default() }
-        .field("ok", exit.is_none())
+    let failed = checks.iter().find(|c| c.status == Status::Fail).map(|c| failure(c, checks));
+    let code = failed.as_ref().map_or(ExitCode::Success, |f| f.code);
+    let ok = failed.is_none();
+    Output { text, failed, ..Default::default() }
+        .field("ok", ok)
         .field("exit_code", code as i32)
         .field("checks", list)
         .field("verdicts", verdict_list)
@@ -743,10 +762,11 @@ mod tests {
         ];
         let verdicts = diagnose::verdicts(&checks, &[Purpose::MynaPortal]);
         let out = render(&checks, &verdicts);
-        assert_eq!(out.exit, Some(ExitCode::NoSignCert));
+        let failed = out.failed.as_ref().unwrap();
+        assert_eq!((failed.code, failed.kind), (ExitCode::NoSignCert, "sign_cert_not_issued"));
         assert_eq!(out.json["exit_code"], 7);
         assert_eq!(out.json["verdicts"][0]["blocked_by"], json!(["pin_blocked"]));
         let ok: Vec<Check> = vec![Finding::ServiceRunning.into()];
-        assert_eq!(render(&ok, &[]).exit, None);
+        assert!(render(&ok, &[]).failed.is_none());
     }
 }
