@@ -273,8 +273,11 @@ fn a_card_without_a_signing_certificate_does_for_logins_only() {
     r.exit(7);
     assert_eq!(r.check("pin", Some("sign"))["kind"], "sign_cert_not_issued");
     assert_eq!(r.verifies(), 0);
-    let r = json_doctor(&sim, &["--for", "myna-portal,login"]);
+    let r = json_doctor(&sim, &["--for", "myna-portal,login", "--for", "myna-portal"]);
     r.exit(0);
+    let purposes: Vec<&str> =
+        r.doc["verdicts"].as_array().unwrap().iter().map(|v| v["purpose"].as_str().unwrap()).collect();
+    assert_eq!(purposes, ["myna-portal", "login"]);
 }
 
 #[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]

@@ -113,8 +113,13 @@ fn gather(args: &DoctorArgs) -> Result<Pins, Failure> {
 }
 
 pub fn run(global: &Global, connect: &dyn Connect, args: &DoctorArgs) -> Result<Output, Failure> {
-    let mut purposes: Vec<Purpose> = args.purposes.iter().map(|p| p.purpose()).collect();
-    purposes.dedup();
+    // Each purpose once, in the order named.
+    let mut purposes: Vec<Purpose> = Vec::new();
+    for p in args.purposes.iter().map(|p| p.purpose()) {
+        if !purposes.contains(&p) {
+            purposes.push(p);
+        }
+    }
     if purposes.is_empty() {
         purposes = Purpose::ALL.to_vec();
     }
