@@ -62,13 +62,18 @@ def floor_of(op, ext, n_auth, n_sign, items=0):
         # §15.1 covers three counters (conservative 8, shortest 5). `--jpki-only` reads the two
         # JPKI ones: §15.1 without its text-AP part (TXT, SEL(0011), Q / TXT, 00 20 00 91):
         # conservative AP, SEL(0018), Q, SEL(001B), Q = 5; shortest AP, 00 20 00 98, 00 20 00 9B = 3;
-        # plus EF 0008 (signing certificate issued?): SEL(0008), READ = 2, or one SFI READ (§7.1).
-        return 7, 4, True
+        # plus EF 0008 (signing certificate issued?): SEL(0008), READ = 2, or one SFI READ (§7.1);
+        # plus the token label of EF 0006 (card or smartphone?) the same way: 2 or 1.
+        return 9, 5, True
     if op == "status":
+        # The holder's three PINs: §15.1's three counters (conservative 8, shortest 5),
+        # plus EF 0008 as for `status --jpki-only`: 2 or 1.
+        return 10, 6, True
+    if op == "status --all":
         # Seven counters (JPKI 2, text AP 3, 券面確認 AP 2), §15.1's pattern per applet:
         # conservative (1 + 2×2) + (1 + 3×2) + (1 + 2×2) = 17; shortest with SFI queries 3 + 4 + 3 = 10;
-        # plus EF 0008 as for `status --jpki-only`: 2 or 1.
-        return 19, 11, True
+        # plus EF 0008 and EF 0006 as for `status --jpki-only`: 4 or 2.
+        return 21, 12, True
     if op == "verify auth":
         return 3, 2, False  # §15.3
     if op == "verify sign":
@@ -108,7 +113,8 @@ def floor_of(op, ext, n_auth, n_sign, items=0):
 # Peers' counts as §15 gives them: (jpki/myna "Rust / Go", jpki-rs, OpenSC). "—" where §15
 # gives none. §15.4 and §15.5 count for N = 1,583 (k = 7). "bind" = OpenSC's AP SELECT at bind.
 PEERS = {
-    "status": ("19 / 19", "—", "—"),                               # §15.1 (myna `pin status`)
+    "status": ("— (19 for all counters)", "—", "—"),              # §15.1
+    "status --all": ("19 / 19", "—", "—"),                         # §15.1 (myna `pin status`)
     "status --jpki-only": ("— (19 for all counters)", "3 per PIN", "5"),  # §15.1
     "verify auth": ("5 / 3", "3", "2 + bind"),                     # §15.3 -> §15.2
     "verify sign": ("5 / 3", "3", "2 + bind"),                     # §15.2
@@ -356,6 +362,7 @@ def commands(files, batch_sizes):
     """(operation, argv after `jpki`, stdin file, items) in the order they run; pin change last."""
     cmds = [
         ("status", ["status"], None, 0),
+        ("status --all", ["status", "--all"], None, 0),
         ("status --jpki-only", ["status", "--jpki-only"], None, 0),
         ("verify auth", ["verify", "auth", "--pin-file", files.auth], None, 0),
         ("verify sign", ["verify", "sign", "--pin-file", files.sign], None, 0),

@@ -63,6 +63,7 @@ flock -u 9
 
 man -P cat jpki 2>/dev/null | grep -q "jpki-status(1)" || fail "man jpki does not render (or lacks its SEE ALSO)"
 man -P cat jpki-status >/dev/null 2>&1 || fail "man jpki-status does not render"
+man -L ja -P cat jpki-status 2>/dev/null | grep -q "書式" || fail "the Japanese man page of jpki-status is not installed"
 bash -c 'source /usr/share/bash-completion/completions/jpki && complete -p jpki' | grep -q "_jpki" \
   || fail "the bash completion does not load"
 for f in /usr/share/zsh/vendor-completions/_jpki /usr/share/fish/vendor_completions.d/jpki.fish; do

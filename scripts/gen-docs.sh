@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Write the man pages (docs/man) and the bash, zsh and fish completion scripts
+# Write the man pages (docs/man, in Japanese docs/man/ja) and the bash, zsh and fish completion scripts
 # (docs/completions) from jpki's command line. With --check, write them to a
 # temporary folder instead and fail if the checked-in copies differ.
 set -euo pipefail
@@ -16,6 +16,8 @@ fi
 rm -rf "$out/man" "$out/completions"
 mkdir -p "$out/completions"
 jpki man "$out/man" >/dev/null
+# The Japanese pages, installed under /usr/share/man/ja/man1 by the .deb.
+JPKI_LANG=ja cargo run --locked --quiet --bin jpki -- man "$out/man/ja" >/dev/null
 jpki completions bash >"$out/completions/jpki.bash"
 jpki completions zsh >"$out/completions/_jpki"
 jpki completions fish >"$out/completions/jpki.fish"

@@ -3,6 +3,31 @@
 
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
+use crate::ber::HeaderError;
+
+/// Why a card-info file cannot be read. No variant holds the file's bytes:
+/// they are personal, and errors end up in messages and traces.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CardInfoError {
+    #[error("My Number file: bad TLV ({0})")]
+    MyNumberTlv(#[source] HeaderError),
+    #[error("the My Number file does not hold a 12-digit number")]
+    NotMyNumber,
+    #[error("the attributes file has a bad header ({0})")]
+    AttributesHeader(#[source] HeaderError),
+    #[error("the attributes file does not start with tag FF20")]
+    NotAttributes,
+    #[error("the attributes length {len} is too large")]
+    AttributesTooLarge { len: usize },
+    #[error("bad TLV ({0})")]
+    AttributesTlv(#[source] HeaderError),
+    #[error("an attribute is not UTF-8")]
+    NotUtf8(#[source] std::str::Utf8Error),
+    #[error("the attributes file lacks the name or the birth date")]
+    MissingNameOrBirthDate,
+}
+
 /// The basic four attributes (基本4情報).
 #[derive(Clone, Default, PartialEq, Eq, Zeroize, ZeroizeOnDrop)]
 pub struct Attributes {
@@ -20,41 +45,38 @@ impl std::fmt::Debug for Attributes {
     }
 }
 
-/// One BER TLV with a one- or two-byte tag; returns (tag, value, rest).
-fn tlv(bytes: &[u8]) -> Result<(u16, &[u8], &[u8]), String> {
-    crate::ber::tlv(bytes).map_err(|e| format!("bad TLV ({e})"))
-}
-
 /// `FF 10 0C` + 12 ASCII digits (then filler).
-pub fn parse_my_number(bytes: &[u8]) -> Result<Zeroizing<String>, String> {
-    let (tag, value, _) = tlv(bytes).map_err(|e| format!("My Number file: {e}"))?;
+pub fn parse_my_number(bytes: &[u8]) -> Result<Zeroizing<String>, CardInfoError> {
+    let (tag, value, _) = crate::ber::tlv(bytes).map_err(CardInfoError::MyNumberTlv)?;
     if tag != 0xFF10 || value.len() != 12 || !value.iter().all(u8::is_ascii_digit) {
-        return Err("the My Number file does not hold a 12-digit number".into());
+        return Err(CardInfoError::NotMyNumber);
     }
     Ok(Zeroizing::new(String::from_utf8_lossy(value).into_owned()))
 }
 
 /// Size of the `FF 20` object at the start of the attributes file.
-pub fn attributes_len(bytes: &[u8]) -> Result<usize, String> {
-    let header = crate::ber::header(bytes).map_err(|e| format!("the attributes file has a bad header ({e})"))?;
+pub fn attributes_len(bytes: &[u8]) -> Result<usize, CardInfoError> {
+    let header = crate::ber::header(bytes).map_err(CardInfoError::AttributesHeader)?;
     if header.tag != 0xFF20 {
-        return Err("the attributes file does not start with tag FF20".into());
+        return Err(CardInfoError::NotAttributes);
     }
     let total = header.total_len();
     if total > 0x8000 {
-        return Err(format!("the attributes length {total} is too large"));
+        return Err(CardInfoError::AttributesTooLarge { len: total });
     }
     Ok(total)
 }
 
 /// `FF 20` { `DF 21` offsets, `DF 22` name, `DF 23` address, `DF 24` birth, `DF 25` sex }.
-pub fn parse_attributes(bytes: &[u8]) -> Result<Attributes, String> {
+pub fn parse_attributes(bytes: &[u8]) -> Result<Attributes, CardInfoError> {
+    let tlv = |bytes| crate::ber::tlv(bytes).map_err(CardInfoError::AttributesTlv);
     let (tag, mut inner, _) = tlv(bytes)?;
     if tag != 0xFF20 {
-        return Err("the attributes file does not start with tag FF20".into());
+        return Err(CardInfoError::NotAttributes);
     }
     let mut a = Attributes::default();
-    let text = |v: &[u8]| String::from_utf8(v.to_vec()).map_err(|_| "an attribute is not UTF-8".to_string());
+    // Utf8Error, unlike FromUtf8Error, does not carry the (personal) bytes.
+    let text = |v: &[u8]| std::str::from_utf8(v).map(str::to_string).map_err(CardInfoError::NotUtf8);
     while !inner.is_empty() {
         if inner.iter().all(|b| *b == 0xFF || *b == 0) {
             break;
@@ -70,7 +92,7 @@ pub fn parse_attributes(bytes: &[u8]) -> Result<Attributes, String> {
         inner = rest;
     }
     if a.name.is_empty() || a.birth_date.is_empty() {
-        return Err("the attributes file lacks the name or the birth date".into());
+        return Err(CardInfoError::MissingNameOrBirthDate);
     }
     Ok(a)
 }
@@ -96,7 +118,8 @@ mod tests {
         // Not ASCII: masked by characters, without splitting one (this used to panic).
         assert_eq!(mask_my_number("３１４１５"), "*１４１５");
         assert_eq!(mask_my_number("12"), "12");
-        assert!(parse_my_number(&[0xFF, 0x10, 0x0C, b'1']).is_err());
+        assert_eq!(parse_my_number(&[0xFF, 0x10, 0x0C, b'1']), Err(CardInfoError::MyNumberTlv(HeaderError::Truncated)));
+        assert_eq!(parse_my_number(&[0xFF, 0x10, 0x01, b'1']), Err(CardInfoError::NotMyNumber));
         assert!(parse_my_number(&[]).is_err());
     }
 
@@ -115,6 +138,16 @@ mod tests {
         assert_eq!(a.name, "山田　太郎");
         assert_eq!(a.sex, "1");
         assert!(!format!("{a:?}").contains("山田"));
-        assert!(parse_attributes(&[0xFF, 0x20, 0x05, 0xDF, 0x22, 0x09]).is_err());
+        assert!(matches!(
+            parse_attributes(&[0xFF, 0x20, 0x05, 0xDF, 0x22, 0x09]),
+            Err(CardInfoError::AttributesTlv(_))
+        ));
+        assert_eq!(parse_attributes(&[0xFF, 0x20, 0x03, 0xDF, 0x22, 0x00]), Err(CardInfoError::MissingNameOrBirthDate));
+        let not_utf8 = parse_attributes(&[0xFF, 0x20, 0x04, 0xDF, 0x22, 0x01, 0xFF]).unwrap_err();
+        assert_eq!(not_utf8.to_string(), "an attribute is not UTF-8");
+        assert_eq!(
+            attributes_len(&[0xFF, 0x20, 0x82, 0x80, 0x01]),
+            Err(CardInfoError::AttributesTooLarge { len: 0x8006 })
+        );
     }
 }

@@ -5,7 +5,10 @@
 
 use std::path::Path;
 
-use crate::card::{CardStatus, CertKind, Counter, CounterReading, JpkiCard, LastTryConsent, PinState, StatusRequest};
+use crate::card::{
+    CardStatus, CertKind, Counter, CounterReading, Counters, Device, JpkiCard, LastTryConsent, PinState, StatusRequest,
+    Unlock,
+};
 use crate::cert::CertSummary;
 use crate::error::Error;
 use crate::pcsc::{find_reader, Pcsc, ReaderInfo};
@@ -131,10 +134,12 @@ pub enum Finding {
         query: String,
         candidates: Vec<String>,
     },
-    /// A My Number Card, found by SELECT of the JPKI applet, and whether it
-    /// carries the 券面事項入力補助AP (`None`: its SELECT got an odd answer).
+    /// The JPKI applet answered: what carries it (EF 0006: the card or a
+    /// smartphone), and whether it has the 券面事項入力補助AP (`None`: its
+    /// SELECT got an odd answer).
     Card {
         reader: String,
+        device: Device,
         card_info_applet: Option<bool>,
     },
     NoCard,
@@ -171,11 +176,15 @@ pub enum CounterState {
         left: u8,
         max: u8,
     },
-    /// One try left: the next wrong PIN blocks it.
+    /// One try left: the next wrong PIN blocks it; `unlock` is the way out
+    /// if it does, or if the PIN is forgotten.
     LastTry {
         max: u8,
+        unlock: Unlock,
     },
-    Blocked,
+    Blocked {
+        unlock: Unlock,
+    },
     /// Verified in the card's current power session (count not shown).
     Verified,
     /// The signing password of a card without a signing certificate.
@@ -202,9 +211,10 @@ pub enum CertState {
     },
     /// The card has no signing certificate (holders under 15, among others).
     NotIssued,
-    /// The signing certificate exists but is read only behind its password:
-    /// its expiry is checked with `--verify sign`.
-    IssuedNotRead,
+    /// The certificate is there but is read only behind this PIN (the
+    /// signing certificate everywhere, the auth certificate on a smartphone):
+    /// its expiry is checked with `--verify`.
+    BehindPin(PinKind),
     /// EF 0008 holds no value `jpki` knows.
     Unknown,
     /// Present but unreadable or not a certificate.
@@ -215,14 +225,19 @@ pub enum CertState {
 #[derive(Debug)]
 pub enum PinOutcome {
     Correct,
-    /// One try was spent; this many are left.
+    /// One try was spent; this many are left (with the way out at 1 or 0).
     Wrong {
         tries_left: u8,
+        unlock: Option<Unlock>,
     },
     /// Not tried: blocked.
-    Blocked,
+    Blocked {
+        unlock: Unlock,
+    },
     /// Not tried: the last try, without consent.
-    LastTryRefused,
+    LastTryRefused {
+        unlock: Unlock,
+    },
     /// Not tried: the card has no signing certificate.
     NoCertificate,
     /// Anything else (the outcome may be unknown: the message says).
@@ -270,6 +285,7 @@ impl Finding {
             Finding::NoReader { .. } => "reader_without_driver",
             Finding::ReaderNotFound { .. } => "reader_not_found",
             Finding::ReaderQueryAmbiguous { .. } => "ambiguous_reader",
+            Finding::Card { device, .. } if device.is_smartphone() => "smartphone",
             Finding::Card { .. } => "my_number_card",
             Finding::NoCard => "no_card",
             Finding::SeveralCards { .. } => "several_cards",
@@ -279,7 +295,7 @@ impl Finding {
             Finding::Counter { state, .. } => match state {
                 CounterState::Tries { .. } => "tries_left",
                 CounterState::LastTry { .. } => "last_try",
-                CounterState::Blocked => "pin_blocked",
+                CounterState::Blocked { .. } => "pin_blocked",
                 CounterState::Verified => "pin_verified_in_session",
                 CounterState::NotInUse => "pin_not_in_use",
                 CounterState::Unreadable(_) => "counter_unreadable",
@@ -289,15 +305,15 @@ impl Finding {
                 CertState::RenewalOpen { .. } => "certificate_renewal_open",
                 CertState::Expired { .. } => "certificate_expired",
                 CertState::NotIssued => "sign_cert_not_issued",
-                CertState::IssuedNotRead => "certificate_issued",
+                CertState::BehindPin(_) => "certificate_issued",
                 CertState::Unknown => "certificate_availability_unknown",
                 CertState::Unreadable(_) => "certificate_unreadable",
             },
             Finding::Pin { outcome, .. } => match outcome {
                 PinOutcome::Correct => "pin_correct",
                 PinOutcome::Wrong { .. } => "wrong_pin",
-                PinOutcome::Blocked => "pin_blocked",
-                PinOutcome::LastTryRefused => "last_try_refused",
+                PinOutcome::Blocked { .. } => "pin_blocked",
+                PinOutcome::LastTryRefused { .. } => "last_try_refused",
                 PinOutcome::NoCertificate => "sign_cert_not_issued",
                 PinOutcome::Error(_) => "verify_failed",
             },
@@ -330,10 +346,10 @@ impl Finding {
             Finding::Counter { state, .. } => match state {
                 CounterState::Tries { .. } | CounterState::Verified | CounterState::NotInUse => Status::Ok,
                 CounterState::LastTry { .. } | CounterState::Unreadable(_) => Status::Warn,
-                CounterState::Blocked => Status::Fail,
+                CounterState::Blocked { .. } => Status::Fail,
             },
             Finding::Certificate { state, .. } => match state {
-                CertState::Valid { .. } | CertState::IssuedNotRead => Status::Ok,
+                CertState::Valid { .. } | CertState::BehindPin(_) => Status::Ok,
                 CertState::RenewalOpen { .. } | CertState::Unknown => Status::Warn,
                 CertState::Expired { .. } | CertState::NotIssued | CertState::Unreadable(_) => Status::Fail,
             },
@@ -493,16 +509,16 @@ pub struct CardRequest<'a> {
     pub sign_pin: Option<&'a Pin>,
 }
 
-/// Steps 3 to 6 on an open card: the card itself, the JPKI counters, the
-/// certificates, and the PINs asked for. Without a PIN this sends what
-/// `status --jpki-only --certs` sends; an interruption is returned as the error.
+/// Steps 3 to 6 on an open card: the card itself, the counters of the
+/// holder's PINs, the certificates, and the PINs asked for. Without a PIN
+/// this sends what `status --certs` sends; an interruption is returned as the error.
 pub fn card<T: Transport>(
     card: &mut JpkiCard<T>,
     request: &CardRequest,
     consent: &mut dyn LastTryConsent,
 ) -> Result<Vec<Check>, Error> {
     let status_request = StatusRequest {
-        jpki_only: false,
+        counters: Counters::Holder,
         short_form: request.short_form,
         certificates: true,
         sign_pin: None,
@@ -521,11 +537,17 @@ pub fn card<T: Transport>(
             _ => Some(true),
         },
     );
-    let mut checks = vec![Check::new(Finding::Card { reader, card_info_applet })];
+    let device = status.device.clone();
+    let mut checks = vec![Check::new(Finding::Card { reader, device: device.clone(), card_info_applet })];
     let mut states = counters(&status);
-    let auth_cert = status.auth_certificate.as_ref().map_or(CertState::Unknown, validity);
+    let mut auth_cert = match &status.auth_certificate {
+        Some(summary) => validity(summary),
+        // A smartphone shows it only after the auth PIN.
+        None if device.is_smartphone() => CertState::BehindPin(PinKind::Auth),
+        None => CertState::Unknown,
+    };
     let mut sign_cert = match status.sign_certificate_issued.issued() {
-        Some(true) => CertState::IssuedNotRead,
+        Some(true) => CertState::BehindPin(PinKind::Sign),
         Some(false) => CertState::NotIssued,
         None => CertState::Unknown,
     };
@@ -534,39 +556,46 @@ pub fn card<T: Transport>(
         let kind = pin.kind();
         let before = states.iter().find(|(k, _)| *k == kind).map(|(_, s)| s.clone());
         let outcome = match before {
-            Some(CounterState::Blocked) => PinOutcome::Blocked,
+            Some(CounterState::Blocked { unlock }) => PinOutcome::Blocked { unlock },
             _ if kind == PinKind::Sign && sign_cert == CertState::NotIssued => PinOutcome::NoCertificate,
             _ => match card.verify_explained(pin, consent) {
                 Ok(()) => PinOutcome::Correct,
                 Err(e @ Error::Transport(TransportError::Cancelled)) => return Err(e),
-                Err(Error::WrongPin { tries_left, .. }) => PinOutcome::Wrong { tries_left },
-                Err(Error::PinBlocked { .. }) => PinOutcome::Blocked,
-                Err(Error::LastTryNeedsConsent { .. }) => PinOutcome::LastTryRefused,
+                Err(Error::WrongPin { tries_left, unlock, .. }) => PinOutcome::Wrong { tries_left, unlock },
+                Err(Error::PinBlocked { unlock, .. }) => PinOutcome::Blocked { unlock },
+                Err(Error::LastTryNeedsConsent { unlock, .. }) => PinOutcome::LastTryRefused { unlock },
                 Err(Error::SignCertNotIssued { wrong_pin: None }) => PinOutcome::NoCertificate,
-                Err(Error::SignCertNotIssued { wrong_pin: Some(tries_left) }) => PinOutcome::Wrong { tries_left },
+                Err(Error::SignCertNotIssued { wrong_pin: Some(tries_left) }) => {
+                    PinOutcome::Wrong { tries_left, unlock: None }
+                }
                 Err(e) => PinOutcome::Error(e.to_string()),
             },
         };
-        // The counter after this VERIFY: a correct PIN resets it, a wrong one
-        // leaves what the card said.
+        // The counter after this VERIFY: asked again after a correct PIN
+        // (free), as the card said after a wrong one.
+        let max = Counter::of(kind).max_tries.unwrap_or(kind.max_tries());
         let after = match &outcome {
-            PinOutcome::Correct => Some(CounterState::Tries { left: kind.max_tries(), max: kind.max_tries() }),
-            PinOutcome::Wrong { tries_left } => Some(counter_state(PinState::TriesLeft(*tries_left), kind.max_tries())),
+            PinOutcome::Correct => Some(match card.pin_state(kind) {
+                Ok(state) => counter_state(state, max, || status.unlock(kind)),
+                Err(e @ Error::Transport(TransportError::Cancelled)) => return Err(e),
+                Err(e) => CounterState::Unreadable(e.to_string()),
+            }),
+            PinOutcome::Wrong { tries_left, unlock } => {
+                let unlock = unlock.unwrap_or_else(|| status.unlock(kind));
+                Some(counter_state(PinState::TriesLeft(*tries_left), max, || unlock))
+            }
             _ => None,
         };
         if let (Some(after), Some(entry)) = (after, states.iter_mut().find(|(k, _)| *k == kind)) {
             entry.1 = after;
         }
-        if kind == PinKind::Sign && matches!(outcome, PinOutcome::Correct) {
-            sign_cert = match card.read_certificate(CertKind::Sign) {
-                Ok(der) => match crate::cert::summarize(&der, request.now) {
-                    Ok(summary) => validity(&summary),
-                    Err(e) => CertState::Unreadable(e.to_string()),
-                },
-                Err(e @ Error::Transport(TransportError::Cancelled)) => return Err(e),
-                Err(Error::SignCertNotIssued { .. }) => CertState::NotIssued,
-                Err(e) => CertState::Unreadable(e.to_string()),
-            };
+        // A correct PIN opens the certificate read behind it.
+        if matches!(outcome, PinOutcome::Correct) {
+            for (cert, state) in [(CertKind::Auth, &mut auth_cert), (CertKind::Sign, &mut sign_cert)] {
+                if *state == CertState::BehindPin(kind) {
+                    *state = read_validity(card, cert, request.now)?;
+                }
+            }
         }
         pins.push(Check::new(Finding::Pin { pin: kind, outcome }));
     }
@@ -577,17 +606,31 @@ pub fn card<T: Transport>(
     Ok(checks)
 }
 
+/// A certificate read now that its PIN is verified; only an interruption is an error.
+fn read_validity<T: Transport>(card: &mut JpkiCard<T>, cert: CertKind, now: i64) -> Result<CertState, Error> {
+    Ok(match card.read_certificate(cert) {
+        Ok(der) => match crate::cert::summarize(&der, now) {
+            Ok(summary) => validity(&summary),
+            Err(e) => CertState::Unreadable(e.to_string()),
+        },
+        Err(e @ Error::Transport(TransportError::Cancelled)) => return Err(e),
+        Err(Error::SignCertNotIssued { .. }) => CertState::NotIssued,
+        Err(e) => CertState::Unreadable(e.to_string()),
+    })
+}
+
 /// The PINs' counters of a status reading (the card-info PIN's only where
-/// its applet is present).
+/// its applet is present), with the way out of those blocked or at the last try.
 fn counters(status: &CardStatus) -> Vec<(PinKind, CounterState)> {
     [PinKind::Auth, PinKind::Sign, PinKind::CardInfo]
         .into_iter()
         .filter_map(|kind| {
-            let (_, reading) = status.counters.iter().find(|(c, _)| *c == Counter::of(kind))?;
+            let (counter, reading) = status.counters.iter().find(|(c, _)| *c == Counter::of(kind))?;
+            let max = counter.max_tries.unwrap_or(kind.max_tries());
             let state = match reading {
                 CounterReading::Read(Err(Error::AppletMissing { .. })) => return None,
                 CounterReading::NotIssued => CounterState::NotInUse,
-                CounterReading::Read(Ok(state)) => counter_state(*state, kind.max_tries()),
+                CounterReading::Read(Ok(state)) => counter_state(*state, max, || status.unlock(kind)),
                 CounterReading::Read(Err(e)) => CounterState::Unreadable(e.to_string()),
             };
             Some((kind, state))
@@ -595,10 +638,11 @@ fn counters(status: &CardStatus) -> Vec<(PinKind, CounterState)> {
         .collect()
 }
 
-fn counter_state(state: PinState, max: u8) -> CounterState {
+/// `unlock` is asked only for a PIN blocked or at its last try.
+fn counter_state(state: PinState, max: u8, unlock: impl FnOnce() -> Unlock) -> CounterState {
     match state {
-        PinState::TriesLeft(0) | PinState::Blocked => CounterState::Blocked,
-        PinState::TriesLeft(1) => CounterState::LastTry { max },
+        PinState::TriesLeft(0) | PinState::Blocked => CounterState::Blocked { unlock: unlock() },
+        PinState::TriesLeft(1) => CounterState::LastTry { max, unlock: unlock() },
         PinState::TriesLeft(left) => CounterState::Tries { left, max },
         PinState::Verified => CounterState::Verified,
     }
@@ -733,6 +777,6 @@ mod tests {
         assert_eq!(card.pin_store().tries_left(PinId::Auth), 2);
         assert!(checks
             .iter()
-            .any(|c| matches!(c.finding, Finding::Pin { outcome: PinOutcome::Wrong { tries_left: 2 }, .. })));
+            .any(|c| matches!(c.finding, Finding::Pin { outcome: PinOutcome::Wrong { tries_left: 2, .. }, .. })));
     }
 }

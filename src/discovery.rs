@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::card::{Applet, ExtendedLength, JpkiCard};
+use crate::card::{Applet, Device, ExtendedLength, JpkiCard};
 use crate::error::{Error, Result};
 use crate::pcsc::{cancelled, find_reader, Access, Pcsc, PcscTransport, ReaderInfo};
 use crate::transport::TransportError;
@@ -45,6 +45,19 @@ pub fn probe_jpki(pcsc: &Pcsc, reader: &ReaderInfo) -> Result<bool> {
     match card.select_applet(Applet::Jpki) {
         Ok(()) => Ok(true),
         Err(Error::NotJpki { .. }) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// What the card in this reader is: `None` without the JPKI applet, else
+/// the device its token file names (the card or a smartphone). Three APDUs:
+/// SELECT of the applet, then SELECT and READ of EF 0006.
+pub fn probe_device(pcsc: &Pcsc, reader: &ReaderInfo) -> Result<Option<Device>> {
+    let transport = pcsc.connect(reader, Access::ReadOnly)?;
+    let mut card = JpkiCard::new(transport, ExtendedLength::Off);
+    match card.device() {
+        Ok(device) => Ok(Some(device)),
+        Err(Error::NotJpki { .. }) => Ok(None),
         Err(e) => Err(e),
     }
 }

@@ -1,7 +1,7 @@
 //! The library's error type. Messages say what happened; the CLI adds what to do.
 
 use crate::apdu::StatusWord;
-use crate::card::PinState;
+use crate::card::{CertKind, PinState, Unlock};
 use crate::pin::{InvalidPin, PinKind};
 use crate::transport::{ExchangeError, TransportError};
 
@@ -26,12 +26,14 @@ pub enum Error {
     NotJpki { reader: String },
     #[error("this card has no {applet}")]
     AppletMissing { applet: &'static str },
+    /// `unlock`: at the last try or blocked, the way out should it be
+    /// forgotten, from the other JPKI counter.
     #[error("wrong {kind}, {tries_left} {} left", if *tries_left == 1 { "try" } else { "tries" })]
-    WrongPin { kind: PinKind, tries_left: u8 },
+    WrongPin { kind: PinKind, tries_left: u8, unlock: Option<Unlock> },
     #[error("the {kind} is blocked")]
-    PinBlocked { kind: PinKind },
+    PinBlocked { kind: PinKind, unlock: Unlock },
     #[error("only one try is left for the {kind}; refusing without consent")]
-    LastTryNeedsConsent { kind: PinKind },
+    LastTryNeedsConsent { kind: PinKind, unlock: Unlock },
     #[error("the link to the card failed during the {kind} check (card removed or garbled answer); whether the try was counted is unknown")]
     VerifyOutcomeUnknown { kind: PinKind },
     #[error("the card answered {sw} to the {kind} check (VERIFY); {}", after_odd_verify(*before, *after))]
@@ -55,7 +57,7 @@ pub enum Error {
     #[error("the card answered {sw} to the retry query")]
     OddRetryAnswer { sw: StatusWord },
     #[error("the card sent bad data: {0}")]
-    BadCardData(String),
+    BadCardData(#[from] BadData),
     #[error("the signature made by the card does not verify against its certificate: {0}")]
     SelfCheckFailed(#[source] crate::cert::CertError),
     #[error(transparent)]
@@ -75,6 +77,39 @@ impl Error {
             _ => None,
         }
     }
+}
+
+/// What was wrong with what the card sent: an answer that framed well but
+/// cannot be what the card should hold.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BadData {
+    #[error("the {} certificate file is empty", kind.name())]
+    EmptyCertificateFile { kind: CertKind },
+    #[error("certificate file: {0}")]
+    CertificateHeader(#[source] crate::cert::DerError),
+    #[error("the file ended after {got} bytes but its header says {total}")]
+    FileEndedEarly { got: usize, total: usize },
+    #[error("read offset {offset} is out of range")]
+    ReadOffsetOutOfRange { offset: usize },
+    #[error("READ BINARY returned {got} bytes for Le {le}")]
+    ReadTooLong { got: usize, le: usize },
+    #[error("the certificate-availability file (EF 0008) gave {got} of its 3 bytes")]
+    AvailabilityFileShort { got: usize },
+    /// Before a VERIFY again with a PIN already proven in this session.
+    #[error("the {kind} counter fell to {tries_left} although the PIN was verified in this session; stopping")]
+    CounterFellAfterVerify { kind: PinKind, tries_left: u8 },
+    #[error("COMPUTE DIGITAL SIGNATURE returned no data")]
+    EmptySignature,
+    #[error(transparent)]
+    CardInfo(#[from] crate::cardinfo::CardInfoError),
+    #[error(transparent)]
+    Certificate(#[from] crate::cert::CertError),
+    #[error(transparent)]
+    Cms(#[from] crate::cms::CmsError),
+    /// The answer itself was malformed or out of bounds.
+    #[error(transparent)]
+    Exchange(ExchangeError),
 }
 
 /// What the counter, read again after an odd answer to VERIFY, tells.
@@ -97,7 +132,7 @@ impl From<ExchangeError> for Error {
     fn from(e: ExchangeError) -> Self {
         match e {
             ExchangeError::Transport(t) => Error::Transport(t),
-            other => Error::BadCardData(other.to_string()),
+            other => Error::BadCardData(BadData::Exchange(other)),
         }
     }
 }
@@ -116,5 +151,9 @@ mod tests {
         let pcsc = Error::Pcsc(pcsc::Error::InvalidHandle);
         assert!(pcsc.source().is_some());
         assert_eq!(pcsc.to_string(), format!("PC/SC error: {}", pcsc::Error::InvalidHandle));
+        let not_utf8 = crate::cardinfo::parse_attributes(&[0xFF, 0x20, 0x04, 0xDF, 0x22, 0x01, 0xFF]).unwrap_err();
+        let bad = Error::from(BadData::from(not_utf8));
+        assert_eq!(bad.to_string(), "the card sent bad data: an attribute is not UTF-8");
+        assert!(bad.source().is_some_and(|s| s.source().is_some()), "the UTF-8 error is kept");
     }
 }

@@ -34,4 +34,4 @@ pub mod pin;
 pub mod sim;
 pub mod transport;
 
-pub use error::{Error, Result};
+pub use error::{BadData, Error, Result};

@@ -4,7 +4,6 @@ use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use clap::Parser;
 use jpki::cli;
 
 use cli::exit::{ExitCode, Failure};
@@ -14,7 +13,7 @@ use cli::output::{failure_document, json_document, one_line, print_stdout, termi
 fn main() -> std::process::ExitCode {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     cli::i18n::set(cli::i18n::Lang::detect(&args, &|name| std::env::var_os(name)));
-    let parsed = match cli::Cli::try_parse_from(&args) {
+    let parsed = match cli::help::parse_from(&args) {
         Ok(c) => c,
         // --help and --version are not errors.
         Err(e) if !e.use_stderr() => {
@@ -190,7 +189,12 @@ fn parse_failure(e: &clap::Error) -> std::process::ExitCode {
         .map(str::trim)
         .collect();
     let joined = paragraph.join(" ");
-    let mut what = joined.strip_prefix("error: ").unwrap_or(&joined).trim_end_matches(['.', ':']).to_string();
+    let mut what = match cli::i18n::lang() {
+        cli::i18n::Lang::En => {
+            joined.strip_prefix("error: ").unwrap_or(&joined).trim_end_matches(['.', ':']).to_string()
+        }
+        cli::i18n::Lang::Ja => cli::help::japanese_error(e),
+    };
     if what.is_empty() {
         what = pick("the command line is not valid", "コマンドラインが正しくありません").into();
     }

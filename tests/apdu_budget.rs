@@ -16,15 +16,25 @@ use std::time::Instant;
 use common::*;
 
 /// Budgets with extended length (the card's ATR advertises it; `jpki` uses it).
-/// `status --jpki-only`: AP, SEL(0008), READ (certificate availability), Q(SFI 18), Q(SFI 1B).
-const STATUS_JPKI: usize = 5;
-const STATUS_JPKI_NO_SFI: usize = 7; // AP, SEL(0008), READ, SEL(0018), Q, SEL(001B), Q
-const STATUS_JPKI_SFI_REFUSED: usize = 8; // STATUS_JPKI_NO_SFI + the one refused short-form query
-/// `status`, all seven counters: STATUS_JPKI, then TXT, Q(SFI 11), Q(SFI 14), Q(SFI 15), VIS, Q(SFI 13), Q(SFI 12).
-const STATUS: usize = 12;
-const STATUS_NO_SFI: usize = 19; // 3 applet SELECTs, SEL(0008), READ, and SELECT + query for each of the 7
-const STATUS_SFI_REFUSED: usize = 20; // STATUS_NO_SFI + the one refused short-form query
+/// `status --jpki-only`: AP, SEL(0008), READ (certificate availability), SEL(0006), READ (the token
+/// label, which tells a card from a smartphone), Q(SFI 18), Q(SFI 1B).
+const STATUS_JPKI: usize = 7;
+const STATUS_JPKI_NO_SFI: usize = 9; // AP, SEL(0008), READ, SEL(0006), READ, SEL(0018), Q, SEL(001B), Q
+const STATUS_JPKI_SFI_REFUSED: usize = 10; // STATUS_JPKI_NO_SFI + the one refused short-form query
+/// `status`, the holder's three PINs: STATUS_JPKI, then TXT, Q(SFI 11).
+const STATUS: usize = 9;
+const STATUS_NO_SFI: usize = 12; // 2 applet SELECTs, SEL + READ of 0008 and 0006, and SELECT + query for each of the 3
+const STATUS_SFI_REFUSED: usize = 13; // STATUS_NO_SFI + the one refused short-form query
+/// `status --all`, all seven counters: STATUS, then Q(SFI 14), Q(SFI 15), VIS, Q(SFI 13), Q(SFI 12).
+const STATUS_ALL: usize = 14;
+const STATUS_ALL_NO_SFI: usize = 21; // 3 applet SELECTs, SEL + READ of 0008 and 0006, and SELECT + query for each of the 7
+const STATUS_ALL_SFI_REFUSED: usize = 22; // STATUS_ALL_NO_SFI + the one refused short-form query
 const VERIFY: usize = 4; // AP, SEL(pin), Q (lockout guard), V
+/// At the last try, the other JPKI counter is read for the way out should it
+/// block: AP, SEL(pin), Q, SEL(other), Q, SEL(pin), V.
+const VERIFY_LAST_TRY: usize = 7;
+/// Blocked: nothing is tried; the other counter gives the way out: AP, SEL(pin), Q, SEL(other), Q.
+const VERIFY_BLOCKED: usize = 5;
 const CERT_EXTENDED: usize = 3; // AP, SEL(cert), READ with extended Le
 const CERT_SIGN_EXTENDED: usize = 6; // AP, SEL(001B), Q, V, SEL(0001), READ
 const SIGN_EXTENDED: usize = 8; // AP, SEL(pin), Q, V, SEL(cert), READ (self-check), SEL(key), SIGN
@@ -32,7 +42,7 @@ const SIGN_EXTENDED: usize = 8; // AP, SEL(pin), Q, V, SEL(cert), READ (self-che
 /// One `jpki` process: its output and the APDU log lines it caused.
 struct Measured {
     out: Output,
-    apdus: Vec<String>,
+    apdus: Vec<LoggedApdu>,
 }
 
 fn measure(sim: &Sim, what: &str, cmd: &mut Command) -> Measured {
@@ -49,7 +59,7 @@ fn measure(sim: &Sim, what: &str, cmd: &mut Command) -> Measured {
 #[track_caller]
 fn assert_within(what: &str, m: &Measured, max: usize) {
     assert_code(&m.out, 0);
-    assert!(m.apdus.len() <= max, "{what} sent {} APDUs, budget {max}:\n{}", m.apdus.len(), m.apdus.join("\n"));
+    assert!(m.apdus.len() <= max, "{what} sent {} APDUs, budget {max}: {:#?}", m.apdus.len(), m.apdus);
 }
 
 fn sha256_hex(data: &[u8]) -> String {
@@ -62,16 +72,21 @@ fn der_len(sim: &Sim, name: &str) -> usize {
 
 #[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
 #[test]
-fn status_within_twelve_apdus_and_jpki_only_within_five() {
+fn status_within_nine_apdus_all_within_fourteen_and_jpki_only_within_seven() {
     pcscd_test!();
     let sim = Sim::start(&[]);
     let m = measure(&sim, "status", sim.jpki().arg("status"));
     assert_within("status", &m, STATUS);
-    assert_eq!(tries_lines(&m), 7, "{}", stdout(&m.out));
+    assert_eq!(tries_lines(&m), 3, "{}", stdout(&m.out));
     let m = measure(&sim, "status --json", sim.jpki().args(["--json", "status"]));
     assert_within("status --json", &m, STATUS);
     let m = measure(&sim, "status --no-sfi", sim.jpki().args(["status", "--no-sfi"]));
     assert_within("status --no-sfi", &m, STATUS_NO_SFI);
+    let m = measure(&sim, "status --all", sim.jpki().args(["status", "--all"]));
+    assert_within("status --all", &m, STATUS_ALL);
+    assert_eq!(tries_lines(&m), 7, "{}", stdout(&m.out));
+    let m = measure(&sim, "status --all --no-sfi", sim.jpki().args(["status", "--all", "--no-sfi"]));
+    assert_within("status --all --no-sfi", &m, STATUS_ALL_NO_SFI);
     let m = measure(&sim, "status --jpki-only", sim.jpki().args(["status", "--jpki-only"]));
     assert_within("status --jpki-only", &m, STATUS_JPKI);
     assert_eq!(tries_lines(&m), 2, "{}", stdout(&m.out));
@@ -88,6 +103,9 @@ fn status_within_twelve_apdus_and_jpki_only_within_five() {
     let sim = Sim::start(&["--sfi", "off"]);
     let m = measure(&sim, "status (card refuses SFI)", sim.jpki().arg("status"));
     assert_within("status on a card that refuses SFI", &m, STATUS_SFI_REFUSED);
+    assert_eq!(tries_lines(&m), 3, "{}", stdout(&m.out));
+    let m = measure(&sim, "status --all (card refuses SFI)", sim.jpki().args(["status", "--all"]));
+    assert_within("status --all on a card that refuses SFI", &m, STATUS_ALL_SFI_REFUSED);
     assert_eq!(tries_lines(&m), 7, "{}", stdout(&m.out));
     let m = measure(&sim, "status --jpki-only (card refuses SFI)", sim.jpki().args(["status", "--jpki-only"]));
     assert_within("status --jpki-only on a card that refuses SFI", &m, STATUS_JPKI_SFI_REFUSED);
@@ -113,6 +131,19 @@ fn verify_within_four_apdus() {
 
 #[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
 #[test]
+fn verify_at_the_last_try_or_blocked_reads_the_other_counter_too() {
+    pcscd_test!();
+    let sim = Sim::start(&["--set-tries", "sign=1", "--set-tries", "auth=0"]);
+    let m =
+        measure(&sim, "verify sign --force (last try)", &mut sim.with_pin(SIGN_PIN, &["verify", "sign", "--force"]));
+    assert_within("verify sign at its last try", &m, VERIFY_LAST_TRY);
+    let m = measure(&sim, "verify auth (blocked)", &mut sim.with_pin(AUTH_PIN, &["verify", "auth"]));
+    assert_code(&m.out, 5);
+    assert_eq!(m.apdus.len(), VERIFY_BLOCKED, "{:?}", m.apdus);
+}
+
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
+#[test]
 fn cert_read_within_three_apdus_with_extended_length() {
     pcscd_test!();
     let sim = Sim::start(&["--extended-length", "on"]);
@@ -122,6 +153,35 @@ fn cert_read_within_three_apdus_with_extended_length() {
     let m = measure(&sim, "cert sign (extended)", &mut sim.with_pin(SIGN_PIN, &["cert", "sign", "--der"]));
     assert_within("cert sign", &m, CERT_SIGN_EXTENDED);
     assert_eq!(m.out.stdout, std::fs::read(sim.state_file("sign.crt.der")).unwrap());
+    // A PIN file given for the auth certificate (used on a smartphone) costs a card nothing.
+    let m = measure(&sim, "cert auth --pin-file (card)", &mut sim.with_pin(AUTH_PIN, &["cert", "auth", "--der"]));
+    assert_within("cert auth --pin-file on a card", &m, CERT_EXTENDED);
+}
+
+/// The smartphone certificate, and `readers`, which reads the token label
+/// to tell a card from a phone.
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
+#[test]
+fn readers_and_the_smartphone_within_their_budgets() {
+    pcscd_test!();
+    let sim = Sim::start(&["--smartphone"]);
+    // readers: AP, SEL(0006), READ for the card in this reader.
+    let m = measure(&sim, "readers (smartphone)", sim.jpki().arg("readers"));
+    assert_within("readers", &m, 3);
+    // status: AP, SEL(0008), READ, SEL(0006), READ, Q(SFI 18), Q(SFI 1B), TXT and VIS refused.
+    let m = measure(&sim, "status (smartphone)", sim.jpki().arg("status"));
+    assert_within("status on a smartphone", &m, 9);
+    // cert auth: AP, SEL(000A), READ refused, SEL(0006), READ (the token), and on a
+    // second connection AP, SEL(0018), Q, V, SEL(000A), READ.
+    let m = measure(&sim, "cert auth (smartphone)", &mut sim.with_pin(AUTH_PIN, &["cert", "auth", "--der"]));
+    assert_within("cert auth on a smartphone", &m, CERT_EXTENDED + 2 + VERIFY + 2);
+    // Signing reads the certificate after the VERIFY, as on the card.
+    let m = measure(
+        &sim,
+        "sign --key auth (smartphone)",
+        &mut sim.with_pin(AUTH_PIN, &["sign", "--key", "auth", "--digest", &sha256_hex(b"x")]),
+    );
+    assert_within("sign --key auth on a smartphone", &m, SIGN_EXTENDED);
 }
 
 #[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
@@ -180,11 +240,10 @@ fn batch_adds_exactly_one_apdu_per_item() {
     let one = batch(&sim, 1).apdus;
     let ten = batch(&sim, 10).apdus;
     let hundred = batch(&sim, 100).apdus;
-    assert!(one.len() <= SIGN_EXTENDED, "a batch of one sent {} APDUs:\n{}", one.len(), one.join("\n"));
-    assert_eq!(ten.len(), one.len() + 9, "10 items vs 1:\n{}", ten.join("\n"));
+    assert!(one.len() <= SIGN_EXTENDED, "a batch of one sent {} APDUs: {one:#?}", one.len());
+    assert_eq!(ten.len(), one.len() + 9, "10 items vs 1: {ten:#?}");
     assert_eq!(hundred.len(), ten.len() + 90, "100 items vs 10");
-    let signatures =
-        hundred.iter().filter(|l| l.split_whitespace().nth(2).is_some_and(|c| c.starts_with("802A"))).count();
+    let signatures = count(&hundred, LoggedApdu::is_signature);
     assert_eq!(signatures, 100);
 }
 

@@ -9,12 +9,6 @@ use jpki::pin::{Pin, PinKind};
 use jpki::sim::{BlockedSw, CardData, PinId, PinStore, SimConfig, VerifiedQuery, VirtualCard};
 use jpki::Error;
 
-// The end-to-end tests' reading of the simulator's APDU log, checked here once
-// (this file needs no pcscd).
-#[allow(dead_code)]
-#[path = "common/log.rs"]
-mod apdu_log;
-
 fn card(config: SimConfig) -> JpkiCard<VirtualCard> {
     let data = CardData::default_fixture();
     let pins = PinStore::defaults(&data);
@@ -82,9 +76,11 @@ fn blocked_pins_are_never_tried_under_any_blocked_status_word() {
         assert_eq!(c.pin_state(PinKind::Sign).unwrap(), PinState::Blocked);
         let before = c.traffic().apdus;
         let pin = Pin::new(PinKind::Sign, "ABC123").unwrap();
-        assert!(matches!(c.verify(&pin, &mut |_| true), Err(Error::PinBlocked { .. })));
-        // Only the retry query was sent (the PIN file was already selected).
-        assert_eq!(c.traffic().apdus - before, 1);
+        let kiosk = jpki::card::Unlock::Kiosk { needs: PinKind::Auth };
+        assert!(matches!(c.verify(&pin, &mut |_| true), Err(Error::PinBlocked { unlock, .. }) if unlock == kiosk));
+        // Only retry queries were sent: the guard's (the PIN file was already
+        // selected), then the auth PIN's, for the way out (SELECT + query).
+        assert_eq!(c.traffic().apdus - before, 3);
     }
 }
 
@@ -135,41 +131,4 @@ fn pin_change_in_process() {
     c.verify(&old, &mut never).unwrap();
     c.change_pin(&new).unwrap();
     assert_eq!(c.transport().pin_store().get(PinId::Sign).value, "NEW12345");
-}
-
-#[test]
-fn verify_with_data_is_told_from_the_retry_query() {
-    assert!(apdu_log::is_verify_with_data("00200080[secret]"));
-    assert!(apdu_log::is_verify_with_data("002000810431323334"));
-    assert!(!apdu_log::is_verify_with_data("00200080"));
-    assert!(!apdu_log::is_verify_with_data("0020008000"));
-    assert!(!apdu_log::is_verify_with_data("80200080[secret]"));
-    assert!(!apdu_log::is_verify_with_data("00A4020C020018"));
-    assert!(apdu_log::is_retry_query("00200080"));
-    assert!(!apdu_log::is_retry_query("00200080[secret]"));
-}
-
-#[test]
-fn lines_are_parsed_as_the_simulator_writes_them() {
-    use jpki::sim::log::{apdu_line, Delivery};
-    let verify = [0x00, 0x20, 0x00, 0x80, 0x04, b'1', b'2', b'3', b'4'];
-    let line = apdu_line(3, &verify, &[0x90, 0x00], Delivery::Dropped);
-    let a = apdu_log::Apdu::parse(&line).unwrap();
-    assert_eq!((a.command.as_str(), a.sw.as_str(), a.note.as_str()), ("00200080[secret]", "9000", "dropped"));
-    assert!(apdu_log::is_verify_with_data(&a.command));
-    assert!(apdu_log::is_retry_query(apdu_log::command_of(&apdu_line(
-        4,
-        &verify[..4],
-        &[0x63, 0xC3],
-        Delivery::Normal
-    ))));
-    assert_eq!(
-        apdu_log::sw_of(&apdu_line(5, &[0x80, 0x2A, 0x00, 0x80, 0x01, 0x00], &[0x6A, 0x82], Delivery::Normal)),
-        "6A82"
-    );
-    let a = apdu_log::Apdu::parse("APDU 3 00200080[secret] -> 9000 0 dropped").unwrap();
-    assert_eq!((a.command.as_str(), a.sw.as_str(), a.note.as_str()), ("00200080[secret]", "9000", "dropped"));
-    assert_eq!(apdu_log::Apdu::parse("EVENT connected"), None);
-    assert_eq!(apdu_log::command_of("APDU 1 00A4040C0A -> 9000 0"), "00A4040C0A");
-    assert_eq!(apdu_log::command_of("EVENT power-on"), "");
 }

@@ -9,13 +9,13 @@ use common::*;
 
 #[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
 #[test]
-fn status_reports_every_counter_in_twelve_apdus_and_spends_nothing() {
+fn status_reports_the_holders_pins_in_nine_apdus_and_spends_nothing() {
     pcscd_test!();
     let sim = Sim::start(&[]);
     let o = run(sim.jpki().args(["--json", "status"]));
     assert_code(&o, 0);
     let doc = json(&o);
-    assert_eq!(doc["schema_version"], 4);
+    assert_eq!(doc["schema_version"], 5);
     assert_eq!(doc["command"], "status");
     assert_eq!(doc["pins"][0]["pin"], "auth");
     assert_eq!(doc["pins"][0]["tries_left"], 3);
@@ -24,9 +24,11 @@ fn status_reports_every_counter_in_twelve_apdus_and_spends_nothing() {
     assert_eq!(doc["pins"][1]["tries_left"], 5);
     assert_eq!(doc["pins"][1]["max_tries"], 5);
     let names: Vec<&str> = doc["pins"].as_array().unwrap().iter().map(|p| p["pin"].as_str().unwrap()).collect();
-    assert_eq!(names, ["auth", "sign", "cardinfo", "cardinfo-a", "cardinfo-b", "visual-a", "visual-b"]);
+    assert_eq!(names, ["auth", "sign", "cardinfo"]);
     assert_eq!(doc["pins"][2]["tries_left"], 3);
-    assert!(sim.apdu_count() <= 12, "status used {} APDUs: {:?}", sim.apdu_count(), sim.log_lines());
+    // Seven for the three counters and EF 0008, two for the token label (card or smartphone).
+    assert_eq!(doc["device"], "my_number_card");
+    assert!(sim.apdu_count() <= 9, "status used {} APDUs: {:?}", sim.apdu_count(), sim.log_lines());
     assert_eq!(verifies_with_data(&sim.apdus_since(0)).len(), 0);
     assert_eq!(sim.tries_left("auth"), 3);
     assert_eq!(sim.tries_left("sign"), 5);
@@ -42,16 +44,7 @@ fn status_reports_every_counter_in_twelve_apdus_and_spends_nothing() {
 fn status_shows_blocked_for_every_blocked_status_word() {
     pcscd_test!();
     for sw in ["63C0", "6983", "6984"] {
-        let sim = Sim::start(&[
-            "--blocked-sw",
-            sw,
-            "--blocked-query-sw",
-            sw,
-            "--set-tries",
-            "sign=0",
-            "--set-tries",
-            "auth=1",
-        ]);
+        let sim = Sim::start_blocked(sw, &["sign=0", "auth=1"]);
         let o = run(sim.jpki().args(["--json", "status"]));
         assert_code(&o, 0);
         let doc = json(&o);
@@ -65,7 +58,8 @@ fn status_shows_blocked_for_every_blocked_status_word() {
         let before = sim.apdu_count();
         let o = run(&mut sim.with_pin(SIGN_PIN, &["verify", "sign"]));
         assert_code(&o, 5);
-        assert!(stderr(&o).contains("municipal office"), "{}", stderr(&o));
+        // The auth PIN, at its last try, still works: the kiosk can reset the password.
+        assert!(stderr(&o).contains("「JPKI暗証番号リセット」"), "{}", stderr(&o));
         assert_eq!(verifies_with_data(&sim.apdus_since(before)).len(), 0, "{sw}");
         assert_eq!(sim.tries_left("sign"), 0);
     }
@@ -469,7 +463,7 @@ fn interrupt_stops_before_the_next_apdu_and_powers_the_card_down() {
     child.stdin.take().unwrap().write_all(digests.as_bytes()).unwrap();
     // Wait until it has verified and started signing.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while !sim.log_lines().iter().any(|l| l.contains(" 802A0080")) {
+    while !sim.apdus().iter().any(LoggedApdu::is_signature) {
         assert!(std::time::Instant::now() < deadline, "{:?}", sim.log_lines());
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
@@ -477,9 +471,9 @@ fn interrupt_stops_before_the_next_apdu_and_powers_the_card_down() {
     let o = child.wait_with_output().unwrap();
     assert_code(&o, 130);
     assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
-    let signed = sim.apdus_since(0).iter().filter(|l| l.contains(" 802A0080")).count();
+    let signed = count(&sim.apdus(), LoggedApdu::is_signature);
     assert!(signed < 40, "the batch was not stopped");
     let log = sim.log_lines();
-    let last_sign = log.iter().rposition(|l| l.contains(" 802A0080")).unwrap();
+    let last_sign = log.iter().rposition(|l| LoggedApdu::parse(l).is_some_and(|a| a.is_signature())).unwrap();
     assert!(log[last_sign..].iter().any(|l| l == "EVENT power-off"), "not powered down after the interrupt: {log:?}");
 }

@@ -12,7 +12,7 @@ use serde_json::Value;
 struct Run {
     out: Output,
     doc: Value,
-    apdus: Vec<String>,
+    apdus: Vec<jpki::sim::log::LoggedApdu>,
 }
 
 fn doctor(sim: &Sim, cmd: &mut Command) -> Run {
@@ -63,6 +63,11 @@ impl Run {
         assert_eq!(self.doc["command"], "doctor");
     }
 
+    /// The APDUs, one a line, for failure messages.
+    fn listing(&self) -> String {
+        self.apdus.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
+    }
+
     fn verifies(&self) -> usize {
         verifies_with_data(&self.apdus).len()
     }
@@ -100,7 +105,7 @@ fn a_fresh_card_is_ready_for_everything_within_the_apdus_of_status_certs() {
     assert_eq!(r.check("card", None)["card_info_applet"], true);
     assert_eq!(r.check("counter", Some("auth"))["tries_left"], 3);
     assert!(r.check("certificate", Some("auth"))["days_left"].as_i64().unwrap() > 90);
-    assert!(r.apdus.len() <= status_certs, "doctor sent {} APDUs:\n{}", r.apdus.len(), r.apdus.join("\n"));
+    assert!(r.apdus.len() <= status_certs, "doctor sent {} APDUs:\n{}", r.apdus.len(), r.listing());
     assert_eq!(r.verifies(), 0);
     sim.assert_counters_full("doctor");
     // The text says the same, one line per check and per purpose.
@@ -165,7 +170,7 @@ fn a_card_without_the_jpki_applet_is_not_a_my_number_card() {
     assert_eq!(r.kinds(), ["service_running", "reader_found", "not_jpki"]);
     assert!(r.check("card", None)["advice"].as_str().unwrap().contains("My Number Card"));
     // Its SELECT, once.
-    assert_eq!(r.apdus.len(), 1, "{}", r.apdus.join("\n"));
+    assert_eq!(r.apdus.len(), 1, "{}", r.listing());
     // A My Number Card without the card-info applet is fine for every purpose here.
     let mut sim = sim;
     sim.restart(&["--without-applet", "cardinfo"]);
@@ -188,6 +193,7 @@ fn a_blocked_counter_fails_only_the_purposes_that_need_it_with_the_way_out() {
         (Some("pin_blocked"), Some("fail"), Some(0))
     );
     // The auth PIN still works: the kiosk reset is open.
+    assert_eq!(sign["unlock"], serde_json::json!({"way": "kiosk", "needs": "auth"}));
     assert!(sign["advice"].as_str().unwrap().contains("kiosk"), "{sign}");
     assert_eq!((r.verdict("myna-portal"), r.verdict("login")), ("ok", "ok"));
     assert_eq!((r.verdict("etax"), r.verdict("houmukyoku"), r.verdict("signing")), ("fail", "fail", "fail"));
@@ -201,7 +207,7 @@ fn a_blocked_counter_fails_only_the_purposes_that_need_it_with_the_way_out() {
     let r = doctor(&sim, &mut sim.with_pin(SIGN_PIN, &["--json", "doctor", "--verify", "sign"]));
     r.exit(5);
     assert_eq!(r.check("pin", Some("sign"))["kind"], "pin_blocked");
-    assert_eq!(r.verifies(), 0, "{}", r.apdus.join("\n"));
+    assert_eq!(r.verifies(), 0, "{}", r.listing());
 
     sim.restart(&["--set-tries", "auth=0", "--set-tries", "sign=5"]);
     let r = json_doctor(&sim, &[]);
@@ -215,15 +221,17 @@ fn a_blocked_counter_fails_only_the_purposes_that_need_it_with_the_way_out() {
     r.exit(0);
     let cardinfo = r.check("counter", Some("cardinfo"));
     assert_eq!((cardinfo["kind"].as_str(), cardinfo["status"].as_str()), (Some("pin_blocked"), Some("warn")));
+    assert_eq!(cardinfo["unlock"], serde_json::json!({"way": "office", "because": "no_kiosk"}));
     assert!(cardinfo["advice"].as_str().unwrap().contains("municipal office"), "{cardinfo}");
 
     // Both blocked: only the municipal office.
     sim.restart(&["--set-tries", "auth=0", "--set-tries", "sign=0"]);
     let r = json_doctor(&sim, &[]);
     r.exit(5);
-    for pin in ["auth", "sign"] {
-        let advice = r.check("counter", Some(pin))["advice"].as_str().unwrap().to_string();
-        assert!(advice.contains("municipal office") && !advice.contains("kiosk"), "{advice}");
+    for (pin, other) in [("auth", "sign"), ("sign", "auth")] {
+        let check = r.check("counter", Some(pin));
+        assert_eq!(check["unlock"], serde_json::json!({"way": "office", "because": "other_blocked", "other": other}));
+        assert!(check["advice"].as_str().unwrap().contains("municipal office"), "{check}");
     }
 }
 
@@ -300,7 +308,7 @@ fn verify_checks_each_pin_once_and_a_wrong_one_fails_its_purposes() {
     // The correct password opened the signing certificate: its expiry is checked.
     assert_eq!(r.check("certificate", Some("sign"))["kind"], "certificate_valid");
     assert_eq!((r.verdict("myna-portal"), r.verdict("etax"), r.verdict("houmukyoku")), ("fail", "fail", "ok"));
-    assert_eq!(r.verifies(), 2, "{}", r.apdus.join("\n"));
+    assert_eq!(r.verifies(), 2, "{}", r.listing());
     assert_eq!((sim.tries_left("auth"), sim.tries_left("sign")), (AUTH_TRIES - 1, SIGN_TRIES));
     // Both right: every purpose ready, with its PINs verified.
     let r = doctor(
@@ -420,4 +428,42 @@ fn a_signing_certificate_in_its_renewal_window_warns_and_an_expired_one_fails() 
     assert!(c["days_left"].as_i64().unwrap() < 0, "{c}");
     assert_eq!((r.verdict("houmukyoku"), r.verdict("etax"), r.verdict("myna-portal")), ("fail", "fail", "ok"));
     assert_eq!(r.verifies(), 1);
+}
+
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
+#[test]
+fn a_smartphone_is_named_and_its_auth_certificate_read_behind_the_auth_pin() {
+    pcscd_test!();
+    for (switch, device) in [("--smartphone=android", "android"), ("--smartphone=ios", "ios")] {
+        let sim = Sim::start(&[switch]);
+        let before = sim.apdu_count();
+        assert_code(&run(sim.jpki().args(["status", "--certs"])), 0);
+        let status_certs = sim.apdu_count() - before;
+        let r = json_doctor(&sim, &[]);
+        r.exit(0);
+        let card = r.check("card", None);
+        assert_eq!((card["kind"].as_str(), card["device"].as_str()), (Some("smartphone"), Some(device)), "{card}");
+        // No card-info applet on a phone, and no counter for it.
+        assert_eq!(card["card_info_applet"], false);
+        assert!(!r.doc["checks"].as_array().unwrap().iter().any(|c| c["pin"] == "cardinfo"), "{}", r.doc);
+        let auth = r.check("certificate", Some("auth"));
+        assert_eq!((auth["kind"].as_str(), auth["status"].as_str()), (Some("certificate_issued"), Some("ok")));
+        assert!(auth["advice"].as_str().unwrap().contains("--verify auth"), "{auth}");
+        assert!(r.apdus.len() <= status_counted(status_certs), "{}", r.listing());
+        assert_eq!(r.verifies(), 0);
+        // The auth PIN opens the certificate: its expiry is checked.
+        let r = doctor(&sim, &mut sim.with_pin(AUTH_PIN, &["--json", "doctor", "--verify", "auth"]));
+        r.exit(0);
+        assert_eq!(r.check("certificate", Some("auth"))["kind"], "certificate_valid");
+        assert_eq!(r.check("pin", Some("auth"))["kind"], "pin_correct");
+        assert_eq!(r.verdict("myna-portal"), "ok");
+        let text = stdout(&run(sim.jpki().arg("doctor")));
+        assert!(text.contains("smartphone (スマホ用電子証明書)"), "{text}");
+    }
+}
+
+/// `status --certs` on the same device: the most doctor may send without a PIN.
+fn status_counted(n: usize) -> usize {
+    assert!(n > 0, "status --certs sent no APDU");
+    n
 }

@@ -32,21 +32,8 @@ fn states(doc: &serde_json::Value) -> Vec<(String, String, Option<u64>)> {
 fn status_reports_every_counter_and_survives_blocked_ones() {
     pcscd_test!();
     for sw in ["63C0", "6983", "6984"] {
-        let sim = Sim::start(&[
-            "--blocked-sw",
-            sw,
-            "--blocked-query-sw",
-            sw,
-            "--set-tries",
-            "cardinfo=0",
-            "--set-tries",
-            "sign=2",
-            "--set-tries",
-            "visual-b=0",
-            "--set-tries",
-            "cardinfo-a=7",
-        ]);
-        let o = run(sim.jpki().args(["--json", "status"]));
+        let sim = Sim::start_blocked(sw, &["cardinfo=0", "sign=2", "visual-b=0", "cardinfo-a=7"]);
+        let o = run(sim.jpki().args(["--json", "status", "--all"]));
         assert_code(&o, 0);
         let got = states(&json(&o));
         let expected = [
@@ -63,21 +50,21 @@ fn status_reports_every_counter_and_survives_blocked_ones() {
             assert_eq!((name.as_str(), state.as_str(), *tries), (en, es, et), "{sw}");
         }
         // Seven counters by short EF identifier, plus the certificate-availability
-        // file: 12 APDUs. The card-info PIN's "blocked" comes before anything has
+        // file and the token label: 14 APDUs. The card-info PIN's "blocked" comes before anything has
         // proven the short form on that applet, so SELECT + query confirm it (2
         // more), and its other two counters go by SELECT + query too (2 more);
         // visual-b's comes after visual-a's count proved it, so it stands.
-        assert_eq!(sim.apdu_count(), 16, "{sw}: {:?}", sim.log_lines());
+        assert_eq!(sim.apdu_count(), 18, "{sw}: {:?}", sim.log_lines());
         assert_eq!(json(&o)["sign_certificate_issued"], true);
         assert_eq!(sim.tries_left("cardinfo-a"), 7);
         // The same answers without the short form.
         let before = sim.apdu_count();
-        let o = run(sim.jpki().args(["--json", "status", "--no-sfi"]));
+        let o = run(sim.jpki().args(["--json", "status", "--all", "--no-sfi"]));
         assert_eq!(states(&json(&o)), got);
-        assert!(sim.apdu_count() - before <= 19, "{:?}", sim.apdus_since(before));
-        // `--all`, the default now, is still accepted; `--jpki-only` keeps the first two.
-        let o = run(sim.jpki().args(["--json", "status", "--all"]));
-        assert_eq!(states(&json(&o)), got);
+        assert!(sim.apdu_count() - before <= 21, "{:?}", sim.apdus_since(before));
+        // Plain `status` keeps the holder's three PINs; `--jpki-only` the first two.
+        let o = run(sim.jpki().args(["--json", "status"]));
+        assert_eq!(states(&json(&o)), got[..3]);
         let o = run(sim.jpki().args(["--json", "status", "--jpki-only"]));
         assert_eq!(states(&json(&o)), got[..2]);
 
@@ -85,31 +72,12 @@ fn status_reports_every_counter_and_survives_blocked_ones() {
         let before = sim.apdu_count();
         let o = run(&mut with_pins(&sim, &[("JPKI_CARDINFO_PIN", CARDINFO_PIN)], &["card-info"]));
         assert_code(&o, 5);
-        assert!(
-            sim.apdus_since(before).iter().all(|l| !l.contains(" 00200080[secret]")),
-            "{:?}",
-            sim.apdus_since(before)
-        );
+        assert!(verifies_with_data(&sim.apdus_since(before)).is_empty(), "{:?}", sim.apdus_since(before));
 
         // The other five blocked, the first two included (the short-form detection runs on a 63C0).
-        let sim = Sim::start(&[
-            "--blocked-sw",
-            sw,
-            "--blocked-query-sw",
-            sw,
-            "--set-tries",
-            "auth=0",
-            "--set-tries",
-            "sign=0",
-            "--set-tries",
-            "cardinfo-a=0",
-            "--set-tries",
-            "cardinfo-b=0",
-            "--set-tries",
-            "visual-a=0",
-        ]);
+        let sim = Sim::start_blocked(sw, &["auth=0", "sign=0", "cardinfo-a=0", "cardinfo-b=0", "visual-a=0"]);
         for sfi in [&[][..], &["--no-sfi"]] {
-            let o = run(sim.jpki().args([&["--json", "status"][..], sfi].concat()));
+            let o = run(sim.jpki().args([&["--json", "status", "--all"][..], sfi].concat()));
             assert_code(&o, 0);
             let blocked: Vec<String> = states(&json(&o))
                 .into_iter()
@@ -117,7 +85,7 @@ fn status_reports_every_counter_and_survives_blocked_ones() {
                 .map(|(n, _, _)| n)
                 .collect();
             assert_eq!(blocked, ["auth", "sign", "cardinfo-a", "cardinfo-b", "visual-a"], "{sw} {sfi:?}");
-            let o = run(sim.jpki().args([&["status"][..], sfi].concat()));
+            let o = run(sim.jpki().args([&["status", "--all"][..], sfi].concat()));
             assert_code(&o, 0);
             assert_eq!(stdout(&o).matches("BLOCKED").count(), 5, "{}", stdout(&o));
             let o = run(sim.jpki().args([&["status", "--jpki-only"][..], sfi].concat()));
@@ -135,21 +103,17 @@ fn status_with_every_counter_blocked() {
         // is confirmed by SELECT + query and proves nothing, so the rest of the
         // applet goes by SELECT + query too: 3 applet SELECTs, EF 0008 (2), 3
         // refused short queries, 7 × (SELECT + query) = 22.
-        let mut all = vec!["--blocked-sw", sw, "--blocked-query-sw", sw];
         // The library's names for the seven counters are also jpki-sim's `--set-tries` names.
         let zero: Vec<String> = jpki::card::Counter::ALL.iter().map(|c| format!("{}=0", c.name)).collect();
-        for z in &zero {
-            all.extend(["--set-tries", z.as_str()]);
-        }
-        let sim = Sim::start(&all);
-        let o = run(sim.jpki().args(["--json", "status"]));
+        let sim = Sim::start_blocked(sw, &zero.iter().map(String::as_str).collect::<Vec<_>>());
+        let o = run(sim.jpki().args(["--json", "status", "--all"]));
         assert_code(&o, 0);
         assert!(
             states(&json(&o)).iter().all(|(_, s, t)| s == "blocked" && *t == Some(0)),
             "{sw}: {:?}",
             states(&json(&o))
         );
-        assert_eq!(sim.apdu_count(), 22, "{sw}: {:?}", sim.log_lines());
+        assert_eq!(sim.apdu_count(), 24, "{sw}: {:?}", sim.log_lines());
     }
 }
 
@@ -158,14 +122,14 @@ fn status_with_every_counter_blocked() {
 fn status_on_a_card_that_refuses_the_short_form() {
     pcscd_test!();
     let sim = Sim::start(&["--sfi", "off", "--set-tries", "visual-a=1"]);
-    let o = run(sim.jpki().args(["--json", "status"]));
+    let o = run(sim.jpki().args(["--json", "status", "--all"]));
     assert_code(&o, 0);
     let got = states(&json(&o));
     assert_eq!(got.len(), 7);
     assert_eq!(got[5], ("visual-a".to_string(), "ok".to_string(), Some(1)));
     assert!(got.iter().all(|(_, s, _)| s == "ok"), "{got:?}");
-    // One refused short query, then the SELECT form for all seven, then EF 0008.
-    assert!(sim.apdu_count() <= 20, "{:?}", sim.log_lines());
+    // EF 0008 and the token, one refused short query, then the SELECT form for all seven.
+    assert!(sim.apdu_count() <= 22, "{:?}", sim.log_lines());
 }
 
 #[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
@@ -262,7 +226,8 @@ fn pin_change_wrong_old_pin_costs_one_try_and_bad_new_pins_cost_nothing() {
     assert_code(&o, 2);
     assert_eq!(sim.apdu_count(), before);
     let o = run(sim.jpki().args(["pin", "change", "--help"]));
-    assert!(stdout(&o).contains("municipal office"));
+    let help = stdout(&o);
+    assert!(help.contains("municipal office") && help.contains("「JPKI暗証番号リセット」"), "{help}");
 }
 
 #[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
@@ -479,8 +444,8 @@ fn card_without_signing_certificate() {
         let o = run(sim.jpki().args(["status"]));
         assert_code(&o, 0);
         // An odd signing-password file does not cost the short form for the
-        // other counters: 12 APDUs, plus the SELECT that finds its file missing.
-        let expected = if model == "absent" { 13 } else { 12 };
+        // other counters: 9 APDUs, plus the SELECT that finds its file missing.
+        let expected = if model == "absent" { 10 } else { 9 };
         assert_eq!(sim.apdu_count(), expected, "{model}: {:?}", sim.log_lines());
         assert!(stdout(&o).contains("NOT ISSUED"), "{model}: {}", stdout(&o));
         assert!(!stdout(&o).contains("BLOCKED"), "{model}: {}", stdout(&o));
@@ -626,7 +591,7 @@ fn a_card_without_the_card_info_or_visual_applet() {
             args.extend(["--without-applet", applet]);
         }
         let sim = Sim::start(&args);
-        let o = run(sim.jpki().args(["--json", "status"]));
+        let o = run(sim.jpki().args(["--json", "status", "--all"]));
         assert_code(&o, 0);
         let got = states(&json(&o));
         assert_eq!(got.len(), 7, "{lacking:?}");
@@ -634,9 +599,9 @@ fn a_card_without_the_card_info_or_visual_applet() {
             got.iter().filter(|(_, s, _)| s == "absent").map(|(n, _, _)| n.as_str()).collect();
         assert_eq!(shown_absent, absent, "{lacking:?}");
         assert!(got.iter().all(|(n, s, _)| absent.contains(&n.as_str()) || s == "ok"), "{got:?}");
-        // A refused applet is asked for once: 12 APDUs, less the queries of the missing counters.
-        assert_eq!(sim.apdu_count(), 12 - absent.len(), "{lacking:?}: {:?}", sim.log_lines());
-        let text = stdout(&run(sim.jpki().arg("status")));
+        // A refused applet is asked for once: 14 APDUs, less the queries of the missing counters.
+        assert_eq!(sim.apdu_count(), 14 - absent.len(), "{lacking:?}: {:?}", sim.log_lines());
+        let text = stdout(&run(sim.jpki().args(["status", "--all"])));
         assert_eq!(text.matches("not present on this card").count(), absent.len(), "{text}");
 
         let cardinfo_pin = [("JPKI_CARDINFO_PIN", CARDINFO_PIN)];

@@ -117,7 +117,7 @@ fn all_counters_flow(card: &mut JpkiCard<Tampered>) -> Result<Vec<u8>> {
 
 fn cert_flow(card: &mut JpkiCard<Tampered>) -> Result<Vec<u8>> {
     let der = card.read_certificate(CertKind::Auth)?;
-    jpki::cert::summarize(&der, 1_800_000_000).map_err(|e| Error::BadCardData(e.to_string()))?;
+    jpki::cert::summarize(&der, 1_800_000_000).map_err(|e| Error::BadCardData(e.into()))?;
     Ok(der)
 }
 

@@ -48,7 +48,7 @@ fn prompt_does_not_echo_and_last_try_asks_for_consent() {
     assert!(screen.contains("Only 1 try is left"), "{screen}");
     assert!(!screen.contains("1234"), "the PIN was echoed: {screen}");
     assert_eq!(o.status.code(), Some(5), "{screen}");
-    assert!(sim.apdus_since(0).iter().all(|l| !l.contains(" 00200080[secret]")), "{:?}", sim.log_lines());
+    assert!(verifies_with_data(&sim.apdus()).is_empty(), "{:?}", sim.log_lines());
     assert_eq!(sim.tries_left("auth"), 1);
 
     // "y": the VERIFY is sent and the counter is back to 3.
@@ -86,4 +86,25 @@ fn binary_output_is_refused_on_a_terminal() {
     let o = on_terminal(&sim, &["cert", "auth"], &[]);
     assert_eq!(o.status.code(), Some(0));
     assert!(stdout(&o).contains("BEGIN CERTIFICATE"));
+}
+
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
+#[test]
+fn the_last_try_question_says_the_way_out_in_either_language() {
+    pcscd_test!();
+    // The auth PIN blocked: a blocked signing password could only be reset at the office.
+    let sim = Sim::start(&["--set-tries", "sign=1", "--set-tries", "auth=0"]);
+    let o = on_terminal(&sim, &["--lang", "en", "verify", "sign"], &["ABC123", "n"]);
+    let screen = stdout(&o);
+    assert!(screen.contains("Only 1 try is left for the signing password"), "{screen}");
+    assert!(screen.contains("Your auth PIN (利用者証明用暗証番号) is blocked too"), "{screen}");
+    assert_eq!(o.status.code(), Some(5), "{screen}");
+    // The signing password usable: the auth PIN can be reset at a kiosk with it.
+    let sim = Sim::start(&["--set-tries", "auth=1"]);
+    let o = on_terminal(&sim, &["--lang", "ja", "verify", "auth"], &["1234", "n"]);
+    let screen = stdout(&o);
+    assert!(screen.contains("利用者証明用暗証番号の残りは1回です"), "{screen}");
+    assert!(screen.contains("「JPKI暗証番号リセット」で予約し、カードと署名用パスワードを持って"), "{screen}");
+    assert_eq!(o.status.code(), Some(5), "{screen}");
+    assert_eq!((sim.tries_left("auth"), sim.tries_left("sign")), (1, SIGN_TRIES));
 }

@@ -335,15 +335,15 @@ fn expected_sign_apdu(data: &[u8]) -> String {
 /// In `lines`: exactly one signature, equal to `expected`, answered with 256
 /// bytes and 9000, right after the SELECT of `key_fid`.
 #[track_caller]
-fn assert_one_signature(lines: &[String], expected: &str, key_fid: &str) {
-    let sigs = lines_where(lines, is_signature);
-    assert_eq!(sigs.len(), 1, "expected one COMPUTE DIGITAL SIGNATURE: {lines:#?}");
-    assert_eq!(command_of(sigs[0]), expected, "{lines:#?}");
-    assert!(sigs[0].ends_with("-> 9000 256"), "{}", sigs[0]);
-    let at = lines.iter().position(|l| l == sigs[0]).unwrap();
+fn assert_one_signature(apdus: &[LoggedApdu], expected: &str, key_fid: &str) {
+    let sigs = apdus_where(apdus, LoggedApdu::is_signature);
+    assert_eq!(sigs.len(), 1, "expected one COMPUTE DIGITAL SIGNATURE: {apdus:#?}");
+    assert_eq!(sigs[0].command_hex(), expected, "{apdus:#?}");
+    assert_eq!((sigs[0].sw, sigs[0].data_len, sigs[0].delivery), (0x9000, 256, Delivery::Normal), "{:?}", sigs[0]);
+    let at = apdus.iter().position(LoggedApdu::is_signature).unwrap();
     assert!(
-        at > 0 && command_of(&lines[at - 1]) == format!("00A4020C02{key_fid}"),
-        "the key {key_fid} was not selected right before signing: {lines:#?}"
+        at > 0 && apdus[at - 1].command_hex() == format!("00A4020C02{key_fid}"),
+        "the key {key_fid} was not selected right before signing: {apdus:#?}"
     );
 }
 
@@ -359,9 +359,9 @@ fn pkcs15_tool_lists_both_pins_with_the_cards_counters() {
     let log = sim.apdus_since(0);
     assert!(verifies_with_data(&log).is_empty(), "listing PINs sent a PIN: {log:#?}");
     // OpenSC printed what the card answered to the retry query, nothing else.
-    let queries = lines_where(&log, is_retry_query);
-    assert!(queries.iter().any(|l| sw_of(l) == "63C3") && queries.iter().any(|l| sw_of(l) == "63C5"), "{log:#?}");
-    assert!(queries.iter().all(|l| ["63C3", "63C5"].contains(&sw_of(l))), "{log:#?}");
+    let queries = apdus_where(&log, LoggedApdu::is_retry_query);
+    assert!(queries.iter().any(|a| a.sw == 0x63C3) && queries.iter().any(|a| a.sw == 0x63C5), "{log:#?}");
+    assert!(queries.iter().all(|a| [0x63C3, 0x63C5].contains(&a.sw)), "{log:#?}");
     assert_eq!((sim.tries_left("auth"), sim.tries_left("sign")), (3, 5));
 
     // Counters preset on the card, including a blocked signing password.
@@ -370,8 +370,8 @@ fn pkcs15_tool_lists_both_pins_with_the_cards_counters() {
     assert_eq!(opensc_tries(&sim), (2, 0));
     let log = sim.apdus_since(before);
     assert!(verifies_with_data(&log).is_empty(), "{log:#?}");
-    assert!(lines_where(&log, is_retry_query).iter().any(|l| sw_of(l) == "63C2"), "{log:#?}");
-    assert!(lines_where(&log, is_retry_query).iter().any(|l| sw_of(l) == "63C0"), "{log:#?}");
+    assert!(apdus_where(&log, LoggedApdu::is_retry_query).iter().any(|a| a.sw == 0x63C2), "{log:#?}");
+    assert!(apdus_where(&log, LoggedApdu::is_retry_query).iter().any(|a| a.sw == 0x63C0), "{log:#?}");
     assert_eq!((sim.tries_left("auth"), sim.tries_left("sign")), (2, 0));
 
     sim.restart(&["--set-tries", "auth=1", "--set-tries", "sign=4"]);
@@ -395,11 +395,11 @@ fn pkcs15_tool_reads_the_certificates_byte_for_byte() {
         let der = std::fs::read(sim.state_file("auth.crt.der")).unwrap();
         assert_eq!(pem_to_der(&stdout(&o)), der, "{args:?}");
         let log = sim.apdus_since(before);
-        assert!(log.iter().any(|l| command_of(l) == "00A4020C02000A"), "{log:#?}");
+        assert!(log.iter().any(|a| a.command_hex() == "00A4020C02000A"), "{log:#?}");
         // Every READ BINARY was answered with data: the card never made OpenSC retry or stop early.
-        let reads: Vec<&String> = log.iter().filter(|l| ins_of(command_of(l)) == "B0").collect();
+        let reads: Vec<&LoggedApdu> = log.iter().filter(|a| a.header[1] == 0xB0).collect();
         assert!(reads.len() >= der.len().div_ceil(256), "{log:#?}");
-        assert!(reads.iter().all(|l| sw_of(l) == "9000"), "{log:#?}");
+        assert!(reads.iter().all(|a| a.sw == 0x9000), "{log:#?}");
         assert!(verifies_with_data(&sim.apdus_since(0)).is_empty());
         assert_eq!((sim.tries_left("auth"), sim.tries_left("sign")), (3, 5));
 
@@ -409,9 +409,9 @@ fn pkcs15_tool_reads_the_certificates_byte_for_byte() {
         let o = run_tool(pkcs15_tool(&sim).args(["--read-certificate", &sign_id]));
         assert_failure(&o, "reading the signing certificate without the password");
         let log = sim.apdus_since(before);
-        let reads: Vec<&String> = log.iter().filter(|l| ins_of(command_of(l)) == "B0").collect();
+        let reads: Vec<&LoggedApdu> = log.iter().filter(|a| a.header[1] == 0xB0).collect();
         assert_eq!(reads.len(), 1, "{log:#?}");
-        assert_eq!(sw_of(reads[0]), "6982", "{log:#?}");
+        assert_eq!(reads[0].sw, 0x6982, "{log:#?}");
         assert!(stdout(&o).is_empty(), "{}", stdout(&o));
         // … and hands it over after one VERIFY.
         let before = sim.apdu_count();
@@ -429,7 +429,7 @@ fn pkcs15_tool_reads_the_certificates_byte_for_byte() {
         let log = sim.apdus_since(before);
         let verifies = verifies_with_data(&log);
         assert_eq!(verifies.len(), 1, "{log:#?}");
-        assert_eq!(sw_of(verifies[0]), "9000");
+        assert_eq!(verifies[0].sw, 0x9000);
         assert_eq!((sim.tries_left("auth"), sim.tries_left("sign")), (3, 5));
     }
 }
@@ -473,7 +473,7 @@ fn pkcs11_tool_signs_with_both_keys_and_openssl_accepts_them() {
         assert_one_signature(&log, &expected_sign_apdu(&payload), fid);
         let sent = verifies_with_data(&log);
         assert_eq!(sent.len(), verifies, "key {key}: {log:#?}");
-        assert!(sent.iter().all(|l| sw_of(l) == "9000"), "{log:#?}");
+        assert!(sent.iter().all(|a| a.sw == 0x9000), "{log:#?}");
         assert_eq!((sim.tries_left("auth"), sim.tries_left("sign")), (3, 5));
     }
 }
@@ -492,8 +492,8 @@ fn a_wrong_pin_through_opensc_costs_exactly_one_try() {
     let log = sim.apdus_since(before);
     let sent = verifies_with_data(&log);
     assert_eq!(sent.len(), 1, "{log:#?}");
-    assert_eq!(command_of(sent[0]), "00200080[secret]");
-    assert_eq!(sw_of(sent[0]), "63C2");
+    assert_eq!(sent[0].command_hex(), "00200080[secret]");
+    assert_eq!(sent[0].sw, 0x63C2);
     assert_eq!((sim.tries_left("auth"), sim.tries_left("sign")), (2, 5));
 
     // pkcs11-tool --login with a wrong auth PIN: one try, and nothing signed.
@@ -507,8 +507,8 @@ fn a_wrong_pin_through_opensc_costs_exactly_one_try() {
     let log = sim.apdus_since(before);
     let sent = verifies_with_data(&log);
     assert_eq!(sent.len(), 1, "{log:#?}");
-    assert_eq!(sw_of(sent[0]), "63C1");
-    assert!(lines_where(&log, is_signature).is_empty(), "{log:#?}");
+    assert_eq!(sent[0].sw, 0x63C1);
+    assert!(apdus_where(&log, LoggedApdu::is_signature).is_empty(), "{log:#?}");
     assert!(!sig.exists() || std::fs::read(&sig).unwrap().is_empty());
     assert_eq!((sim.tries_left("auth"), sim.tries_left("sign")), (1, 5));
     assert_eq!(opensc_tries(&sim), (1, 5));
@@ -520,7 +520,7 @@ fn a_wrong_pin_through_opensc_costs_exactly_one_try() {
     let log = sim.apdus_since(before);
     let sent = verifies_with_data(&log);
     assert_eq!(sent.len(), 1, "{log:#?}");
-    assert_eq!(sw_of(sent[0]), "9000");
+    assert_eq!(sent[0].sw, 0x9000);
     assert_eq!((sim.tries_left("auth"), sim.tries_left("sign")), (3, 5));
 
     // A wrong signing password: one try of the sign PIN only.
@@ -530,8 +530,8 @@ fn a_wrong_pin_through_opensc_costs_exactly_one_try() {
     let log = sim.apdus_since(before);
     let sent = verifies_with_data(&log);
     assert_eq!(sent.len(), 1, "{log:#?}");
-    assert_eq!(command_of(sent[0]), "00200080[secret]");
-    assert_eq!(sw_of(sent[0]), "63C4");
+    assert_eq!(sent[0].command_hex(), "00200080[secret]");
+    assert_eq!(sent[0].sw, 0x63C4);
     assert_eq!((sim.tries_left("auth"), sim.tries_left("sign")), (3, 4));
     assert_eq!(opensc_tries(&sim), (3, 4));
 }

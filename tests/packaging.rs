@@ -6,8 +6,25 @@
 use std::path::Path;
 use std::process::Command;
 
+/// `jpki` in English, whatever the locale the tests run in.
 fn jpki(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_jpki")).args(args).output().unwrap()
+    jpki_in("en", args)
+}
+
+fn jpki_in(lang: &str, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_jpki")).env("JPKI_LANG", lang).args(args).output().unwrap()
+}
+
+/// The names of the files (not folders) in `dir`, sorted.
+fn files_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().unwrap().is_file())
+        .map(|e| e.file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    names
 }
 
 fn docs() -> &'static Path {
@@ -67,20 +84,17 @@ fn man_writes_a_page_per_command() {
 /// a changed option, help text or command needs `bash scripts/gen-docs.sh`.
 #[test]
 fn checked_in_docs_match_the_command_line() {
-    let dir = tempfile::tempdir().unwrap();
-    let o = jpki(&["man", dir.path().to_str().unwrap()]);
-    assert!(o.status.success());
-    let mut made: Vec<String> =
-        std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
-    let mut kept: Vec<String> =
-        std::fs::read_dir(docs().join("man")).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
-    made.sort();
-    kept.sort();
-    assert_eq!(made, kept, "docs/man is out of date: run bash scripts/gen-docs.sh");
-    for page in &made {
-        let fresh = std::fs::read_to_string(dir.path().join(page)).unwrap();
-        let kept = std::fs::read_to_string(docs().join("man").join(page)).unwrap();
-        assert!(fresh == kept, "docs/man/{page} is out of date: run bash scripts/gen-docs.sh");
+    for (lang, folder) in [("en", docs().join("man")), ("ja", docs().join("man").join("ja"))] {
+        let dir = tempfile::tempdir().unwrap();
+        let o = jpki_in(lang, &["man", dir.path().to_str().unwrap()]);
+        assert!(o.status.success());
+        let made = files_in(dir.path());
+        assert_eq!(made, files_in(&folder), "{} is out of date: run bash scripts/gen-docs.sh", folder.display());
+        for page in &made {
+            let fresh = std::fs::read_to_string(dir.path().join(page)).unwrap();
+            let kept = std::fs::read_to_string(folder.join(page)).unwrap();
+            assert!(fresh == kept, "{}/{page} is out of date: run bash scripts/gen-docs.sh", folder.display());
+        }
     }
     for (shell, file) in [("bash", "jpki.bash"), ("zsh", "_jpki"), ("fish", "jpki.fish")] {
         let fresh = jpki(&["completions", shell]).stdout;

@@ -10,6 +10,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use common::pki::{self, openssl};
 use common::*;
 
 /// Most APDUs one PDF signature may spend: the same as one `sign --cms`.
@@ -155,9 +156,7 @@ fn pdfs_from_every_producer_are_signed_and_accepted_by_pdfsig_and_qpdf() {
         }
     }
     // The same APDUs as one `sign --cms` (the command headers; the signed digest differs).
-    let headers = |lines: Vec<String>| -> Vec<String> {
-        lines.iter().map(|l| l.split_whitespace().nth(2).unwrap_or("").chars().take(8).collect()).collect()
-    };
+    let headers = |apdus: Vec<LoggedApdu>| -> Vec<[u8; 4]> { apdus.iter().map(|a| a.header).collect() };
     let before = sim.apdu_count();
     let o = pdf_sign(&sim, &inputs[0].1, &dir.join("again.pdf"), &[]);
     assert_code(&o, 0);
@@ -210,16 +209,12 @@ fn issue_signer(dir: &Path, name: &str, subject: &str, extensions: &str, ca: &[&
     let file = |ext: &str| format!("{name}.{ext}");
     std::fs::write(dir.join(file("cnf")), extensions).unwrap();
     let (key, csr, crt) = (file("key.pem"), file("csr"), file("crt.pem"));
-    tool_ok(
-        dir,
-        "openssl",
-        &["req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", &key, "-subj", subject, "-out", &csr],
-    );
+    pki::key_and_request(dir, &key, &csr, subject);
     let issue =
         ["x509", "-req", "-in", &csr, "-set_serial", "4242", "-days", "20", "-extfile", &file("cnf"), "-out", &crt];
-    tool_ok(dir, "openssl", &[&issue[..], ca].concat());
-    tool_ok(dir, "openssl", &["x509", "-in", &crt, "-outform", "DER", "-out", &file("crt.der")]);
-    tool_ok(dir, "openssl", &["pkcs8", "-topk8", "-nocrypt", "-in", &key, "-outform", "DER", "-out", &file("key.der")]);
+    openssl(dir, &[&issue[..], ca].concat());
+    openssl(dir, &["x509", "-in", &crt, "-outform", "DER", "-out", &file("crt.der")]);
+    openssl(dir, &["pkcs8", "-topk8", "-nocrypt", "-in", &key, "-outform", "DER", "-out", &file("key.der")]);
 }
 
 /// A second simulated holder: a key and a certificate issued by the simulator's signing CA.
@@ -439,11 +434,46 @@ fn bad_pdfs_are_refused_before_the_card_and_nothing_is_written() {
 fn pdf_sign_help_warns_about_the_personal_data_in_the_certificate() {
     let o = run(jpki().args(["pdf", "sign", "--help"]));
     assert_code(&o, 0);
-    let text = stdout(&o);
+    // clap wraps the note by display width: a phrase may span two lines.
+    let text = stdout(&o).split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(
         text.contains("name") && text.contains("address") && text.contains("birth date") && text.contains("sex"),
         "{text}"
     );
+}
+
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
+#[test]
+fn pdf_sign_and_verify_speak_japanese_under_lang_ja() {
+    pcscd_test!();
+    let sim = Sim::start(&[]);
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path();
+    let input = producers(dir)[0].1.clone();
+    let signed = dir.join("signed.pdf");
+    let o = pdf_sign(&sim, &input, &signed, &["--lang", "ja"]);
+    assert_code(&o, 0);
+    let text = stdout(&o);
+    assert!(text.contains("として署名し") && text.contains("バイトを追加"), "{text}");
+    assert!(!text.contains("Signed "), "{text}");
+
+    let o = run(jpki().args(["--lang", "ja", "pdf", "verify"]).arg(&signed));
+    assert_code(&o, 0);
+    let text = stdout(&o);
+    assert!(text.starts_with("署名 1（") && text.contains("有効") && text.contains("ファイル全体"), "{text}");
+    assert!(text.contains("発行者は未確認") && !text.contains("valid"), "{text}");
+
+    // A refusal, and its hint, in Japanese too; the JSON kind stays as it is.
+    let o = run(jpki().args(["--lang", "ja", "pdf", "verify"]).arg(&input));
+    assert_code(&o, 8);
+    assert!(stderr(&o).contains("には署名がありません"), "{}", stderr(&o));
+    let o = run(jpki().args(["--lang", "ja", "--json", "pdf", "verify"]).arg(&input));
+    assert_eq!(json(&o)["error"]["kind"], "bad_signature");
+    let not_pdf = dir.join("not.pdf");
+    std::fs::write(&not_pdf, b"hello").unwrap();
+    let o = run(jpki().args(["--lang", "ja", "pdf", "verify"]).arg(&not_pdf));
+    assert_code(&o, 2);
+    assert!(stderr(&o).contains("PDF ファイルではありません"), "{}", stderr(&o));
 }
 
 #[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
@@ -470,20 +500,20 @@ fn pdf_sign_keeps_every_pin_rule_of_sign_and_writes_nothing_when_it_fails() {
     let o = with_pin(&sim, b"WRONG1\n", &[]);
     assert_code(&o, 5);
     assert_eq!(json(&o)["error"]["kind"], "last_try_refused");
-    assert_eq!(verifies_with_data(&sim.log_lines()).len(), 0);
+    assert_eq!(verifies_with_data(&sim.apdus()).len(), 0);
     assert_eq!(sim.tries_left("sign"), 1);
     // A wrong password spends exactly the one try it was given.
     sim.restart(&["--set-tries", "sign=3"]);
     let o = with_pin(&sim, b"WRONG1\n", &[]);
     assert_code(&o, 4);
     assert_eq!(sim.tries_left("sign"), 2);
-    assert_eq!(verifies_with_data(&sim.log_lines()).len(), 1);
+    assert_eq!(verifies_with_data(&sim.apdus()).len(), 1);
     // A blocked password is never tried.
     sim.restart(&["--set-tries", "sign=0"]);
     let o = with_pin(&sim, b"ABC123\n", &["--force"]);
     assert_code(&o, 5);
     assert_eq!(json(&o)["error"]["kind"], "pin_blocked");
-    assert_eq!(verifies_with_data(&sim.log_lines()).len(), 1, "no VERIFY sent to a blocked password");
+    assert_eq!(verifies_with_data(&sim.apdus()).len(), 1, "no VERIFY sent to a blocked password");
     assert!(!output.exists(), "a failed signing wrote the output");
     let leftovers: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
@@ -532,24 +562,11 @@ fn a_pdf_signed_by_pyhanko_is_checked_and_co_signed_with_both_signatures_valid()
     let dir = work.path();
     let input = producers(dir)[0].1.clone();
     // A throwaway CA and signer of our own, used by pyHanko.
-    let ca = [
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        "ca.key",
-        "-subj",
-        "/CN=Other CA",
-        "-out",
-        "ca.pem",
-    ];
-    tool_ok(dir, "openssl", &ca);
+    pki::ThrowawayCa::new(dir, "/CN=Other CA");
     let extensions = "keyUsage = critical, digitalSignature, nonRepudiation\n";
-    issue_signer(dir, "leaf", "/CN=pyHanko signer", extensions, &["-CA", "ca.pem", "-CAkey", "ca.key"]);
+    issue_signer(dir, "leaf", "/CN=pyHanko signer", extensions, &pki::ThrowawayCa::X509_ARGS);
     let p12 = ["-export", "-inkey", "leaf.key.pem", "-in", "leaf.crt.pem", "-certfile", "ca.pem", "-out", "leaf.p12"];
-    tool_ok(dir, "openssl", &[&["pkcs12"][..], &p12, &["-passout", "pass:pw"]].concat());
+    openssl(dir, &[&["pkcs12"][..], &p12, &["-passout", "pass:pw"]].concat());
     std::fs::write(dir.join("pass"), "pw").unwrap();
     let args = ["-m", "pyhanko", "sign", "addsig", "--field", "Other", "pkcs12", "--passfile", "pass"];
     tool_ok(dir, "python3", &[&args[..], &[input.to_str().unwrap(), "by-pyhanko.pdf", "leaf.p12"]].concat());

@@ -126,7 +126,7 @@ fn assert_no_unfinished_signature(sim: &Sim, case: &Case, o: &Output, ctx: &str)
         jpki::cert::verify_pkcs1(&cert, HashAlgorithm::Sha256, &hex::decode(digest).unwrap(), &sig)
             .unwrap_or_else(|e| panic!("{ctx}: a printed signature does not verify: {e}"));
     }
-    let signed = sim.apdus().iter().filter(|a| is_signature(&a.command) && a.note.is_empty()).count();
+    let signed = sim.apdus().iter().filter(|a| a.is_signature() && a.delivery == Delivery::Normal).count();
     assert!(lines.len() <= signed, "{ctx}: {} lines for {signed} delivered signatures", lines.len());
 }
 
@@ -152,7 +152,7 @@ fn learn(case: &Case) -> (usize, Option<usize>) {
     let (o, _) = run_case(&sim, case);
     assert_code(&o, 0);
     let log = sim.apdus();
-    let verify = log.iter().position(|a| is_verify_with_data(&a.command)).map(|i| i + 1);
+    let verify = log.iter().position(|a| a.is_verify_with_data()).map(|i| i + 1);
     (log.len(), verify)
 }
 
@@ -190,7 +190,7 @@ fn fault_sweep(flag: &str, positions: impl Fn(usize, Option<usize>) -> Vec<usize
             // Nothing is sent once the link failed (the APDU count stops at the fault).
             assert_eq!(log.len(), at, "{ctx}: APDUs after the fault: {log:?}");
             assert_eq!(
-                log.iter().filter(|a| is_verify_with_data(&a.command)).count(),
+                log.iter().filter(|a| a.is_verify_with_data()).count(),
                 usize::from(verify_at.is_some_and(|v| v <= at)),
                 "{ctx}"
             );
@@ -313,9 +313,9 @@ fn odd_answers_to_verify_and_change_leave_the_outcome_unknown() {
         assert_eq!(sim.tries_left("auth"), left as u64, "{ctx}");
         // One VERIFY with the PIN, then only the free query.
         let log = sim.apdus();
-        let at = log.iter().position(|a| is_verify_with_data(&a.command)).unwrap();
-        assert_eq!(log.iter().filter(|a| is_verify_with_data(&a.command)).count(), 1, "{ctx}: {log:?}");
-        assert!(log[at + 1..].iter().any(|a| a.command == "00200080"), "{ctx}: no query after: {log:?}");
+        let at = log.iter().position(|a| a.is_verify_with_data()).unwrap();
+        assert_eq!(log.iter().filter(|a| a.is_verify_with_data()).count(), 1, "{ctx}: {log:?}");
+        assert!(log[at + 1..].iter().any(|a| a.command_hex() == "00200080"), "{ctx}: no query after: {log:?}");
         cases += 1;
     }
     // Through `sign`: no signature, the same kind.
@@ -326,7 +326,7 @@ fn odd_answers_to_verify_and_change_leave_the_outcome_unknown() {
     );
     assert_clean_failure(&o, &[6], "sign, VERIFY answered 6F00");
     assert_eq!(json(&o)["error"]["kind"], "verify_outcome_unknown");
-    assert!(!sim.apdus().iter().any(|a| is_signature(&a.command)));
+    assert!(!sim.apdus().iter().any(LoggedApdu::is_signature));
     assert_eq!(sim.tries_left("sign"), 5);
     cases += 1;
     drop(sim);
@@ -412,7 +412,7 @@ fn the_card_leaving_for_good_mid_command() {
         assert!(o.stdout.is_empty(), "{name}: {}", stdout(&o));
         assert!(took < Duration::from_secs(5), "{name}: {took:?}");
         let text = std::fs::read_to_string(&log).unwrap_or_default();
-        assert!(!text.lines().any(|l| is_verify_with_data(command_of(l))), "{name}: {text}");
+        assert!(!text.lines().filter_map(LoggedApdu::parse).any(|a| a.is_verify_with_data()), "{name}: {text}");
         let pins_json = std::fs::read_to_string(state.path().join("pins.json")).unwrap();
         let doc: serde_json::Value = serde_json::from_str(&pins_json).unwrap();
         assert_eq!(doc["pins"]["sign"]["tries_left"], 5, "{name}");
@@ -600,11 +600,11 @@ fn status_in_a_loop_while_another_process_signs_a_batch() {
             verified = false;
             continue;
         }
-        let Some(apdu) = Apdu::parse(&line) else { continue };
-        if is_verify_with_data(&apdu.command) {
-            verified = apdu.sw == "9000";
+        let Some(apdu) = LoggedApdu::parse(&line) else { continue };
+        if apdu.is_verify_with_data() {
+            verified = apdu.sw == 0x9000;
         }
-        if is_signature(&apdu.command) {
+        if apdu.is_signature() {
             assert!(verified, "a signature without a VERIFY in its power session: {line}");
             signatures += 1;
         }

@@ -7,6 +7,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use common::pki::openssl;
 use common::*;
 use jpki::digest::HashAlgorithm;
 
@@ -43,14 +44,6 @@ fn ca_pem(sim: &Sim, key: &str) -> String {
 
 fn sha256(data: &[u8]) -> Vec<u8> {
     HashAlgorithm::Sha256.hash(data)
-}
-
-/// Run openssl in `dir` and insist that it succeeds.
-#[track_caller]
-fn openssl(dir: &Path, args: &[&str]) -> Output {
-    let o = Command::new("openssl").current_dir(dir).args(args).output().expect("run openssl");
-    assert!(o.status.success(), "openssl {args:?} failed\nstdout: {}\nstderr: {}", stdout(&o), stderr(&o));
-    o
 }
 
 /// The card certificate's public key as PEM in `dir`; returns its file name.
@@ -102,8 +95,12 @@ fn batch_of_digests_spends_one_verify_and_one_apdu_per_item_with_both_keys() {
             let o = run_with_stdin(&mut sign_cmd(&sim, &[], key, &["--batch", "digests"]), input.as_bytes());
             assert_exit(&sim, &o, 0);
             let apdus = sim.apdus_since(before);
-            assert_eq!(count(&apdus, is_verify_with_data), 1, "{key} n={n}: one VERIFY with data: {apdus:?}");
-            assert_eq!(count(&apdus, is_signature), n, "{key} n={n}: one signature APDU per item");
+            assert_eq!(
+                count(&apdus, LoggedApdu::is_verify_with_data),
+                1,
+                "{key} n={n}: one VERIFY with data: {apdus:?}"
+            );
+            assert_eq!(count(&apdus, LoggedApdu::is_signature), n, "{key} n={n}: one signature APDU per item");
             let overhead = apdus.len() - n;
             assert!(overhead <= MAX_BATCH_OVERHEAD, "{key} n={n}: {overhead} APDUs besides the signatures: {apdus:?}");
             runs.push((n, apdus.len(), overhead));
@@ -187,8 +184,8 @@ fn batch_of_files_and_json_lines_in_input_order() {
         let o = run_with_stdin(&mut sign_cmd(&sim, &[], key, &["--batch", "files", "--allow-empty"]), input.as_bytes());
         assert_exit(&sim, &o, 0);
         let apdus = sim.apdus_since(before);
-        assert_eq!(count(&apdus, is_verify_with_data), 1);
-        assert_eq!(count(&apdus, is_signature), paths.len());
+        assert_eq!(count(&apdus, LoggedApdu::is_verify_with_data), 1);
+        assert_eq!(count(&apdus, LoggedApdu::is_signature), paths.len());
         let text = stdout(&o);
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), paths.len(), "{text}");
@@ -214,7 +211,7 @@ fn batch_of_files_and_json_lines_in_input_order() {
         stdout(&o).lines().map(|l| serde_json::from_str(l).expect("a JSON line")).collect();
     assert_eq!(docs.len(), paths.len());
     for (i, doc) in docs.iter().enumerate() {
-        assert_eq!(doc["schema_version"], 4, "{doc}");
+        assert_eq!(doc["schema_version"], 5, "{doc}");
         assert_eq!(doc["command"], "sign-batch", "{doc}");
         assert_eq!(doc["line"], i + 1, "{doc}");
         assert_eq!(doc["input"], paths[i].display().to_string(), "{doc}");
@@ -269,8 +266,8 @@ fn batch_bad_line_signs_nothing_unless_keep_going() {
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(o.stdout.is_empty(), "{}", stdout(&o));
     let apdus = sim.apdus_since(before);
-    assert_eq!(count(&apdus, is_signature), 0, "{apdus:?}");
-    assert_eq!(count(&apdus, is_verify_with_data), 0, "{apdus:?}");
+    assert_eq!(count(&apdus, LoggedApdu::is_signature), 0, "{apdus:?}");
+    assert_eq!(count(&apdus, LoggedApdu::is_verify_with_data), 0, "{apdus:?}");
     assert!(apdus.is_empty(), "nothing should reach the card: {apdus:?}");
     sim.assert_counters_full("signing");
 
@@ -281,7 +278,7 @@ fn batch_bad_line_signs_nothing_unless_keep_going() {
     assert_eq!(doc["ok"], false);
     assert_eq!(doc["error"]["exit_code"], 2);
     assert!(doc["error"]["message"].as_str().unwrap().contains("line 3"), "{doc}");
-    assert_eq!(sim.apdus_since(before), Vec::<String>::new());
+    assert_eq!(sim.apdus_since(before), Vec::<LoggedApdu>::new());
 
     // With --keep-going: the good lines are signed, the bad ones get empty lines, exit 2.
     let before = sim.apdu_count();
@@ -301,8 +298,8 @@ fn batch_bad_line_signs_nothing_unless_keep_going() {
         }
     }
     let apdus = sim.apdus_since(before);
-    assert_eq!(count(&apdus, is_signature), good.len(), "{apdus:?}");
-    assert_eq!(count(&apdus, is_verify_with_data), 1, "{apdus:?}");
+    assert_eq!(count(&apdus, LoggedApdu::is_signature), good.len(), "{apdus:?}");
+    assert_eq!(count(&apdus, LoggedApdu::is_verify_with_data), 1, "{apdus:?}");
     sim.assert_counters_full("signing");
 
     // --keep-going with --json: ok:false lines for the bad ones, then the batch_incomplete error.
@@ -363,7 +360,7 @@ fn batch_paths_are_bytes_and_a_line_of_64_kib_is_read_whole() {
     assert!(docs[1]["error"].as_str().unwrap().contains("cannot read"), "{}", docs[1]);
     assert_eq!(docs[2]["command"], "sign-batch", "{}", docs[2]);
     assert_eq!(docs[2]["error"]["kind"], "batch_incomplete", "{}", docs[2]);
-    assert_eq!(count(&sim.apdus_since(before), is_signature), 1);
+    assert_eq!(count(&sim.apdus_since(before), LoggedApdu::is_signature), 1);
 
     // A line of exactly 65,536 bytes is read as one line (its "\r\n" or "\n"
     // is not counted): here a bad digest, while the lines around it are signed.
@@ -462,11 +459,8 @@ fn batch_re_verifies_when_the_card_wants_a_fresh_verify_per_signature() {
         }
         let apdus = sim.apdus_since(before);
         // The guarded VERIFY, then one re-VERIFY for each later signature.
-        assert_eq!(count(&apdus, is_verify_with_data), n, "{key}: {apdus:?}");
-        assert!(
-            apdus.iter().all(|l| l.contains(" -> 9000 ") || l.contains(" -> 6982 ") || l.contains(" -> 63C")),
-            "{apdus:?}"
-        );
+        assert_eq!(count(&apdus, LoggedApdu::is_verify_with_data), n, "{key}: {apdus:?}");
+        assert!(apdus.iter().all(|a| a.sw == 0x9000 || a.sw == 0x6982 || a.sw & 0xFFF0 == 0x63C0), "{apdus:?}");
         sim.assert_counters_full("signing");
     }
 }
@@ -523,8 +517,8 @@ fn cms_from_both_keys_verifies_with_openssl() {
         assert_exit(&sim, &o, 0);
         let apdus = sim.apdus_since(before);
         assert!(apdus.len() <= MAX_CMS_APDUS, "{label}: {} APDUs: {apdus:?}", apdus.len());
-        assert_eq!(count(&apdus, is_verify_with_data), 1, "{label}");
-        assert_eq!(count(&apdus, is_signature), 1, "{label}");
+        assert_eq!(count(&apdus, LoggedApdu::is_verify_with_data), 1, "{label}");
+        assert_eq!(count(&apdus, LoggedApdu::is_signature), 1, "{label}");
 
         let bytes = std::fs::read(&out_path).unwrap();
         assert_eq!(bytes.starts_with(b"-----BEGIN CMS-----"), pem, "{label}");
@@ -695,7 +689,7 @@ fn check_accepts_good_signatures_and_rejects_bad_ones_with_distinct_codes() {
     assert_exit(&sim, &o, 0);
     let apdus = sim.apdus_since(before);
     assert!(apdus.len() <= 3, "{apdus:?}");
-    assert_eq!(count(&apdus, is_verify_with_data), 0);
+    assert_eq!(count(&apdus, LoggedApdu::is_verify_with_data), 0);
 
     // Tampered data.
     let (code, kind, cms_tampered) = check_fails(&sim, &["--cms", &data_p7s, "--ca", &sign_ca, &tampered_txt]);
@@ -732,88 +726,6 @@ fn check_accepts_good_signatures_and_rejects_bad_ones_with_distinct_codes() {
     sim.assert_counters_full("signing");
 }
 
-/// A throwaway CA in `dir` and leaf certificates for one leaf key, made with the openssl CLI.
-struct ThrowawayPki<'a> {
-    dir: &'a Path,
-}
-
-impl ThrowawayPki<'_> {
-    fn new(dir: &Path) -> ThrowawayPki<'_> {
-        openssl(
-            dir,
-            &[
-                "req",
-                "-x509",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-keyout",
-                "ca.key",
-                "-out",
-                "ca.pem",
-                "-subj",
-                "/CN=Throwaway Test CA",
-                "-days",
-                "30",
-            ],
-        );
-        openssl(
-            dir,
-            &[
-                "req",
-                "-new",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-keyout",
-                "leaf.key",
-                "-out",
-                "leaf.csr",
-                "-subj",
-                "/CN=Throwaway Test Leaf",
-            ],
-        );
-        std::fs::create_dir(dir.join("issued")).unwrap();
-        std::fs::write(dir.join("index.txt"), "").unwrap();
-        std::fs::write(dir.join("serial"), "1000\n").unwrap();
-        let config = format!(
-            "[ca]\ndefault_ca = throwaway\n\
-             [throwaway]\ndatabase = {d}/index.txt\nnew_certs_dir = {d}/issued\nserial = {d}/serial\n\
-             default_md = sha256\npolicy = any_name\nunique_subject = no\n\
-             [any_name]\ncommonName = supplied\n\
-             [signing]\nkeyUsage = critical, digitalSignature, nonRepudiation\n\
-             [encipher_only]\nkeyUsage = critical, keyEncipherment, dataEncipherment\n",
-            d = dir.display()
-        );
-        std::fs::write(dir.join("ca.cnf"), config).unwrap();
-        ThrowawayPki { dir }
-    }
-
-    /// Issue a leaf certificate for leaf.key; `validity` are openssl ca date arguments.
-    fn issue(&self, out: &str, extensions: &str, validity: &[&str]) -> String {
-        let mut args = vec![
-            "ca",
-            "-batch",
-            "-notext",
-            "-config",
-            "ca.cnf",
-            "-cert",
-            "ca.pem",
-            "-keyfile",
-            "ca.key",
-            "-in",
-            "leaf.csr",
-            "-out",
-            out,
-            "-extensions",
-            extensions,
-        ];
-        args.extend(validity);
-        openssl(self.dir, &args);
-        self.dir.join(out).to_str().unwrap().to_string()
-    }
-}
-
 #[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
 #[test]
 fn check_rejects_expired_future_and_non_signing_certificates() {
@@ -821,12 +733,16 @@ fn check_rejects_expired_future_and_non_signing_certificates() {
     let sim = Sim::start(&[]);
     let work = tempfile::tempdir().unwrap();
     let dir = work.path();
-    let pki = ThrowawayPki::new(dir);
-    let good = pki.issue("good.pem", "signing", &["-days", "30"]);
+    let ca = pki::ThrowawayCa::new(dir, "/CN=Throwaway Test CA");
+    pki::key_and_request(dir, "leaf.key", "leaf.csr", "/CN=Throwaway Test Leaf");
+    let signing = "keyUsage = critical, digitalSignature, nonRepudiation\n";
+    let good = ca.issue("leaf.csr", "good.pem", signing, &["-days", "30"]);
     let expired =
-        pki.issue("expired.pem", "signing", &["-startdate", "20200101000000Z", "-enddate", "20210101000000Z"]);
-    let future = pki.issue("future.pem", "signing", &["-startdate", "20400101000000Z", "-enddate", "20410101000000Z"]);
-    let no_signing = pki.issue("encipher.pem", "encipher_only", &["-days", "30"]);
+        ca.issue("leaf.csr", "expired.pem", signing, &["-startdate", "20200101000000Z", "-enddate", "20210101000000Z"]);
+    let future =
+        ca.issue("leaf.csr", "future.pem", signing, &["-startdate", "20400101000000Z", "-enddate", "20410101000000Z"]);
+    let encipher_only = "keyUsage = critical, keyEncipherment, dataEncipherment\n";
+    let no_signing = ca.issue("leaf.csr", "encipher.pem", encipher_only, &["-days", "30"]);
     std::fs::write(dir.join("data.txt"), b"signed by a throwaway key\n").unwrap();
     openssl(dir, &["dgst", "-sha256", "-sign", "leaf.key", "-out", "data.sig", "data.txt"]);
     let (sig, data, ca) = (dir.join("data.sig"), dir.join("data.txt"), dir.join("ca.pem"));

@@ -13,8 +13,8 @@ use jpki::sim::log::ApduLog;
 use jpki::sim::state::StateError;
 use jpki::sim::vpcd::{Bridge, BridgeOptions, DEFAULT_HOST, DEFAULT_PORT};
 use jpki::sim::{
-    BlockedSw, CardData, ForcedAnswer, OptionalApplet, PinId, SignCertFile, SimConfig, StateDir, UnissuedSignPin,
-    VerifiedQuery, VirtualCard,
+    BlockedSw, CardData, ForcedAnswer, OptionalApplet, PinId, SignCertFile, SimConfig, Smartphone, StateDir,
+    UnissuedSignPin, VerifiedQuery, VirtualCard,
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -117,6 +117,12 @@ struct Args {
     #[arg(long, value_name = "APPLET")]
     without_applet: Vec<OptionalApplet>,
 
+    /// Play the smartphone certificate (スマホ用電子証明書) instead of the plastic
+    /// card: android (the default) or ios token label, the auth certificate
+    /// readable only after the auth PIN, no card-info applets
+    #[arg(long, value_name = "android|ios", num_args = 0..=1, require_equals = true, default_missing_value = "android")]
+    smartphone: Option<Smartphone>,
+
     /// Return response data through 61xx and GET RESPONSE
     #[arg(long)]
     get_response: bool,
@@ -176,6 +182,10 @@ struct Args {
     #[arg(long = "set-tries", value_name = "NAME=N")]
     set_tries: Vec<String>,
 
+    /// Set the maximum of a PIN's counter (1-15) and fill the counter to it; repeatable
+    #[arg(long = "set-max", value_name = "NAME=N")]
+    set_max: Vec<String>,
+
     /// Set a field of the card-info AP's holder data; repeatable. Fields: name, address,
     /// birth-date (YYYYMMDD), sex (1, 2 or 9), my-number (12 digits). The certificates keep
     /// the fixture's data
@@ -198,7 +208,7 @@ struct Args {
     #[arg(long)]
     once: bool,
 
-    /// Create or update the state directory (applying --reset-state, --set-pin, --set-tries) and exit
+    /// Create or update the state directory (applying --reset-state, --set-pin, --set-max, --set-tries) and exit
     #[arg(long)]
     init_only: bool,
 
@@ -275,6 +285,12 @@ fn run(args: Args) -> Result<()> {
         pins.set_value(id, value).map_err(|e| anyhow!("--set-pin: {e}"))?;
         changed = true;
     }
+    for a in &args.set_max {
+        let (id, value) = split_assignment(a).context("--set-max")?;
+        let n: u8 = value.parse().map_err(|_| anyhow!("--set-max: {value:?} is not a number"))?;
+        pins.set_max(id, n).map_err(|e| anyhow!("--set-max: {e}"))?;
+        changed = true;
+    }
     for a in &args.set_tries {
         let (id, value) = split_assignment(a).context("--set-tries")?;
         let n: u8 = value.parse().map_err(|_| anyhow!("--set-tries: {value:?} is not a number"))?;
@@ -306,6 +322,7 @@ fn run(args: Args) -> Result<()> {
         sign_cert_file: args.sign_cert_file,
         cert_flags,
         without_applets: args.without_applet,
+        smartphone: args.smartphone,
         get_response: args.get_response,
         wrong_le_6c: args.wrong_le_6c,
         first_apdu_after_power_6f00: args.first_apdu_6f00,

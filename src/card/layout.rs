@@ -130,35 +130,42 @@ impl Counter {
         Counter { name: kind.name(), description: kind.description(), applet, fid, max_tries: Some(kind.max_tries()) }
     }
 
-    /// Every counter `jpki status` reports, in order; the two JPKI counters first.
+    /// The PIN this counter guards, for the three PINs a holder sets; `None`
+    /// for the 照合番号.
+    pub fn pin_kind(&self) -> Option<PinKind> {
+        [PinKind::Auth, PinKind::Sign, PinKind::CardInfo].into_iter().find(|&k| Counter::of(k) == *self)
+    }
+
+    /// Every counter `jpki status --all` reports, in order; the two JPKI
+    /// counters first, then the card-info PIN: the three the holder set.
     pub const ALL: [Counter; 7] = [
         Counter::of(PinKind::Auth),
         Counter::of(PinKind::Sign),
         Counter::of(PinKind::CardInfo),
         Counter {
             name: "cardinfo-a",
-            description: "card-info 照合番号A (My Number)",
+            description: "券面事項入力補助AP 照合番号A (My Number)",
             applet: Applet::CardInfo,
             fid: 0x0014,
             max_tries: None,
         },
         Counter {
             name: "cardinfo-b",
-            description: "card-info 照合番号B (birth date, expiry, code)",
+            description: "券面事項入力補助AP 照合番号B (birth date, expiry, code)",
             applet: Applet::CardInfo,
             fid: 0x0015,
             max_tries: None,
         },
         Counter {
             name: "visual-a",
-            description: "券面確認 照合番号A (My Number)",
+            description: "券面事項確認AP 照合番号A (My Number)",
             applet: Applet::Visual,
             fid: 0x0013,
             max_tries: Some(3),
         },
         Counter {
             name: "visual-b",
-            description: "券面確認 照合番号B (birth date, expiry, code)",
+            description: "券面事項確認AP 照合番号B (birth date, expiry, code)",
             applet: Applet::Visual,
             fid: 0x0012,
             max_tries: Some(3),
@@ -171,7 +178,7 @@ impl Counter {
 pub enum PinState {
     /// This many tries are left.
     TriesLeft(u8),
-    /// No tries left: only a municipal office can unblock it.
+    /// No tries left (see [`Unlock`](super::Unlock) for the way out).
     Blocked,
     /// The card answered 9000: the PIN is verified in the card's current
     /// session, so the counter was reset to its maximum by that VERIFY.

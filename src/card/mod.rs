@@ -6,14 +6,16 @@
 //! `layout` is the card map (applets, files, counters); `session` the
 //! selection cache; `retry` the retry query and the proof of its short form;
 //! `verify` the lockout guard, VERIFY and CHANGE; `read` the chunked reads;
-//! `sign` the signatures.
+//! `sign` the signatures; `device` tells the plastic card from the
+//! smartphone certificate.
 
 use crate::apdu::{Command, Response, StatusWord, MAX_EXTENDED_LE, MAX_SHORT_LE};
 use crate::cert::{der_sequence_len, MAX_EF_OBJECT};
-use crate::error::{Error, Result};
+use crate::error::{BadData, Error, Result};
 use crate::pin::{Pin, PinKind};
 use crate::transport::{exchange, Traffic, Transport, TransportError};
 
+mod device;
 mod layout;
 mod read;
 mod retry;
@@ -22,14 +24,17 @@ mod sign;
 mod status;
 #[cfg(test)]
 mod testing;
+mod unlock;
 mod verify;
 
+pub use device::Device;
 use layout::pin_location;
 pub use layout::{Applet, CertKind, Counter, KeyKind, PinState};
 pub use read::SignCertificate;
 use retry::ShortForm;
 pub use sign::Signer;
-pub use status::{CardStatus, CounterReading, StatusRequest};
+pub use status::{CardStatus, CounterReading, Counters, StatusRequest};
+pub use unlock::{OfficeOnly, Unlock};
 pub use verify::LastTryConsent;
 
 /// Whether to use extended-length READ BINARY.
@@ -61,6 +66,8 @@ pub struct JpkiCard<T: Transport> {
     sign_certificate: Option<SignCertificate>,
     /// Applets whose SELECT was refused: not asked again in this session.
     missing_applets: Vec<Applet>,
+    /// What answered (EF 0006), once read.
+    device: Option<Device>,
 }
 
 impl<T: Transport> JpkiCard<T> {
@@ -73,6 +80,7 @@ impl<T: Transport> JpkiCard<T> {
             short_form: None,
             sign_certificate: None,
             missing_applets: Vec::new(),
+            device: None,
         }
     }
 

@@ -24,7 +24,9 @@ impl SignCertificate {
 }
 
 impl<T: Transport> JpkiCard<T> {
-    /// Read a certificate, sized from its DER header (EFs carry filler).
+    /// Read a certificate, sized from its DER header (EFs carry filler). On
+    /// a smartphone the auth certificate answers [`Error::PinNotVerified`]
+    /// until the auth PIN is verified (see [`CertKind::required_pin_on`]).
     pub fn read_certificate(&mut self, kind: CertKind) -> Result<Vec<u8>> {
         match self.select_file(Applet::Jpki, kind.fid())? {
             StatusWord::Success => {}
@@ -34,12 +36,22 @@ impl<T: Transport> JpkiCard<T> {
             sw => return Err(Error::UnexpectedStatus { operation: "SELECT of the certificate file", sw }),
         }
         let pin = kind.required_pin();
-        let first = self.read_first_chunk(pin)?;
+        let first = match self.read_first_chunk(pin) {
+            // The smartphone certificate keeps its auth certificate behind the
+            // auth PIN; the token is read only now, so a card pays nothing.
+            Err(e) if kind == CertKind::Auth && e.unexpected_sw() == Some(StatusWord::SecurityStatusNotSatisfied) => {
+                return Err(match self.device()? {
+                    d if d.is_smartphone() => Error::PinNotVerified { kind: PinKind::Auth },
+                    _ => e,
+                });
+            }
+            other => other?,
+        };
         // An empty or erased (all FF) file holds no certificate.
         if first.iter().all(|&b| b == 0xFF) {
             return Err(match kind {
                 CertKind::Sign => Error::SignCertNotIssued { wrong_pin: None },
-                _ => Error::BadCardData(format!("the {} certificate file is empty", kind.name())),
+                _ => BadData::EmptyCertificateFile { kind }.into(),
             });
         }
         match self.read_der_rest(first, pin) {
@@ -54,7 +66,7 @@ impl<T: Transport> JpkiCard<T> {
 
     /// Read the rest of the DER object in the current EF, whose first chunk is `data`.
     pub(super) fn read_der_rest(&mut self, mut data: Vec<u8>, pin: Option<PinKind>) -> Result<Vec<u8>> {
-        let total = der_sequence_len(&data).map_err(|e| Error::BadCardData(format!("certificate file: {e}")))?;
+        let total = der_sequence_len(&data).map_err(BadData::CertificateHeader)?;
         self.read_rest(&mut data, total, pin)?;
         data.truncate(total);
         Ok(data)
@@ -68,10 +80,7 @@ impl<T: Transport> JpkiCard<T> {
             // A short answer means the end of the file: stop, rather than creep
             // through a hostile card's 1-byte answers (bounded time).
             if chunk.len() < want {
-                return Err(Error::BadCardData(format!(
-                    "the file ended after {} bytes but its header says {total}",
-                    data.len() + chunk.len()
-                )));
+                return Err(BadData::FileEndedEarly { got: data.len() + chunk.len(), total }.into());
             }
             data.extend_from_slice(&chunk);
         }
@@ -104,15 +113,13 @@ impl<T: Transport> JpkiCard<T> {
 
     pub(super) fn read_binary(&mut self, offset: usize, le: usize, pin: Option<PinKind>) -> Result<Vec<u8>> {
         if offset >= MAX_EF_OBJECT {
-            return Err(Error::BadCardData(format!("read offset {offset} is out of range")));
+            return Err(BadData::ReadOffsetOutOfRange { offset }.into());
         }
         let [p1, p2] = (offset as u16).to_be_bytes();
         let response = self.send(&Command::new(0x00, 0xB0, p1, p2).with_le(le))?;
         match response.sw {
             StatusWord::Success if response.data.len() <= le => Ok(response.data),
-            StatusWord::Success => {
-                Err(Error::BadCardData(format!("READ BINARY returned {} bytes for Le {le}", response.data.len())))
-            }
+            StatusWord::Success => Err(BadData::ReadTooLong { got: response.data.len(), le }.into()),
             StatusWord::EndOfFile(_) | StatusWord::IncorrectParameters(0x6B00) => Ok(response.data),
             StatusWord::SecurityStatusNotSatisfied => Err(not_verified(pin)),
             sw => Err(Error::UnexpectedStatus { operation: "READ BINARY", sw }),
@@ -123,16 +130,16 @@ impl<T: Transport> JpkiCard<T> {
     pub fn read_my_number(&mut self) -> Result<zeroize::Zeroizing<String>> {
         self.select_file_or_fail(Applet::CardInfo, 0x0001, "SELECT of the My Number file")?;
         let data = zeroize::Zeroizing::new(self.read_binary(0, 17, Some(PinKind::CardInfo))?);
-        crate::cardinfo::parse_my_number(&data).map_err(Error::BadCardData)
+        Ok(crate::cardinfo::parse_my_number(&data).map_err(BadData::from)?)
     }
 
     /// The basic four attributes (needs the card-info PIN verified).
     pub fn read_attributes(&mut self) -> Result<crate::cardinfo::Attributes> {
         self.select_file_or_fail(Applet::CardInfo, 0x0002, "SELECT of the attributes file")?;
         let mut data = zeroize::Zeroizing::new(self.read_first_chunk(Some(PinKind::CardInfo))?);
-        let total = crate::cardinfo::attributes_len(&data).map_err(Error::BadCardData)?;
+        let total = crate::cardinfo::attributes_len(&data).map_err(BadData::from)?;
         self.read_rest(&mut data, total, Some(PinKind::CardInfo))?;
-        crate::cardinfo::parse_attributes(&data[..total]).map_err(Error::BadCardData)
+        Ok(crate::cardinfo::parse_attributes(&data[..total]).map_err(BadData::from)?)
     }
 
     /// Token label from EF 0006 (`JPKIAPICCTOKEN2` on a plastic card).
@@ -160,10 +167,7 @@ impl<T: Transport> JpkiCard<T> {
         }
         let data = self.read_binary(0, 3, None)?;
         if data.len() < 3 {
-            return Err(Error::BadCardData(format!(
-                "the certificate-availability file (EF 0008) gave {} of its 3 bytes",
-                data.len()
-            )));
+            return Err(BadData::AvailabilityFileShort { got: data.len() }.into());
         }
         let issued = match data.first() {
             Some(0x8F) => SignCertificate::Issued,

@@ -38,7 +38,7 @@ impl<T: Transport> JpkiCard<T> {
     /// no known maximum, is used only once the applet has proven it (before
     /// that, such a counter is asked by SELECT + query at once). A blocked answer
     /// (63C0, 6983, 6984) before the proof is confirmed by SELECT + query, because a
-    /// false "blocked" would send the holder to the municipal office; it proves
+    /// false "blocked" would send the holder to a kiosk or the municipal office; it proves
     /// nothing, and disagreement turns the form off. A count above the maximum,
     /// or any other answer before the proof, turns the form off; after the
     /// proof, such an answer sends only that counter by SELECT + query. No proof is

@@ -13,7 +13,7 @@ impl<T: Transport> JpkiCard<T> {
         let response = self.send(&cmd)?;
         match response.sw {
             StatusWord::Success if !response.data.is_empty() => Ok(response.data),
-            StatusWord::Success => Err(Error::BadCardData("COMPUTE DIGITAL SIGNATURE returned no data".into())),
+            StatusWord::Success => Err(BadData::EmptySignature.into()),
             StatusWord::SecurityStatusNotSatisfied => Err(Error::PinNotVerified { kind: key.pin() }),
             sw => Err(Error::UnexpectedStatus { operation: "COMPUTE DIGITAL SIGNATURE", sw }),
         }

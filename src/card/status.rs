@@ -3,11 +3,33 @@
 use super::*;
 use crate::cert::CertSummary;
 
+/// Which counters [`JpkiCard::status`] reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Counters {
+    /// The auth PIN and the signing password.
+    Jpki,
+    /// The three PINs the holder set: the two JPKI ones and the card-info PIN.
+    Holder,
+    /// Every counter in [`Counter::ALL`], with the four 照合番号 that no
+    /// holder types.
+    All,
+}
+
+impl Counters {
+    /// Whether this set reads `counter`.
+    pub fn includes(self, counter: &Counter) -> bool {
+        match self {
+            Counters::Jpki => counter.applet == Applet::Jpki,
+            Counters::Holder => counter.pin_kind().is_some(),
+            Counters::All => true,
+        }
+    }
+}
+
 /// What to read for [`JpkiCard::status`].
 #[derive(Debug, Clone, Copy)]
 pub struct StatusRequest<'a> {
-    /// Only the two JPKI counters, not those of the other applets.
-    pub jpki_only: bool,
+    pub counters: Counters,
     /// Allow the short form of the retry query (see [`JpkiCard::allow_short_form`]).
     pub short_form: bool,
     /// Read the auth certificate's validity.
@@ -32,15 +54,33 @@ pub enum CounterReading {
 /// What [`JpkiCard::status`] found.
 #[derive(Debug)]
 pub struct CardStatus {
+    /// What answered (EF 0006): the card or a smartphone.
+    pub device: Device,
     /// EF 0008.
     pub sign_certificate_issued: SignCertificate,
     pub counters: Vec<(Counter, CounterReading)>,
-    /// With `certificates`.
+    /// With `certificates`; `None` on a smartphone, which shows it only
+    /// after the auth PIN (status asks for no PIN but the signing password).
     pub auth_certificate: Option<CertSummary>,
     /// With `certificates` and a signing password: the certificate, or why it
     /// was not read when that spent no try (a blocked password, the last try
     /// refused, no certificate on the card).
     pub sign_certificate: Option<Result<CertSummary>>,
+}
+
+impl CardStatus {
+    /// The way out of a blocked or forgotten `kind`, from the counters read
+    /// (both JPKI counters are read whatever the request).
+    pub fn unlock(&self, kind: PinKind) -> Unlock {
+        let Some(other) = Unlock::kiosk_needs(kind) else { return Unlock::given(kind, None) };
+        // Without a signing certificate its password is not in use, whatever
+        // its counter says.
+        if other == PinKind::Sign && self.sign_certificate_issued == SignCertificate::NotIssued {
+            return Unlock::given(kind, Some(&CounterReading::NotIssued));
+        }
+        let reading = self.counters.iter().find(|(c, _)| c.pin_kind() == Some(other)).map(|(_, r)| r);
+        Unlock::given(kind, reading)
+    }
 }
 
 impl<T: Transport> JpkiCard<T> {
@@ -53,20 +93,25 @@ impl<T: Transport> JpkiCard<T> {
         // EF 0008 first: on a card without a signing certificate, an odd
         // signing-password counter is explained rather than shown as blocked.
         let issued = self.has_sign_certificate()?;
-        let counters: Vec<Counter> =
-            Counter::ALL.into_iter().filter(|c| !request.jpki_only || c.applet == Applet::Jpki).collect();
+        let device = self.device()?;
+        let counters: Vec<Counter> = Counter::ALL.into_iter().filter(|c| request.counters.includes(c)).collect();
         let mut states = Vec::new();
         for counter in counters {
             states.push((counter, self.status_counter(&counter)?));
         }
         let mut status = CardStatus {
+            device,
             sign_certificate_issued: issued,
             counters: Vec::new(),
             auth_certificate: None,
             sign_certificate: None,
         };
         if request.certificates {
-            status.auth_certificate = Some(self.validity(CertKind::Auth, request.now)?);
+            status.auth_certificate = match self.validity(CertKind::Auth, request.now) {
+                Ok(summary) => Some(summary),
+                Err(Error::PinNotVerified { kind: PinKind::Auth }) => None,
+                Err(e) => return Err(e),
+            };
             if let Some(pin) = request.sign_pin {
                 let read = self.sign_validity(pin, issued, request.now, consent, &mut states);
                 status.sign_certificate = Some(match read {
@@ -102,7 +147,7 @@ impl<T: Transport> JpkiCard<T> {
 
     fn validity(&mut self, kind: CertKind, now: i64) -> Result<CertSummary> {
         let der = self.read_certificate(kind)?;
-        crate::cert::summarize(&der, now).map_err(|e| Error::BadCardData(e.to_string()))
+        Ok(crate::cert::summarize(&der, now).map_err(BadData::from)?)
     }
 
     fn sign_validity(
@@ -145,7 +190,13 @@ mod tests {
     use crate::sim::{PinId, SimConfig, UnissuedSignPin};
 
     fn request(pin: Option<&Pin>) -> StatusRequest<'_> {
-        StatusRequest { jpki_only: false, short_form: true, certificates: true, sign_pin: pin, now: 1_800_000_000 }
+        StatusRequest {
+            counters: Counters::All,
+            short_form: true,
+            certificates: true,
+            sign_pin: pin,
+            now: 1_800_000_000,
+        }
     }
 
     #[test]
@@ -168,7 +219,8 @@ mod tests {
     fn the_jpki_counters_alone_and_the_signing_certificate_behind_its_password() {
         let mut card = card(SimConfig::default());
         let pin = Pin::new(PinKind::Sign, "ABC123").unwrap();
-        let status = card.status(&StatusRequest { jpki_only: true, ..request(Some(&pin)) }, &mut |_| true).unwrap();
+        let status =
+            card.status(&StatusRequest { counters: Counters::Jpki, ..request(Some(&pin)) }, &mut |_| true).unwrap();
         let names: Vec<&str> = status.counters.iter().map(|(c, _)| c.name).collect();
         assert_eq!(names, [Counter::of(PinKind::Auth).name, Counter::of(PinKind::Sign).name]);
         assert!(matches!(status.sign_certificate, Some(Ok(_))));

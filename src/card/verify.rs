@@ -2,13 +2,14 @@
 
 use super::*;
 
-/// How the user answers "only one try is left, go on?".
+/// How the user answers "only one try is left, go on?". `unlock` is the
+/// way out should that try block the PIN, so the question can say it.
 pub trait LastTryConsent {
-    fn consent(&mut self, kind: PinKind) -> bool;
+    fn consent(&mut self, kind: PinKind, unlock: Unlock) -> bool;
 }
 
 impl<F: FnMut(PinKind) -> bool> LastTryConsent for F {
-    fn consent(&mut self, kind: PinKind) -> bool {
+    fn consent(&mut self, kind: PinKind, _: Unlock) -> bool {
         self(kind)
     }
 }
@@ -20,8 +21,13 @@ impl<T: Transport> JpkiCard<T> {
         let kind = pin.kind();
         let before = self.guard_state(kind)?;
         match before {
-            PinState::Blocked => return Err(Error::PinBlocked { kind }),
-            PinState::TriesLeft(1) if !consent.consent(kind) => return Err(Error::LastTryNeedsConsent { kind }),
+            PinState::Blocked => return Err(Error::PinBlocked { kind, unlock: self.unlock(kind) }),
+            PinState::TriesLeft(1) => {
+                let unlock = self.unlock(kind);
+                if !consent.consent(kind, unlock) {
+                    return Err(Error::LastTryNeedsConsent { kind, unlock });
+                }
+            }
             _ => {}
         }
         self.verify_unguarded(pin, before)
@@ -79,12 +85,8 @@ impl<T: Transport> JpkiCard<T> {
         match before {
             PinState::Verified => {}
             PinState::TriesLeft(n) if n >= kind.max_tries() => {}
-            PinState::Blocked => return Err(Error::PinBlocked { kind }),
-            PinState::TriesLeft(n) => {
-                return Err(Error::BadCardData(format!(
-                    "the {kind} counter fell to {n} although the PIN was verified in this session; stopping"
-                )))
-            }
+            PinState::Blocked => return Err(Error::PinBlocked { kind, unlock: self.unlock(kind) }),
+            PinState::TriesLeft(n) => return Err(BadData::CounterFellAfterVerify { kind, tries_left: n }.into()),
         }
         self.verify_unguarded(pin, before)
     }
@@ -105,9 +107,9 @@ impl<T: Transport> JpkiCard<T> {
         };
         match response.sw {
             StatusWord::Success => Ok(()),
-            StatusWord::TriesLeft(n) => Err(Error::WrongPin { kind, tries_left: n }),
+            StatusWord::TriesLeft(n) => Err(self.wrong_pin(kind, n)),
             // The guard saw tries left, so this answer means this try blocked it.
-            sw if sw.means_blocked() => Err(Error::WrongPin { kind, tries_left: 0 }),
+            sw if sw.means_blocked() => Err(self.wrong_pin(kind, 0)),
             // Any other answer may come after the card counted the try (or even
             // accepted the PIN): ask the counter again, which spends no try.
             sw => {
@@ -115,6 +117,13 @@ impl<T: Transport> JpkiCard<T> {
                 Err(Error::VerifyUnexpectedAnswer { kind, sw, before, after })
             }
         }
+    }
+
+    /// A wrong PIN; at the last try or blocked, with the way out should it
+    /// be forgotten.
+    fn wrong_pin(&mut self, kind: PinKind, tries_left: u8) -> Error {
+        let unlock = (tries_left <= 1).then(|| self.unlock(kind));
+        Error::WrongPin { kind, tries_left, unlock }
     }
 
     /// CHANGE REFERENCE DATA for a PIN verified in this session.
@@ -176,21 +185,83 @@ mod tests {
         assert!(card.transport().finished());
     }
     #[test]
-    fn blocked_pin_is_never_tried() {
+    fn blocked_pin_is_never_tried_and_the_other_counter_gives_the_way_out() {
         for sw in ["63C0", "6983", "6984"] {
-            let t = Scripted::new(&[(AP, "9000"), ("00A4020C020018", "9000"), ("00200080", sw)]);
-            let mut card = JpkiCard::new(t, ExtendedLength::On);
-            let pin = Pin::new(PinKind::Auth, "1234").unwrap();
-            assert!(matches!(card.verify(&pin, &mut yes), Err(Error::PinBlocked { .. })));
-            assert!(card.into_transport().finished());
+            // The other JPKI counter is read (free) so the advice is exact.
+            for (other, unlock) in [
+                ("63C5", Unlock::Kiosk { needs: PinKind::Sign }),
+                (sw, Unlock::Office { because: OfficeOnly::OtherBlocked(PinKind::Sign) }),
+            ] {
+                let t = Scripted::new(&[
+                    (AP, "9000"),
+                    ("00A4020C020018", "9000"),
+                    ("00200080", sw),
+                    ("00A4020C02001B", "9000"),
+                    ("00200080", other),
+                ]);
+                let mut card = JpkiCard::new(t, ExtendedLength::On);
+                let pin = Pin::new(PinKind::Auth, "1234").unwrap();
+                let got = card.verify(&pin, &mut yes);
+                assert!(matches!(got, Err(Error::PinBlocked { unlock: u, .. }) if u == unlock), "{got:?}");
+                assert!(card.into_transport().finished());
+            }
         }
     }
     #[test]
-    fn last_try_needs_consent() {
-        let t = Scripted::new(&[(AP, "9000"), ("00A4020C02001B", "9000"), ("00200080", "63C1")]);
+    fn last_try_needs_consent_and_the_question_knows_the_way_out() {
+        let t = Scripted::new(&[
+            (AP, "9000"),
+            ("00A4020C02001B", "9000"),
+            ("00200080", "63C1"),
+            ("00A4020C020018", "9000"),
+            ("00200080", "63C3"),
+        ]);
         let mut card = JpkiCard::new(t, ExtendedLength::On);
         let pin = Pin::new(PinKind::Sign, "ABC123").unwrap();
-        assert!(matches!(card.verify(&pin, &mut no), Err(Error::LastTryNeedsConsent { .. })));
+        let mut asked = None;
+        let mut consent = |kind: PinKind, unlock: Unlock| {
+            asked = Some((kind, unlock));
+            false
+        };
+        struct Ask<'a>(&'a mut dyn FnMut(PinKind, Unlock) -> bool);
+        impl LastTryConsent for Ask<'_> {
+            fn consent(&mut self, kind: PinKind, unlock: Unlock) -> bool {
+                (self.0)(kind, unlock)
+            }
+        }
+        let kiosk = Unlock::Kiosk { needs: PinKind::Auth };
+        let got = card.verify(&pin, &mut Ask(&mut consent));
+        assert!(matches!(got, Err(Error::LastTryNeedsConsent { unlock, .. }) if unlock == kiosk), "{got:?}");
+        assert_eq!(asked, Some((PinKind::Sign, kiosk)));
+        assert!(card.into_transport().finished());
+    }
+    #[test]
+    fn a_wrong_pin_that_leaves_one_try_or_none_comes_with_the_way_out() {
+        let t = Scripted::new(&[
+            (AP, "9000"),
+            ("00A4020C02001B", "9000"),
+            ("00200080", "63C2"),
+            ("0020008006414243313233", "63C1"),
+            ("00A4020C020018", "9000"),
+            ("00200080", "63C0"),
+        ]);
+        let mut card = JpkiCard::new(t, ExtendedLength::On);
+        let pin = Pin::new(PinKind::Sign, "ABC123").unwrap();
+        let office = Unlock::Office { because: OfficeOnly::OtherBlocked(PinKind::Auth) };
+        let got = card.verify(&pin, &mut no);
+        assert!(matches!(got, Err(Error::WrongPin { tries_left: 1, unlock: Some(u), .. }) if u == office), "{got:?}");
+        assert!(card.into_transport().finished());
+        // Tries to spare: no other counter is read.
+        let t = Scripted::new(&[
+            (AP, "9000"),
+            ("00A4020C02001B", "9000"),
+            ("00200080", "63C5"),
+            ("0020008006414243313233", "63C4"),
+        ]);
+        let mut card = JpkiCard::new(t, ExtendedLength::On);
+        let got = card.verify(&pin, &mut no);
+        assert!(matches!(got, Err(Error::WrongPin { tries_left: 4, unlock: None, .. })), "{got:?}");
+        assert!(card.into_transport().finished());
     }
     #[test]
     fn wrong_pin_and_lost_card() {

@@ -4,6 +4,11 @@ use jpki::pin::{Pin, PinKind};
 
 use super::exit::Failure;
 
+/// What stands in a message for a word that must not be repeated.
+fn hidden_mark() -> &'static str {
+    super::i18n::pick("<hidden>", "<非表示>")
+}
+
 /// Valid as some PIN (either case), with a digit, and not a hash name.
 pub fn could_be_pin(word: &str) -> bool {
     word.chars().any(|c| c.is_ascii_digit())
@@ -54,7 +59,7 @@ pub fn hide_pin_like(message: &str, args: &[String]) -> (String, bool) {
     let (hidden, pin_like) = unspeakable(args);
     let mut message = message.to_string();
     for part in &hidden {
-        message = message.replace(part.as_str(), "<hidden>");
+        message = message.replace(part.as_str(), hidden_mark());
     }
     (message, pin_like)
 }
@@ -81,7 +86,8 @@ pub fn pin_like_words(args: &[String]) -> Vec<String> {
 pub fn scrubbed(failure: &Failure) -> Failure {
     let args: Vec<String> = std::env::args_os().skip(1).map(|a| a.to_string_lossy().into_owned()).collect();
     let hidden = pin_like_words(&args);
-    let hide = |text: &str| hidden.iter().fold(text.to_string(), |text, word| text.replace(word.as_str(), "<hidden>"));
+    let hide =
+        |text: &str| hidden.iter().fold(text.to_string(), |text, word| text.replace(word.as_str(), hidden_mark()));
     Failure { message: hide(&failure.message), hint: failure.hint.as_deref().map(hide), ..*failure }
 }
 
@@ -122,6 +128,14 @@ mod tests {
         let args = words("sign --key auth 1234 --reader=ABC123 -o /tmp/tmp.4IZx1zTenp/report2024.sig");
         let hidden = pin_like_words(&args);
         assert_eq!(hidden, ["ABC123", "1234"]);
+    }
+
+    #[test]
+    fn the_mark_follows_the_language() {
+        crate::cli::i18n::set_for_this_thread(crate::cli::i18n::Lang::Ja);
+        let (shown, _) = hide_pin_like("'1234' という引数はありません", &words("verify auth 1234"));
+        crate::cli::i18n::set_for_this_thread(crate::cli::i18n::Lang::En);
+        assert_eq!(shown, "'<非表示>' という引数はありません");
     }
 
     #[test]

@@ -17,9 +17,9 @@ use super::{session, session::Connect, Global};
 /// What each input line holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum BatchInput {
-    /// A hex digest of the --hash algorithm.
+    #[value(help = super::i18n::pick("A hex digest of the --hash algorithm", "--hash のアルゴリズムによるダイジェスト (hex)"))]
     Digests,
-    /// A path of a file to hash and sign.
+    #[value(help = super::i18n::pick("A path of a file to hash and sign", "ハッシュして署名するファイルのパス"))]
     Files,
 }
 
@@ -190,6 +190,7 @@ pub fn run(global: &Global, connect: &dyn Connect, args: &SignArgs, kind: BatchI
             hint: None,
             pin: None,
             tries_left: None,
+            unlock: None,
         });
     }
     Ok(Output { streamed: true, ..Default::default() })

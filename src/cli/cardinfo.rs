@@ -6,16 +6,21 @@ use jpki::pcsc::Access;
 use jpki::pin::PinKind;
 
 use super::exit::Failure;
+use super::i18n::pick;
 use super::output::{labelled, one_line, Output};
 use super::{session, session::Connect, Global, PinArgs};
 
 #[derive(Debug, Args)]
 pub struct CardInfoArgs {
-    /// Show the full My Number (個人番号). Without it, all but the last 4 digits are hidden in every output.
-    #[arg(long)]
+    #[arg(long, help = super::i18n::pick(
+        "Show the full My Number (個人番号). Without it, all but the last 4 digits are hidden in every output",
+        "個人番号 (マイナンバー) をすべて表示する。指定しなければ、どの出力でも末尾4桁以外を伏せる"
+    ))]
     pub show_my_number: bool,
-    /// Read only My Number, not the name, address, birth date and sex.
-    #[arg(long)]
+    #[arg(long, help = super::i18n::pick(
+        "Read only My Number, not the name, address, birth date and sex",
+        "個人番号だけを読み、氏名・住所・生年月日・性別は読まない"
+    ))]
     pub my_number_only: bool,
     #[command(flatten)]
     pub pin_args: PinArgs,
@@ -23,32 +28,56 @@ pub struct CardInfoArgs {
 
 fn sex_label(code: &str) -> &'static str {
     match code {
-        "1" => "male",
-        "2" => "female",
-        "9" => "not applicable",
-        _ => "unknown",
+        "1" => pick("male", "男性"),
+        "2" => pick("female", "女性"),
+        "9" => pick("not applicable", "適用不能"),
+        _ => pick("unknown", "不明"),
     }
+}
+
+/// A missing card-info applet on the smartphone certificate is no fault:
+/// the phone carries the JPKI applet alone. Say so, and what to use instead.
+fn explain_smartphone(card: &mut session::Card, f: Failure) -> Failure {
+    if f.kind != "applet_missing" || !card.device().is_ok_and(|d| d.is_smartphone()) {
+        return f;
+    }
+    Failure {
+        message: pick(
+            "this is the smartphone certificate (スマホ用電子証明書), which has no card-info applet (券面事項入力補助AP); \
+             no PIN was sent",
+            "これはスマホ用電子証明書で、券面事項入力補助APがありません。暗証番号は送っていません",
+        )
+        .to_string(),
+        ..f
+    }
+    .with_hint(pick(
+        "Hold the My Number Card itself on the reader to read My Number and the basic four attributes",
+        "個人番号と基本4情報を読むには、マイナンバーカードそのものをリーダーにかざしてください",
+    ))
 }
 
 pub fn run(global: &Global, connect: &dyn Connect, args: &CardInfoArgs) -> Result<Output, Failure> {
     let kind = PinKind::CardInfo;
     let pin = args.pin_args.obtain_default(kind)?;
     let mut card = connect.open(global, Access::Verifying)?;
-    session::verify(&mut card, &pin, args.pin_args.force)?;
+    if let Err(f) = session::verify(&mut card, &pin, args.pin_args.force) {
+        return Err(explain_smartphone(&mut card, f));
+    }
     let number = card.read_my_number().map_err(Failure::from)?;
     let attributes = if args.my_number_only { None } else { Some(card.read_attributes().map_err(Failure::from)?) };
     drop(card);
     let shown = if args.show_my_number { number.to_string() } else { mask_my_number(&number) };
-    // Labels padded to the widest, 生年月日's (22 cells).
+    // Labels padded to the widest English one, 生年月日's (22 cells).
     // Each value is card data: its line breaks are escaped, so it keeps to its line.
     let line = |label: &str, value: &str| labelled(label, 22, &one_line(value)) + "\n";
-    let mut text = line("My Number (個人番号):", &shown);
+    let mut text = line(pick("My Number (個人番号):", "個人番号:"), &shown);
     let mut out = Output::default().field("my_number", shown.clone()).field("my_number_masked", !args.show_my_number);
     if let Some(a) = &attributes {
-        text.push_str(&line("Name (氏名):", &a.name));
-        text.push_str(&line("Address (住所):", &a.address));
-        text.push_str(&line("Birth date (生年月日):", &a.birth_date));
-        text.push_str(&line("Sex (性別):", &format!("{} ({})", sex_label(&a.sex), a.sex)));
+        text.push_str(&line(pick("Name (氏名):", "氏名:"), &a.name));
+        text.push_str(&line(pick("Address (住所):", "住所:"), &a.address));
+        text.push_str(&line(pick("Birth date (生年月日):", "生年月日:"), &a.birth_date));
+        let (sex, code) = (sex_label(&a.sex), &a.sex);
+        text.push_str(&line(pick("Sex (性別):", "性別:"), &format!("{sex} ({code})")));
         out = out.field(
             "attributes",
             serde_json::json!({"name": a.name, "address": a.address, "birth_date": a.birth_date, "sex": a.sex}),

@@ -6,21 +6,25 @@ use clap::{Args, ValueEnum};
 use jpki::card::CertKind;
 use jpki::cert::{summarize, to_pem, CertSummary};
 use jpki::pcsc::Access;
-use jpki::pin::PinKind;
+use jpki::pin::{Pin, PinKind};
 
 use super::exit::Failure;
+use super::i18n::pick;
 use super::output::{check_binary_stdout, check_output_path, one_line, path_text, write_file, Output, Readers};
 use super::{session, session::Connect, Global, PinArgs};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum CertChoice {
-    /// 利用者証明用電子証明書 (readable without a PIN)
+    #[value(help = super::i18n::pick(
+        "利用者証明用電子証明書 (no PIN on the card; a smartphone asks for the auth PIN)",
+        "利用者証明用電子証明書 (カードでは暗証番号不要。スマートフォンでは利用者証明用暗証番号を求める)"
+    ))]
     Auth,
-    /// 署名用電子証明書 (needs the signing password)
+    #[value(help = super::i18n::pick("署名用電子証明書 (needs the signing password)", "署名用電子証明書 (署名用パスワードが必要)"))]
     Sign,
-    /// The CA certificate for the auth certificate
+    #[value(help = super::i18n::pick("The CA certificate for the auth certificate", "利用者証明用電子証明書を発行した認証局 (CA) の証明書"))]
     AuthCa,
-    /// The CA certificate for the signing certificate
+    #[value(help = super::i18n::pick("The CA certificate for the signing certificate", "署名用電子証明書を発行した認証局 (CA) の証明書"))]
     SignCa,
 }
 
@@ -37,20 +41,30 @@ impl CertChoice {
 
 #[derive(Debug, Args)]
 pub struct CertArgs {
-    /// Which certificate.
-    #[arg(value_enum)]
+    #[arg(value_enum, help = super::i18n::pick(
+        "Which certificate",
+        "どの証明書か"
+    ))]
     pub which: CertChoice,
-    /// Output DER (binary) instead of PEM.
-    #[arg(long, conflicts_with_all = ["pem", "details"])]
+    #[arg(long, conflicts_with_all = ["pem", "details"], help = super::i18n::pick(
+        "Output DER (binary) instead of PEM",
+        "PEM ではなく DER (バイナリ) で出力する"
+    ))]
     pub der: bool,
-    /// Output PEM (the default on stdout).
-    #[arg(long, conflicts_with = "details")]
+    #[arg(long, conflicts_with = "details", help = super::i18n::pick(
+        "Output PEM (the default on stdout)",
+        "PEM で出力する (標準出力では既定)"
+    ))]
     pub pem: bool,
-    /// Show subject, issuer, validity, key and the holder's data instead.
-    #[arg(long, visible_alias = "text")]
+    #[arg(long, visible_alias = "text", help = super::i18n::pick(
+        "Show subject, issuer, validity, key and the holder's data instead",
+        "代わりに主体者、発行者、有効期間、鍵、持ち主の情報を表示する"
+    ))]
     pub details: bool,
-    /// Write to FILE (DER unless --pem is given or FILE ends in .pem).
-    #[arg(short, long, value_name = "FILE")]
+    #[arg(short, long, value_name = "FILE", help = super::i18n::pick(
+        "Write to FILE (DER unless --pem is given or FILE ends in .pem)",
+        "このファイルに書き出す (--pem を付けるか名前が .pem で終わらなければ DER)"
+    ))]
     pub output: Option<PathBuf>,
     #[command(flatten)]
     pub pin_args: PinArgs,
@@ -85,14 +99,16 @@ pub fn run(global: &Global, connect: &dyn Connect, args: &CertArgs) -> Result<Ou
         Some(pin_kind) => {
             Some(args.pin_args.obtain(pin_kind, "The signing certificate is protected. Enter the signing password: ")?)
         }
+        // A smartphone wants the auth PIN for it: a --pin-file is read now.
+        None if kind == CertKind::Auth => args.pin_args.given(PinKind::Auth)?,
         None => {
             args.pin_args.refuse_unused(&format!("`cert {}`", kind.name()))?;
             None
         }
     };
-    let der = read(global, connect, kind, pin.as_ref(), args.pin_args.force)?;
+    let der = read_from_card(global, connect, kind, pin, &args.pin_args)?;
     let now = unix_now();
-    let summary = summarize(&der, now).map_err(|e| Failure::from(jpki::Error::BadCardData(e.to_string())))?;
+    let summary = summarize(&der, now).map_err(|e| Failure::from(jpki::Error::BadCardData(e.into())))?;
     let pem = to_pem(&der);
     let mut out = Output::default()
         .field("certificate", kind.name())
@@ -118,19 +134,43 @@ pub fn run(global: &Global, connect: &dyn Connect, args: &CertArgs) -> Result<Ou
     Ok(out)
 }
 
-fn read(
+/// Read a certificate from the card behind the PIN it needs: `pin`, the
+/// signing password, for the signing certificate; for the auth certificate,
+/// the auth PIN only where the card refuses the read without it (the
+/// smartphone certificate). Then the card is released while the PIN is
+/// gathered (`pin` if a file gave it, else the environment or the prompt),
+/// and opened again to verify it behind the lockout guard and read.
+pub fn read_from_card(
     global: &Global,
     connect: &dyn Connect,
     kind: CertKind,
-    pin: Option<&jpki::pin::Pin>,
-    force: bool,
+    pin: Option<Pin>,
+    pin_args: &PinArgs,
 ) -> Result<Vec<u8>, Failure> {
-    let access = if pin.is_some() { Access::Verifying } else { Access::ReadOnly };
-    let mut card = connect.open(global, access)?;
-    if let Some(pin) = pin {
-        debug_assert_eq!(pin.kind(), PinKind::Sign);
-        session::verify(&mut card, pin, force)?;
-    }
+    let pin = match pin {
+        Some(pin) if kind == CertKind::Sign => pin,
+        pin => {
+            let mut card = connect.open(global, Access::ReadOnly)?;
+            match card.read_certificate(kind) {
+                Err(jpki::Error::PinNotVerified { kind: PinKind::Auth }) if kind == CertKind::Auth => {}
+                other => return other.map_err(Failure::from),
+            }
+            drop(card);
+            match pin {
+                Some(pin) => pin,
+                None => pin_args.obtain(
+                    PinKind::Auth,
+                    pick(
+                        "This smartphone shows its auth certificate only after the auth PIN. Enter the auth PIN: ",
+                        "このスマートフォンは利用者証明用暗証番号の照合後にだけ利用者証明用電子証明書を見せます。\
+                         利用者証明用暗証番号 (数字4桁) を入力してください: ",
+                    ),
+                )?,
+            }
+        }
+    };
+    let mut card = connect.open(global, Access::Verifying)?;
+    session::verify(&mut card, &pin, pin_args.force)?;
     card.read_certificate(kind).map_err(Failure::from)
 }
 

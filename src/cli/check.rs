@@ -5,44 +5,65 @@ use std::path::{Path, PathBuf};
 
 use base64::Engine;
 use clap::Args;
+use jpki::card::CertKind;
 use jpki::cert::{check_certificate, der_from_pem_or_der, verify_pkcs1, CertProblem};
 use jpki::digest::MessageDigest;
-use jpki::pcsc::Access;
+use jpki::pin::PinKind;
 
 use super::cert::{unix_now, CertChoice};
 use super::exit::{ExitCode, Failure};
 use super::output::{one_line, Output};
 use super::sign::HashChoice;
-use super::{session, session::Connect, Global, PinArgs};
+use super::{session::Connect, Global, PinArgs};
 
 #[derive(Debug, Args)]
-#[command(after_help = "This is a self-check for users. It does NOT check whether the certificate was revoked \
-(JPKI revocation needs a platform operator's OCSP access); a signature that passes here may still be rejected \
-by a relying party.")]
+#[command(after_help = super::i18n::pick(
+    "This is a self-check for users. It does NOT check whether the certificate was revoked (JPKI revocation needs a \
+     platform operator's OCSP access); a signature that passes here may still be rejected by a relying party.",
+    "利用者が自分で確かめるためのものです。証明書が失効していないかは確認しません\n\
+     (公的個人認証の失効確認にはプラットフォーム事業者の OCSP 接続が必要です)。\n\
+     ここで問題がなくても、受け取る側で拒否されることがあります。"
+))]
 pub struct CheckArgs {
-    /// A raw PKCS#1 v1.5 signature file (binary, hex or base64).
-    #[arg(long, value_name = "FILE", conflicts_with = "cms", required_unless_present = "cms")]
+    #[arg(long, value_name = "FILE", conflicts_with = "cms", required_unless_present = "cms", help = super::i18n::pick(
+        "A raw PKCS#1 v1.5 signature file (binary, hex or base64)",
+        "raw の PKCS#1 v1.5 署名ファイル (バイナリ、hex、base64)"
+    ))]
     pub signature: Option<PathBuf>,
-    /// A CMS (PKCS#7) signature file, DER or PEM.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help = super::i18n::pick(
+        "A CMS (PKCS#7) signature file, DER or PEM",
+        "CMS (PKCS#7) の署名ファイル (DER か PEM)"
+    ))]
     pub cms: Option<PathBuf>,
-    /// The signer's certificate (PEM or DER). A CMS usually carries it.
-    #[arg(long, value_name = "FILE", conflicts_with = "card_cert")]
+    #[arg(long, value_name = "FILE", conflicts_with = "card_cert", help = super::i18n::pick(
+        "The signer's certificate (PEM or DER). A CMS usually carries it",
+        "署名者の証明書 (PEM か DER)。CMS には通常含まれている"
+    ))]
     pub cert: Option<PathBuf>,
-    /// Take the signer's certificate from the card instead.
-    #[arg(long, value_enum, value_name = "WHICH")]
+    #[arg(long, value_enum, value_name = "WHICH", help = super::i18n::pick(
+        "Take the signer's certificate from the card instead",
+        "代わりに署名者の証明書をカードから読む"
+    ))]
     pub card_cert: Option<CertChoice>,
-    /// Also check that the certificate was issued by this CA certificate (PEM or DER).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help = super::i18n::pick(
+        "Also check that the certificate was issued by this CA certificate (PEM or DER)",
+        "証明書がこの認証局 (CA) 証明書 (PEM か DER) の発行であることも確かめる"
+    ))]
     pub ca: Option<PathBuf>,
-    /// The signed digest in hex, instead of the data.
-    #[arg(long, value_name = "HEX", conflicts_with = "data")]
+    #[arg(long, value_name = "HEX", conflicts_with = "data", help = super::i18n::pick(
+        "The signed digest in hex, instead of the data",
+        "データの代わりに、署名されたダイジェストを hex で"
+    ))]
     pub digest: Option<String>,
-    /// Hash algorithm for a raw signature.
-    #[arg(long, value_enum, default_value_t = HashChoice::Sha256)]
+    #[arg(long, value_enum, default_value_t = HashChoice::Sha256, help = super::i18n::pick(
+        "Hash algorithm for a raw signature",
+        "raw 署名のハッシュアルゴリズム"
+    ))]
     pub hash: HashChoice,
-    /// The signed data (for a detached CMS or a raw signature).
-    #[arg(value_name = "DATA")]
+    #[arg(value_name = "DATA", help = super::i18n::pick(
+        "The signed data (for a detached CMS or a raw signature)",
+        "署名されたデータ (分離形式の CMS か raw 署名の場合)"
+    ))]
     pub data: Option<PathBuf>,
     #[command(flatten)]
     pub pin_args: PinArgs,
@@ -54,7 +75,7 @@ fn read(path: &Path, what: &str) -> Result<Vec<u8>, Failure> {
 }
 
 fn fail(code: ExitCode, kind: &'static str, message: String) -> Failure {
-    Failure { code, kind, message, hint: None, pin: None, tries_left: None }
+    Failure { code, kind, message, hint: None, pin: None, tries_left: None, unlock: None }
 }
 
 fn problem(p: CertProblem) -> Failure {
@@ -95,14 +116,11 @@ fn certificate(
         let kind = which.kind();
         let pin = match kind.required_pin() {
             Some(p) => Some(args.pin_args.obtain_default(p)?),
+            // A smartphone wants the auth PIN for it: a --pin-file is read now.
+            None if kind == CertKind::Auth => args.pin_args.given(PinKind::Auth)?,
             None => None,
         };
-        let access = if pin.is_some() { Access::Verifying } else { Access::ReadOnly };
-        let mut card = connect.open(global, access)?;
-        if let Some(pin) = &pin {
-            session::verify(&mut card, pin, args.pin_args.force)?;
-        }
-        return card.read_certificate(kind).map_err(Failure::from);
+        return super::cert::read_from_card(global, connect, kind, pin, &args.pin_args);
     }
     embedded.ok_or_else(|| {
         Failure::usage("no certificate to check against").with_hint("Give --cert FILE or --card-cert WHICH")
@@ -110,8 +128,8 @@ fn certificate(
 }
 
 pub fn run(global: &Global, connect: &dyn Connect, args: &CheckArgs) -> Result<Output, Failure> {
-    if args.card_cert.is_none_or(|w| w.kind().required_pin().is_none()) {
-        args.pin_args.refuse_unused("`check` without --card-cert sign")?;
+    if args.card_cert.is_none_or(|w| w.kind().required_pin().is_none() && w.kind() != CertKind::Auth) {
+        args.pin_args.refuse_unused("`check` without --card-cert sign or auth")?;
     }
     // Every file is read and parsed before the card may be used.
     let ca = match &args.ca {

@@ -3,7 +3,7 @@
 //! first, calls it step by step, and words each finding with its advice.
 
 use clap::{Args, ValueEnum};
-use jpki::card::CertKind;
+use jpki::card::{CertKind, Unlock};
 use jpki::diagnose::{
     self, CardRequest, CertState, Check, CounterState, Finding, Need, PinOutcome, Purpose, ServiceProbe, Status,
     Verdict,
@@ -12,6 +12,7 @@ use jpki::pcsc::Access;
 use jpki::pin::{Pin, PinKind};
 use serde_json::{json, Map, Value};
 
+use super::advice;
 use super::cert::unix_now;
 use super::exit::{ExitCode, Failure};
 use super::i18n::{pick, tr};
@@ -222,7 +223,7 @@ fn not_opened(f: Failure, readers: &[jpki::pcsc::ReaderInfo]) -> Result<Check, F
 /// The exit code a failed check stands for (the first one sets the command's).
 fn exit_code(finding: &Finding) -> ExitCode {
     match finding {
-        Finding::Counter { state: CounterState::Blocked, .. } => ExitCode::PinBlocked,
+        Finding::Counter { state: CounterState::Blocked { .. }, .. } => ExitCode::PinBlocked,
         Finding::Certificate { state: CertState::Expired { .. }, .. } => ExitCode::CertNotValidNow,
         Finding::Certificate { state: CertState::NotIssued, .. } => ExitCode::NoSignCert,
         Finding::Certificate { .. } | Finding::CardError(_) | Finding::PcscError(_) => ExitCode::CardError,
@@ -230,7 +231,7 @@ fn exit_code(finding: &Finding) -> ExitCode {
         Finding::Pin { outcome, .. } => match outcome {
             PinOutcome::Correct => ExitCode::Success,
             PinOutcome::Wrong { .. } => ExitCode::WrongPin,
-            PinOutcome::Blocked | PinOutcome::LastTryRefused => ExitCode::PinBlocked,
+            PinOutcome::Blocked { .. } | PinOutcome::LastTryRefused { .. } => ExitCode::PinBlocked,
             PinOutcome::NoCertificate => ExitCode::NoSignCert,
             PinOutcome::Error(_) => ExitCode::CardError,
         },
@@ -239,10 +240,10 @@ fn exit_code(finding: &Finding) -> ExitCode {
 }
 
 /// The first failed check as the command's failure: its stderr line and exit code.
-fn failure(check: &Check, checks: &[Check]) -> Failure {
-    let (label, text, advice) = words(&check.finding, checks);
+fn failure(check: &Check) -> Failure {
+    let (label, text, advice) = words(&check.finding);
     let (pin, tries_left) = match &check.finding {
-        Finding::Pin { pin, outcome: PinOutcome::Wrong { tries_left } } => (Some(*pin), Some(*tries_left)),
+        Finding::Pin { pin, outcome: PinOutcome::Wrong { tries_left, .. } } => (Some(*pin), Some(*tries_left)),
         Finding::Counter { pin, .. } | Finding::Pin { pin, .. } => (Some(*pin), None),
         _ => (None, None),
     };
@@ -253,6 +254,19 @@ fn failure(check: &Check, checks: &[Check]) -> Failure {
         hint: advice,
         pin,
         tries_left,
+        unlock: unlock_of(&check.finding),
+    }
+}
+
+/// The way out a finding carries: a PIN blocked or at its last try.
+fn unlock_of(finding: &Finding) -> Option<Unlock> {
+    match finding {
+        Finding::Counter { state: CounterState::Blocked { unlock } | CounterState::LastTry { unlock, .. }, .. }
+        | Finding::Pin { outcome: PinOutcome::Blocked { unlock } | PinOutcome::LastTryRefused { unlock }, .. } => {
+            Some(*unlock)
+        }
+        Finding::Pin { outcome: PinOutcome::Wrong { unlock, .. }, .. } => *unlock,
+        _ => None,
     }
 }
 
@@ -261,15 +275,6 @@ fn pin_name(kind: PinKind) -> String {
         PinKind::Auth => tr!("Auth PIN (利用者証明用暗証番号)", "利用者証明用暗証番号"),
         PinKind::Sign => tr!("Signing password (署名用パスワード)", "署名用パスワード"),
         PinKind::CardInfo => tr!("Card-info PIN (券面事項入力補助用暗証番号)", "券面事項入力補助用暗証番号"),
-    }
-}
-
-/// A PIN's name inside a sentence.
-fn pin_inline(kind: PinKind) -> String {
-    match kind {
-        PinKind::Auth => tr!("auth PIN (利用者証明用暗証番号)", "利用者証明用暗証番号"),
-        PinKind::Sign => tr!("signing password (署名用パスワード)", "署名用パスワード"),
-        PinKind::CardInfo => tr!("card-info PIN (券面事項入力補助用暗証番号)", "券面事項入力補助用暗証番号"),
     }
 }
 
@@ -290,37 +295,8 @@ fn purpose_name(purpose: Purpose) -> String {
     }
 }
 
-/// The way out of a blocked JPKI PIN, from the other one's state: the
-/// kiosk reset needs the other JPKI PIN; without it, the municipal office.
-fn way_out(kind: PinKind, checks: &[Check]) -> String {
-    let other = match kind {
-        PinKind::Auth => PinKind::Sign,
-        PinKind::Sign => PinKind::Auth,
-        PinKind::CardInfo => return office(),
-    };
-    let usable = checks.iter().any(|c| {
-        matches!(&c.finding, Finding::Counter { pin, state: CounterState::Tries { .. } | CounterState::LastTry { .. } | CounterState::Verified } if *pin == other)
-    });
-    if usable {
-        let other = pin_inline(other);
-        tr!(
-            "Reset it at a convenience-store kiosk after reserving in the JPKI暗証番号リセット app (you need your {other}), or at your municipal office (市区町村の窓口)",
-            "スマートフォンの「JPKI暗証番号リセット」アプリで予約し、コンビニのキオスク端末で初期化できます（{other}が必要です）。市区町村の窓口でも手続きできます"
-        )
-    } else {
-        office()
-    }
-}
-
-fn office() -> String {
-    tr!(
-        "Only your municipal office (市区町村の窓口) can reset it: bring the card and photo ID",
-        "市区町村の窓口でのみ初期化できます。カードと本人確認書類をお持ちください"
-    )
-}
-
 /// One line for a finding, and its advice.
-fn words(finding: &Finding, checks: &[Check]) -> (String, String, Option<String>) {
+fn words(finding: &Finding) -> (String, String, Option<String>) {
     let (label, text, advice): (String, String, Option<String>) = match finding {
         Finding::ServiceRunning => (tr!("PC/SC service", "PC/SCサービス"), tr!("running", "動作中"), None),
         Finding::ServiceDown(probe) => {
@@ -416,17 +392,18 @@ fn words(finding: &Finding, checks: &[Check]) -> (String, String, Option<String>
                 Some(tr!("Give more of the name, or its index", "名前をもっと詳しく指定するか、番号で指定してください")),
             )
         }
-        Finding::Card { reader, card_info_applet } => {
+        Finding::Card { reader, device, card_info_applet } => {
+            let device = super::readers::device_text(device);
             let text = match card_info_applet {
                 Some(true) => tr!(
-                    "My Number Card in {reader} (公的個人認証AP and 券面事項入力補助AP found)",
-                    "マイナンバーカード（{reader}、公的個人認証APと券面事項入力補助APあり）"
+                    "{device} in {reader} (公的個人認証AP and 券面事項入力補助AP found)",
+                    "{device}（{reader}、公的個人認証APと券面事項入力補助APあり）"
                 ),
                 Some(false) => tr!(
-                    "My Number Card in {reader} (公的個人認証AP found; no 券面事項入力補助AP)",
-                    "マイナンバーカード（{reader}、公的個人認証APあり、券面事項入力補助APなし）"
+                    "{device} in {reader} (公的個人認証AP found; no 券面事項入力補助AP)",
+                    "{device}（{reader}、公的個人認証APあり、券面事項入力補助APなし）"
                 ),
-                None => tr!("My Number Card in {reader} (公的個人認証AP found)", "マイナンバーカード（{reader}、公的個人認証APあり）"),
+                None => tr!("{device} in {reader} (公的個人認証AP found)", "{device}（{reader}、公的個人認証APあり）"),
             };
             (tr!("Card", "カード"), text, None)
         }
@@ -470,15 +447,17 @@ fn words(finding: &Finding, checks: &[Check]) -> (String, String, Option<String>
         Finding::Counter { pin, state } => {
             let (text, advice) = match state {
                 CounterState::Tries { left, max } => (tr!("{left} of {max} tries left", "残り {left} 回（最大 {max} 回）"), None),
-                CounterState::LastTry { max } => (
+                CounterState::LastTry { max, unlock } => (
                     tr!("LAST TRY: 1 of {max} left", "残り1回（最大 {max} 回）"),
                     Some(tr!(
                         "One more wrong PIN blocks it: if you are not sure of it, do not try. {way}",
                         "次に間違えるとロックされます。自信がなければ入力しないでください。{way}",
-                        way = way_out(*pin, checks)
+                        way = advice::sentence(*pin, *unlock)
                     )),
                 ),
-                CounterState::Blocked => (tr!("BLOCKED", "ロック中"), Some(way_out(*pin, checks))),
+                CounterState::Blocked { unlock } => {
+                    (tr!("BLOCKED", "ロック中"), Some(advice::sentence(*pin, *unlock)))
+                }
                 CounterState::Verified => (
                     tr!("verified in the card's current session", "現在のセッションで照合済み"),
                     None,
@@ -520,10 +499,16 @@ fn words(finding: &Finding, checks: &[Check]) -> (String, String, Option<String>
                         "15歳未満の方には発行されません。15歳以上の方は市区町村の窓口で申請してください"
                     )),
                 ),
-                CertState::IssuedNotRead => (
-                    tr!("issued (its expiry is read behind the password)", "発行済み（有効期限はパスワード入力後に読めます）"),
-                    Some(tr!("Add --verify sign to check its expiry too", "有効期限も確認するには --verify sign を付けてください")),
-                ),
+                CertState::BehindPin(kind) => {
+                    let (pin, flag) = (advice::pin_name(*kind), kind.name());
+                    (
+                        tr!("present (its expiry is read after the {pin})", "あり（有効期限は{pin}の入力後に読めます）"),
+                        Some(tr!(
+                            "Add --verify {flag} to check its expiry too",
+                            "有効期限も確認するには --verify {flag} を付けてください"
+                        )),
+                    )
+                }
                 CertState::Unknown => (
                     tr!("unknown (EF 0008 unreadable)", "不明（EF 0008 を読めません）"),
                     Some(tr!("Run `jpki status` for details", "`jpki status` で詳しく確認してください")),
@@ -539,21 +524,31 @@ fn words(finding: &Finding, checks: &[Check]) -> (String, String, Option<String>
             let label = tr!("{} check", "{}の確認", pin_name(*pin));
             let (text, advice) = match outcome {
                 PinOutcome::Correct => (tr!("correct", "正しい"), None),
-                PinOutcome::Wrong { tries_left: 0 } => (tr!("WRONG: now blocked", "誤り: ロックされました"), Some(way_out(*pin, checks))),
-                PinOutcome::Wrong { tries_left } => (
-                    tr!("WRONG: {tries_left} tries left", "誤り: 残り {tries_left} 回"),
-                    Some(tr!(
-                        "Do not guess. If you cannot find the one you set: {way}",
-                        "推測で入力しないでください。設定したものが分からない場合: {way}",
-                        way = way_out(*pin, checks)
-                    )),
+                PinOutcome::Wrong { tries_left: 0, unlock } => (
+                    tr!("WRONG: now blocked", "誤り: ロックされました"),
+                    unlock.map(|u| advice::sentence(*pin, u)),
                 ),
-                PinOutcome::Blocked => (tr!("not tried: blocked", "未確認: ロック中"), None),
-                PinOutcome::LastTryRefused => (
+                PinOutcome::Wrong { tries_left, unlock } => (
+                    tr!("WRONG: {tries_left} tries left", "誤り: 残り {tries_left} 回"),
+                    Some(match unlock {
+                        Some(u) => tr!(
+                            "Do not guess. If you forgot it: {way}",
+                            "推測で入力しないでください。忘れた場合: {way}",
+                            way = advice::sentence(*pin, *u)
+                        ),
+                        None => tr!(
+                            "Do not guess: each wrong try brings the lock nearer",
+                            "推測で入力しないでください。間違えるたびにロックに近づきます"
+                        ),
+                    }),
+                ),
+                PinOutcome::Blocked { .. } => (tr!("not tried: blocked", "未確認: ロック中"), None),
+                PinOutcome::LastTryRefused { unlock } => (
                     tr!("not tried: only the last try is left", "未確認: 残り1回のため入力しませんでした"),
                     Some(tr!(
-                        "Add --force (or answer yes at the prompt) only if you are sure of it",
-                        "確実な場合に限り --force を付ける（またはプロンプトで yes と答える）と確認します"
+                        "Add --force (or answer yes at the prompt) only if you are sure of it. If you forgot it: {way}",
+                        "確実な場合に限り --force を付ける（またはプロンプトで yes と答える）と確認します。忘れた場合: {way}",
+                        way = advice::sentence(*pin, *unlock)
                     )),
                 ),
                 PinOutcome::NoCertificate => {
@@ -592,15 +587,21 @@ fn data(finding: &Finding) -> Map<String, Value> {
         Finding::ReaderQueryAmbiguous { candidates, .. } | Finding::SeveralCards { candidates } => {
             json!({"readers": candidates})
         }
-        Finding::Card { reader, card_info_applet } => json!({"reader": reader, "card_info_applet": card_info_applet}),
+        Finding::Card { reader, device, card_info_applet } => {
+            json!({"reader": reader, "device": device.id(), "card_info_applet": card_info_applet})
+        }
         Finding::Counter { pin, state } => {
             let tries = match state {
                 CounterState::Tries { left, .. } => Some(*left),
                 CounterState::LastTry { .. } => Some(1),
-                CounterState::Blocked => Some(0),
+                CounterState::Blocked { .. } => Some(0),
                 _ => None,
             };
-            json!({"pin": pin.name(), "tries_left": tries, "max_tries": pin.max_tries()})
+            let max = match state {
+                CounterState::Tries { max, .. } | CounterState::LastTry { max, .. } => *max,
+                _ => pin.max_tries(),
+            };
+            json!({"pin": pin.name(), "tries_left": tries, "max_tries": max})
         }
         Finding::Certificate { cert, state } => match state {
             CertState::Valid { not_after, days_left }
@@ -611,7 +612,7 @@ fn data(finding: &Finding) -> Map<String, Value> {
             _ => json!({"certificate": cert.name()}),
         },
         Finding::Pin { pin, outcome } => match outcome {
-            PinOutcome::Wrong { tries_left } => json!({"pin": pin.name(), "tries_left": tries_left}),
+            PinOutcome::Wrong { tries_left, .. } => json!({"pin": pin.name(), "tries_left": tries_left}),
             _ => json!({"pin": pin.name()}),
         },
         _ => json!({}),
@@ -629,7 +630,7 @@ fn verdict_words(v: &Verdict, checks: &[Check]) -> String {
             .iter()
             .filter(|c| c.status == status && c.concerns(&[v.purpose]))
             .map(|c| {
-                let (label, text, _) = words(&c.finding, checks);
+                let (label, text, _) = words(&c.finding);
                 format!("{label}: {text}")
             })
             .collect();
@@ -658,7 +659,7 @@ fn render(checks: &[Check], verdicts: &[Verdict]) -> Output {
     let mut text = String::new();
     let mut list = Vec::new();
     for check in checks {
-        let (label, line, advice) = words(&check.finding, checks);
+        let (label, line, advice) = words(&check.finding);
         text.push_str(&format!("{} {}: {}\n", marker(check.status), label, one_line(&line)));
         if let Some(advice) = &advice {
             text.push_str(&format!("       -> {}\n", one_line(advice)));
@@ -670,6 +671,9 @@ fn render(checks: &[Check], verdicts: &[Verdict]) -> Output {
         obj.insert("message".into(), format!("{label}: {line}").into());
         obj.insert("advice".into(), advice.into());
         obj.extend(data(&check.finding));
+        if let Some(unlock) = unlock_of(&check.finding) {
+            obj.insert("unlock".into(), advice::json(unlock));
+        }
         list.push(Value::Object(obj));
     }
     text.push('\n');
@@ -686,7 +690,7 @@ fn render(checks: &[Check], verdicts: &[Verdict]) -> Output {
             "message": line,
         }));
     }
-    let failed = checks.iter().find(|c| c.status == Status::Fail).map(|c| failure(c, checks));
+    let failed = checks.iter().find(|c| c.status == Status::Fail).map(failure);
     let code = failed.as_ref().map_or(ExitCode::Success, |f| f.code);
     let ok = failed.is_none();
     Output { text, failed, ..Default::default() }
@@ -700,6 +704,8 @@ fn render(checks: &[Check], verdicts: &[Verdict]) -> Output {
 mod tests {
     use super::*;
     use crate::cli::i18n::{set_for_this_thread, Lang};
+
+    const KIOSK: Unlock = Unlock::Kiosk { needs: PinKind::Sign };
 
     fn samples() -> Vec<Finding> {
         let cert = |state| Finding::Certificate { cert: CertKind::Sign, state };
@@ -723,15 +729,15 @@ mod tests {
             Finding::NotJpki,
             Finding::CardBusy,
             Finding::CardError("x".into()),
-            counter(CounterState::Blocked),
-            counter(CounterState::LastTry { max: 3 }),
+            counter(CounterState::Blocked { unlock: KIOSK }),
+            counter(CounterState::LastTry { max: 3, unlock: KIOSK }),
             cert(CertState::RenewalOpen { not_after: date(), days_left: 30 }),
             cert(CertState::Expired { not_after: date(), days_left: -3 }),
             cert(CertState::NotIssued),
             cert(CertState::Unreadable("x".into())),
-            pin(PinOutcome::Wrong { tries_left: 2 }),
-            pin(PinOutcome::Wrong { tries_left: 0 }),
-            pin(PinOutcome::LastTryRefused),
+            pin(PinOutcome::Wrong { tries_left: 2, unlock: None }),
+            pin(PinOutcome::Wrong { tries_left: 0, unlock: Some(KIOSK) }),
+            pin(PinOutcome::LastTryRefused { unlock: KIOSK }),
             pin(PinOutcome::Error("x".into())),
         ]
     }
@@ -741,7 +747,7 @@ mod tests {
         for lang in [Lang::En, Lang::Ja] {
             set_for_this_thread(lang);
             for finding in samples() {
-                let (label, text, advice) = words(&finding, &[]);
+                let (label, text, advice) = words(&finding);
                 assert!(!label.is_empty() && !text.is_empty(), "{finding:?}");
                 let advice = advice.unwrap_or_else(|| panic!("{lang:?}: no advice for {finding:?}"));
                 assert!(!advice.is_empty());
@@ -751,7 +757,7 @@ mod tests {
             }
         }
         set_for_this_thread(Lang::En);
-        let advice = |f: Finding| words(&f, &[]).2.unwrap();
+        let advice = |f: Finding| words(&f).2.unwrap();
         let socket = ServiceProbe::PcscLite { installed: true, systemd: true, socket_unit: true };
         assert!(advice(Finding::ServiceDown(socket)).contains("pcscd.socket"));
         let bare = ServiceProbe::PcscLite { installed: true, systemd: false, socket_unit: true };
@@ -761,9 +767,9 @@ mod tests {
     #[test]
     fn the_first_failed_check_sets_the_exit_code() {
         let checks: Vec<Check> = vec![
-            Finding::Counter { pin: PinKind::Sign, state: CounterState::LastTry { max: 5 } }.into(),
+            Finding::Counter { pin: PinKind::Sign, state: CounterState::LastTry { max: 5, unlock: KIOSK } }.into(),
             Finding::Certificate { cert: CertKind::Sign, state: CertState::NotIssued }.into(),
-            Finding::Counter { pin: PinKind::Auth, state: CounterState::Blocked }.into(),
+            Finding::Counter { pin: PinKind::Auth, state: CounterState::Blocked { unlock: KIOSK } }.into(),
         ];
         let verdicts = diagnose::verdicts(&checks, &[Purpose::MynaPortal]);
         let out = render(&checks, &verdicts);

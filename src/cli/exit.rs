@@ -1,8 +1,12 @@
 //! Exit codes and the one-line error messages (what happened, what to do).
 
+use jpki::card::{PinState, Unlock};
 use jpki::pin::PinKind;
 use jpki::transport::TransportError;
 use jpki::Error;
+
+use super::advice::pin_name;
+use super::i18n::{pick, tr, Lang};
 
 /// The documented exit codes. Scripts may rely on them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +55,8 @@ pub struct Failure {
     pub hint: Option<String>,
     pub pin: Option<PinKind>,
     pub tries_left: Option<u8>,
+    /// The way out, when the PIN is blocked or at its last try.
+    pub unlock: Option<Unlock>,
 }
 
 impl Failure {
@@ -62,6 +68,7 @@ impl Failure {
             hint: None,
             pin: None,
             tries_left: None,
+            unlock: None,
         }
     }
 
@@ -72,10 +79,13 @@ impl Failure {
 
     /// Stopped by a signal (Ctrl-C, SIGTERM, SIGHUP, SIGQUIT).
     pub fn interrupted() -> Self {
-        Failure { code: ExitCode::Interrupted, kind: "interrupted", ..Failure::usage("interrupted") }.with_hint(
+        let message = pick("interrupted", "中断しました");
+        Failure { code: ExitCode::Interrupted, kind: "interrupted", ..Failure::usage(message) }.with_hint(pick(
             "Nothing more was sent, and the card, if one was in use, was disconnected (powered down if a PIN may have \
              been verified); if a VERIFY was under way, check the counter with `jpki status`",
-        )
+            "それ以上は何も送らず、使っていたカードは切断しました(暗証番号を照合した可能性があれば電源も切りました)。\
+             照合 (VERIFY) の途中だった場合は `jpki status` で残り回数を確かめてください",
+        ))
     }
 
     /// This failure, or the result of a command that ended anyway, when an
@@ -85,9 +95,10 @@ impl Failure {
         let interrupted = Failure::interrupted();
         match earlier {
             Some(f) if f.kind != "interrupted" => Failure {
-                message: format!("interrupted; before it stopped: {}", f.message),
+                message: tr!("interrupted; before it stopped: {}", "中断しました。中断前: {}", f.message),
                 pin: f.pin,
                 tries_left: f.tries_left,
+                unlock: f.unlock,
                 ..interrupted
             },
             _ => interrupted,
@@ -101,39 +112,138 @@ impl Failure {
 
     /// The single line printed on stderr.
     pub fn line(&self) -> String {
+        let error = pick("jpki: error:", "jpki: エラー:");
         match &self.hint {
-            Some(h) => format!("jpki: error: {}. {}", self.message, h),
-            None => format!("jpki: error: {}", self.message),
+            Some(h) => tr!("{error} {}. {}", "{error} {}。{}", self.message, h),
+            None => format!("{error} {}", self.message),
         }
     }
 }
 
 fn check_counter_hint() -> String {
-    "Check the counter, which spends no try, with `jpki status`".into()
+    pick(
+        "Check the counter, which spends no try, with `jpki status`",
+        "`jpki status` で残り回数を確かめてください(試行回数は減りません)",
+    )
+    .into()
 }
 
-fn blocked_hint(kind: PinKind) -> String {
-    match kind {
-        PinKind::Sign => "Only your municipal office (市区町村窓口) can reset it: bring the card and photo ID; \
-                          you will set a new password there"
-            .into(),
-        _ => "Only your municipal office (市区町村窓口) can unblock it: bring the card and photo ID".into(),
-    }
+/// The hint of a blocked PIN: the way out the card's counters leave.
+fn blocked_hint(kind: PinKind, unlock: Unlock) -> String {
+    super::advice::sentence(kind, unlock)
 }
 
 /// What to do when the PC/SC service cannot be reached on `os`
 /// (`std::env::consts::OS`): only Linux and the BSDs run pcscd as a service to start.
 fn no_service_hint(os: &str) -> &'static str {
     match os {
-        "windows" => "Plug in the reader: Windows starts its Smart Card service (SCardSvr) when a reader is connected and stops it when none is",
-        "macos" => "macOS has PC/SC built in: plug in the reader and try again",
-        _ => "Start it with `sudo systemctl start pcscd` (Debian/Ubuntu: `sudo apt-get install pcscd`; Fedora: `sudo dnf install pcsc-lite`)",
+        "windows" => pick(
+            "Plug in the reader: Windows starts its Smart Card service (SCardSvr) when a reader is connected and stops it when none is",
+            "リーダーを接続してください: Windows はリーダーが接続されるとスマート カード サービス (SCardSvr) を開始し、なくなると停止します",
+        ),
+        "macos" => pick(
+            "macOS has PC/SC built in: plug in the reader and try again",
+            "macOS には PC/SC が組み込まれています: リーダーを接続してもう一度試してください",
+        ),
+        _ => pick(
+            "Start it with `sudo systemctl start pcscd` (Debian/Ubuntu: `sudo apt-get install pcscd`; Fedora: `sudo dnf install pcsc-lite`)",
+            "`sudo systemctl start pcscd` で起動してください(Debian/Ubuntu: `sudo apt-get install pcscd`、Fedora: `sudo dnf install pcsc-lite`)",
+        ),
+    }
+}
+
+/// The name of an applet in Japanese: the part of the library's name in parentheses.
+fn applet_ja(name: &str) -> &str {
+    name.split_once('(').and_then(|(_, rest)| rest.strip_suffix(')')).unwrap_or(name)
+}
+
+/// What the counter, read again after an odd answer to VERIFY, tells, in Japanese.
+fn after_odd_verify_ja(before: PinState, after: Option<PinState>) -> String {
+    match (before, after) {
+        (_, None) => "残り回数を読み直せなかったため、試行が数えられたかは分かりません".into(),
+        (_, Some(PinState::Blocked)) => "残り回数はロックを示しています: 試行は数えられました".into(),
+        (_, Some(PinState::Verified)) => "カードは照合済みと答えていますが、jpki はそれに頼りません".into(),
+        (PinState::TriesLeft(m), Some(PinState::TriesLeft(n))) if n < m => {
+            format!("残り回数が{m}回から{n}回に減りました: 試行は数えられました")
+        }
+        (PinState::TriesLeft(_), Some(PinState::TriesLeft(n))) => {
+            format!("残り回数は{n}回のままです: 試行は数えられていません")
+        }
+        (_, Some(PinState::TriesLeft(n))) => format!("残り回数は{n}回です"),
+    }
+}
+
+fn transport_ja(e: &TransportError) -> String {
+    match e {
+        TransportError::CardGone => "カードが外されたか、カードとの通信が切れました".into(),
+        TransportError::Busy => "カードは別のプログラムが使用中です".into(),
+        TransportError::Refused(why) => format!("リーダーがコマンドを拒否しました: {why}"),
+        TransportError::Cancelled => "中断しました".into(),
+        TransportError::Unresponsive { seconds } => format!("カードが{seconds}秒以内に応答しませんでした"),
+        TransportError::Other(why) => why.clone(),
+    }
+}
+
+/// The library's message (English) in the current language.
+pub fn message(e: &Error) -> String {
+    if super::i18n::lang() == Lang::En {
+        return e.to_string();
+    }
+    let pin = |kind: &PinKind| pin_name(*kind);
+    match e {
+        Error::NoService => "PC/SC サービス (pcscd) が動いていないか、接続できません".into(),
+        Error::NoReader => "スマートカードリーダーが接続されていません".into(),
+        Error::NoCard { reader } => format!("リーダー {reader:?} にカードがありません"),
+        Error::NoCardAnywhere => "どのリーダーにもカードがありません".into(),
+        Error::ReaderNotFound { query, available } => {
+            format!("{query:?} に合うリーダーがありません。リーダー: {}", available.join(", "))
+        }
+        Error::AmbiguousReader { candidates } => {
+            format!("複数のリーダーにマイナンバーカードがあります: {}", candidates.join(", "))
+        }
+        Error::ReaderQueryAmbiguous { query, candidates } => {
+            format!("{query:?} は複数のリーダーに合います: {}", candidates.join(", "))
+        }
+        Error::NotJpki { reader } => {
+            format!("リーダー {reader:?} のカードには公的個人認証APがありません(マイナンバーカードではありません)")
+        }
+        Error::AppletMissing { applet } => format!("このカードには{}がありません", applet_ja(applet)),
+        Error::WrongPin { kind, tries_left, .. } => format!("{}が違います。残り{tries_left}回です", pin(kind)),
+        Error::PinBlocked { kind, .. } => format!("{}はロックされています", pin(kind)),
+        Error::LastTryNeedsConsent { kind, .. } => {
+            format!("{}の残りは1回です。同意がないため照合しません", pin(kind))
+        }
+        Error::VerifyOutcomeUnknown { kind } => format!(
+            "{}の照合中にカードとの通信が失敗しました(カードが外されたか、応答が壊れています)。試行が数えられたかは分かりません",
+            pin(kind)
+        ),
+        Error::VerifyUnexpectedAnswer { kind, sw, before, after } => format!(
+            "カードは{}の照合 (VERIFY) に {sw} と応答しました。{}",
+            pin(kind),
+            after_odd_verify_ja(*before, *after)
+        ),
+        Error::ChangeUnexpectedAnswer { kind, sw } => {
+            format!("カードは{}の変更に {sw} と応答しました。変更されたかは分かりません", pin(kind))
+        }
+        Error::PinNotVerified { kind } => {
+            format!("カードが拒否しました: このセッションでは{}が照合されていません", pin(kind))
+        }
+        Error::SignCertNotIssued { .. } => "このカードには署名用電子証明書がありません(発行されていません)".into(),
+        Error::UnexpectedStatus { operation, sw } => format!("カードは {operation} に {sw} と応答しました"),
+        Error::PinFileNotSelected { sw } => format!("カードは暗証番号ファイルの SELECT に {sw} と応答しました"),
+        Error::OddRetryAnswer { sw } => format!("カードは残り回数の問い合わせに {sw} と応答しました"),
+        Error::BadCardData(why) => format!("カードが不正なデータを送りました: {why}"),
+        Error::SelfCheckFailed(why) => format!("カードが作った署名を、カードの証明書で検証できません: {why}"),
+        Error::Transport(t) => transport_ja(t),
+        Error::Pcsc(why) => format!("PC/SC エラー: {why}"),
+        // Worded where it is caught (pin_input::invalid_pin), for its role.
+        Error::InvalidPin(_) => e.to_string(),
     }
 }
 
 impl From<Error> for Failure {
     fn from(e: Error) -> Self {
-        let message = e.to_string();
+        let message = message(&e);
         let f = |code, kind: &'static str, hint: Option<String>| Failure {
             code,
             kind,
@@ -141,71 +251,108 @@ impl From<Error> for Failure {
             hint,
             pin: None,
             tries_left: None,
+            unlock: None,
         };
+        let hint = |en: &str, ja: &str| Some(pick(en, ja).to_string());
         match e {
             Error::NoService => f(ExitCode::NoCard, "no_service", Some(no_service_hint(std::env::consts::OS).into())),
             Error::NoReader => f(
                 ExitCode::NoCard,
                 "no_reader",
-                Some("Connect a reader, or start the virtual card with `jpki-sim`".into()),
+                hint(
+                    "Connect a reader, or start the virtual card with `jpki-sim`",
+                    "リーダーを接続するか、`jpki-sim` で仮想カードを起動してください",
+                ),
             ),
             Error::NoCard { .. } | Error::NoCardAnywhere => f(
                 ExitCode::NoCard,
                 "no_card",
-                Some("Insert the card (or hold it on the NFC reader), or use --wait SECONDS".into()),
+                hint(
+                    "Insert the card (or hold it on the NFC reader), or use --wait SECONDS",
+                    "カードを挿入する(NFC リーダーならかざす)か、--wait 秒数 を使ってください",
+                ),
             ),
-            Error::ReaderNotFound { .. } => {
-                f(ExitCode::NoCard, "reader_not_found", Some("List readers with `jpki readers`".into()))
-            }
-            Error::AmbiguousReader { .. } | Error::ReaderQueryAmbiguous { .. } => {
-                f(ExitCode::NoCard, "ambiguous_reader", Some("Choose one with --reader NAME or --reader INDEX".into()))
-            }
-            Error::NotJpki { .. } => {
-                f(ExitCode::NoCard, "not_jpki", Some("Insert a My Number Card (マイナンバーカード)".into()))
-            }
+            Error::ReaderNotFound { .. } => f(
+                ExitCode::NoCard,
+                "reader_not_found",
+                hint("List readers with `jpki readers`", "`jpki readers` でリーダーの一覧を見られます"),
+            ),
+            Error::AmbiguousReader { .. } | Error::ReaderQueryAmbiguous { .. } => f(
+                ExitCode::NoCard,
+                "ambiguous_reader",
+                hint(
+                    "Choose one with --reader NAME or --reader INDEX",
+                    "--reader 名前 または --reader 番号 で一つ選んでください",
+                ),
+            ),
+            Error::NotJpki { .. } => f(
+                ExitCode::NoCard,
+                "not_jpki",
+                hint("Insert a My Number Card (マイナンバーカード)", "マイナンバーカードを挿入してください"),
+            ),
             Error::AppletMissing { .. } => f(
                 ExitCode::NoCard,
                 "applet_missing",
-                Some("This command cannot be used with this card; `jpki status` shows what the card has".into()),
+                hint(
+                    "This command cannot be used with this card; `jpki status` shows what the card has",
+                    "このカードではこのコマンドを使えません。カードの内容は `jpki status` で分かります",
+                ),
             ),
-            Error::WrongPin { kind, tries_left } => {
-                let hint = match tries_left {
-                    0 => blocked_hint(kind),
-                    1 => "Only one try is left: be sure before the next attempt".to_string(),
+            Error::WrongPin { kind, tries_left, unlock } => {
+                let hint = match (tries_left, unlock) {
+                    (0, Some(unlock)) => blocked_hint(kind, unlock),
+                    (1, Some(unlock)) => tr!(
+                        "Only one try is left: be sure before the next attempt. If you forgot it: {}",
+                        "残りは1回です。次に試す前に確かめてください。忘れた場合: {}",
+                        super::advice::sentence(kind, unlock)
+                    ),
                     _ => check_counter_hint(),
                 };
                 Failure {
                     pin: Some(kind),
                     tries_left: Some(tries_left),
+                    unlock,
                     ..f(ExitCode::WrongPin, "wrong_pin", Some(hint))
                 }
             }
-            Error::PinBlocked { kind } => Failure {
+            Error::PinBlocked { kind, unlock } => Failure {
                 pin: Some(kind),
                 tries_left: Some(0),
-                ..f(ExitCode::PinBlocked, "pin_blocked", Some(format!("Nothing was sent. {}", blocked_hint(kind))))
+                unlock: Some(unlock),
+                ..f(
+                    ExitCode::PinBlocked,
+                    "pin_blocked",
+                    Some(tr!("Nothing was sent. {}", "何も送っていません。{}", blocked_hint(kind, unlock))),
+                )
             },
-            Error::LastTryNeedsConsent { kind } => Failure {
+            Error::LastTryNeedsConsent { kind, unlock } => Failure {
                 pin: Some(kind),
                 tries_left: Some(1),
+                unlock: Some(unlock),
                 ..f(
                     ExitCode::PinBlocked,
                     "last_try_refused",
-                    Some("Nothing was sent. A wrong PIN now blocks it; if you are sure, run again with --force".into()),
+                    Some(tr!(
+                        "Nothing was sent. A wrong PIN now blocks it; if you are sure, run again with --force. If you \
+                         forgot it: {}",
+                        "何も送っていません。いま間違えるとロックされます。確かな場合は --force を付けて実行してください。\
+                         忘れた場合: {}",
+                        super::advice::sentence(kind, unlock)
+                    )),
                 )
             },
             Error::VerifyOutcomeUnknown { kind } => Failure {
                 pin: Some(kind),
-                ..f(ExitCode::CardError, "verify_outcome_unknown", Some(check_counter_hint() + " before trying again"))
+                ..f(ExitCode::CardError, "verify_outcome_unknown", Some(before_trying_again()))
             },
             Error::VerifyUnexpectedAnswer { kind, after, .. } => Failure {
                 pin: Some(kind),
                 tries_left: match after {
-                    Some(jpki::card::PinState::TriesLeft(n)) => Some(n),
-                    Some(jpki::card::PinState::Blocked) => Some(0),
+                    Some(PinState::TriesLeft(n)) => Some(n),
+                    Some(PinState::Blocked) => Some(0),
                     _ => None,
                 },
-                ..f(ExitCode::CardError, "verify_outcome_unknown", Some(check_counter_hint() + " before trying again"))
+                ..f(ExitCode::CardError, "verify_outcome_unknown", Some(before_trying_again()))
             },
             Error::ChangeUnexpectedAnswer { kind, .. } => change_outcome_unknown(kind, message),
             Error::PinNotVerified { kind } => Failure {
@@ -213,21 +360,30 @@ impl From<Error> for Failure {
                 ..f(
                     ExitCode::CardError,
                     "pin_not_verified",
-                    Some("Try again; if it repeats, report it with `-v` output".into()),
+                    hint(
+                        "Try again; if it repeats, report it with `-v` output",
+                        "もう一度試してください。繰り返す場合は `-v` の出力を添えて報告してください",
+                    ),
                 )
             },
             Error::SignCertNotIssued { wrong_pin: None } => f(
                 ExitCode::NoSignCert,
                 "sign_cert_not_issued",
-                Some("The auth certificate (利用者証明用) may still be used: try `--key auth` or `cert auth`".into()),
+                hint(
+                    "The auth certificate (利用者証明用) may still be used: try `--key auth` or `cert auth`",
+                    "利用者証明用電子証明書は使えます: `--key auth` か `cert auth` を試してください",
+                ),
             ),
             // The try is spent all the same: say so, with the wrong-PIN advice.
             Error::SignCertNotIssued { wrong_pin: Some(tries_left) } => {
                 let failure = Failure::from(Error::SignCertNotIssued { wrong_pin: None });
-                let wrong = Failure::from(Error::WrongPin { kind: PinKind::Sign, tries_left });
+                // Without a signing certificate the password has no use: no
+                // way to reset it is worth giving.
+                let wrong = Failure::from(Error::WrongPin { kind: PinKind::Sign, tries_left, unlock: None });
                 Failure {
-                    message: format!(
+                    message: tr!(
                         "{}; the signing password given was also wrong ({tries_left} tries left)",
+                        "{}。入力された署名用パスワードも違いました(残り{tries_left}回)",
                         failure.message
                     ),
                     hint: wrong.hint,
@@ -237,59 +393,81 @@ impl From<Error> for Failure {
                 }
             }
             Error::InvalidPin(ref p) => Failure { pin: Some(p.kind), ..f(ExitCode::Usage, "invalid_pin", None) },
-            Error::Transport(TransportError::CardGone) => {
-                f(ExitCode::CardError, "card_removed", Some("Keep the card in the reader and try again".into()))
-            }
+            Error::Transport(TransportError::CardGone) => f(
+                ExitCode::CardError,
+                "card_removed",
+                hint("Keep the card in the reader and try again", "カードをリーダーに置いたまま、もう一度試してください"),
+            ),
             Error::Transport(TransportError::Cancelled) => Failure::interrupted(),
             Error::Transport(TransportError::Unresponsive { .. }) => f(
                 ExitCode::CardError,
                 "communication_error",
-                Some(
+                hint(
                     "jpki gave up on it and could not power it down: remove the card from the reader (or unplug the \
-                      reader) before anyone uses it, then try again; --apdu-timeout SECONDS allows a slower card"
-                        .into(),
+                      reader) before anyone uses it, then try again; --apdu-timeout SECONDS allows a slower card",
+                    "jpki は待つのをやめましたが、カードの電源を切れませんでした: 誰かが使う前にカードをリーダーから外す\
+                     (またはリーダーを抜く)してから、もう一度試してください。遅いカードには --apdu-timeout 秒数 を使えます",
                 ),
             ),
             Error::Transport(TransportError::Busy) => f(
                 ExitCode::NoCard,
                 "card_busy",
-                Some("Close the other program using it, or retry with --wait SECONDS".into()),
+                hint(
+                    "Close the other program using it, or retry with --wait SECONDS",
+                    "カードを使っている別のプログラムを閉じるか、--wait 秒数 を付けて再実行してください",
+                ),
             ),
-            Error::Transport(_) | Error::Pcsc(_) => {
-                f(ExitCode::CardError, "communication_error", Some("Check the reader and try again".into()))
-            }
+            Error::Transport(_) | Error::Pcsc(_) => f(
+                ExitCode::CardError,
+                "communication_error",
+                hint("Check the reader and try again", "リーダーを確かめて、もう一度試してください"),
+            ),
             Error::UnexpectedStatus { .. }
             | Error::PinFileNotSelected { .. }
             | Error::OddRetryAnswer { .. }
             | Error::BadCardData(_) => f(
                 ExitCode::CardError,
                 "card_error",
-                Some("Nothing more was sent; run with -v for an APDU trace".into()),
+                hint(
+                    "Nothing more was sent; run with -v for an APDU trace",
+                    "それ以上は何も送っていません。-v を付けると APDU の記録を見られます",
+                ),
             ),
             Error::SelfCheckFailed(_) => f(
                 ExitCode::CardError,
                 "self_check_failed",
-                Some("No signature was output. Try again; if it repeats, the card or reader is faulty".into()),
+                hint(
+                    "No signature was output. Try again; if it repeats, the card or reader is faulty",
+                    "署名は出力していません。もう一度試してください。繰り返す場合はカードかリーダーの故障です",
+                ),
             ),
         }
     }
 }
 
+fn before_trying_again() -> String {
+    tr!("{} before trying again", "{}。そのうえで試し直してください", check_counter_hint())
+}
+
 /// A PIN change whose answer was lost or odd: the card may have stored the new
 /// PIN, so nothing may say that the old one still works.
 pub fn change_outcome_unknown(kind: PinKind, message: String) -> Failure {
+    let (pin, name) = (pin_name(kind), kind.name());
     Failure {
         code: ExitCode::CardError,
         kind: "change_outcome_unknown",
         message,
-        hint: Some(format!(
-            "The new {kind} may be in force. `jpki status` shows the tries left and spends none; then \
-             `jpki verify {}` with the NEW PIN finds out: accepted, it was changed; refused, which costs one try, \
+        hint: Some(tr!(
+            "The new {pin} may be in force. `jpki status` shows the tries left and spends none; then \
+             `jpki verify {name}` with the NEW PIN finds out: accepted, it was changed; refused, which costs one try, \
              it was not",
-            kind.name()
+            "新しい{pin}が有効になっているかもしれません。`jpki status` で残り回数を確かめ(試行は減りません)、\
+             `jpki verify {name}` に新しい暗証番号を入力すると分かります: 受け付けられれば変更済み、\
+             拒否されれば(1回分減ります)変更されていません"
         )),
         pin: Some(kind),
         tries_left: None,
+        unlock: None,
     }
 }
 

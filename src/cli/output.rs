@@ -7,15 +7,26 @@ use std::path::Path;
 use serde_json::{Map, Value};
 
 use super::exit::Failure;
+use super::i18n::{pick, tr};
 
 /// Version of the JSON documents `--json` prints. Adding a field keeps it;
 /// removing or changing one bumps it.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
-/// `label` padded to `cells` terminal cells (a CJK character takes two), a space, then `value`.
+/// `label` padded to `cells` terminal cells (a full-width character takes two), a space, then `value`.
 pub fn labelled(label: &str, cells: usize, value: &str) -> String {
-    let used: usize = label.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum();
-    format!("{label}{} {value}", " ".repeat(cells.saturating_sub(used)))
+    format!("{} {value}", pad(label, cells))
+}
+
+/// Terminal cells `text` takes: full-width characters (kanji, kana,
+/// full-width forms) count two, combining marks none (Unicode's East Asian Width).
+pub fn width(text: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(text)
+}
+
+/// `text` followed by spaces up to `cells` terminal cells (nothing added if it is wider).
+pub fn pad(text: &str, cells: usize) -> String {
+    format!("{text}{}", " ".repeat(cells.saturating_sub(width(text))))
 }
 
 /// The result of a successful command.
@@ -66,6 +77,9 @@ pub fn failure_document(command: &str, failure: &Failure) -> Value {
     if let Some(t) = failure.tries_left {
         err.insert("tries_left".into(), t.into());
     }
+    if let Some(u) = failure.unlock {
+        err.insert("unlock".into(), super::advice::json(u));
+    }
     let mut fields = Map::new();
     fields.insert("ok".into(), false.into());
     fields.insert("error".into(), Value::Object(err));
@@ -75,8 +89,14 @@ pub fn failure_document(command: &str, failure: &Failure) -> Value {
 /// Refuse to put binary data on a terminal before any card work is done.
 pub fn check_binary_stdout(binary: bool, to_file: bool) -> Result<(), Failure> {
     if binary && !to_file && std::io::stdout().is_terminal() {
-        return Err(Failure::usage("refusing to write binary data to a terminal")
-            .with_hint("Use -o FILE, redirect stdout, or choose a text format"));
+        return Err(Failure::usage(pick(
+            "refusing to write binary data to a terminal",
+            "バイナリデータは端末に出力しません",
+        ))
+        .with_hint(pick(
+            "Use -o FILE, redirect stdout, or choose a text format",
+            "-o FILE を使うか、標準出力をリダイレクトするか、テキストの形式を選んでください",
+        )));
     }
     Ok(())
 }
@@ -87,16 +107,24 @@ pub fn check_binary_stdout(binary: bool, to_file: bool) -> Result<(), Failure> {
 pub fn check_output_path(path: &Path, inputs: &[&Path]) -> Result<(), Failure> {
     let shown = quoted_path(path);
     if path.is_dir() {
-        return Err(Failure::usage(format!("the output path {shown} is a directory")));
+        return Err(Failure::usage(tr!("the output path {shown} is a directory", "出力先 {shown} はディレクトリです")));
     }
     let parent = parent_dir(path);
     if !parent.is_dir() {
-        return Err(Failure::usage(format!("the output directory {} does not exist", quoted_path(parent))));
+        let parent = quoted_path(parent);
+        return Err(Failure::usage(tr!(
+            "the output directory {parent} does not exist",
+            "出力先のディレクトリ {parent} がありません"
+        )));
     }
     if let Some(input) = inputs.iter().find(|input| same_file(path, input)) {
-        let what = if input.as_os_str() == "-" { "stdin".to_string() } else { quoted_path(input) };
-        return Err(Failure::usage(format!("the output {shown} is the same file as the input {what}"))
-            .with_hint("Write the output to another file"));
+        let what =
+            if input.as_os_str() == "-" { pick("stdin", "標準入力").to_string() } else { quoted_path(input) };
+        return Err(Failure::usage(tr!(
+            "the output {shown} is the same file as the input {what}",
+            "出力先 {shown} は入力 {what} と同じファイルです"
+        ))
+        .with_hint(pick("Write the output to another file", "別のファイルに出力してください")));
     }
     if is_special(path) {
         return Ok(());
@@ -108,7 +136,7 @@ pub fn check_output_path(path: &Path, inputs: &[&Path]) -> Result<(), Failure> {
         .prefix(TEMP_PREFIX)
         .tempfile_in(parent)
         .map(drop)
-        .map_err(|e| Failure::usage(format!("cannot write {shown}: {e}")))
+        .map_err(|e| Failure::usage(tr!("cannot write {shown}: {e}", "{shown} に書き込めません: {e}")))
 }
 
 /// Temporary files are hidden and say whose they are; the rest of the name is random.
@@ -165,7 +193,8 @@ pub enum Readers {
 /// except when it leads to a device or FIFO (/dev/stdout), which is written in place.
 pub fn write_file(path: &Path, bytes: &[u8], readers: Readers) -> Result<(), Failure> {
     use std::io::Write;
-    let fail = |e: std::io::Error| Failure::output(format!("cannot write {}: {e}", quoted_path(path)));
+    let shown = quoted_path(path);
+    let fail = |e: std::io::Error| Failure::output(tr!("cannot write {shown}: {e}", "{shown} に書き込めません: {e}"));
     if is_special(path) {
         // Opened without creating; if a regular file was swapped in since the
         // check, it is not written through but replaced below like any other.
@@ -274,6 +303,21 @@ pub fn print_stdout(bytes: &[u8], must_deliver: bool) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn labels_line_up_by_display_width() {
+        assert_eq!(width("abc"), 3);
+        assert_eq!(width("署名用"), 6);
+        assert_eq!(width("ｶﾅ"), 2, "half-width katakana take one cell each");
+        assert_eq!(width("Ａ１"), 4, "full-width forms take two");
+        assert_eq!(width("e\u{301}"), 1, "a combining mark takes none");
+        let lines = [labelled("Auth PIN:", 24, "3"), labelled("署名用パスワード:", 24, "5"), labelled("ｶﾅ:", 24, "1")];
+        for line in &lines {
+            let value_at = line.rfind(' ').unwrap() + 1;
+            assert_eq!(width(&line[..value_at]), 25, "{line:?}");
+        }
+        assert_eq!(pad("とても長い見出しの行", 4), "とても長い見出しの行", "never cut");
+    }
 
     #[test]
     fn control_characters_are_escaped_for_the_terminal() {

@@ -12,68 +12,117 @@ use jpki::pdf::signatures::{SigProblem, SignatureCheck};
 use jpki::pdf::{PdfError, Profile, SignatureFields};
 
 use super::exit::{ExitCode, Failure};
+use super::i18n::{pick, tr};
 use super::output::{check_output_path, Output, Readers};
 use super::session::{signer, Connect};
 use super::sign::{card_cms, open_file, write_signature};
 use super::{Global, KeyChoice, PinArgs};
 
-const PRIVACY: &str = "Privacy: the signing certificate (署名用) that goes into the PDF carries your name, \
-address, birth date and sex, and anyone who receives the file can read them. The auth key (--key auth) \
-carries none of them, but relying parties such as the 登記・供託オンライン申請 system require the signing key.";
+fn privacy() -> &'static str {
+    pick(
+        "Privacy: the signing certificate (署名用) that goes into the PDF carries your name, address, birth date \
+         and sex, and anyone who receives the file can read them. The auth key (--key auth) carries none of them, \
+         but relying parties such as the 登記・供託オンライン申請 system require the signing key.",
+        "個人情報について: PDF に入る署名用電子証明書には、あなたの氏名・住所・生年月日・性別（基本4情報）が記録されており、\
+         ファイルを受け取った人は誰でも読めます。利用者証明用の鍵（--key auth）の証明書にはどれも記録されていませんが、\
+         登記・供託オンライン申請システムなどの受け手は署名用の鍵を求めます。",
+    )
+}
+
+// Japanese has no spaces for clap to wrap at: the lines are broken here.
+const PRIVACY_JA: &str = "個人情報について: PDF に入る署名用電子証明書には氏名・住所・生年月日・性別が\n\
+記載されており、ファイルを受け取った人は誰でも読めます。利用者証明用の鍵 (--key auth) の\n\
+証明書には記載されていませんが、登記・供託オンライン申請システムなど、署名用の鍵を求める\n\
+提出先があります。";
 
 #[derive(Debug, Subcommand)]
 pub enum PdfCommand {
-    /// Sign a PDF with the card (an incremental update: the original bytes are kept).
+    #[command(about = super::i18n::pick(
+        "Sign a PDF with the card (an incremental update: the original bytes are kept)",
+        "カードで PDF に署名する (増分更新: 元のバイト列はそのまま残る)"
+    ))]
     Sign(PdfSignArgs),
-    /// Check every signature of a PDF (does not check revocation).
+    #[command(about = super::i18n::pick(
+        "Check every signature of a PDF (does not check revocation)",
+        "PDF のすべての署名を検証する (失効は確認しない)"
+    ))]
     Verify(PdfVerifyArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ProfileChoice {
-    /// adbe.pkcs7.detached: CMS with the signing time among the signed attributes.
+    #[value(help = super::i18n::pick(
+        "adbe.pkcs7.detached: CMS with the signing time among the signed attributes",
+        "adbe.pkcs7.detached: 署名属性に署名時刻を含む CMS"
+    ))]
     Adbe,
-    /// ETSI.CAdES.detached (PAdES B-B): CMS with ESS signing-certificate-v2.
+    #[value(help = super::i18n::pick(
+        "ETSI.CAdES.detached (PAdES B-B): CMS with ESS signing-certificate-v2",
+        "ETSI.CAdES.detached (PAdES B-B): ESS signing-certificate-v2 を含む CMS"
+    ))]
     Pades,
 }
 
 #[derive(Debug, Args)]
-#[command(after_help = PRIVACY)]
+// Japanese help has its own line breaks (clap wraps at spaces only).
+#[command(after_help = super::i18n::pick(privacy(), PRIVACY_JA))]
 pub struct PdfSignArgs {
-    /// The PDF to sign.
-    #[arg(value_name = "IN.pdf")]
+    #[arg(value_name = "IN.pdf", help = super::i18n::pick(
+        "The PDF to sign",
+        "署名する PDF"
+    ))]
     pub input: PathBuf,
-    /// Where to write the signed PDF (written whole or not at all).
-    #[arg(short, long, value_name = "OUT.pdf")]
+    #[arg(short, long, value_name = "OUT.pdf", help = super::i18n::pick(
+        "Where to write the signed PDF (written whole or not at all)",
+        "署名した PDF の書き出し先 (全部書けなければ何も書かない)"
+    ))]
     pub output: PathBuf,
-    /// Key to sign with: sign (署名用, signing password; the default) or auth (利用者証明用, 4-digit PIN).
-    #[arg(long, value_enum, default_value_t = KeyChoice::Sign)]
+    #[arg(long, value_enum, default_value_t = KeyChoice::Sign, help = super::i18n::pick(
+        "Key to sign with: sign (署名用, signing password; the default) or auth (利用者証明用, 4-digit PIN)",
+        "署名に使う鍵: sign (署名用、署名用パスワード。既定) か auth (利用者証明用、数字4桁の暗証番号)"
+    ))]
     pub key: KeyChoice,
-    /// Signature kind: adbe (adbe.pkcs7.detached) or pades (ETSI.CAdES.detached).
-    #[arg(long, value_enum, default_value_t = ProfileChoice::Adbe)]
+    #[arg(long, value_enum, default_value_t = ProfileChoice::Adbe, help = super::i18n::pick(
+        "Signature kind: adbe (adbe.pkcs7.detached) or pades (ETSI.CAdES.detached)",
+        "署名の種類: adbe (adbe.pkcs7.detached) か pades (ETSI.CAdES.detached)"
+    ))]
     pub profile: ProfileChoice,
-    /// The reason for signing (/Reason).
-    #[arg(long, value_name = "TEXT")]
+    #[arg(long, value_name = "TEXT", help = super::i18n::pick(
+        "The reason for signing (/Reason)",
+        "署名の理由 (/Reason)"
+    ))]
     pub reason: Option<String>,
-    /// Where it was signed (/Location).
-    #[arg(long, value_name = "TEXT")]
+    #[arg(long, value_name = "TEXT", help = super::i18n::pick(
+        "Where it was signed (/Location)",
+        "署名した場所 (/Location)"
+    ))]
     pub location: Option<String>,
-    /// How to reach the signer (/ContactInfo).
-    #[arg(long, value_name = "TEXT")]
+    #[arg(long, value_name = "TEXT", help = super::i18n::pick(
+        "How to reach the signer (/ContactInfo)",
+        "署名者の連絡先 (/ContactInfo)"
+    ))]
     pub contact: Option<String>,
     #[command(flatten)]
     pub pin_args: PinArgs,
 }
 
 #[derive(Debug, Args)]
-#[command(after_help = "This does NOT check whether a certificate was revoked. The signing time is the one the \
-signer's computer claimed (there is no time-stamp).")]
+#[command(after_help = super::i18n::pick(
+    "This does NOT check whether a certificate was revoked. The signing time is the one the signer's computer \
+     claimed (there is no time-stamp).",
+    "証明書が失効していないかは確認しません。\n\
+     署名時刻は署名者のコンピューターが示したものです (タイムスタンプはありません)。"
+))]
 pub struct PdfVerifyArgs {
-    /// The PDF to check.
-    #[arg(value_name = "IN.pdf")]
+    #[arg(value_name = "IN.pdf", help = super::i18n::pick(
+        "The PDF to check",
+        "検証する PDF"
+    ))]
     pub input: PathBuf,
-    /// Also check that each signer's certificate was issued by this CA certificate (PEM or DER).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help = super::i18n::pick(
+        "Also check that each signer's certificate was issued by this CA certificate (PEM or DER)",
+        "各署名者の証明書がこの認証局 (CA) 証明書 (PEM か DER) の発行であることも確かめる"
+    ))]
     pub ca: Option<PathBuf>,
 }
 
@@ -87,16 +136,81 @@ pub fn run(global: &Global, connect: &dyn Connect, command: &PdfCommand) -> Resu
 /// A PDF that cannot be used: exit 2, with what to do.
 fn refused(path: &Path, e: PdfError) -> Failure {
     let hint = match e {
-        PdfError::Encrypted => {
-            "Remove the password or encryption first (for example `qpdf --decrypt`), then sign that file"
-        }
-        PdfError::NotPdf => "Give a PDF file",
-        PdfError::Damaged(_) => {
-            "Open and save it again in a PDF program, or rewrite it with `qpdf IN.pdf OUT.pdf`, then sign that file"
-        }
-        _ => "Rewrite it with `qpdf IN.pdf OUT.pdf` and try that file; if it still fails, please report it",
+        PdfError::Encrypted => pick(
+            "Remove the password or encryption first (for example `qpdf --decrypt`), then sign that file",
+            "先にパスワードや暗号化を外し（例: `qpdf --decrypt`）、そのファイルに署名してください",
+        ),
+        PdfError::NotPdf => pick("Give a PDF file", "PDF ファイルを指定してください"),
+        PdfError::Damaged(_) => pick(
+            "Open and save it again in a PDF program, or rewrite it with `qpdf IN.pdf OUT.pdf`, then sign that file",
+            "PDF ソフトで開いて保存し直すか、`qpdf IN.pdf OUT.pdf` で書き直してから、そのファイルに署名してください",
+        ),
+        _ => pick(
+            "Rewrite it with `qpdf IN.pdf OUT.pdf` and try that file; if it still fails, please report it",
+            "`qpdf IN.pdf OUT.pdf` で書き直したファイルで試してください。それでも失敗する場合は報告してください",
+        ),
     };
-    Failure::usage(format!("{}: {e}", path.display())).with_hint(hint)
+    Failure::usage(format!("{}: {}", path.display(), pdf_error_text(&e))).with_hint(hint)
+}
+
+/// The library's PDF error in the reader's language (a detail it carries stays as the parser wrote it).
+fn pdf_error_text(e: &PdfError) -> String {
+    match e {
+        PdfError::NotPdf => {
+            pick("it is not a PDF file (no %PDF- header)", "PDF ファイルではありません（%PDF- ヘッダーがありません）")
+                .into()
+        }
+        PdfError::Encrypted => pick("the PDF is encrypted", "PDF が暗号化されています").into(),
+        PdfError::Damaged(d) => tr!("the PDF is damaged: {d}", "PDF が壊れています: {d}"),
+        PdfError::TooLarge(d) => tr!("the PDF is too large to handle: {d}", "PDF が大きすぎて扱えません: {d}"),
+        PdfError::Unsupported(d) => {
+            tr!(
+                "the PDF uses something jpki does not support: {d}",
+                "PDF に jpki が対応していない機能が使われています: {d}"
+            )
+        }
+        PdfError::SignatureTooLarge(n) => tr!(
+            "the signature ({n} bytes) does not fit the space reserved for it",
+            "署名（{n} バイト）が、そのために確保した領域に収まりません"
+        ),
+    }
+}
+
+/// What is wrong with a signature, in the reader's language.
+fn problem_text(p: &SigProblem) -> String {
+    match p {
+        SigProblem::ByteRange(d) => tr!("its /ByteRange is malformed: {d}", "/ByteRange の形式が正しくありません: {d}"),
+        SigProblem::Cms(d) => tr!("its CMS cannot be read: {d}", "CMS を読み取れません: {d}"),
+        SigProblem::DigestMismatch => pick(
+            "the document was changed after it was signed (the digest does not match)",
+            "署名の後で文書が変更されています（ダイジェストが一致しません）",
+        )
+        .into(),
+        SigProblem::BadSignature(d) => tr!("the CMS signature does not verify: {d}", "CMS の署名を検証できません: {d}"),
+        SigProblem::SigningCertificate => pick(
+            "the CMS names another certificate than the one it carries (ESS signing-certificate-v2)",
+            "CMS が、含んでいる証明書とは別の証明書を指しています（ESS signing-certificate-v2）",
+        )
+        .into(),
+        SigProblem::Certificate(c) => match c {
+            CertProblem::Expired(at) => {
+                tr!("the certificate expired on {at}", "証明書は {at} に有効期限が切れています")
+            }
+            CertProblem::NotYetValid(at) => {
+                tr!("the certificate is not valid until {at}", "証明書は {at} まで有効になりません")
+            }
+            CertProblem::WrongKeyUsage(u) => tr!(
+                "the certificate's key usage ({u}) does not allow digital signatures",
+                "証明書の鍵用途（{u}）はデジタル署名を許していません"
+            ),
+            CertProblem::ChainBroken(d) => {
+                tr!(
+                    "the certificate was not issued by the given CA: {d}",
+                    "証明書は指定した CA から発行されていません: {d}"
+                )
+            }
+        },
+    }
 }
 
 /// The whole file in memory, with room for the update so that it is never copied.
@@ -108,7 +222,8 @@ fn read_pdf(path: &Path) -> Result<Vec<u8>, Failure> {
         file.read_to_end(&mut data)?;
         Ok(data)
     };
-    read().map_err(|e| Failure::usage(format!("cannot read {:?}: {e}", path.display().to_string())))
+    let shown = path.display().to_string();
+    read().map_err(|e| Failure::usage(tr!("cannot read {shown:?}: {e}", "{shown:?} を読めません: {e}")))
 }
 
 fn unix(t: SystemTime) -> i64 {
@@ -129,7 +244,14 @@ fn sign(global: &Global, connect: &dyn Connect, args: &PdfSignArgs) -> Result<Ou
     let key = args.key.key();
     let pin = args.pin_args.obtain_default(key.pin())?;
     if key == jpki::card::KeyKind::Sign && !global.json && std::io::stderr().is_terminal() {
-        eprintln!("jpki: note: the signed PDF will carry your signing certificate, with your name, address, birth date and sex");
+        eprintln!(
+            "{}",
+            pick(
+                "jpki: note: the signed PDF will carry your signing certificate, with your name, address, birth date \
+                 and sex",
+                "jpki: 注意: 署名した PDF には署名用電子証明書が入り、あなたの氏名・住所・生年月日・性別が記録されます",
+            )
+        );
     }
     let profile = match args.profile {
         ProfileChoice::Adbe => Profile::Adbe,
@@ -153,30 +275,37 @@ fn sign(global: &Global, connect: &dyn Connect, args: &PdfSignArgs) -> Result<Ou
         signer,
         hash,
         |cert| {
-            let fail = |e: String| Failure::from(jpki::Error::BadCardData(e));
+            fn fail(e: impl Into<jpki::BadData>) -> Failure {
+                Failure::from(jpki::Error::BadCardData(e.into()))
+            }
             // /Contents is sized from a CMS of the same shape: only the digest and signature values differ.
-            let key_len = jpki::cert::rsa_public_key(cert).map_err(|e| fail(e.to_string()))?;
-            let blank = attributes(&[0; 32], cert).map_err(|e| fail(e.to_string()))?;
+            let key_len = jpki::cert::rsa_public_key(cert).map_err(fail)?;
+            let blank = attributes(&[0; 32], cert).map_err(fail)?;
             let signature = vec![0; rsa::traits::PublicKeyParts::size(&key_len)];
-            let cms_len =
-                jpki::cms::assemble(cert, hash, blank, &signature, None).map_err(|e| fail(e.to_string()))?.len();
+            let cms_len = jpki::cms::assemble(cert, hash, blank, &signature, None).map_err(fail)?.len();
             let ready = plan.prepare(profile, &fields, cms_len).map_err(|e| refused(&args.input, e))?;
             let digest = ready.digest(&data, hash);
-            let attrs = attributes(&digest, cert).map_err(|e| fail(e.to_string()))?;
+            let attrs = attributes(&digest, cert).map_err(fail)?;
             prepared = Some((ready, digest));
             Ok(attrs)
         },
         None,
     )?;
-    let (mut ready, digest) = prepared.ok_or_else(|| internal("the PDF update was not prepared".into()))?;
+    let (mut ready, digest) = prepared.ok_or_else(|| {
+        internal(pick("the PDF update was not prepared", "PDF の更新部分が用意されていません").into())
+    })?;
     // The CMS as it will be embedded must name this document and verify against the card's certificate.
-    let parsed = jpki::cms::parse(&cms).map_err(|e| internal(format!("the CMS made does not parse: {e}")))?;
+    let parsed = jpki::cms::parse(&cms)
+        .map_err(|e| internal(tr!("the CMS made does not parse: {e}", "作成した CMS を解析できません: {e}")))?;
     if parsed.message_digest != digest {
-        return Err(internal("the CMS made does not sign this document".into()));
+        return Err(internal(
+            pick("the CMS made does not sign this document", "作成した CMS がこの文書に対する署名になっていません")
+                .into(),
+        ));
     }
     jpki::cert::verify_pkcs1(&certificate, hash, &hash.hash(&parsed.signed_bytes), &parsed.signature)
         .map_err(|e| Failure::from(jpki::Error::SelfCheckFailed(e)))?;
-    ready.embed(data.len(), &cms).map_err(|e| internal(e.to_string()))?;
+    ready.embed(data.len(), &cms).map_err(|e| internal(pdf_error_text(&e)))?;
     let original_len = data.len();
     data.extend_from_slice(&ready.update);
     // The signing certificate inside names the holder: owner only.
@@ -184,15 +313,16 @@ fn sign(global: &Global, connect: &dyn Connect, args: &PdfSignArgs) -> Result<Ou
     write_signature(&args.output, &data, readers)?;
 
     Ok(Output {
-        text: format!(
-            "Signed {} as field {} ({}); wrote {} ({} bytes added to the original {})\n",
-            args.input.display(),
-            plan.field_name,
-            profile.sub_filter(),
-            args.output.display(),
-            ready.update.len(),
-            original_len
-        ),
+        text: {
+            let (input, field, sub_filter) = (args.input.display(), &plan.field_name, profile.sub_filter());
+            let (output, added) = (args.output.display(), ready.update.len());
+            tr!(
+                "Signed {input} as field {field} ({sub_filter}); wrote {output} ({added} bytes added to the original \
+                 {original_len})\n",
+                "{input} にフィールド {field} ({sub_filter}) として署名し、{output} に書き出しました\
+                 （元の {original_len} バイトに {added} バイトを追加）\n"
+            )
+        },
         ..Default::default()
     }
     .field("input", args.input.display().to_string())
@@ -221,31 +351,49 @@ fn problem_code(p: &SigProblem) -> (ExitCode, &'static str) {
 }
 
 fn describe(i: usize, c: &SignatureCheck, file_len: u64, chain: bool) -> String {
-    let mut t = format!("Signature {} ({}, {}): ", i + 1, c.field, c.sub_filter);
+    let (n, field, sub_filter) = (i + 1, &c.field, &c.sub_filter);
+    let mut t = tr!("Signature {n} ({field}, {sub_filter}): ", "署名 {n}（{field}、{sub_filter}）: ");
     match &c.problem {
-        None => t.push_str("valid\n"),
-        Some(p) => t.push_str(&format!("NOT VALID: {p}\n")),
+        None => t.push_str(pick("valid\n", "有効\n")),
+        Some(p) => t.push_str(&tr!("NOT VALID: {}\n", "無効: {}\n", problem_text(p))),
     }
     if let Some(s) = &c.signer {
-        t.push_str(&format!("  signer:       {s}\n"));
+        t.push_str(&tr!("  signer:       {s}\n", "  署名者:       {s}\n"));
     }
-    if let Some(n) = &c.holder_name {
-        t.push_str(&format!("  holder:       {n}\n"));
+    if let Some(name) = &c.holder_name {
+        t.push_str(&tr!("  holder:       {name}\n", "  名義人:       {name}\n"));
     }
     if let Some(at) = c.signing_time {
-        t.push_str(&format!("  signed at:    {} (the signer's clock)\n", jpki::cert::format_time(at)));
+        let at = jpki::cert::format_time(at);
+        t.push_str(&tr!("  signed at:    {at} (the signer's clock)\n", "  署名時刻:     {at}（署名者の時計）\n"));
     }
+    let (covered, after) = (c.covered_bytes, c.bytes_after);
     let coverage = if c.covers_whole_file {
-        "the whole file".to_string()
+        pick("the whole file", "ファイル全体").to_string()
     } else if c.only_signatures_after {
-        format!("the file up to this signature; the {} bytes after it are later signatures", c.bytes_after)
+        tr!(
+            "the file up to this signature; the {after} bytes after it are later signatures",
+            "この署名までのファイル。その後の {after} バイトは後の署名です"
+        )
     } else {
-        format!("{} of {file_len} bytes; the {} bytes after it are NOT signed by it", c.covered_bytes, c.bytes_after)
+        tr!(
+            "{covered} of {file_len} bytes; the {after} bytes after it are NOT signed by it",
+            "{file_len} バイト中 {covered} バイト。その後の {after} バイトはこの署名の対象外です"
+        )
     };
-    t.push_str(&format!("  covers:       {coverage}\n"));
+    t.push_str(&tr!("  covers:       {coverage}\n", "  対象範囲:     {coverage}\n"));
     if c.problem.is_none() {
-        let issuer = if chain { "issued by the given CA" } else { "issuer not checked (give --ca)" };
-        t.push_str(&format!("  certificate:  valid at signing time, {issuer}; revocation not checked\n"));
+        t.push_str(&if chain {
+            tr!(
+                "  certificate:  valid at signing time, issued by the given CA; revocation not checked\n",
+                "  証明書:       署名時に有効、指定した CA が発行。失効は未確認\n"
+            )
+        } else {
+            tr!(
+                "  certificate:  valid at signing time, issuer not checked (give --ca); revocation not checked\n",
+                "  証明書:       署名時に有効、発行者は未確認（--ca で指定）。失効は未確認\n"
+            )
+        });
     }
     t
 }
@@ -253,11 +401,16 @@ fn describe(i: usize, c: &SignatureCheck, file_len: u64, chain: bool) -> String 
 fn verify(global: &Global, args: &PdfVerifyArgs) -> Result<Output, Failure> {
     let ca = match &args.ca {
         Some(p) => {
+            let shown = p.display().to_string();
             let bytes = std::fs::read(p).map_err(|e| {
-                Failure::usage(format!("cannot read the CA certificate {:?}: {e}", p.display().to_string()))
+                Failure::usage(tr!(
+                    "cannot read the CA certificate {shown:?}: {e}",
+                    "CA 証明書 {shown:?} を読めません: {e}"
+                ))
             })?;
             let der = der_from_pem_or_der(&bytes).map_err(|e| Failure::usage(e.to_string()))?;
-            jpki::cert::summarize(&der, 0).map_err(|e| Failure::usage(format!("the CA file: {e}")))?;
+            jpki::cert::summarize(&der, 0)
+                .map_err(|e| Failure::usage(tr!("the CA file: {e}", "CA 証明書のファイル: {e}")))?;
             Some(der)
         }
         None => None,
@@ -267,18 +420,32 @@ fn verify(global: &Global, args: &PdfVerifyArgs) -> Result<Output, Failure> {
     let checks = jpki::pdf::signatures::check_all(&data, ca.as_deref(), now).map_err(|e| refused(&args.input, e))?;
     let file_len = data.len() as u64;
     let text: String = checks.iter().enumerate().map(|(i, c)| describe(i, c, file_len, ca.is_some())).collect();
-    let fail = |code, kind, message: String| Failure { code, kind, message, hint: None, pin: None, tries_left: None };
+    let fail = |code, kind, message: String| Failure {
+        code,
+        kind,
+        message,
+        hint: None,
+        pin: None,
+        tries_left: None,
+        unlock: None,
+    };
     if checks.is_empty() {
+        let input = args.input.display();
         return Err(fail(
             ExitCode::BadSignature,
             "bad_signature",
-            format!("{} has no signatures", args.input.display()),
+            tr!("{input} has no signatures", "{input} には署名がありません"),
         ));
     }
     if let Some((i, c, p)) = checks.iter().enumerate().find_map(|(i, c)| c.problem.as_ref().map(|p| (i, c, p))) {
         print_report(global, &text);
         let (code, kind) = problem_code(p);
-        return Err(fail(code, kind, format!("signature {} ({}) is not valid: {p}", i + 1, c.field)));
+        let (n, field, problem) = (i + 1, &c.field, problem_text(p));
+        return Err(fail(
+            code,
+            kind,
+            tr!("signature {n} ({field}) is not valid: {problem}", "署名 {n}（{field}）は無効です: {problem}"),
+        ));
     }
     let last = checks.iter().map(|c| c.covered_bytes).max().unwrap_or(0);
     if !checks.iter().any(|c| c.covers_whole_file) {
@@ -286,9 +453,16 @@ fn verify(global: &Global, args: &PdfVerifyArgs) -> Result<Output, Failure> {
         return Err(fail(
             ExitCode::BadSignature,
             "bad_signature",
-            format!("{} bytes were added after the last signature and are not signed", file_len - last),
+            tr!(
+                "{} bytes were added after the last signature and are not signed",
+                "最後の署名の後に {} バイトが追加されており、署名されていません",
+                file_len - last
+            ),
         )
-        .with_hint("Ask the sender which changes were made after signing"));
+        .with_hint(pick(
+            "Ask the sender which changes were made after signing",
+            "署名の後にどんな変更が加えられたか、送り主に確認してください",
+        )));
     }
     Ok(Output { text, ..Default::default() }
         .field("valid", true)

@@ -7,30 +7,51 @@ use jpki::pcsc::Access;
 use jpki::pin::{Pin, PinKind};
 use zeroize::Zeroizing;
 
+use super::advice::pin_name;
 use super::exit::Failure;
+use super::i18n::{pick, tr};
 use super::output::Output;
 use super::pin_input::{self, PinRole};
 use super::{session, session::Connect, Global, PinArgs, PinChoice};
 
 #[derive(Debug, Subcommand)]
 pub enum PinCommand {
-    /// Change a PIN: the old one is checked (behind the lockout guard), then replaced.
-    #[command(after_help = "A BLOCKED PIN cannot be reset with jpki: only your municipal office (市区町村窓口) can, \
-with the card and photo ID.\n\nThe new PIN comes from --new-pin-file, the JPKI_NEW_PIN environment variable, or a \
-prompt that asks twice. The old one from --pin-file, JPKI_AUTH_PIN / JPKI_SIGN_PIN / JPKI_CARDINFO_PIN, or a prompt.")]
+    #[command(
+        about = pick(
+            "Change a PIN: the old one is checked (behind the lockout guard), then replaced",
+            "暗証番号を変更する: 今の暗証番号を (ロック防止の確認の後で) 照合してから置き換える",
+        ),
+        after_help = change_after_help(),
+    )]
     Change(ChangeArgs),
+}
+
+/// The way out of a blocked PIN, then where the PINs come from.
+pub fn change_after_help() -> String {
+    let sources = pick(
+        "The new PIN comes from --new-pin-file, the JPKI_NEW_PIN environment variable, or a prompt that asks twice. \
+         The old one from --pin-file, JPKI_AUTH_PIN / JPKI_SIGN_PIN / JPKI_CARDINFO_PIN, or a prompt.",
+        "新しい暗証番号は --new-pin-file、環境変数 JPKI_NEW_PIN、または2回たずねるプロンプトから読みます。\
+         今の暗証番号は --pin-file、JPKI_AUTH_PIN / JPKI_SIGN_PIN / JPKI_CARDINFO_PIN、またはプロンプトから読みます。",
+    );
+    format!("{}\n\n{sources}", super::advice::help())
 }
 
 #[derive(Debug, Args)]
 pub struct ChangeArgs {
-    /// Which PIN to change.
-    #[arg(value_enum)]
+    #[arg(value_enum, help = pick("Which PIN to change", "変更する暗証番号"))]
     pub pin: PinChoice,
     // Read the new PIN from PATH; the forms depend on the platform.
-    #[arg(long, value_name = "PATH", help = format!("Read the new PIN from PATH ({})", super::PIN_FILE_FORMS))]
+    #[arg(long, value_name = pick("PATH", "パス"), help = tr!(
+        "Read the new PIN from PATH ({forms})",
+        "新しい暗証番号をこのファイルから読む ({forms})",
+        forms = super::pin_file_forms()
+    ))]
     pub new_pin_file: Option<PathBuf>,
-    /// After the change, verify the new PIN once more (two more APDUs: the retry query and the VERIFY).
-    #[arg(long)]
+    #[arg(long, help = pick(
+        "After the change, verify the new PIN once more (two more APDUs: the retry query and the VERIFY)",
+        "変更の後で、新しい暗証番号をもう一度照合する (APDU が2つ増える: 残り回数の問い合わせと VERIFY)",
+    ))]
     pub verify_new: bool,
     #[command(flatten)]
     pub pin_args: PinArgs,
@@ -39,35 +60,55 @@ pub struct ChangeArgs {
 fn new_pin(kind: PinKind, args: &ChangeArgs) -> Result<Pin, Failure> {
     let invalid = |e: jpki::pin::InvalidPin| pin_input::invalid_pin(PinRole::New, &e);
     if let Some(path) = &args.new_pin_file {
-        return Pin::new_replacement(kind, &pin_input::read_secret_file(path, "new-PIN file")?).map_err(invalid);
+        let what = pick("new-PIN file", "新しい暗証番号のファイル");
+        return Pin::new_replacement(kind, &pin_input::read_secret_file(path, what)?).map_err(invalid);
     }
+    let pin = pin_name(kind);
     if let Some(value) = std::env::var_os("JPKI_NEW_PIN") {
-        let value =
-            Zeroizing::new(value.into_string().map_err(|_| Failure::usage("JPKI_NEW_PIN is not valid Unicode"))?);
+        let value = Zeroizing::new(value.into_string().map_err(|_| {
+            Failure::usage(pick("JPKI_NEW_PIN is not valid Unicode", "JPKI_NEW_PIN が正しい Unicode ではありません"))
+        })?);
         return Pin::new_replacement(kind, &value).map_err(invalid);
     }
     if !pin_input::interactive() {
-        return Err(Failure::usage(format!("no new {kind} was given and there is no terminal to ask for it"))
-            .with_hint("Pass it with --new-pin-file PATH or the JPKI_NEW_PIN environment variable"));
+        return Err(Failure::usage(tr!(
+            "no new {pin} was given and there is no terminal to ask for it",
+            "新しい{pin}が渡されておらず、たずねる端末もありません"
+        ))
+        .with_hint(pick(
+            "Pass it with --new-pin-file PATH or the JPKI_NEW_PIN environment variable",
+            "--new-pin-file PATH か環境変数 JPKI_NEW_PIN で渡してください",
+        )));
     }
-    let first = pin_input::ask(&format!("New {kind} ({}): ", kind.rule()), pin_input::Echo::Off)?;
-    let pin = Pin::new_replacement(kind, &first).map_err(invalid)?;
-    let again = pin_input::ask(&format!("New {kind} again: "), pin_input::Echo::Off)?;
-    if Pin::new_replacement(kind, &again).ok().as_ref() != Some(&pin) {
-        return Err(Failure::usage("the two new PINs differ; nothing was changed"));
+    let rule = super::advice::pin_rule(kind);
+    let first = pin_input::ask(&tr!("New {pin} ({rule}): ", "新しい{pin}({rule}): "), pin_input::Echo::Off)?;
+    let pin_value = Pin::new_replacement(kind, &first).map_err(invalid)?;
+    let again = pin_input::ask(&tr!("New {pin} again: ", "新しい{pin}(確認): "), pin_input::Echo::Off)?;
+    if Pin::new_replacement(kind, &again).ok().as_ref() != Some(&pin_value) {
+        return Err(Failure::usage(pick(
+            "the two new PINs differ; nothing was changed",
+            "2回入力した新しい暗証番号が違います。何も変更していません",
+        )));
     }
-    Ok(pin)
+    Ok(pin_value)
 }
 
 pub fn change(global: &Global, connect: &dyn Connect, args: &ChangeArgs) -> Result<Output, Failure> {
     let kind = args.pin.kind();
+    let pin = pin_name(kind);
     if args.pin_args.pin_file.is_some() && args.pin_args.pin_file == args.new_pin_file {
-        return Err(Failure::usage("--pin-file and --new-pin-file name the same file"));
+        return Err(Failure::usage(pick(
+            "--pin-file and --new-pin-file name the same file",
+            "--pin-file と --new-pin-file が同じファイルを指しています",
+        )));
     }
-    let old = args.pin_args.obtain_as(kind, PinRole::Current, &format!("Current {kind}: "))?;
+    let old = args.pin_args.obtain_as(kind, PinRole::Current, &tr!("Current {pin}: ", "今の{pin}: "))?;
     let new = new_pin(kind, args)?;
     if new == old {
-        return Err(Failure::usage(format!("the new {kind} is the same as the current one; nothing was changed")));
+        return Err(Failure::usage(tr!(
+            "the new {pin} is the same as the current one; nothing was changed",
+            "新しい{pin}が今のものと同じです。何も変更していません"
+        )));
     }
     let mut card = connect.open(global, Access::Verifying)?;
     session::verify(&mut card, &old, args.pin_args.force)?;
@@ -78,22 +119,30 @@ pub fn change(global: &Global, connect: &dyn Connect, args: &ChangeArgs) -> Resu
         Err(jpki::Error::Transport(_) | jpki::Error::BadCardData(_)) => {
             return Err(super::exit::change_outcome_unknown(
                 kind,
-                format!("the link to the card failed during the change; whether the {kind} was changed is unknown"),
+                tr!(
+                    "the link to the card failed during the change; whether the {pin} was changed is unknown",
+                    "変更中にカードとの通信が失敗しました。{pin}が変更されたかは分かりません"
+                ),
             ))
         }
         Err(e) => return Err(Failure::from(e)),
     }
     if args.verify_new {
         session::verify(&mut card, &new, args.pin_args.force).map_err(|f| Failure {
-            message: format!("the {kind} WAS changed, but checking the new one failed: {}", f.message),
+            message: tr!(
+                "the {pin} WAS changed, but checking the new one failed: {}",
+                "{pin}は変更されましたが、新しいものの照合に失敗しました: {}",
+                f.message
+            ),
             ..f
         })?;
     }
-    Ok(Output {
-        text: format!("The {kind} was changed{}.\n", if args.verify_new { " and the new one verified" } else { "" }),
-        ..Default::default()
-    }
-    .field("pin", kind.name())
-    .field("changed", true)
-    .field("new_pin_verified", args.verify_new))
+    let text = match args.verify_new {
+        true => tr!("The {pin} was changed and the new one verified.\n", "{pin}を変更し、新しいものを照合しました。\n"),
+        false => tr!("The {pin} was changed.\n", "{pin}を変更しました。\n"),
+    };
+    Ok(Output { text, ..Default::default() }
+        .field("pin", kind.name())
+        .field("changed", true)
+        .field("new_pin_verified", args.verify_new))
 }

@@ -102,6 +102,7 @@ pub fn obtain(kind: PinKind, role: PinRole, file: Option<&Path>, env_var: &str, 
             hint: Some(format!("Pass it with --pin-file PATH (or - for stdin) or the {env_var} environment variable")),
             pin: Some(kind),
             tries_left: None,
+            unlock: None,
         });
     };
     Pin::new(kind, &text).map_err(|e| invalid_pin(role, &e))
@@ -247,11 +248,22 @@ impl Drop for EchoOff<'_> {
 }
 
 /// The lockout guard's consent for the last try: `--force`, or a yes at the terminal.
-pub fn last_try_consent(force: bool) -> impl FnMut(PinKind) -> bool {
-    move |kind| {
-        force
-            || confirm(&format!(
-                "Only 1 try is left for the {kind}. A wrong PIN now blocks it until you visit your municipal office. Continue?"
+pub fn last_try_consent(force: bool) -> LastTry {
+    LastTry { force }
+}
+
+/// See [`last_try_consent`]: the question says the way out should the try block the PIN.
+pub struct LastTry {
+    force: bool,
+}
+
+impl jpki::card::LastTryConsent for LastTry {
+    fn consent(&mut self, kind: PinKind, unlock: jpki::card::Unlock) -> bool {
+        let (pin, advice) = (super::advice::pin_name(kind), super::advice::sentence(kind, unlock));
+        self.force
+            || confirm(&super::i18n::tr!(
+                "Only 1 try is left for the {pin}. A wrong PIN now blocks it. If you forgot it: {advice} Continue?",
+                "{pin}の残りは1回です。いま間違えるとロックされます。忘れた場合: {advice}続けますか?"
             ))
     }
 }

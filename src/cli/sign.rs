@@ -43,41 +43,65 @@ pub enum SigFormat {
 
 #[derive(Debug, Args)]
 pub struct SignArgs {
-    /// Key to sign with: sign (署名用, signing password) or auth (利用者証明用, 4-digit PIN).
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, help = super::i18n::pick(
+        "Key to sign with: sign (署名用, signing password) or auth (利用者証明用, 4-digit PIN)",
+        "署名に使う鍵: sign (署名用、署名用パスワード) か auth (利用者証明用、数字4桁の暗証番号)"
+    ))]
     pub key: KeyChoice,
-    /// A precomputed digest in hex (length checked against --hash).
-    #[arg(long, value_name = "HEX", conflicts_with = "input")]
+    #[arg(long, value_name = "HEX", conflicts_with = "input", help = super::i18n::pick(
+        "A precomputed digest in hex (length checked against --hash)",
+        "計算済みのダイジェスト (hex。長さは --hash と照合する)"
+    ))]
     pub digest: Option<String>,
-    /// Hash algorithm of --digest, or used to hash the input.
-    #[arg(long, value_enum, default_value_t = HashChoice::Sha256)]
+    #[arg(long, value_enum, default_value_t = HashChoice::Sha256, help = super::i18n::pick(
+        "Hash algorithm of --digest, or used to hash the input",
+        "--digest のハッシュアルゴリズム、または入力のハッシュに使うもの"
+    ))]
     pub hash: HashChoice,
-    /// File to hash and sign (`-` for stdin).
-    #[arg(value_name = "FILE")]
+    #[arg(value_name = "FILE", help = super::i18n::pick(
+        "File to hash and sign (`-` for stdin)",
+        "ハッシュして署名するファイル (`-` で標準入力)"
+    ))]
     pub input: Option<PathBuf>,
-    /// Signature encoding: hex (default on stdout), base64, or raw (default with -o). Not with --cms.
-    #[arg(long, value_enum, conflicts_with = "cms")]
+    #[arg(long, value_enum, conflicts_with = "cms", help = super::i18n::pick(
+        "Signature encoding: hex (default on stdout), base64, or raw (default with -o). Not with --cms",
+        "署名の形式: hex (標準出力の既定)、base64、raw (-o の既定)。--cms とは併用不可"
+    ))]
     pub format: Option<SigFormat>,
-    /// Write the signature to FILE.
-    #[arg(short, long, value_name = "FILE")]
+    #[arg(short, long, value_name = "FILE", help = super::i18n::pick(
+        "Write the signature to FILE",
+        "署名をこのファイルに書き出す"
+    ))]
     pub output: Option<PathBuf>,
-    /// Produce CMS (PKCS#7) SignedData, detached unless --attached.
-    #[arg(long, conflicts_with = "batch")]
+    #[arg(long, conflicts_with = "batch", help = super::i18n::pick(
+        "Produce CMS (PKCS#7) SignedData, detached unless --attached",
+        "CMS (PKCS#7) SignedData を作る (--attached がなければ分離形式)"
+    ))]
     pub cms: bool,
-    /// Include the content in the CMS.
-    #[arg(long, requires = "cms", conflicts_with = "digest")]
+    #[arg(long, requires = "cms", conflicts_with = "digest", help = super::i18n::pick(
+        "Include the content in the CMS",
+        "CMS にデータ本体を含める"
+    ))]
     pub attached: bool,
-    /// Write the CMS as PEM instead of DER.
-    #[arg(long, requires = "cms")]
+    #[arg(long, requires = "cms", help = super::i18n::pick(
+        "Write the CMS as PEM instead of DER",
+        "CMS を DER ではなく PEM で書き出す"
+    ))]
     pub pem: bool,
-    /// Sign many items read from stdin, one a line: hex digests or file paths.
-    #[arg(long, value_enum, value_name = "KIND")]
+    #[arg(long, value_enum, value_name = "KIND", help = super::i18n::pick(
+        "Sign many items read from stdin, one a line: hex digests or file paths",
+        "標準入力から1行に1つずつ読んだものにまとめて署名する: hex のダイジェストかファイルのパス"
+    ))]
     pub batch: Option<super::batch::BatchInput>,
-    /// In a batch, go on past bad lines (they are reported and not signed).
-    #[arg(long, requires = "batch")]
+    #[arg(long, requires = "batch", help = super::i18n::pick(
+        "In a batch, go on past bad lines (they are reported and not signed)",
+        "まとめて署名するとき、誤った行があっても続ける (その行は報告し、署名しない)"
+    ))]
     pub keep_going: bool,
-    /// Sign empty input (an empty FILE, stdin or batch file) instead of refusing it.
-    #[arg(long, conflicts_with = "digest")]
+    #[arg(long, conflicts_with = "digest", help = super::i18n::pick(
+        "Sign empty input (an empty FILE, stdin or batch file) instead of refusing it",
+        "空の入力 (空のファイル、標準入力、一括入力) を拒まずに署名する"
+    ))]
     pub allow_empty: bool,
     #[command(flatten)]
     pub pin_args: PinArgs,
@@ -226,7 +250,7 @@ pub fn card_cms(
     let certificate = signer.certificate().to_vec();
     drop(signer);
     let der = jpki::cms::assemble(&certificate, hash, attrs, &signature, content)
-        .map_err(|e| Failure::from(Error::BadCardData(e.to_string())))?;
+        .map_err(|e| Failure::from(Error::BadCardData(e.into())))?;
     Ok((der, certificate))
 }
 

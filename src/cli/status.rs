@@ -2,83 +2,148 @@
 
 use clap::Args;
 use jpki::apdu::StatusWord;
-use jpki::card::{CertKind, Counter, CounterReading, PinState, StatusRequest};
+use jpki::card::{CertKind, Counter, CounterReading, Counters, PinState, StatusRequest, Unlock};
 use jpki::cert::CertSummary;
 use jpki::pcsc::Access;
+use jpki::pin::PinKind;
 use jpki::Error;
 use serde_json::{json, Value};
 
+use super::advice::{self, pin_name};
 use super::cert::unix_now;
 use super::exit::Failure;
+use super::i18n::{pick, tr};
 use super::output::{one_line, Output};
 use super::{pin_input, session::Connect, Global, PinArgs};
 use jpki::transport::Transport as _;
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
-    /// Only the two JPKI counters and whether the signing certificate was issued:
-    /// 5 APDUs instead of 12, for the least time in an NFC reader's field.
-    #[arg(long)]
+    // Help in both languages, evaluated once the language is known.
+    #[arg(long, conflicts_with = "all", help = pick(
+        "Only the two JPKI counters and whether the signing certificate was issued: 7 APDUs instead of 9, for the \
+         least time in an NFC reader's field",
+        "公的個人認証AP の2つの残り回数と署名用電子証明書の有無だけ: APDU は9でなく7つで、NFC リーダーにかざす時間が最短",
+    ))]
     pub jpki_only: bool,
-    /// Every counter the card reports. This is the default; the flag is kept
-    /// for scripts written when it was not.
-    #[arg(long, hide = true, conflicts_with = "jpki_only")]
+    #[arg(long, help = pick(
+        "Also the four 照合番号 counters (A and B of the 券面事項入力補助AP and of the 券面事項確認AP), which no \
+         holder types and no jpki command uses: 12 APDUs",
+        "券面事項入力補助APと券面事項確認APの照合番号A・Bの4つの残り回数も表示します(利用者が入力するものではなく、jpki のどのコマンドも使いません): APDU 12個",
+    ))]
     pub all: bool,
-    /// Never use the short-EF-identifier form of the retry query (when and how
-    /// it is trusted: see `jpki status` in the README).
-    #[arg(long)]
+    #[arg(long, help = pick(
+        "Never use the short-EF-identifier form of the retry query (when and how it is trusted: see `jpki status` \
+         in the README)",
+        "残り回数の問い合わせに短縮 EF 識別子 (SFI) の形を使わない (いつどう信頼するかは README の `jpki status` を参照)"
+    ))]
     pub no_sfi: bool,
-    /// Also show the auth certificate's expiry.
-    #[arg(long)]
+    #[arg(long, help = pick(
+        "Also show the auth certificate's expiry",
+        "利用者証明用電子証明書の有効期限も表示する"
+    ))]
     pub certs: bool,
-    /// With --certs, also the signing certificate's expiry (asks for the signing password).
-    #[arg(long, requires = "certs")]
+    #[arg(long, requires = "certs", help = pick(
+        "With --certs, also the signing certificate's expiry (asks for the signing password)",
+        "--certs と合わせて、署名用電子証明書の有効期限も表示する (署名用パスワードを尋ねる)"
+    ))]
     pub sign_cert: bool,
     #[command(flatten)]
     pub pin_args: PinArgs,
 }
 
-/// One line of text and one JSON object for a counter's state.
-pub fn describe(counter: &Counter, state: &Result<PinState, Error>) -> (String, Value) {
+/// A counter's name in the current language.
+fn counter_label(counter: &Counter) -> String {
+    if let Some(kind) = counter.pin_kind() {
+        return capitalized(pin_name(kind));
+    }
+    match counter.name {
+        // Short enough for the label column in both languages.
+        "cardinfo-a" => pick("券面事項入力補助AP 照合番号A (My Number)", "券面事項入力補助AP 照合番号A(個人番号)"),
+        "cardinfo-b" => {
+            pick("券面事項入力補助AP 照合番号B (birth date etc.)", "券面事項入力補助AP 照合番号B(生年月日等)")
+        }
+        "visual-a" => pick("券面事項確認AP 照合番号A (My Number)", "券面事項確認AP 照合番号A(個人番号)"),
+        "visual-b" => pick("券面事項確認AP 照合番号B (birth date etc.)", "券面事項確認AP 照合番号B(生年月日等)"),
+        _ => return capitalized(counter.description),
+    }
+    .to_string()
+}
+
+/// One line of text and one JSON object for a counter's state. `unlock`:
+/// the way out of this PIN, shown when it is blocked or at its last try.
+pub fn describe(counter: &Counter, state: &Result<PinState, Error>, unlock: Option<Unlock>) -> (String, Value) {
     let of_max = |n: u8| match counter.max_tries {
-        Some(max) if n <= max => format!("{n} of {max} tries left"),
-        Some(max) => format!("{n} tries left (more than the documented {max})"),
-        None => format!("{n} tries left (no source gives the maximum)"),
+        Some(max) if n <= max => tr!("{n} of {max} tries left", "残り{n}回(最大{max}回)"),
+        Some(max) => tr!("{n} tries left (more than the documented {max})", "残り{n}回(資料にある最大{max}回より多い)"),
+        None => tr!("{n} tries left (no source gives the maximum)", "残り{n}回(最大回数を示す資料はありません)"),
     };
-    let (text, fields) = match state {
-        Ok(PinState::TriesLeft(n)) => (of_max(*n), json!({"state": "ok", "tries_left": n})),
-        Ok(PinState::Blocked) => (
-            "BLOCKED: only your municipal office (市区町村窓口) can unblock it".to_string(),
-            json!({"state": "blocked", "tries_left": 0}),
+    let (text, mut fields) = match state {
+        Ok(PinState::TriesLeft(1)) if unlock.is_some() => (
+            tr!("{}: a wrong PIN now blocks it", "{}: 次に間違えるとロックされます", of_max(1)),
+            json!({"state": "ok", "tries_left": 1}),
         ),
+        Ok(PinState::TriesLeft(n)) => (of_max(*n), json!({"state": "ok", "tries_left": n})),
+        Ok(PinState::Blocked) => {
+            (pick("BLOCKED", "ロック中").to_string(), json!({"state": "blocked", "tries_left": 0}))
+        }
         Ok(PinState::Verified) => (
-            "verified in the card's current session (counter at its maximum)".to_string(),
+            pick(
+                "verified in the card's current session (counter at its maximum)",
+                "カードの現在のセッションで照合済み(残り回数は最大)",
+            )
+            .to_string(),
             json!({"state": "verified", "tries_left": null}),
         ),
         Err(Error::NotJpki { .. } | Error::AppletMissing { .. })
-        | Err(Error::PinFileNotSelected { sw: StatusWord::FileNotFound }) => {
-            ("not present on this card".to_string(), json!({"state": "absent", "tries_left": null}))
-        }
+        | Err(Error::PinFileNotSelected { sw: StatusWord::FileNotFound }) => (
+            pick("not present on this card", "このカードにはありません").to_string(),
+            json!({"state": "absent", "tries_left": null}),
+        ),
         Err(e) => {
-            (format!("unreadable ({e})"), json!({"state": "unreadable", "tries_left": null, "error": e.to_string()}))
+            let why = super::exit::message(e);
+            (
+                tr!("unreadable ({why})", "読めません({why})"),
+                json!({"state": "unreadable", "tries_left": null, "error": e.to_string()}),
+            )
         }
     };
-    render(counter, &text, fields)
+    let advice = match (state, unlock) {
+        (Ok(PinState::Blocked), Some(unlock)) => Some(advice::sentence(counter_kind(counter), unlock)),
+        (Ok(PinState::TriesLeft(1)), Some(unlock)) => {
+            Some(tr!("If you forget it: {}", "忘れた場合: {}", advice::sentence(counter_kind(counter), unlock)))
+        }
+        _ => None,
+    };
+    let mut text = labelled(&(counter_label(counter) + pick(":", ":")), &text);
+    if let (Some(sentence), Some(unlock), Value::Object(f)) = (advice, unlock, &mut fields) {
+        text.push_str(&format!("\n  {sentence}"));
+        f.insert("unlock".into(), advice::json(unlock));
+    }
+    (text, render(counter, fields))
 }
 
-fn render(counter: &Counter, text: &str, fields: Value) -> (String, Value) {
+fn counter_kind(counter: &Counter) -> PinKind {
+    counter.pin_kind().unwrap_or(PinKind::CardInfo)
+}
+
+fn render(counter: &Counter, fields: Value) -> Value {
     let mut obj = json!({"pin": counter.name, "max_tries": counter.max_tries, "description": counter.description});
     if let (Value::Object(o), Value::Object(f)) = (&mut obj, fields) {
         o.extend(f);
     }
-    (labelled(&(capitalized(counter.description) + ":"), text), obj)
+    obj
 }
 
 /// The signing password of a card that has no signing certificate: not in
 /// use, whatever its file answers.
 fn describe_unissued(counter: &Counter) -> (String, Value) {
     let fields = json!({"state": "not_issued", "tries_left": null});
-    render(counter, "not in use (no signing certificate on this card)", fields)
+    let text = pick(
+        "not in use (no signing certificate on this card)",
+        "使われていません(このカードには署名用電子証明書がありません)",
+    );
+    (labelled(&(counter_label(counter) + pick(":", ":")), text), render(counter, fields))
 }
 
 /// Width of the label column, in terminal cells.
@@ -96,16 +161,25 @@ fn capitalized(s: &str) -> String {
 pub fn run(global: &Global, connect: &dyn Connect, args: &StatusArgs) -> Result<Output, Failure> {
     let sign_pin = if args.sign_cert {
         let kind = jpki::pin::PinKind::Sign;
-        Some(args.pin_args.obtain(kind, "Enter the signing password (to read the signing certificate): ")?)
+        let prompt = pick(
+            "Enter the signing password (to read the signing certificate): ",
+            "署名用パスワードを入力してください(署名用電子証明書を読むため): ",
+        );
+        Some(args.pin_args.obtain(kind, prompt)?)
     } else {
-        args.pin_args.refuse_unused("`status` without --sign-cert")?;
+        args.pin_args.refuse_unused(pick("`status` without --sign-cert", "--sign-cert なしの `status`"))?;
         None
     };
     let access = if sign_pin.is_some() { Access::Verifying } else { Access::ReadOnly };
     let mut card = connect.open(global, access)?;
     let reader = card.transport().reader().to_string();
+    let counters = match (args.jpki_only, args.all) {
+        (true, _) => Counters::Jpki,
+        (false, true) => Counters::All,
+        (false, false) => Counters::Holder,
+    };
     let request = StatusRequest {
-        jpki_only: args.jpki_only,
+        counters,
         short_form: !args.no_sfi,
         certificates: args.certs,
         sign_pin: sign_pin.as_ref(),
@@ -114,27 +188,45 @@ pub fn run(global: &Global, connect: &dyn Connect, args: &StatusArgs) -> Result<
     let status = card.status(&request, &mut pin_input::last_try_consent(args.pin_args.force))?;
     drop(card);
     let issued = status.sign_certificate_issued.issued();
-    let mut text = format!("Reader: {reader}\n");
+    let mut text = tr!("Reader: {reader}\n", "リーダー: {reader}\n");
+    let device = super::readers::device_text(&status.device);
+    text.push_str(&tr!("Device: {device}\n", "デバイス: {device}\n"));
     let mut pins = Vec::new();
     for (counter, reading) in &status.counters {
         let (line, obj) = match reading {
             CounterReading::NotIssued => describe_unissued(counter),
-            CounterReading::Read(state) => describe(counter, state),
+            CounterReading::Read(state) => describe(counter, state, counter.pin_kind().map(|k| status.unlock(k))),
         };
         text.push_str(&line);
         text.push('\n');
         pins.push(obj);
     }
     let availability = match issued {
-        Some(true) => "issued",
-        Some(false) => "NOT ISSUED on this card (holders under 15 and some others have none)",
-        None => "unknown (the card's availability file EF 0008 was unreadable or unrecognized)",
+        Some(true) => pick("issued", "発行済み"),
+        Some(false) => pick(
+            "NOT ISSUED on this card (holders under 15 and some others have none)",
+            "このカードには発行されていません(15歳未満の方などには発行されません)",
+        ),
+        None => pick(
+            "unknown (the card's availability file EF 0008 was unreadable or unrecognized)",
+            "不明(カードの EF 0008 を読めないか、内容が分かりません)",
+        ),
     };
-    text.push_str(&labelled("Signing certificate (署名用電子証明書):", availability));
+    text.push_str(&labelled(pick("Signing certificate (署名用電子証明書):", "署名用電子証明書:"), availability));
     text.push('\n');
     let mut certs = serde_json::Map::new();
     if args.certs {
         certs.insert("sign_certificate_issued".into(), issued.into());
+    }
+    if args.certs && status.auth_certificate.is_none() {
+        // A smartphone shows it only after the auth PIN, which status never asks for.
+        let why = pick(
+            "expiry not read: the smartphone shows it only after the auth PIN (see `jpki cert auth --details`)",
+            "有効期限は未読: スマートフォンは利用者証明用暗証番号の照合後にしか見せません (`jpki cert auth --details` を参照)",
+        );
+        let label = pick("Auth certificate:", "利用者証明用電子証明書:");
+        text.push_str(&labelled(label, &format!("{why}\n")));
+        certs.insert("auth_not_read".into(), "needs_auth_pin".into());
     }
     let mut expiry = |kind: CertKind, s: &CertSummary| {
         let when = if s.days_left < 0 {
@@ -161,8 +253,11 @@ pub fn run(global: &Global, connect: &dyn Connect, args: &StatusArgs) -> Result<
         }
         None => {}
     }
-    let mut out =
-        Output::default().field("reader", reader).field("pins", pins).field("sign_certificate_issued", issued);
+    let mut out = Output::default()
+        .field("reader", reader)
+        .field("device", status.device.id())
+        .field("pins", pins)
+        .field("sign_certificate_issued", issued);
     if args.certs {
         out = out.field("certificates", Value::Object(certs));
     }
@@ -177,7 +272,7 @@ mod tests {
     #[test]
     fn a_missing_applet_or_key_file_is_absent_and_other_odd_answers_unreadable() {
         let counter = Counter::ALL[5];
-        let state = |r: Result<PinState, Error>| describe(&counter, &r).1["state"].as_str().unwrap().to_string();
+        let state = |r: Result<PinState, Error>| describe(&counter, &r, None).1["state"].as_str().unwrap().to_string();
         assert_eq!(state(Err(Error::AppletMissing { applet: "x" })), "absent");
         let select = |sw| Err(Error::PinFileNotSelected { sw });
         assert_eq!(state(select(StatusWord::FileNotFound)), "absent");
@@ -185,7 +280,7 @@ mod tests {
         let query = Err(Error::OddRetryAnswer { sw: StatusWord::FileNotFound });
         assert_eq!(state(query), "unreadable");
         assert_eq!(state(Ok(PinState::TriesLeft(5))), "ok");
-        let (text, json) = describe(&counter, &Ok(PinState::TriesLeft(5)));
+        let (text, json) = describe(&counter, &Ok(PinState::TriesLeft(5)), None);
         assert!(text.ends_with("5 tries left (more than the documented 3)"), "{text}");
         assert_eq!((json["tries_left"].as_u64(), json["max_tries"].as_u64()), (Some(5), Some(3)));
     }

@@ -3,14 +3,15 @@
 use clap::Args;
 use jpki::pcsc::Access;
 
+use super::advice::pin_name;
 use super::exit::Failure;
+use super::i18n::{pick, tr};
 use super::output::Output;
 use super::{session, session::Connect, Global, PinArgs, PinChoice};
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
-    /// Which PIN to check.
-    #[arg(value_enum)]
+    #[arg(value_enum, help = pick("Which PIN to check", "照合する暗証番号"))]
     pub pin: PinChoice,
     #[command(flatten)]
     pub pin_args: PinArgs,
@@ -21,9 +22,12 @@ pub fn run(global: &Global, connect: &dyn Connect, args: &VerifyArgs) -> Result<
     let pin = args.pin_args.obtain_default(kind)?;
     let mut card = connect.open(global, Access::Verifying)?;
     session::verify(&mut card, &pin, args.pin_args.force)?;
-    let max = kind.max_tries();
+    let (max, name) = (kind.max_tries(), pin_name(kind));
     Ok(Output {
-        text: format!("The {kind} is correct; its counter is back to {max} of {max} tries.\n"),
+        text: tr!(
+            "The {name} is correct; its counter is back to {max} of {max} tries.\n",
+            "{name}は正しいです。残り回数は最大の{max}回に戻りました。\n"
+        ),
         ..Default::default()
     }
     .field("pin", kind.name())

@@ -194,6 +194,38 @@ impl FromStr for OptionalApplet {
     }
 }
 
+/// The smartphone certificate (スマホ用電子証明書) the card can play instead
+/// of the plastic card: what its token file says, its auth certificate behind
+/// the auth PIN, and no card-info applets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Smartphone {
+    /// An Android phone's secure element (`JPKIAPGPSETOKEN`).
+    Android,
+    /// An iPhone (`JPKIAPIOSTOKEN`).
+    Ios,
+}
+
+impl Smartphone {
+    /// The label at the start of the token file (EF 0006).
+    pub fn token_label(self) -> &'static str {
+        match self {
+            Smartphone::Android => "JPKIAPGPSETOKEN",
+            Smartphone::Ios => "JPKIAPIOSTOKEN",
+        }
+    }
+}
+
+impl FromStr for Smartphone {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "android" => Ok(Smartphone::Android),
+            "ios" | "iphone" => Ok(Smartphone::Ios),
+            other => Err(format!("unknown smartphone {other:?} (expected android or ios)")),
+        }
+    }
+}
+
 /// The newer contact ATR; its historical bytes advertise extended Lc/Le.
 pub const ATR_EXTENDED: [u8; 19] =
     [0x3B, 0xDA, 0x13, 0xFF, 0x81, 0x31, 0xFB, 0x46, 0x80, 0x12, 0x39, 0x2F, 0x31, 0xC1, 0x73, 0xC6, 0x01, 0xC0, 0x3B];
@@ -242,6 +274,10 @@ pub struct SimConfig {
     pub cert_flags: Option<Vec<u8>>,
     /// Applets the card lacks: SELECT of their AID answers `6A 82`. Default none.
     pub without_applets: Vec<OptionalApplet>,
+    /// Play the smartphone certificate instead of the plastic card: its token
+    /// label, the auth certificate readable only after the auth PIN, and
+    /// neither card-info applet. Default none (the My Number Card).
+    pub smartphone: Option<Smartphone>,
     /// Return response data through `61 xx` + GET RESPONSE. Default off.
     pub get_response: bool,
     /// A short Le larger than the available data answers `6C xx`. Default off.
@@ -286,6 +322,7 @@ impl Default for SimConfig {
             sign_cert_file: None,
             cert_flags: None,
             without_applets: Vec::new(),
+            smartphone: None,
             get_response: false,
             wrong_le_6c: false,
             first_apdu_after_power_6f00: false,

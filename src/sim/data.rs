@@ -65,6 +65,18 @@ impl fmt::Debug for CardData {
     }
 }
 
+/// Why a holder field of the card-info AP cannot be set as asked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum HolderFieldError {
+    #[error("{field} must be 1 to 1000 bytes of UTF-8")]
+    BadText { field: String },
+    #[error("bad {field} {value:?} (birth-date YYYYMMDD, sex 1, 2 or 9, my-number 12 digits)")]
+    BadValue { field: String, value: String },
+    #[error("unknown holder field {0:?} (name, address, birth-date, sex, my-number)")]
+    UnknownField(String),
+}
+
 impl CardData {
     /// The embedded fixture card.
     pub fn default_fixture() -> CardData {
@@ -91,11 +103,11 @@ impl CardData {
     /// Replace one field of the card-info AP's holder data (`name`, `address`,
     /// `birth-date` as YYYYMMDD, `sex` as 1/2/9, `my-number` as 12 digits).
     /// The certificates are fixtures and keep their own holder data.
-    pub fn set_holder_field(&mut self, field: &str, value: &str) -> Result<(), String> {
+    pub fn set_holder_field(&mut self, field: &str, value: &str) -> Result<(), HolderFieldError> {
         let digits = |n: usize| value.len() == n && value.bytes().all(|b| b.is_ascii_digit());
         match field {
             "name" | "address" if value.is_empty() || value.len() > 1000 => {
-                return Err(format!("{field} must be 1 to 1000 bytes of UTF-8"))
+                return Err(HolderFieldError::BadText { field: field.to_string() })
             }
             "name" => self.name = value.to_string(),
             "address" => self.address = value.to_string(),
@@ -103,9 +115,9 @@ impl CardData {
             "sex" if matches!(value, "1" | "2" | "9") => self.sex = value.to_string(),
             "my-number" if digits(12) => self.my_number = value.to_string(),
             "birth-date" | "sex" | "my-number" => {
-                return Err(format!("bad {field} {value:?} (birth-date YYYYMMDD, sex 1, 2 or 9, my-number 12 digits)"))
+                return Err(HolderFieldError::BadValue { field: field.to_string(), value: value.to_string() })
             }
-            other => return Err(format!("unknown holder field {other:?} (name, address, birth-date, sex, my-number)")),
+            other => return Err(HolderFieldError::UnknownField(other.to_string())),
         }
         Ok(())
     }
@@ -407,5 +419,17 @@ mod tests {
         assert_eq!(ef[2], 0x81);
         let off = u16::from_be_bytes([ef[4 + 3 + 2], ef[4 + 3 + 3]]) as usize;
         assert_eq!(&ef[off..off + 2], &[0xDF, 0x23]);
+    }
+
+    #[test]
+    fn holder_fields_are_checked() {
+        let mut d = CardData::default_fixture();
+        d.set_holder_field("sex", "2").unwrap();
+        assert_eq!(d.sex, "2");
+        assert_eq!(d.set_holder_field("name", ""), Err(HolderFieldError::BadText { field: "name".into() }));
+        let bad = d.set_holder_field("birth-date", "1980").unwrap_err();
+        assert_eq!(bad, HolderFieldError::BadValue { field: "birth-date".into(), value: "1980".into() });
+        assert!(bad.to_string().starts_with("bad birth-date \"1980\" ("), "{bad}");
+        assert_eq!(d.set_holder_field("age", "1"), Err(HolderFieldError::UnknownField("age".into())));
     }
 }

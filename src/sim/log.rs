@@ -10,6 +10,11 @@
 //! CHANGE REFERENCE DATA (INS `24`) with data, only the 4-byte header is
 //! shown, then `[secret]`, so neither a PIN nor its length reaches the log. Other events are lines of their own
 //! starting with `EVENT ` (`EVENT connected`, `EVENT power-on`, ...).
+//!
+//! [`LoggedApdu`] reads a line back; it is the one reader of this log (the
+//! integration tests use it too). The rule for a secret is by instruction
+//! alone, whatever the class byte: a VERIFY with data in a proprietary class
+//! still carries a PIN, so it is logged and counted as one.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
@@ -36,6 +41,20 @@ pub enum Delivery {
     Hung,
 }
 
+impl Delivery {
+    const ALL: [Delivery; 4] = [Delivery::Normal, Delivery::Dropped, Delivery::Corrupted, Delivery::Hung];
+
+    /// The word the log adds after the response length ("" for a normal answer).
+    fn note(self) -> &'static str {
+        match self {
+            Delivery::Normal => "",
+            Delivery::Dropped => "dropped",
+            Delivery::Corrupted => "corrupted",
+            Delivery::Hung => "hung",
+        }
+    }
+}
+
 /// Format one `APDU` line (without the newline).
 pub fn apdu_line(seq: u64, command: &[u8], response: &[u8], delivery: Delivery) -> String {
     let (sw, data_len) = if response.len() >= 2 {
@@ -44,18 +63,22 @@ pub fn apdu_line(seq: u64, command: &[u8], response: &[u8], delivery: Delivery) 
     } else {
         (0, 0)
     };
-    let suffix = match delivery {
-        Delivery::Normal => "",
-        Delivery::Dropped => " dropped",
-        Delivery::Corrupted => " corrupted",
-        Delivery::Hung => " hung",
-    };
-    format!("APDU {seq} {} -> {sw:04X} {data_len}{suffix}", redact_command(command))
+    let line = format!("APDU {seq} {} -> {sw:04X} {data_len}", redact_command(command));
+    with_note(line, delivery)
+}
+
+fn with_note(mut line: String, delivery: Delivery) -> String {
+    if delivery != Delivery::Normal {
+        line.push(' ');
+        line.push_str(delivery.note());
+    }
+    line
 }
 
 /// One `APDU` line of the log, read back (for tests and tools that check
-/// what a client sent).
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// what a client sent). Shown (`Display` and `Debug`) as the log line it was
+/// read from, so that a failing test prints the log as it was.
+#[derive(Clone, PartialEq, Eq)]
 pub struct LoggedApdu {
     /// Sequence number, from 1 for each card session.
     pub seq: u64,
@@ -94,10 +117,7 @@ impl LoggedApdu {
         let data_len = fields.next()?.parse().ok()?;
         let delivery = match fields.next() {
             None => Delivery::Normal,
-            Some("dropped") => Delivery::Dropped,
-            Some("corrupted") => Delivery::Corrupted,
-            Some("hung") => Delivery::Hung,
-            Some(_) => return None,
+            Some(note) => *Delivery::ALL.iter().find(|d| *d != &Delivery::Normal && d.note() == note)?,
         };
         let command = (!secret).then_some(bytes);
         Some(LoggedApdu { seq, header, secret, command, sw, data_len, delivery })
@@ -107,6 +127,39 @@ impl LoggedApdu {
     /// the data is a PIN either way.
     pub fn is_verify_with_data(&self) -> bool {
         self.secret && self.header[1] == 0x20
+    }
+
+    /// The retry-counter query: a VERIFY of the header alone (any class, as
+    /// above), which spends no try.
+    pub fn is_retry_query(&self) -> bool {
+        self.header[1] == 0x20 && self.command.as_ref().is_some_and(|c| c.len() == 4)
+    }
+
+    /// COMPUTE DIGITAL SIGNATURE.
+    pub fn is_signature(&self) -> bool {
+        super::card::is_signature_command(&self.header)
+    }
+
+    /// The command as the log shows it: upper-case hex, or the header and
+    /// `[secret]`.
+    pub fn command_hex(&self) -> String {
+        match &self.command {
+            Some(bytes) => hex::encode_upper(bytes),
+            None => format!("{}{}", hex::encode_upper(self.header), crate::apdu::SECRET_MARKER),
+        }
+    }
+}
+
+impl std::fmt::Display for LoggedApdu {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let line = format!("APDU {} {} -> {:04X} {}", self.seq, self.command_hex(), self.sw, self.data_len);
+        f.write_str(&with_note(line, self.delivery))
+    }
+}
+
+impl std::fmt::Debug for LoggedApdu {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
     }
 }
 
@@ -219,8 +272,24 @@ mod tests {
         );
         assert_eq!((read.sw, read.data_len, read.delivery), (0x63C4, 0, Delivery::Normal));
         assert!(read.is_verify_with_data());
+        assert_eq!(read.command_hex(), "0020009B[secret]");
+        assert!(!read.is_retry_query());
+        // A proprietary class does not make the PIN any less a PIN.
+        let proprietary =
+            LoggedApdu::parse(&apdu_line(2, &[0x80, 0x20, 0x00, 0x80, 0x01, b'1'], &[0x6E, 0], Delivery::Normal));
+        assert!(proprietary.unwrap().is_verify_with_data());
         let query = LoggedApdu::parse(&apdu_line(8, &[0x00, 0x20, 0x00, 0x80], &[0x63, 0xC3], Delivery::Normal));
-        assert!(!query.unwrap().is_verify_with_data());
+        let query = query.unwrap();
+        assert!(!query.is_verify_with_data() && query.is_retry_query());
+        assert_eq!(query.command_hex(), "00200080");
+        let le_only = LoggedApdu::parse(&apdu_line(8, &[0x00, 0x20, 0x00, 0x80, 0x00], &[0x67, 0], Delivery::Normal));
+        let le_only = le_only.unwrap();
+        assert!(!le_only.is_verify_with_data() && !le_only.is_retry_query());
+        let sign =
+            LoggedApdu::parse(&apdu_line(9, &[0x80, 0x2A, 0x00, 0x80, 0x01, 0x00], &[0x6A, 0x82], Delivery::Normal));
+        let sign = sign.unwrap();
+        assert!(sign.is_signature() && !sign.is_verify_with_data() && !sign.is_retry_query());
+        assert_eq!((sign.sw, sign.command_hex()), (0x6A82, "802A00800100".to_string()));
         let change =
             LoggedApdu::parse(&apdu_line(9, &[0x00, 0x24, 0x01, 0x80, 0x01, b'1'], &[0x90, 0], Delivery::Hung));
         let change = change.unwrap();
@@ -231,6 +300,7 @@ mod tests {
         let read = LoggedApdu::parse(&apdu_line(1, &[0x00, 0xB0, 0x00, 0x00, 0x00], &read_binary, Delivery::Dropped));
         let read = read.unwrap();
         assert_eq!(read.command.as_deref(), Some(&[0x00, 0xB0, 0x00, 0x00, 0x00][..]));
+        assert_eq!(format!("{read:?}"), "APDU 1 00B0000000 -> 9000 256 dropped", "shown as the line it came from");
         assert_eq!((read.sw, read.data_len, read.delivery), (0x9000, 256, Delivery::Dropped));
         for other in
             ["EVENT power-on", "APDU x 00 -> 9000 0", "APDU 1 00200080 9000 0", "APDU 1 0020 -> 9000 0 odd", ""]

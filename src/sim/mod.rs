@@ -29,6 +29,8 @@ impl crate::transport::Transport for VirtualCard {
         Ok(self.transmit(command))
     }
 }
-pub use config::{BlockedSw, ForcedAnswer, OptionalApplet, SignCertFile, SimConfig, UnissuedSignPin, VerifiedQuery};
-pub use data::CardData;
-pub use state::{PinId, PinRecord, PinStore, StateDir, StateError};
+pub use config::{
+    BlockedSw, ForcedAnswer, OptionalApplet, SignCertFile, SimConfig, Smartphone, UnissuedSignPin, VerifiedQuery,
+};
+pub use data::{CardData, HolderFieldError};
+pub use state::{PinId, PinRecord, PinStore, PinStoreError, StateDir, StateError};

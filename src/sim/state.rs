@@ -144,14 +144,31 @@ impl fmt::Display for PinId {
 }
 
 impl FromStr for PinId {
-    type Err = String;
+    type Err = PinStoreError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let wanted = s.trim().to_ascii_lowercase().replace('_', "-");
-        PinId::ALL.iter().copied().find(|p| p.name() == wanted).ok_or_else(|| {
-            let names: Vec<_> = PinId::ALL.iter().map(|p| p.name()).collect();
-            format!("unknown PIN name {s:?} (expected one of: {})", names.join(", "))
-        })
+        PinId::ALL
+            .iter()
+            .copied()
+            .find(|p| p.name() == wanted)
+            .ok_or_else(|| PinStoreError::UnknownName { name: s.to_string() })
     }
+}
+
+/// Why the virtual card's PINs cannot be set up as asked.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PinStoreError {
+    #[error("unknown PIN name {name:?} (expected one of: {})", PinId::ALL.map(|p| p.name()).join(", "))]
+    UnknownName { name: String },
+    #[error("PIN {0}: value must be 1-16 printable ASCII characters")]
+    BadValue(PinId),
+    #[error("PIN {id}: tries must be 0..={max}")]
+    TooManyTries { id: PinId, max: u8 },
+    #[error("PIN {0}: max must be 1..=15")]
+    BadMax(PinId),
+    #[error(transparent)]
+    Json(#[from] serde_json::Error),
 }
 
 /// Value and counter of one PIN, as stored in `pins.json`.
@@ -211,9 +228,9 @@ impl PinStore {
     /// Set a PIN value and reset its counter to the maximum. The value must be
     /// 1–16 printable ASCII characters (it need not fit the PIN kind, so that
     /// tests can create odd states).
-    pub fn set_value(&mut self, id: PinId, value: &str) -> Result<(), String> {
+    pub fn set_value(&mut self, id: PinId, value: &str) -> Result<(), PinStoreError> {
         if value.is_empty() || value.len() > 16 || !value.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(format!("PIN {id}: value must be 1-16 printable ASCII characters"));
+            return Err(PinStoreError::BadValue(id));
         }
         let rec = self.get_mut(id);
         rec.value = value.to_string();
@@ -222,12 +239,24 @@ impl PinStore {
     }
 
     /// Set the tries left of a PIN (0 blocks it; at most its maximum).
-    pub fn set_tries(&mut self, id: PinId, tries: u8) -> Result<(), String> {
+    pub fn set_tries(&mut self, id: PinId, tries: u8) -> Result<(), PinStoreError> {
         let rec = self.get_mut(id);
         if tries > rec.max {
-            return Err(format!("PIN {id}: tries must be 0..={}", rec.max));
+            return Err(PinStoreError::TooManyTries { id, max: rec.max });
         }
         rec.tries_left = tries;
+        Ok(())
+    }
+
+    /// Set the maximum of a PIN's counter (1–15) and fill the counter to it:
+    /// for cards, or smartphones, whose maximum no source gives.
+    pub fn set_max(&mut self, id: PinId, max: u8) -> Result<(), String> {
+        if max == 0 || max > 15 {
+            return Err(format!("PIN {id}: max must be 1..=15"));
+        }
+        let rec = self.get_mut(id);
+        rec.max = max;
+        rec.tries_left = max;
         Ok(())
     }
 
@@ -245,13 +274,13 @@ impl PinStore {
 
     /// Parse a `pins.json` document. PINs missing from it keep the values of
     /// `base`; unknown names are an error; counters are clamped to `max`.
-    pub fn from_json(text: &str, base: &PinStore) -> Result<PinStore, String> {
-        let file: PinsFile = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    pub fn from_json(text: &str, base: &PinStore) -> Result<PinStore, PinStoreError> {
+        let file: PinsFile = serde_json::from_str(text)?;
         let mut store = base.clone();
         for (name, rec) in file.pins {
             let id: PinId = name.parse()?;
             if rec.max == 0 || rec.max > 15 {
-                return Err(format!("PIN {id}: max must be 1..=15"));
+                return Err(PinStoreError::BadMax(id));
             }
             let r = store.get_mut(id);
             r.value = rec.value;
@@ -282,12 +311,12 @@ pub enum StateError {
         source: std::io::Error,
     },
     /// `pins.json` exists but cannot be used.
-    #[error("{path}: {message}")]
+    #[error("{path}: {source}")]
     BadPins {
         /// The path of `pins.json`.
         path: PathBuf,
         /// What is wrong.
-        message: String,
+        source: PinStoreError,
     },
 }
 
@@ -328,7 +357,7 @@ impl StateDir {
             match fs::read_to_string(&path) {
                 Ok(text) => {
                     return PinStore::from_json(&text, &defaults)
-                        .map_err(|message| StateError::BadPins { path, message });
+                        .map_err(|source| StateError::BadPins { path, source });
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
                 Err(source) => return Err(StateError::Io { what: "cannot read", path, source }),
@@ -443,8 +472,9 @@ mod tests {
         let mut s = PinStore::defaults(&data);
         s.set_value(PinId::Sign, "ZZZ999").unwrap();
         s.set_tries(PinId::Auth, 1).unwrap();
-        assert!(s.set_tries(PinId::Auth, 4).is_err());
-        assert!(s.set_value(PinId::Auth, "").is_err());
+        let too_many = s.set_tries(PinId::Auth, 4).unwrap_err();
+        assert!(matches!(too_many, PinStoreError::TooManyTries { id: PinId::Auth, max: 3 }), "{too_many}");
+        assert!(matches!(s.set_value(PinId::Auth, ""), Err(PinStoreError::BadValue(PinId::Auth))));
         let text = s.to_json();
         assert!(text.contains("\"tries_left\": 1"));
         let back = PinStore::from_json(&text, &PinStore::defaults(&data)).unwrap();
@@ -454,8 +484,10 @@ mod tests {
         assert_eq!(p.get(PinId::Auth).value, "9999");
         assert_eq!(p.tries_left(PinId::Auth), 3);
         assert_eq!(p.get(PinId::Sign).value, "ABC123");
-        assert!(PinStore::from_json(r#"{"version":1,"pins":{"x":{"value":"1","tries_left":1,"max":1}}}"#, &s).is_err());
-        assert!(PinStore::from_json("not json", &s).is_err());
+        let unknown = PinStore::from_json(r#"{"version":1,"pins":{"x":{"value":"1","tries_left":1,"max":1}}}"#, &s);
+        assert!(matches!(&unknown, Err(PinStoreError::UnknownName { name }) if name == "x"), "{unknown:?}");
+        assert!(unknown.unwrap_err().to_string().starts_with("unknown PIN name \"x\" (expected one of: auth, sign, "));
+        assert!(matches!(PinStore::from_json("not json", &s), Err(PinStoreError::Json(_))));
     }
 
     #[test]

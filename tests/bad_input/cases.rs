@@ -506,8 +506,23 @@ pub fn all_cases(dir: &Path) -> Vec<Case> {
 
     // -- A PIN option where no PIN is asked for would be silently ignored.
     v.push(
-        case("--pin-file for the auth certificate", &[&"cert", &"auth", &"--pin-file", &auth_pin], Usage)
+        case("--pin-file for the auth CA certificate", &[&"cert", &"auth-ca", &"--pin-file", &auth_pin], Usage)
             .says("--pin-file"),
+    );
+    // The auth certificate takes an auth PIN for a smartphone: a PIN file is
+    // checked before the card is touched, whatever answers then.
+    let bad_auth = write(dir, "bad-auth-for-cert", b"12345");
+    v.push(
+        case("auth PIN of 5 digits for cert auth", &[&"cert", &"auth", &"--pin-file", &bad_auth], Usage)
+            .says("not valid"),
+    );
+    v.push(
+        case(
+            "auth PIN of 5 digits for check --card-cert auth",
+            &[&"check", &"--signature", &data, &"--card-cert", &"auth", &"--pin-file", &bad_auth, &data],
+            Usage,
+        )
+        .says("not valid"),
     );
     v.push(case("--force for a CA certificate", &[&"cert", &"sign-ca", &"--force"], Usage).says("--force"));
     v.push(

@@ -11,8 +11,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-pub mod log;
-pub use log::*;
+/// The simulator's APDU log is read by the library's own reader, whose
+/// predicates (`is_verify_with_data`, `is_retry_query`, `is_signature`) are
+/// the tests' rules too.
+#[allow(unused_imports)]
+pub use jpki::sim::log::{Delivery, LoggedApdu};
+
+pub mod pki;
 
 /// The simulator's default auth PIN and signing password (what `jpki-sim` stores
 /// unless told otherwise), and their tries at the maximum.
@@ -243,6 +248,16 @@ impl Sim {
         self.wait_present(true);
     }
 
+    /// A card whose blocked PINs answer `sw` to VERIFY and to the retry
+    /// query, with counters preset (`NAME=TRIES`, as jpki-sim's `--set-tries`).
+    pub fn start_blocked(sw: &str, tries: &[&str]) -> Sim {
+        let mut args = vec!["--blocked-sw", sw, "--blocked-query-sw", sw];
+        for t in tries {
+            args.extend(["--set-tries", t]);
+        }
+        Sim::start(&args)
+    }
+
     /// Wait for this simulator's own "connected" line, so that a stray card
     /// in the reader is never taken for ours.
     fn wait_connected(&mut self) {
@@ -323,19 +338,19 @@ impl Sim {
         std::fs::read_to_string(&self.log).unwrap_or_default().lines().map(str::to_string).collect()
     }
 
-    /// The APDUs of the log, parsed.
-    pub fn apdus(&self) -> Vec<Apdu> {
-        self.log_lines().iter().filter_map(|l| Apdu::parse(l)).collect()
+    /// The APDUs of the log.
+    pub fn apdus(&self) -> Vec<LoggedApdu> {
+        self.log_lines().iter().filter_map(|l| LoggedApdu::parse(l)).collect()
     }
 
     /// Number of APDUs the card has received so far.
     pub fn apdu_count(&self) -> usize {
-        self.log_lines().iter().filter(|l| l.starts_with("APDU ")).count()
+        self.apdus().len()
     }
 
-    /// The APDU lines after the first `skip`.
-    pub fn apdus_since(&self, skip: usize) -> Vec<String> {
-        self.log_lines().into_iter().filter(|l| l.starts_with("APDU ")).skip(skip).collect()
+    /// The APDUs after the first `skip`.
+    pub fn apdus_since(&self, skip: usize) -> Vec<LoggedApdu> {
+        self.apdus().into_iter().skip(skip).collect()
     }
 
     /// The PIN state the card holds on disk.
@@ -508,4 +523,19 @@ macro_rules! pcscd_test {
     () => {
         let _pcscd_guard = common::require_pcscd();
     };
+}
+
+/// The VERIFY commands among `apdus` that carried a PIN.
+pub fn verifies_with_data(apdus: &[LoggedApdu]) -> Vec<&LoggedApdu> {
+    apdus_where(apdus, LoggedApdu::is_verify_with_data)
+}
+
+/// The APDUs that match `pred` (e.g. `LoggedApdu::is_signature`).
+pub fn apdus_where(apdus: &[LoggedApdu], pred: fn(&LoggedApdu) -> bool) -> Vec<&LoggedApdu> {
+    apdus.iter().filter(|a| pred(a)).collect()
+}
+
+/// How many APDUs match `pred`.
+pub fn count(apdus: &[LoggedApdu], pred: fn(&LoggedApdu) -> bool) -> usize {
+    apdus_where(apdus, pred).len()
 }

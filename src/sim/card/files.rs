@@ -146,6 +146,8 @@ impl VirtualCard {
     pub(super) fn may_read(&self, ef: BinEf) -> bool {
         match ef {
             BinEf::SignCert => self.is_verified(PinId::Sign),
+            // The smartphone certificate guards its auth certificate too.
+            BinEf::AuthCert if self.config.smartphone.is_some() => self.is_verified(PinId::Auth),
             BinEf::MyNumber => self.is_verified(PinId::Cardinfo) || self.is_verified(PinId::CardinfoA),
             BinEf::Attributes => self.is_verified(PinId::Cardinfo) || self.is_verified(PinId::CardinfoB),
             _ => true,

@@ -33,7 +33,11 @@ impl VirtualCard {
                 } else {
                     return sw(SW_NOT_FOUND);
                 };
-                let lacking = |a: OptionalApplet| self.config.without_applets.contains(&a);
+                // A smartphone carries the JPKI applet alone.
+                let lacking = |a: OptionalApplet| {
+                    (self.config.smartphone.is_some() && a != OptionalApplet::Jpki)
+                        || self.config.without_applets.contains(&a)
+                };
                 if (df == Applet::Text && lacking(OptionalApplet::CardInfo))
                     || (df == Applet::Visual && lacking(OptionalApplet::Visual))
                     || (df == Applet::Jpki && lacking(OptionalApplet::Jpki))
@@ -84,20 +88,29 @@ impl VirtualCard {
         }
     }
 
+    /// The PIN file a VERIFY or a CHANGE REFERENCE DATA names, after the
+    /// checks both make, in this order: P1 must be `p1`, the lengths must be
+    /// right (`lengths_ok`), P2 must name a PIN (the current EF or by short EF
+    /// identifier). `None`: the blocked key file, which each answers its own way.
+    fn pin_reference(&self, cmd: &Command, p1: u8, lengths_ok: bool) -> Result<Option<PinId>, StatusWord> {
+        if cmd.p1 != p1 {
+            return Err(SW_WRONG_P1P2);
+        }
+        if !lengths_ok {
+            return Err(SW_WRONG_LENGTH);
+        }
+        match self.resolve_p2(cmd.p2)? {
+            Ef::Pin(id) => Ok(Some(id)),
+            Ef::BlockedKey => Ok(None),
+            _ => Err(SW_NOT_ALLOWED),
+        }
+    }
+
     pub(super) fn verify(&mut self, cmd: &Command) -> Vec<u8> {
-        if cmd.p1 != 0x00 {
-            return sw(SW_WRONG_P1P2);
-        }
-        if cmd.le.is_some() {
-            return sw(SW_WRONG_LENGTH);
-        }
-        let target = match self.resolve_p2(cmd.p2) {
-            Ok(ef) => ef,
+        let id = match self.pin_reference(cmd, 0x00, cmd.le.is_none()) {
+            Ok(Some(id)) => id,
             Err(code) => return sw(code),
-        };
-        let id = match target {
-            Ef::Pin(id) => id,
-            Ef::BlockedKey => {
+            Ok(None) => {
                 return if cmd.data().is_empty() {
                     sw(StatusWord::from_u16(self.config.blocked_query_sw.sw()))
                 } else if cmd.data().len() > 16 {
@@ -106,7 +119,6 @@ impl VirtualCard {
                     sw(StatusWord::from_u16(self.config.blocked_sw.sw()))
                 };
             }
-            _ => return sw(SW_NOT_ALLOWED),
         };
         if id == PinId::Sign && self.sign_pin_is(UnissuedSignPin::Unusable) {
             return sw(StatusWord::ReferenceDataUnusable);
@@ -149,20 +161,11 @@ impl VirtualCard {
     }
 
     pub(super) fn change_reference_data(&mut self, cmd: &Command) -> Vec<u8> {
-        if cmd.p1 != 0x01 {
-            return sw(SW_WRONG_P1P2);
-        }
-        if cmd.le.is_some() || cmd.data().is_empty() || cmd.data().len() > 16 {
-            return sw(SW_WRONG_LENGTH);
-        }
-        let target = match self.resolve_p2(cmd.p2) {
-            Ok(ef) => ef,
+        let lengths_ok = cmd.le.is_none() && !cmd.data().is_empty() && cmd.data().len() <= 16;
+        let id = match self.pin_reference(cmd, 0x01, lengths_ok) {
+            Ok(Some(id)) => id,
+            Ok(None) => return sw(SW_SECURITY),
             Err(code) => return sw(code),
-        };
-        let id = match target {
-            Ef::Pin(id) => id,
-            Ef::BlockedKey => return sw(SW_SECURITY),
-            _ => return sw(SW_NOT_ALLOWED),
         };
         if !id.changeable() {
             return sw(SW_NOT_ALLOWED);

@@ -72,7 +72,10 @@ pub struct VirtualCard {
 impl VirtualCard {
     /// A card with the given switches, contents and PIN state. It starts
     /// powered on (as after [`VirtualCard::power_on`]).
-    pub fn new(config: SimConfig, data: CardData, state: PinStore) -> Self {
+    pub fn new(config: SimConfig, mut data: CardData, state: PinStore) -> Self {
+        if let Some(phone) = config.smartphone {
+            data.token_label = phone.token_label().to_string();
+        }
         let contents = Contents {
             sign_cert: match config.sign_cert_file {
                 Some(SignCertFile::Empty) => Vec::new(),
