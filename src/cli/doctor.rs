@@ -502,7 +502,7 @@ fn words(finding: &Finding) -> (String, String, Option<String>) {
                 CertState::BehindPin(kind) => {
                     let (pin, flag) = (advice::pin_name(*kind), kind.name());
                     (
-                        tr!("present (its expiry is read after the {pin})", "あり（有効期限は{pin}の入力後に読めます）"),
+                        tr!("present; its expiry is read after the {pin}", "あり（有効期限は{pin}の入力後に読めます）"),
                         Some(tr!(
                             "Add --verify {flag} to check its expiry too",
                             "有効期限も確認するには --verify {flag} を付けてください"
