@@ -61,7 +61,82 @@ pub struct HolderInfo {
 /// The JPKI personal-data OIDs (1.2.392.200149.8.5.5.x).
 const OID_PREFIX: &str = "1.2.392.200149.8.5.5.";
 
-/// A summary of one certificate.
+/// Where a certificate stands at a given moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CertState {
+    /// Before notBefore.
+    NotYetValid,
+    /// Usable, and renewal is not yet possible.
+    Valid,
+    /// Usable, and inside the renewal window (from [`CertTimes::renewal_from`]
+    /// to notAfter).
+    RenewalOpen,
+    /// After notAfter: it cannot be used any more.
+    Expired,
+}
+
+/// A certificate's validity, in Unix seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CertTimes {
+    pub not_before: i64,
+    pub not_after: i64,
+    /// The first moment renewal is possible: see [`renewal_from`].
+    pub renewal_from: i64,
+}
+
+impl CertTimes {
+    pub fn new(not_before: i64, not_after: i64) -> CertTimes {
+        CertTimes { not_before, not_after, renewal_from: renewal_from(not_after) }
+    }
+
+    /// The state at `now` (Unix seconds). notBefore and notAfter themselves
+    /// are inside the validity, as for the signature checks.
+    pub fn state_at(&self, now: i64) -> CertState {
+        if now < self.not_before {
+            CertState::NotYetValid
+        } else if now > self.not_after {
+            CertState::Expired
+        } else if now >= self.renewal_from {
+            CertState::RenewalOpen
+        } else {
+            CertState::Valid
+        }
+    }
+}
+
+/// Japan Standard Time: UTC+9 all year (no daylight saving since 1951).
+fn jst() -> jiff::tz::TimeZone {
+    jiff::tz::TimeZone::fixed(jiff::tz::offset(9))
+}
+
+/// When renewal of a certificate expiring at `not_after` becomes possible.
+///
+/// J-LIS opens renewal 「有効期限の3か月前から」. Taken here as: 00:00 JST on
+/// the same calendar day three months before the day of notAfter in JST, the
+/// day clamped to the end of a shorter month (expiry on 31 May: from 28 or 29
+/// February). The cards' notAfter is 23:59:59 JST of that day.
+pub fn renewal_from(not_after: i64) -> i64 {
+    let Ok(expiry) = jiff::Timestamp::from_second(not_after) else {
+        return not_after;
+    };
+    let day = expiry.to_zoned_datetime(jst()).date();
+    day.checked_sub(jiff::Span::new().months(3))
+        .ok()
+        .and_then(|d| d.to_zoned_datetime(jst()).ok())
+        .map(|z| z.timestamp().as_second())
+        .unwrap_or(not_after)
+}
+
+/// Unix seconds as RFC 3339 in UTC (`2030-12-25T14:59:59Z`).
+pub fn rfc3339(unix: i64) -> String {
+    match jiff::Timestamp::from_second(unix) {
+        Ok(t) => t.to_string(),
+        Err(_) => format_time(unix),
+    }
+}
+
+/// A summary of one certificate. Times are RFC 3339 in UTC.
 #[derive(Debug, Clone, Serialize)]
 pub struct CertSummary {
     pub subject: String,
@@ -71,6 +146,13 @@ pub struct CertSummary {
     pub not_after: String,
     /// Days from now to notAfter; negative once expired.
     pub days_left: i64,
+    /// From this moment the holder can renew it (see [`renewal_from`]).
+    pub renewal_from: String,
+    /// The state at the `now` given to [`summarize`].
+    pub state: CertState,
+    /// The same times, as numbers.
+    #[serde(skip)]
+    pub times: CertTimes,
     pub key_algorithm: String,
     pub key_bits: usize,
     pub signature_algorithm: String,
@@ -121,6 +203,7 @@ pub fn summarize(der: &[u8], now: i64) -> Result<CertSummary, CertError> {
     let cert = parse(der)?;
     let validity = cert.validity();
     let not_after = validity.not_after.timestamp();
+    let times = CertTimes::new(validity.not_before.timestamp(), not_after);
     let key_bits = rsa_public_key(der).map(|k| k.size() * 8).unwrap_or(0);
     let key_usage = cert
         .key_usage()
@@ -152,9 +235,12 @@ pub fn summarize(der: &[u8], now: i64) -> Result<CertSummary, CertError> {
         subject: cert.subject().to_string(),
         issuer: cert.issuer().to_string(),
         serial: cert.raw_serial_as_string(),
-        not_before: format_time(validity.not_before.timestamp()),
-        not_after: format_time(not_after),
+        not_before: rfc3339(times.not_before),
+        not_after: rfc3339(not_after),
         days_left: (not_after - now).div_euclid(86_400),
+        renewal_from: rfc3339(times.renewal_from),
+        state: times.state_at(now),
+        times,
         key_algorithm: if key_bits > 0 { "RSA".into() } else { cert.public_key().algorithm.algorithm.to_id_string() },
         key_bits,
         signature_algorithm: signature_algorithm_name(&cert.signature_algorithm.algorithm.to_id_string()),
@@ -337,10 +423,12 @@ fn verify_issued_by(cert: &X509Certificate<'_>, ca_der: &[u8]) -> Result<(), Cer
 /// Problems a certificate can have for a signature made at `now`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CertProblem {
-    #[error("the certificate expired on {0}")]
-    Expired(String),
-    #[error("the certificate is not valid until {0}")]
-    NotYetValid(String),
+    /// notAfter, Unix seconds.
+    #[error("the certificate expired on {}", format_time(*.0))]
+    Expired(i64),
+    /// notBefore, Unix seconds.
+    #[error("the certificate is not valid until {}", format_time(*.0))]
+    NotYetValid(i64),
     #[error("the certificate's key usage ({0}) does not allow digital signatures")]
     WrongKeyUsage(String),
     #[error("the certificate was not issued by the given CA: {0}")]
@@ -351,12 +439,10 @@ pub enum CertProblem {
 pub fn check_certificate(der: &[u8], ca_der: Option<&[u8]>, now: i64) -> Result<(), CertProblem> {
     let summary = summarize(der, now).map_err(|e| CertProblem::ChainBroken(e.to_string()))?;
     let cert = parse(der).map_err(|e| CertProblem::ChainBroken(e.to_string()))?;
-    let validity = cert.validity();
-    if now > validity.not_after.timestamp() {
-        return Err(CertProblem::Expired(summary.not_after));
-    }
-    if now < validity.not_before.timestamp() {
-        return Err(CertProblem::NotYetValid(summary.not_before));
+    match summary.times.state_at(now) {
+        CertState::Expired => return Err(CertProblem::Expired(summary.times.not_after)),
+        CertState::NotYetValid => return Err(CertProblem::NotYetValid(summary.times.not_before)),
+        CertState::Valid | CertState::RenewalOpen => {}
     }
     if !summary.key_usage.is_empty()
         && !summary.key_usage.iter().any(|u| u == "digitalSignature" || u == "nonRepudiation")
@@ -432,6 +518,41 @@ mod tests {
         // A multi-byte first character (9 bytes in all) must not panic when sliced.
         assert_eq!("é1980021".len(), 9);
         assert_eq!(birth_date_iso("é1980021"), None);
+    }
+
+    /// Unix seconds of a JST wall-clock time.
+    fn jst_time(y: i16, m: i8, d: i8, h: i8, min: i8, sec: i8) -> i64 {
+        jiff::civil::date(y, m, d).at(h, min, sec, 0).to_zoned_datetime(jst()).unwrap().timestamp().as_second()
+    }
+
+    #[test]
+    fn renewal_opens_three_calendar_months_before_expiry_in_jst() {
+        // The fixture's expiry: 2030-12-25 14:59:59 UTC, the end of the 25th in JST.
+        let not_after = jst_time(2030, 12, 25, 23, 59, 59);
+        assert_eq!(not_after, 1_924_441_199);
+        assert_eq!(renewal_from(not_after), jst_time(2030, 9, 25, 0, 0, 0));
+        assert_eq!(rfc3339(renewal_from(not_after)), "2030-09-24T15:00:00Z");
+        // The day in JST counts, not the day in UTC (here still the 31st).
+        assert_eq!(renewal_from(jst_time(2031, 6, 1, 5, 0, 0)), jst_time(2031, 3, 1, 0, 0, 0));
+        // A shorter month clamps the day; a leap year keeps the 29th.
+        assert_eq!(renewal_from(jst_time(2031, 5, 31, 23, 59, 59)), jst_time(2031, 2, 28, 0, 0, 0));
+        assert_eq!(renewal_from(jst_time(2032, 5, 31, 23, 59, 59)), jst_time(2032, 2, 29, 0, 0, 0));
+        assert_eq!(renewal_from(jst_time(2031, 2, 14, 23, 59, 59)), jst_time(2030, 11, 14, 0, 0, 0));
+    }
+
+    #[test]
+    fn state_at_each_boundary() {
+        let t = CertTimes::new(1_000, jst_time(2030, 12, 25, 23, 59, 59));
+        assert_eq!(t.state_at(999), CertState::NotYetValid);
+        assert_eq!(t.state_at(1_000), CertState::Valid);
+        assert_eq!(t.state_at(t.renewal_from - 1), CertState::Valid);
+        assert_eq!(t.state_at(t.renewal_from), CertState::RenewalOpen);
+        assert_eq!(t.state_at(t.not_after), CertState::RenewalOpen);
+        assert_eq!(t.state_at(t.not_after + 1), CertState::Expired);
+        let json = |s| serde_json::to_value(s).unwrap();
+        assert_eq!(json(CertState::RenewalOpen), "renewal_open");
+        assert_eq!(json(CertState::NotYetValid), "not_yet_valid");
+        assert_eq!((json(CertState::Valid), json(CertState::Expired)), ("valid".into(), "expired".into()));
     }
 
     #[test]

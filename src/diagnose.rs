@@ -9,7 +9,7 @@ use crate::card::{
     CardStatus, CertKind, Counter, CounterReading, Counters, Device, JpkiCard, LastTryConsent, PinState, StatusRequest,
     Unlock,
 };
-use crate::cert::CertSummary;
+use crate::cert::{CertState, CertSummary};
 use crate::error::Error;
 use crate::pcsc::{find_reader, Pcsc, ReaderInfo};
 use crate::pin::{Pin, PinKind};
@@ -159,7 +159,7 @@ pub enum Finding {
     /// A certificate's presence and validity.
     Certificate {
         cert: CertKind,
-        state: CertState,
+        state: CertStatus,
     },
     /// A PIN checked with `--verify`.
     Pin {
@@ -193,22 +193,12 @@ pub enum CounterState {
     Unreadable(String),
 }
 
-/// A certificate's state.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CertState {
-    Valid {
-        not_after: String,
-        days_left: i64,
-    },
-    /// Within the renewal window (from 3 months before expiry).
-    RenewalOpen {
-        not_after: String,
-        days_left: i64,
-    },
-    Expired {
-        not_after: String,
-        days_left: i64,
-    },
+/// A certificate's presence and, once read, its validity.
+#[derive(Debug, Clone)]
+pub enum CertStatus {
+    /// Read: its dates and its state now (valid, renewal open, expired, not
+    /// yet valid), as [`crate::cert::summarize`] gives them.
+    Read(Box<CertSummary>),
     /// The card has no signing certificate (holders under 15, among others).
     NotIssued,
     /// The certificate is there but is read only behind this PIN (the
@@ -301,13 +291,16 @@ impl Finding {
                 CounterState::Unreadable(_) => "counter_unreadable",
             },
             Finding::Certificate { state, .. } => match state {
-                CertState::Valid { .. } => "certificate_valid",
-                CertState::RenewalOpen { .. } => "certificate_renewal_open",
-                CertState::Expired { .. } => "certificate_expired",
-                CertState::NotIssued => "sign_cert_not_issued",
-                CertState::BehindPin(_) => "certificate_issued",
-                CertState::Unknown => "certificate_availability_unknown",
-                CertState::Unreadable(_) => "certificate_unreadable",
+                CertStatus::Read(summary) => match summary.state {
+                    CertState::Valid => "certificate_valid",
+                    CertState::RenewalOpen => "certificate_renewal_open",
+                    CertState::Expired => "certificate_expired",
+                    CertState::NotYetValid => "certificate_not_yet_valid",
+                },
+                CertStatus::NotIssued => "sign_cert_not_issued",
+                CertStatus::BehindPin(_) => "certificate_issued",
+                CertStatus::Unknown => "certificate_availability_unknown",
+                CertStatus::Unreadable(_) => "certificate_unreadable",
             },
             Finding::Pin { outcome, .. } => match outcome {
                 PinOutcome::Correct => "pin_correct",
@@ -349,9 +342,15 @@ impl Finding {
                 CounterState::Blocked { .. } => Status::Fail,
             },
             Finding::Certificate { state, .. } => match state {
-                CertState::Valid { .. } | CertState::BehindPin(_) => Status::Ok,
-                CertState::RenewalOpen { .. } | CertState::Unknown => Status::Warn,
-                CertState::Expired { .. } | CertState::NotIssued | CertState::Unreadable(_) => Status::Fail,
+                CertStatus::Read(summary) => match summary.state {
+                    CertState::Valid => Status::Ok,
+                    CertState::RenewalOpen => Status::Warn,
+                    // Not yet valid: unusable too (or this computer's clock is wrong).
+                    CertState::Expired | CertState::NotYetValid => Status::Fail,
+                },
+                CertStatus::BehindPin(_) => Status::Ok,
+                CertStatus::Unknown => Status::Warn,
+                CertStatus::NotIssued | CertStatus::Unreadable(_) => Status::Fail,
             },
             Finding::Pin { outcome: PinOutcome::Correct, .. } => Status::Ok,
             _ => Status::Fail,
@@ -372,23 +371,6 @@ impl Finding {
         }
     }
 }
-
-/// A certificate's state from its summary: valid, in the renewal window
-/// (from 3 months before expiry), or expired.
-pub fn validity(summary: &CertSummary) -> CertState {
-    let (not_after, days_left) = (summary.not_after.clone(), summary.days_left);
-    if days_left < 0 {
-        CertState::Expired { not_after, days_left }
-    } else if days_left <= RENEWAL_WINDOW_DAYS {
-        CertState::RenewalOpen { not_after, days_left }
-    } else {
-        CertState::Valid { not_after, days_left }
-    }
-}
-
-/// Renewal opens 3 months before expiry: counted as the shortest three
-/// months can be (Feb–Apr), so the window is never announced early.
-const RENEWAL_WINDOW_DAYS: i64 = 89;
 
 /// Step 1: reach the PC/SC service. On failure, what the platform shows of it.
 pub fn service() -> Result<Pcsc, Check> {
@@ -525,7 +507,7 @@ pub fn card<T: Transport>(
         now: request.now,
     };
     let reader = card.transport().reader().to_string();
-    let status = match card.status(&status_request, consent) {
+    let mut status = match card.status(&status_request, consent) {
         Ok(status) => status,
         Err(e @ Error::Transport(TransportError::Cancelled)) => return Err(e),
         Err(e) => return Ok(vec![card_not_opened(e)]),
@@ -540,16 +522,16 @@ pub fn card<T: Transport>(
     let device = status.device.clone();
     let mut checks = vec![Check::new(Finding::Card { reader, device: device.clone(), card_info_applet })];
     let mut states = counters(&status);
-    let mut auth_cert = match &status.auth_certificate {
-        Some(summary) => validity(summary),
+    let mut auth_cert = match status.auth_certificate.take() {
+        Some(summary) => CertStatus::Read(Box::new(summary)),
         // A smartphone shows it only after the auth PIN.
-        None if device.is_smartphone() => CertState::BehindPin(PinKind::Auth),
-        None => CertState::Unknown,
+        None if device.is_smartphone() => CertStatus::BehindPin(PinKind::Auth),
+        None => CertStatus::Unknown,
     };
     let mut sign_cert = match status.sign_certificate_issued.issued() {
-        Some(true) => CertState::BehindPin(PinKind::Sign),
-        Some(false) => CertState::NotIssued,
-        None => CertState::Unknown,
+        Some(true) => CertStatus::BehindPin(PinKind::Sign),
+        Some(false) => CertStatus::NotIssued,
+        None => CertStatus::Unknown,
     };
     let mut pins = Vec::new();
     for pin in [request.auth_pin, request.sign_pin].into_iter().flatten() {
@@ -557,7 +539,7 @@ pub fn card<T: Transport>(
         let before = states.iter().find(|(k, _)| *k == kind).map(|(_, s)| s.clone());
         let outcome = match before {
             Some(CounterState::Blocked { unlock }) => PinOutcome::Blocked { unlock },
-            _ if kind == PinKind::Sign && sign_cert == CertState::NotIssued => PinOutcome::NoCertificate,
+            _ if kind == PinKind::Sign && matches!(sign_cert, CertStatus::NotIssued) => PinOutcome::NoCertificate,
             _ => match card.verify_explained(pin, consent) {
                 Ok(()) => PinOutcome::Correct,
                 Err(e @ Error::Transport(TransportError::Cancelled)) => return Err(e),
@@ -592,7 +574,7 @@ pub fn card<T: Transport>(
         // A correct PIN opens the certificate read behind it.
         if matches!(outcome, PinOutcome::Correct) {
             for (cert, state) in [(CertKind::Auth, &mut auth_cert), (CertKind::Sign, &mut sign_cert)] {
-                if *state == CertState::BehindPin(kind) {
+                if matches!(state, CertStatus::BehindPin(k) if *k == kind) {
                     *state = read_validity(card, cert, request.now)?;
                 }
             }
@@ -607,15 +589,15 @@ pub fn card<T: Transport>(
 }
 
 /// A certificate read now that its PIN is verified; only an interruption is an error.
-fn read_validity<T: Transport>(card: &mut JpkiCard<T>, cert: CertKind, now: i64) -> Result<CertState, Error> {
+fn read_validity<T: Transport>(card: &mut JpkiCard<T>, cert: CertKind, now: i64) -> Result<CertStatus, Error> {
     Ok(match card.read_certificate(cert) {
         Ok(der) => match crate::cert::summarize(&der, now) {
-            Ok(summary) => validity(&summary),
-            Err(e) => CertState::Unreadable(e.to_string()),
+            Ok(summary) => CertStatus::Read(Box::new(summary)),
+            Err(e) => CertStatus::Unreadable(e.to_string()),
         },
         Err(e @ Error::Transport(TransportError::Cancelled)) => return Err(e),
-        Err(Error::SignCertNotIssued { .. }) => CertState::NotIssued,
-        Err(e) => CertState::Unreadable(e.to_string()),
+        Err(Error::SignCertNotIssued { .. }) => CertStatus::NotIssued,
+        Err(e) => CertStatus::Unreadable(e.to_string()),
     })
 }
 

@@ -386,53 +386,43 @@ fn at_a_terminal_doctor_waits_for_the_card_with_a_message() {
     assert!(sent <= status_certs(&sim), "{sent} APDUs");
 }
 
-/// A signing key and certificate from the simulator's signing CA, valid for
-/// `days` from now (-1: expired yesterday), issued with openssl: (key, certificate), DER.
-fn signing_certificate(dir: &std::path::Path, days: &str) -> (String, String) {
-    let fixtures = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/sim/fixtures");
-    let path = |name: &str| dir.join(format!("{days}-{name}")).to_str().unwrap().to_string();
-    let fixture = |name: &str| fixtures.join(name).to_str().unwrap().to_string();
-    let (key, csr, pem, der, pkcs8) = (path("key.pem"), path("csr"), path("crt.pem"), path("crt.der"), path("key.der"));
-    let steps: [Vec<&str>; 4] = [
-        vec!["req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", &key, "-subj", "/CN=holder", "-out", &csr],
-        vec!["x509", "-req", "-in", &csr, "-set_serial", "77", "-days", days, "-CAform", "DER", "-CAkeyform", "DER"],
-        vec!["x509", "-in", &pem, "-outform", "DER", "-out", &der],
-        vec!["pkcs8", "-topk8", "-nocrypt", "-in", &key, "-outform", "DER", "-out", &pkcs8],
-    ];
-    let (ca, ca_key) = (fixture("sign-ca.crt.der"), fixture("sign-ca.key.der"));
-    for (i, step) in steps.iter().enumerate() {
-        let mut args = step.clone();
-        if i == 1 {
-            args.extend(["-CA", &ca, "-CAkey", &ca_key, "-out", &pem]);
-        }
-        let o = Command::new("openssl").args(&args).output().expect("openssl is needed for this test");
-        assert!(o.status.success(), "openssl {args:?}: {}", stderr(&o));
-    }
-    (pkcs8, der)
-}
-
 #[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
 #[test]
-fn a_signing_certificate_in_its_renewal_window_warns_and_an_expired_one_fails() {
+fn certificates_in_their_renewal_window_warn_and_expired_ones_fail() {
     pcscd_test!();
-    let dir = tempfile::tempdir().unwrap();
-    let (key, cert) = signing_certificate(dir.path(), "20");
-    let mut sim = Sim::start(&["--sign-key", &key, "--sign-cert", &cert]);
-    let r = doctor(&sim, &mut sim.with_pin(SIGN_PIN, &["--json", "doctor", "--verify", "sign"]));
+    // The auth certificate is read without a PIN.
+    let mut sim = Sim::start(&["--cert-expires-in", "auth=60"]);
+    let r = json_doctor(&sim, &[]);
     r.exit(0);
-    let c = r.check("certificate", Some("sign"));
-    assert_eq!((c["kind"].as_str(), c["status"].as_str()), (Some("certificate_renewal_open"), Some("warn")), "{c}");
-    assert!((19..=20).contains(&c["days_left"].as_i64().unwrap()), "{c}");
-    assert!(c["advice"].as_str().unwrap().contains("Renew"), "{c}");
-    assert_eq!((r.verdict("houmukyoku"), r.verdict("myna-portal")), ("warn", "ok"));
+    let c = r.check("certificate", Some("auth"));
+    assert_eq!(
+        (c["kind"].as_str(), c["status"].as_str(), c["state"].as_str()),
+        (Some("certificate_renewal_open"), Some("warn"), Some("renewal_open")),
+        "{c}"
+    );
+    assert!((59..=60).contains(&c["days_left"].as_i64().unwrap()), "{c}");
+    assert!(c["renewal_from"].as_str().is_some() && c["advice"].as_str().unwrap().contains("municipal office"), "{c}");
+    assert_eq!((r.verdict("myna-portal"), r.verdict("etax"), r.verdict("houmukyoku")), ("warn", "warn", "ok"));
+    assert!(r.apdus.len() <= status_certs(&sim), "{}", r.listing());
 
-    let (key, cert) = signing_certificate(dir.path(), "-1");
-    sim.restart(&["--sign-key", &key, "--sign-cert", &cert]);
-    let r = doctor(&sim, &mut sim.with_pin(SIGN_PIN, &["--json", "doctor", "--verify", "sign"]));
+    sim.restart(&["--cert-expires-in", "auth=-1"]);
+    let r = json_doctor(&sim, &[]);
     r.exit(9);
-    let c = r.check("certificate", Some("sign"));
+    let c = r.check("certificate", Some("auth"));
     assert_eq!((c["kind"].as_str(), c["status"].as_str()), (Some("certificate_expired"), Some("fail")), "{c}");
     assert!(c["days_left"].as_i64().unwrap() < 0, "{c}");
+    assert_eq!((r.verdict("myna-portal"), r.verdict("etax"), r.verdict("houmukyoku")), ("fail", "fail", "ok"));
+
+    // The signing certificate, behind the password.
+    sim.restart(&["--cert-expires-in", "sign=60"]);
+    let r = doctor(&sim, &mut sim.with_pin(SIGN_PIN, &["--json", "doctor", "--verify", "sign"]));
+    r.exit(0);
+    assert_eq!(r.check("certificate", Some("sign"))["kind"], "certificate_renewal_open");
+    assert_eq!((r.verdict("houmukyoku"), r.verdict("myna-portal")), ("warn", "ok"));
+    sim.restart(&["--cert-expires-in", "sign=-1"]);
+    let r = doctor(&sim, &mut sim.with_pin(SIGN_PIN, &["--json", "doctor", "--verify", "sign"]));
+    r.exit(9);
+    assert_eq!(r.check("certificate", Some("sign"))["kind"], "certificate_expired");
     assert_eq!((r.verdict("houmukyoku"), r.verdict("etax"), r.verdict("myna-portal")), ("fail", "fail", "ok"));
     assert_eq!(r.verifies(), 1);
 }

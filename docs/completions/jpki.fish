@@ -102,7 +102,7 @@ complete -c jpki -n "__fish_jpki_using_subcommand cert" -l lang -d 'Language of 
 ja\t''"
 complete -c jpki -n "__fish_jpki_using_subcommand cert" -l der -d 'Output DER (binary) instead of PEM'
 complete -c jpki -n "__fish_jpki_using_subcommand cert" -l pem -d 'Output PEM (the default on stdout)'
-complete -c jpki -n "__fish_jpki_using_subcommand cert" -l details -l text -d 'Show subject, issuer, validity, key and the holder\'s data instead'
+complete -c jpki -n "__fish_jpki_using_subcommand cert" -l details -l text -d 'Show subject, issuer, validity (with the renewal date), key and the holder\'s data instead'
 complete -c jpki -n "__fish_jpki_using_subcommand cert" -l force -d 'Allow spending the last remaining try without asking'
 complete -c jpki -n "__fish_jpki_using_subcommand cert" -l json -d 'Print one JSON document on stdout (see the README for the schema)'
 complete -c jpki -n "__fish_jpki_using_subcommand cert" -s v -l verbose -d 'Trace APDUs on stderr (PINs redacted). Repeat for more'

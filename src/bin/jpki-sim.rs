@@ -13,8 +13,8 @@ use jpki::sim::log::ApduLog;
 use jpki::sim::state::StateError;
 use jpki::sim::vpcd::{Bridge, BridgeOptions, DEFAULT_HOST, DEFAULT_PORT};
 use jpki::sim::{
-    BlockedSw, CardData, ForcedAnswer, OptionalApplet, PinId, SignCertFile, SimConfig, Smartphone, StateDir,
-    UnissuedSignPin, VerifiedQuery, VirtualCard,
+    jst_end_of_day, BlockedSw, CardData, ForcedAnswer, LeafCert, OptionalApplet, PinId, SignCertFile, SimConfig,
+    Smartphone, StateDir, UnissuedSignPin, VerifiedQuery, VirtualCard,
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -200,6 +200,12 @@ struct Args {
     #[arg(long, value_name = "FILE", requires = "sign_key")]
     sign_cert: Option<PathBuf>,
 
+    /// Make the certificates expire DAYS days from today (negative: DAYS days ago), at
+    /// 23:59:59 JST, re-signed by the fixture CAs; `auth=DAYS` or `sign=DAYS` for one of
+    /// them. Repeatable
+    #[arg(long, value_name = "[auth=|sign=]DAYS", allow_hyphen_values = true)]
+    cert_expires_in: Vec<String>,
+
     /// Start from the default PINs and counters
     #[arg(long)]
     reset_state: bool,
@@ -272,6 +278,23 @@ fn run(args: Args) -> Result<()> {
         data.sign_key = rsa::pkcs8::DecodePrivateKey::from_pkcs8_der(&read(key)?)
             .map_err(|e| anyhow!("--sign-key: not a PKCS#8 DER RSA key: {e}"))?;
         data.sign_cert = read(cert)?;
+    }
+    for a in &args.cert_expires_in {
+        let (which, days) = match a.split_once('=') {
+            Some(("auth", d)) => (&[LeafCert::Auth][..], d),
+            Some(("sign", d)) => (&[LeafCert::Sign][..], d),
+            Some((other, _)) => bail!("--cert-expires-in: unknown certificate {other:?} (auth or sign)"),
+            None => (&[LeafCert::Auth, LeafCert::Sign][..], a.as_str()),
+        };
+        let days: i64 = days
+            .parse()
+            .ok()
+            .filter(|d: &i64| d.abs() <= 36_500)
+            .ok_or_else(|| anyhow!("--cert-expires-in: {days:?} is not a number of days (-36500 to 36500)"))?;
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs() as i64;
+        for &which in which {
+            data.set_cert_expiry(which, jst_end_of_day(now, days)).map_err(|e| anyhow!("--cert-expires-in: {e}"))?;
+        }
     }
     let state_path = match &args.state {
         Some(p) => p.clone(),

@@ -9,8 +9,13 @@ use jpki::pcsc::Access;
 use jpki::pin::{Pin, PinKind};
 
 use super::exit::Failure;
-use super::i18n::pick;
-use super::output::{check_binary_stdout, check_output_path, one_line, path_text, write_file, Output, Readers};
+use jpki::cert::CertState;
+use serde_json::{Map, Value};
+
+use super::i18n::{pick, tr};
+use super::output::{
+    check_binary_stdout, check_output_path, labelled, one_line, path_text, write_file, Output, Readers,
+};
 use super::{session, session::Connect, Global, PinArgs};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -57,8 +62,8 @@ pub struct CertArgs {
     ))]
     pub pem: bool,
     #[arg(long, visible_alias = "text", help = super::i18n::pick(
-        "Show subject, issuer, validity, key and the holder's data instead",
-        "代わりに主体者、発行者、有効期間、鍵、持ち主の情報を表示する"
+        "Show subject, issuer, validity (with the renewal date), key and the holder's data instead",
+        "代わりに主体者、発行者、有効期間 (更新できる日を含む)、鍵、持ち主の情報を表示する"
     ))]
     pub details: bool,
     #[arg(short, long, value_name = "FILE", help = super::i18n::pick(
@@ -97,7 +102,11 @@ pub fn run(global: &Global, connect: &dyn Connect, args: &CertArgs) -> Result<Ou
     check_binary_stdout(format == Format::Der && !global.json, args.output.is_some())?;
     let pin = match kind.required_pin() {
         Some(pin_kind) => {
-            Some(args.pin_args.obtain(pin_kind, "The signing certificate is protected. Enter the signing password: ")?)
+            let prompt = pick(
+                "The signing certificate is protected. Enter the signing password: ",
+                "署名用電子証明書は保護されています。署名用パスワードを入力してください: ",
+            );
+            Some(args.pin_args.obtain(pin_kind, prompt)?)
         }
         // A smartphone wants the auth PIN for it: a --pin-file is read now.
         None if kind == CertKind::Auth => args.pin_args.given(PinKind::Auth)?,
@@ -119,7 +128,8 @@ pub fn run(global: &Global, connect: &dyn Connect, args: &CertArgs) -> Result<Ou
         let readers = if kind == CertKind::Sign { Readers::Owner } else { Readers::Usual };
         write_file(path, bytes, readers)?;
         out = out.field("output", path_text(path));
-        out.text = format!("Wrote the {} certificate to {}\n", kind.name(), path_text(path));
+        let (name, path) = (kind.name(), path_text(path));
+        out.text = tr!("Wrote the {name} certificate to {path}\n", "{name} 証明書を {path} に書き出しました\n");
     }
     out = out.field("pem", pem.clone());
     if args.output.is_none() {
@@ -178,42 +188,162 @@ pub fn unix_now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
 
+/// A moment in the local time zone, for people: `2031-11-29 23:59:59 JST`,
+/// in Japanese `2031年11月29日 23:59` (the zone named when it is not JST).
+/// The zone is the system's (`TZ`, /etc/localtime, Windows' setting), UTC
+/// when it cannot be found.
+pub fn local_time(unix: i64) -> String {
+    let zone = jiff::tz::TimeZone::try_system().unwrap_or(jiff::tz::TimeZone::UTC);
+    local_time_in(unix, &zone)
+}
+
+fn local_time_in(unix: i64, zone: &jiff::tz::TimeZone) -> String {
+    let Ok(at) = jiff::Timestamp::from_second(unix) else {
+        return jpki::cert::format_time(unix);
+    };
+    let at = at.to_zoned_datetime(zone.clone());
+    let in_japan = at.offset() == jiff::tz::offset(9);
+    let format =
+        pick("%Y-%m-%d %H:%M:%S %Z", if in_japan { "%Y年%-m月%-d日 %H:%M" } else { "%Y年%-m月%-d日 %H:%M %Z" });
+    let mut text = String::new();
+    // A zone without an abbreviation fails here rather than panicking in to_string.
+    match std::fmt::Write::write_fmt(&mut text, format_args!("{}", at.strftime(format))) {
+        Ok(()) => text,
+        Err(_) => jpki::cert::format_time(unix),
+    }
+}
+
+/// `1485 days left`, `EXPIRED 3 days ago`.
+fn days_text(days_left: i64) -> String {
+    match days_left {
+        -1 => pick("EXPIRED 1 day ago", "1日前に期限切れ").to_string(),
+        ..=-2 => {
+            let days = -days_left;
+            tr!("EXPIRED {days} days ago", "{days}日前に期限切れ")
+        }
+        1 => pick("1 day left", "残り1日").to_string(),
+        _ => tr!("{days_left} days left", "残り{days_left}日"),
+    }
+}
+
+/// What the holder should know or do about a certificate in this state, or
+/// nothing when it is fine.
+fn advice(s: &CertSummary) -> Option<String> {
+    let expiry = local_time(s.times.not_after);
+    let from = local_time(s.times.not_before);
+    match s.state {
+        CertState::Valid => None,
+        CertState::RenewalOpen => Some(tr!(
+            "RENEWAL WINDOW OPEN: renew it at your municipal office (市区町村の窓口) before it expires on {expiry}; bring the card",
+            "更新期間中です: 有効期限（{expiry}）までに、カードを持って市区町村の窓口で更新してください"
+        )),
+        CertState::Expired => Some(tr!(
+            "EXPIRED: it cannot be used any more; have it reissued at your municipal office (市区町村の窓口)",
+            "有効期限切れです: この証明書はもう使えません。市区町村の窓口で再発行を受けてください"
+        )),
+        CertState::NotYetValid => Some(tr!(
+            "NOT YET VALID (from {from}): check this computer's date and time",
+            "まだ有効ではありません（{from}から）: このコンピューターの日付と時刻を確認してください"
+        )),
+    }
+}
+
+/// The renewal date, or (when expired) that it is too late for renewal.
+fn renewal_text(s: &CertSummary) -> String {
+    let from = local_time(s.times.renewal_from);
+    match s.state {
+        CertState::Expired => pick("no longer possible (expired)", "できません（期限切れ）").to_string(),
+        CertState::RenewalOpen => tr!("possible now (since {from})", "可能です（{from}から）"),
+        CertState::Valid | CertState::NotYetValid => tr!("possible from {from}", "{from}から可能"),
+    }
+}
+
+/// The label of a certificate's line in `status --certs`.
+pub fn status_label(kind: CertKind) -> &'static str {
+    match kind {
+        CertKind::Auth => pick("Auth certificate:", "利用者証明用電子証明書:"),
+        CertKind::Sign => pick("Sign certificate:", "署名用電子証明書:"),
+        CertKind::AuthCa => pick("Auth CA certificate:", "利用者証明用の認証局証明書:"),
+        CertKind::SignCa => pick("Sign CA certificate:", "署名用の認証局証明書:"),
+    }
+}
+
+/// For `status --certs`: the value of a certificate's line (expiry, days
+/// left, renewal date), a second line when the holder has something to do,
+/// and the certificate's JSON fields (`auth_not_after`, `auth_days_left`,
+/// `auth_renewal_from`, `auth_state`, or `sign_…`) added to `json`.
+pub fn status_validity(kind: CertKind, s: &CertSummary, json: &mut Map<String, Value>) -> (String, Option<String>) {
+    let (expiry, days, renewal) = (local_time(s.times.not_after), days_text(s.days_left), renewal_text(s));
+    let line = tr!("expires {expiry} ({days}); renewal {renewal}", "有効期限 {expiry}（{days}）、更新は{renewal}");
+    let name = kind.name();
+    json.insert(format!("{name}_not_after"), s.not_after.clone().into());
+    json.insert(format!("{name}_days_left"), s.days_left.into());
+    json.insert(format!("{name}_renewal_from"), s.renewal_from.clone().into());
+    json.insert(format!("{name}_state"), serde_json::to_value(s.state).unwrap_or_default());
+    (line, advice(s))
+}
+
+/// Width of the label column of `cert --details`, in terminal cells.
+fn detail_cells() -> usize {
+    pick(12, 14)
+}
+
+/// The holder's sex as the library labels it, in the reader's language.
+fn sex_text(label: &str) -> String {
+    let ja = match label {
+        "male (1)" => "男性（1）",
+        "female (2)" => "女性（2）",
+        "not applicable (9)" => "適用不能（9）",
+        "unknown (0)" => "不明（0）",
+        other => other,
+    };
+    pick(label, ja).to_string()
+}
+
 fn details_text(s: &CertSummary) -> String {
     let mut t = String::new();
     // Every value comes from the certificate: line breaks in it are escaped,
     // so it cannot print a line of its own.
-    let mut row = |label: &str, value: &str| t.push_str(&format!("{label} {}\n", one_line(value)));
-    let validity = if s.days_left < 0 {
-        format!("EXPIRED {} days ago", -s.days_left)
-    } else {
-        format!("{} days left", s.days_left)
+    let mut row = |label: &str, value: &str| {
+        t.push_str(&labelled(label, detail_cells(), &one_line(value)));
+        t.push('\n');
     };
-    row("Subject:   ", &s.subject);
-    row("Issuer:    ", &s.issuer);
-    row("Serial:    ", &s.serial);
-    row("Valid from:", &s.not_before);
-    row("Valid to:  ", &format!("{} ({validity})", s.not_after));
-    row("Key:       ", &format!("{} {} bits", s.key_algorithm, s.key_bits));
-    row("Signature: ", &s.signature_algorithm);
+    let (expiry, days) = (local_time(s.times.not_after), days_text(s.days_left));
+    row(pick("Subject:", "主体者:"), &s.subject);
+    row(pick("Issuer:", "発行者:"), &s.issuer);
+    row(pick("Serial:", "シリアル:"), &s.serial);
+    row(pick("Valid from:", "有効期間開始:"), &local_time(s.times.not_before));
+    row(pick("Valid to:", "有効期限:"), &tr!("{expiry} ({days})", "{expiry}（{days}）"));
+    row(pick("Renewal:", "更新:"), &renewal_text(s));
+    row(pick("State:", "状態:"), &advice(s).unwrap_or_else(|| pick("valid", "有効").to_string()));
+    row(pick("Key:", "鍵:"), &tr!("{} {} bits", "{} {}ビット", s.key_algorithm, s.key_bits));
+    row(pick("Signature:", "署名方式:"), &s.signature_algorithm);
     if !s.key_usage.is_empty() {
-        row("Key usage: ", &s.key_usage.join(", "));
+        row(pick("Key usage:", "鍵用途:"), &s.key_usage.join(", "));
     }
-    row("SHA-256:   ", &s.sha256_fingerprint);
+    row("SHA-256:", &s.sha256_fingerprint);
     if let Some(h) = &s.holder {
-        t.push_str("Holder (from the certificate):\n");
+        t.push_str(pick("Holder (from the certificate):\n", "持ち主（証明書に記載の基本4情報）:\n"));
         let rows = [
-            ("Name", &h.name),
-            ("Name (substitute)", &h.name_substitute),
-            ("Birth date", &h.birth_date),
-            ("Sex", &h.sex),
-            ("Address", &h.address),
-            ("Address (substitute)", &h.address_substitute),
+            (pick("Name", "氏名"), &h.name),
+            (pick("Name (substitute)", "氏名（代替文字）"), &h.name_substitute),
+            (pick("Birth date", "生年月日"), &h.birth_date),
+            (pick("Sex", "性別"), &h.sex.as_deref().map(sex_text)),
+            (pick("Address", "住所"), &h.address),
+            (pick("Address (substitute)", "住所（代替文字）"), &h.address_substitute),
         ];
         for (label, value) in rows {
             if let Some(v) = value {
-                t.push_str(&format!("  {label:<21} {}\n", one_line(v)));
+                t.push_str(&labelled(&format!("  {label}"), 23, &one_line(v)));
+                t.push('\n');
             }
         }
+        // The address and name above are what the certificate certifies:
+        // the card does not follow the holder's records.
+        t.push_str(pick(
+            "  Note: this signing certificate (署名用電子証明書) is revoked automatically when you move or change\n  your name, even though its days remain; then have a new one issued at your municipal office.\n",
+            "  注意: この署名用電子証明書は、転居や氏名の変更をすると、有効期限が残っていても自動的に失効します。\n  その場合は市区町村の窓口で新しく発行を受けてください。\n",
+        ));
     }
     t
 }
@@ -242,6 +372,9 @@ mod tests {
             not_before: "2025-01-01".into(),
             not_after: format!("2030-01-01{fake}"),
             days_left: 1,
+            renewal_from: "2029-10-01".into(),
+            state: jpki::cert::CertState::Valid,
+            times: jpki::cert::CertTimes::new(0, 1),
             key_algorithm: "RSA".into(),
             key_bits: 2048,
             signature_algorithm: "sha256WithRSAEncryption".into(),
@@ -250,10 +383,65 @@ mod tests {
             holder: Some(holder),
         };
         let text = details_text(&s);
-        // Nine rows, the holder heading and its four fields: one line each.
-        assert_eq!(text.lines().count(), 14, "{text}");
+        // Eleven rows, the holder heading, its four fields and the two lines
+        // of the note on revocation: one line each.
+        assert_eq!(text.lines().count(), 18, "{text}");
         assert_eq!(text.lines().filter(|l| l.starts_with("SHA-256:")).count(), 1, "{text}");
         assert!(!text.contains(['\r', '\u{2028}', '\u{2029}']), "{text:?}");
-        assert!(text.contains("Subject:    CN=Evil\\u{a}SHA-256"), "{text}");
+        assert!(text.contains("Subject:     CN=Evil\\u{a}SHA-256"), "{text}");
+    }
+
+    #[test]
+    fn local_times_name_their_zone_in_english_and_follow_japanese_usage_in_japanese() {
+        use super::super::i18n::{set_for_this_thread, Lang};
+        let tokyo = jiff::tz::TimeZone::fixed(jiff::tz::offset(9));
+        let utc = jiff::tz::TimeZone::UTC;
+        // 2031-11-29 14:59:59 UTC, the end of the 29th in Japan.
+        let at = 1_953_730_799;
+        set_for_this_thread(Lang::En);
+        assert_eq!(local_time_in(at, &utc), "2031-11-29 14:59:59 UTC");
+        assert!(local_time_in(at, &tokyo).starts_with("2031-11-29 23:59:59 "));
+        let jst = jiff::tz::TimeZone::get("Asia/Tokyo").unwrap();
+        assert_eq!(local_time_in(at, &jst), "2031-11-29 23:59:59 JST");
+        assert_eq!(days_text(-1), "EXPIRED 1 day ago");
+        set_for_this_thread(Lang::Ja);
+        assert_eq!(local_time_in(at, &jst), "2031年11月29日 23:59");
+        assert_eq!(local_time_in(at + 1, &jst), "2031年11月30日 00:00");
+        assert_eq!(local_time_in(at, &utc), "2031年11月29日 14:59 UTC");
+        assert_eq!((days_text(3), days_text(-2)), ("残り3日".to_string(), "2日前に期限切れ".to_string()));
+        set_for_this_thread(Lang::En);
+    }
+
+    #[test]
+    fn a_time_zone_database_is_built_in_for_machines_without_one() {
+        // jiff falls back to this copy where the system has none (Windows,
+        // containers without /usr/share/zoneinfo).
+        let bundled = jiff::tz::TimeZoneDatabase::bundled();
+        let tokyo = bundled.get("Asia/Tokyo").expect("Asia/Tokyo in the bundled tzdb");
+        let at = jiff::Timestamp::from_second(1_953_730_799).unwrap().to_zoned_datetime(tokyo);
+        assert_eq!(at.strftime("%H:%M %Z").to_string(), "23:59 JST");
+    }
+
+    #[test]
+    fn each_state_tells_the_holder_what_to_do() {
+        use jpki::cert::{summarize, CertState};
+        let der = crate::sim::CardData::default_fixture().auth_cert;
+        let times = summarize(&der, 0).unwrap().times;
+        let at = |now| summarize(&der, now).unwrap();
+        let valid = at(times.renewal_from - 1);
+        assert_eq!((valid.state, advice(&valid)), (CertState::Valid, None));
+        assert!(renewal_text(&valid).starts_with("possible from "), "{}", renewal_text(&valid));
+        let open = at(times.renewal_from);
+        assert_eq!(open.state, CertState::RenewalOpen);
+        assert!(advice(&open).is_some_and(|a| a.starts_with("RENEWAL WINDOW OPEN") && a.contains("市区町村の窓口")));
+        let expired = at(times.not_after + 1);
+        assert!(advice(&expired).is_some_and(|a| a.starts_with("EXPIRED") && a.contains("reissued")));
+        let early = at(times.not_before - 1);
+        assert!(advice(&early).is_some_and(|a| a.starts_with("NOT YET VALID")));
+        let mut json = Map::new();
+        let (line, _) = status_validity(CertKind::Auth, &open, &mut json);
+        assert!(line.contains("renewal possible now"), "{line}");
+        assert_eq!(json["auth_state"], "renewal_open");
+        assert_eq!(json["auth_renewal_from"], open.renewal_from.as_str());
     }
 }

@@ -6,12 +6,13 @@ use std::path::{Path, PathBuf};
 use base64::Engine;
 use clap::Args;
 use jpki::card::CertKind;
-use jpki::cert::{check_certificate, der_from_pem_or_der, verify_pkcs1, CertProblem};
+use jpki::cert::{check_certificate, der_from_pem_or_der, verify_pkcs1, CertError, CertProblem};
 use jpki::digest::MessageDigest;
 use jpki::pin::PinKind;
 
-use super::cert::{unix_now, CertChoice};
+use super::cert::{local_time, unix_now, CertChoice};
 use super::exit::{ExitCode, Failure};
+use super::i18n::{pick, tr};
 use super::output::{one_line, Output};
 use super::sign::HashChoice;
 use super::{session::Connect, Global, PinArgs};
@@ -69,9 +70,51 @@ pub struct CheckArgs {
     pub pin_args: PinArgs,
 }
 
-fn read(path: &Path, what: &str) -> Result<Vec<u8>, Failure> {
-    std::fs::read(path)
-        .map_err(|e| Failure::usage(format!("cannot read the {what} {}: {e}", super::output::quoted_path(path))))
+/// The files `check` reads, named in both languages.
+#[derive(Clone, Copy)]
+enum Input {
+    Certificate,
+    CaCertificate,
+    Data,
+    Cms,
+    Signature,
+}
+
+impl Input {
+    fn name(self) -> &'static str {
+        match self {
+            Input::Certificate => pick("certificate", "証明書"),
+            Input::CaCertificate => pick("CA certificate", "認証局（CA）証明書"),
+            Input::Data => pick("data file", "データファイル"),
+            Input::Cms => pick("CMS file", "CMSファイル"),
+            Input::Signature => pick("signature file", "署名ファイル"),
+        }
+    }
+}
+
+fn read(path: &Path, what: Input) -> Result<Vec<u8>, Failure> {
+    std::fs::read(path).map_err(|e| {
+        let (what, path) = (what.name(), super::output::quoted_path(path));
+        Failure::usage(tr!("cannot read the {what} {path}: {e}", "{what} {path} を読めません: {e}"))
+    })
+}
+
+/// Why a signature did not verify, in the reader's language.
+fn why_not(e: &CertError) -> String {
+    match e {
+        CertError::SignatureMismatch => {
+            pick("the signature does not verify against the certificate's key", "証明書の鍵で署名を検証できません")
+                .to_string()
+        }
+        CertError::SignatureLength { got, expected } => tr!(
+            "signature length {got} does not match the key size {expected}",
+            "署名の長さ {got} バイトが鍵の大きさ {expected} バイトと合いません"
+        ),
+        CertError::NotRsa(what) => {
+            tr!("the certificate's key is not RSA: {what}", "証明書の鍵がRSAではありません: {what}")
+        }
+        CertError::Parse(what) => tr!("not a valid X.509 certificate: {what}", "X.509証明書として読めません: {what}"),
+    }
 }
 
 fn fail(code: ExitCode, kind: &'static str, message: String) -> Failure {
@@ -79,14 +122,34 @@ fn fail(code: ExitCode, kind: &'static str, message: String) -> Failure {
 }
 
 fn problem(p: CertProblem) -> Failure {
-    let (code, kind) = match p {
-        CertProblem::Expired(_) | CertProblem::NotYetValid(_) => {
-            (ExitCode::CertNotValidNow, "certificate_not_valid_now")
+    let (code, kind, message) = match &p {
+        CertProblem::Expired(at) => {
+            let at = local_time(*at);
+            let message = tr!("the certificate expired on {at}", "証明書は {at} に有効期限が切れています");
+            (ExitCode::CertNotValidNow, "certificate_not_valid_now", message)
         }
-        CertProblem::WrongKeyUsage(_) => (ExitCode::CertKeyUsage, "certificate_key_usage"),
-        CertProblem::ChainBroken(_) => (ExitCode::CertChain, "certificate_chain"),
+        CertProblem::NotYetValid(at) => {
+            let at = local_time(*at);
+            let message = tr!("the certificate is not valid until {at}", "証明書は {at} まで有効になりません");
+            (ExitCode::CertNotValidNow, "certificate_not_valid_now", message)
+        }
+        CertProblem::WrongKeyUsage(usage) => {
+            let message = tr!(
+                "the certificate's key usage ({usage}) does not allow digital signatures",
+                "証明書の鍵用途（{usage}）はデジタル署名を許していません"
+            );
+            (ExitCode::CertKeyUsage, "certificate_key_usage", message)
+        }
+        CertProblem::ChainBroken(why) => {
+            // `why` is the library's own (English) account of the chain.
+            let message = tr!(
+                "the certificate was not issued by the given CA: {why}",
+                "証明書は指定の認証局から発行されていません: {why}"
+            );
+            (ExitCode::CertChain, "certificate_chain", message)
+        }
     };
-    fail(code, kind, p.to_string())
+    fail(code, kind, message)
 }
 
 /// Signature bytes from a binary, hex or base64 file.
@@ -110,7 +173,7 @@ fn certificate(
     embedded: Option<Vec<u8>>,
 ) -> Result<Vec<u8>, Failure> {
     if let Some(path) = &args.cert {
-        return der_from_pem_or_der(&read(path, "certificate")?).map_err(|e| Failure::usage(e.to_string()));
+        return der_from_pem_or_der(&read(path, Input::Certificate)?).map_err(|e| Failure::usage(e.to_string()));
     }
     if let Some(which) = args.card_cert {
         let kind = which.kind();
@@ -123,7 +186,10 @@ fn certificate(
         return super::cert::read_from_card(global, connect, kind, pin, &args.pin_args);
     }
     embedded.ok_or_else(|| {
-        Failure::usage("no certificate to check against").with_hint("Give --cert FILE or --card-cert WHICH")
+        Failure::usage(pick("no certificate to check against", "照合する証明書がありません")).with_hint(pick(
+            "Give --cert FILE or --card-cert WHICH",
+            "--cert FILE か --card-cert WHICH を指定してください",
+        ))
     })
 }
 
@@ -133,40 +199,60 @@ pub fn run(global: &Global, connect: &dyn Connect, args: &CheckArgs) -> Result<O
     }
     // Every file is read and parsed before the card may be used.
     let ca = match &args.ca {
-        Some(p) => Some(der_from_pem_or_der(&read(p, "CA certificate")?).map_err(|e| Failure::usage(e.to_string()))?),
+        Some(p) => {
+            Some(der_from_pem_or_der(&read(p, Input::CaCertificate)?).map_err(|e| Failure::usage(e.to_string()))?)
+        }
         None => None,
     };
     if let Some(ca) = &ca {
-        jpki::cert::summarize(ca, 0).map_err(|e| Failure::usage(format!("the CA file: {e}")))?;
+        jpki::cert::summarize(ca, 0)
+            .map_err(|e| Failure::usage(tr!("the CA file: {e}", "認証局（CA）のファイル: {e}")))?;
     }
     let data = match &args.data {
-        Some(p) => Some(read(p, "data file")?),
+        Some(p) => Some(read(p, Input::Data)?),
         None => None,
     };
     let (cert, mode, signing_time) = if let Some(cms_path) = &args.cms {
-        let parsed = jpki::cms::parse(&read(cms_path, "CMS file")?).map_err(|e| Failure::usage(e.to_string()))?;
+        let parsed = jpki::cms::parse(&read(cms_path, Input::Cms)?).map_err(|e| Failure::usage(e.to_string()))?;
         let content = data.or(parsed.attached_content.clone());
         let digest = match (&args.digest, content) {
-            (Some(hex_text), _) => hex::decode(hex_text.trim()).map_err(|_| Failure::usage("--digest is not hex"))?,
+            (Some(hex_text), _) => hex::decode(hex_text.trim())
+                .map_err(|_| Failure::usage(pick("--digest is not hex", "--digest が16進数ではありません")))?,
             (None, Some(c)) => parsed.hash.hash(&c),
-            (None, None) => return Err(Failure::usage("the CMS is detached: give the signed DATA file")),
+            (None, None) => {
+                return Err(Failure::usage(pick(
+                    "the CMS is detached: give the signed DATA file",
+                    "分離型のCMSです: 署名されたデータのファイル（DATA）を指定してください",
+                )))
+            }
         };
         if digest != parsed.message_digest {
             return Err(fail(
                 ExitCode::BadSignature,
                 "digest_mismatch",
-                "the data does not match the digest signed in the CMS (it was changed, or it is the wrong file)".into(),
+                pick(
+                    "the data does not match the digest signed in the CMS (it was changed, or it is the wrong file)",
+                    "データがCMSで署名されたダイジェストと一致しません（変更されたか、別のファイルです）",
+                )
+                .into(),
             ));
         }
         let cert = certificate(global, connect, args, parsed.signer_certificate.clone())?;
         let signed_digest = parsed.hash.hash(&parsed.signed_bytes);
         verify_pkcs1(&cert, parsed.hash, &signed_digest, &parsed.signature).map_err(|e| {
-            fail(ExitCode::BadSignature, "bad_signature", format!("the CMS signature does not verify: {e}"))
+            let e = why_not(&e);
+            let message = tr!("the CMS signature does not verify: {e}", "CMS署名を検証できません: {e}");
+            fail(ExitCode::BadSignature, "bad_signature", message)
         })?;
         (cert, "cms", parsed.signing_time)
     } else {
-        let sig_path = args.signature.as_ref().ok_or_else(|| Failure::usage("give --signature FILE or --cms FILE"))?;
-        let signature = decode_signature(&read(sig_path, "signature file")?);
+        let sig_path = args.signature.as_ref().ok_or_else(|| {
+            Failure::usage(pick(
+                "give --signature FILE or --cms FILE",
+                "--signature FILE か --cms FILE を指定してください",
+            ))
+        })?;
+        let signature = decode_signature(&read(sig_path, Input::Signature)?);
         let algorithm = args.hash.algorithm();
         let digest = match (&args.digest, &data) {
             (Some(h), _) => {
@@ -175,15 +261,21 @@ pub fn run(global: &Global, connect: &dyn Connect, args: &CheckArgs) -> Result<O
             (None, Some(d)) => {
                 MessageDigest::new(algorithm, algorithm.hash(d)).map_err(|e| Failure::usage(e.to_string()))?
             }
-            (None, None) => return Err(Failure::usage("give the signed DATA file or --digest HEX")),
+            (None, None) => {
+                return Err(Failure::usage(pick(
+                    "give the signed DATA file or --digest HEX",
+                    "署名されたデータのファイル（DATA）か --digest HEX を指定してください",
+                )))
+            }
         };
         let cert = certificate(global, connect, args, None)?;
         verify_pkcs1(&cert, algorithm, &digest.bytes, &signature).map_err(|e| {
-            fail(
-                ExitCode::BadSignature,
-                "bad_signature",
-                format!("the signature does not match this data and certificate: {e}"),
-            )
+            let e = why_not(&e);
+            let message = tr!(
+                "the signature does not match this data and certificate: {e}",
+                "署名がこのデータと証明書に一致しません: {e}"
+            );
+            fail(ExitCode::BadSignature, "bad_signature", message)
         })?;
         (cert, "raw", None)
     };
@@ -193,18 +285,23 @@ pub fn run(global: &Global, connect: &dyn Connect, args: &CheckArgs) -> Result<O
         check_certificate(&cert, None, now).map_err(problem)?;
     }
     let summary = jpki::cert::summarize(&cert, now).map_err(|e| Failure::usage(e.to_string()))?;
-    Ok(Output {
-        text: format!(
-            "Good {mode} signature by {}\n(certificate valid until {}{}; revocation was not checked)\n",
-            one_line(&summary.subject),
-            one_line(&summary.not_after),
-            if ca.is_some() { ", issued by the given CA" } else { "" }
+    let (signer, until) = (one_line(&summary.subject), local_time(summary.times.not_after));
+    // `mode` stays the JSON value; the sentence names the format.
+    let form = if mode == "cms" { "CMS" } else { pick("raw", "PKCS#1") };
+    let text = match ca.is_some() {
+        false => tr!(
+            "Good {form} signature by {signer}\n(certificate valid until {until}; revocation was not checked)\n",
+            "{signer} による正しい{form}署名です\n（証明書の有効期限 {until}。失効は確認していません）\n"
         ),
-        ..Default::default()
-    }
-    .field("valid", true)
-    .field("mode", mode)
-    .field("signer", summary.subject)
-    .field("chain_checked", ca.is_some())
-    .field("revocation_checked", false))
+        true => tr!(
+            "Good {form} signature by {signer}\n(certificate valid until {until}, issued by the given CA; revocation was not checked)\n",
+            "{signer} による正しい{form}署名です\n（証明書の有効期限 {until}、指定の認証局が発行。失効は確認していません）\n"
+        ),
+    };
+    Ok(Output { text, ..Default::default() }
+        .field("valid", true)
+        .field("mode", mode)
+        .field("signer", summary.subject)
+        .field("chain_checked", ca.is_some())
+        .field("revocation_checked", false))
 }

@@ -5,7 +5,7 @@
 use clap::{Args, ValueEnum};
 use jpki::card::{CertKind, Unlock};
 use jpki::diagnose::{
-    self, CardRequest, CertState, Check, CounterState, Finding, Need, PinOutcome, Purpose, ServiceProbe, Status,
+    self, CardRequest, CertStatus, Check, CounterState, Finding, Need, PinOutcome, Purpose, ServiceProbe, Status,
     Verdict,
 };
 use jpki::pcsc::Access;
@@ -224,8 +224,8 @@ fn not_opened(f: Failure, readers: &[jpki::pcsc::ReaderInfo]) -> Result<Check, F
 fn exit_code(finding: &Finding) -> ExitCode {
     match finding {
         Finding::Counter { state: CounterState::Blocked { .. }, .. } => ExitCode::PinBlocked,
-        Finding::Certificate { state: CertState::Expired { .. }, .. } => ExitCode::CertNotValidNow,
-        Finding::Certificate { state: CertState::NotIssued, .. } => ExitCode::NoSignCert,
+        Finding::Certificate { state: CertStatus::Read(_), .. } => ExitCode::CertNotValidNow,
+        Finding::Certificate { state: CertStatus::NotIssued, .. } => ExitCode::NoSignCert,
         Finding::Certificate { .. } | Finding::CardError(_) | Finding::PcscError(_) => ExitCode::CardError,
         Finding::Counter { .. } => ExitCode::CardError,
         Finding::Pin { outcome, .. } => match outcome {
@@ -474,32 +474,16 @@ fn words(finding: &Finding) -> (String, String, Option<String>) {
         }
         Finding::Certificate { cert, state } => {
             let (text, advice) = match state {
-                CertState::Valid { not_after, days_left } => (
-                    tr!("valid until {not_after} ({days_left} days left)", "有効期限 {not_after}（残り {days_left} 日）"),
-                    None,
-                ),
-                CertState::RenewalOpen { not_after, days_left } => (
-                    tr!("expires {not_after} ({days_left} days left): renewal is open", "有効期限 {not_after}（残り {days_left} 日）: 更新できます"),
-                    Some(tr!(
-                        "Renew it at your municipal office (市区町村の窓口) before it expires",
-                        "有効期限が切れる前に市区町村の窓口で更新してください"
-                    )),
-                ),
-                CertState::Expired { not_after, days_left } => (
-                    tr!("EXPIRED on {not_after} ({} days ago)", "{not_after} に失効（{} 日前）", -days_left),
-                    Some(tr!(
-                        "Only your municipal office (市区町村の窓口) issues a new one: bring the card",
-                        "新しい証明書は市区町村の窓口で発行されます。カードをお持ちください"
-                    )),
-                ),
-                CertState::NotIssued => (
+                // The line and advice of `status --certs`: dates in local time, the renewal date.
+                CertStatus::Read(summary) => super::cert::status_validity(*cert, summary, &mut Map::new()),
+                CertStatus::NotIssued => (
                     tr!("NOT ISSUED on this card", "このカードには発行されていません"),
                     Some(tr!(
                         "Holders under 15 get none; from 15, apply at your municipal office (市区町村の窓口)",
                         "15歳未満の方には発行されません。15歳以上の方は市区町村の窓口で申請してください"
                     )),
                 ),
-                CertState::BehindPin(kind) => {
+                CertStatus::BehindPin(kind) => {
                     let (pin, flag) = (advice::pin_name(*kind), kind.name());
                     (
                         tr!("present; its expiry is read after the {pin}", "あり（有効期限は{pin}の入力後に読めます）"),
@@ -509,11 +493,11 @@ fn words(finding: &Finding) -> (String, String, Option<String>) {
                         )),
                     )
                 }
-                CertState::Unknown => (
+                CertStatus::Unknown => (
                     tr!("unknown (EF 0008 unreadable)", "不明（EF 0008 を読めません）"),
                     Some(tr!("Run `jpki status` for details", "`jpki status` で詳しく確認してください")),
                 ),
-                CertState::Unreadable(e) => (
+                CertStatus::Unreadable(e) => (
                     tr!("unreadable ({e})", "読み取れません（{e}）"),
                     Some(tr!("Run again; if it repeats, ask your municipal office", "もう一度実行してください。繰り返す場合は市区町村の窓口にご相談ください")),
                 ),
@@ -604,11 +588,13 @@ fn data(finding: &Finding) -> Map<String, Value> {
             json!({"pin": pin.name(), "tries_left": tries, "max_tries": max})
         }
         Finding::Certificate { cert, state } => match state {
-            CertState::Valid { not_after, days_left }
-            | CertState::RenewalOpen { not_after, days_left }
-            | CertState::Expired { not_after, days_left } => {
-                json!({"certificate": cert.name(), "not_after": not_after, "days_left": days_left})
-            }
+            CertStatus::Read(s) => json!({
+                "certificate": cert.name(),
+                "state": s.state,
+                "not_after": s.not_after,
+                "days_left": s.days_left,
+                "renewal_from": s.renewal_from,
+            }),
             _ => json!({"certificate": cert.name()}),
         },
         Finding::Pin { pin, outcome } => match outcome {
@@ -706,12 +692,19 @@ mod tests {
     use crate::cli::i18n::{set_for_this_thread, Lang};
 
     const KIOSK: Unlock = Unlock::Kiosk { needs: PinKind::Sign };
+    /// notAfter of the simulator's fixture certificates (2030-12-25 23:59:59 JST).
+    const FIXTURE_EXPIRY: i64 = 1_924_441_199;
 
     fn samples() -> Vec<Finding> {
         let cert = |state| Finding::Certificate { cert: CertKind::Sign, state };
         let counter = |state| Finding::Counter { pin: PinKind::Auth, state };
         let pin = |outcome| Finding::Pin { pin: PinKind::Sign, outcome };
-        let date = || "2030-12-25 14:59:59 UTC".to_string();
+        // The fixture's auth certificate, `days` after its expiry.
+        let read = |days: i64| {
+            let der = include_bytes!("../sim/fixtures/auth.crt.der");
+            let summary = jpki::cert::summarize(der, FIXTURE_EXPIRY + days * 86_400).unwrap();
+            CertStatus::Read(Box::new(summary))
+        };
         vec![
             Finding::ServiceDown(ServiceProbe::PcscLite { installed: false, systemd: true, socket_unit: false }),
             Finding::ServiceDown(ServiceProbe::PcscLite { installed: true, systemd: true, socket_unit: true }),
@@ -731,10 +724,10 @@ mod tests {
             Finding::CardError("x".into()),
             counter(CounterState::Blocked { unlock: KIOSK }),
             counter(CounterState::LastTry { max: 3, unlock: KIOSK }),
-            cert(CertState::RenewalOpen { not_after: date(), days_left: 30 }),
-            cert(CertState::Expired { not_after: date(), days_left: -3 }),
-            cert(CertState::NotIssued),
-            cert(CertState::Unreadable("x".into())),
+            cert(read(-30)),
+            cert(read(3)),
+            cert(CertStatus::NotIssued),
+            cert(CertStatus::Unreadable("x".into())),
             pin(PinOutcome::Wrong { tries_left: 2, unlock: None }),
             pin(PinOutcome::Wrong { tries_left: 0, unlock: Some(KIOSK) }),
             pin(PinOutcome::LastTryRefused { unlock: KIOSK }),
@@ -768,7 +761,7 @@ mod tests {
     fn the_first_failed_check_sets_the_exit_code() {
         let checks: Vec<Check> = vec![
             Finding::Counter { pin: PinKind::Sign, state: CounterState::LastTry { max: 5, unlock: KIOSK } }.into(),
-            Finding::Certificate { cert: CertKind::Sign, state: CertState::NotIssued }.into(),
+            Finding::Certificate { cert: CertKind::Sign, state: CertStatus::NotIssued }.into(),
             Finding::Counter { pin: PinKind::Auth, state: CounterState::Blocked { unlock: KIOSK } }.into(),
         ];
         let verdicts = diagnose::verdicts(&checks, &[Purpose::MynaPortal]);

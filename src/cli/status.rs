@@ -229,15 +229,13 @@ pub fn run(global: &Global, connect: &dyn Connect, args: &StatusArgs) -> Result<
         certs.insert("auth_not_read".into(), "needs_auth_pin".into());
     }
     let mut expiry = |kind: CertKind, s: &CertSummary| {
-        let when = if s.days_left < 0 {
-            format!("EXPIRED {} days ago", -s.days_left)
-        } else {
-            format!("{} days left", s.days_left)
-        };
-        let label = format!("{} certificate:", capitalized(kind.name()));
-        text.push_str(&labelled(&label, &format!("expires {} ({when})\n", one_line(&s.not_after))));
-        certs.insert(format!("{}_not_after", kind.name()), s.not_after.clone().into());
-        certs.insert(format!("{}_days_left", kind.name()), s.days_left.into());
+        let (line, advice) = super::cert::status_validity(kind, s, &mut certs);
+        text.push_str(&labelled(super::cert::status_label(kind), &line));
+        text.push('\n');
+        if let Some(advice) = advice {
+            text.push_str(&labelled("", &advice));
+            text.push('\n');
+        }
     };
     if let Some(auth) = &status.auth_certificate {
         expiry(CertKind::Auth, auth);

@@ -16,6 +16,56 @@ const AUTH_CA_CERT: &[u8] = include_bytes!("fixtures/auth-ca.crt.der");
 const SIGN_CA_CERT: &[u8] = include_bytes!("fixtures/sign-ca.crt.der");
 const AUTH_KEY: &[u8] = include_bytes!("fixtures/auth.key.der");
 const SIGN_KEY: &[u8] = include_bytes!("fixtures/sign.key.der");
+const AUTH_CA_KEY: &[u8] = include_bytes!("fixtures/auth-ca.key.der");
+const SIGN_CA_KEY: &[u8] = include_bytes!("fixtures/sign-ca.key.der");
+
+/// A leaf certificate of the card.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LeafCert {
+    Auth,
+    Sign,
+}
+
+/// Japan Standard Time, UTC+9, in seconds.
+const JST_OFFSET: i64 = 9 * 3600;
+
+/// The end of a day in JST (23:59:59 JST, as on real cards), `days` days
+/// after the JST day of `now` (Unix seconds); negative is before.
+pub fn jst_end_of_day(now: i64, days: i64) -> i64 {
+    let today = (now + JST_OFFSET).div_euclid(86_400);
+    (today + days + 1) * 86_400 - JST_OFFSET - 1
+}
+
+/// `cert` (DER) with a new notAfter, signed again with `ca_key` (PKCS#8 DER)
+/// like the fixtures (sha256WithRSAEncryption). notBefore stays unless it
+/// would fall after notAfter; then it is one year before.
+fn reissue(cert: &[u8], ca_key: &[u8], not_after: i64) -> Result<Vec<u8>, String> {
+    use der::asn1::{BitString, GeneralizedTime, UtcTime};
+    use der::{Decode, Encode};
+    use sha2::{Digest, Sha256};
+    use std::time::Duration;
+    use x509_cert::time::Time;
+    let time = |unix: i64| -> Result<Time, String> {
+        let since = Duration::from_secs(u64::try_from(unix).map_err(|_| "a time before 1970".to_string())?);
+        // RFC 5280: UTCTime through 2049, GeneralizedTime from 2050.
+        match UtcTime::from_unix_duration(since) {
+            Ok(t) => Ok(Time::UtcTime(t)),
+            Err(_) => GeneralizedTime::from_unix_duration(since).map(Time::GeneralTime).map_err(|e| e.to_string()),
+        }
+    };
+    let mut c = x509_cert::Certificate::from_der(cert).map_err(|e| e.to_string())?;
+    let validity = &mut c.tbs_certificate.validity;
+    let not_before = validity.not_before.to_unix_duration().as_secs() as i64;
+    if not_before > not_after {
+        validity.not_before = time(not_after - 365 * 86_400)?;
+    }
+    validity.not_after = time(not_after)?;
+    let tbs = c.tbs_certificate.to_der().map_err(|e| e.to_string())?;
+    let key = RsaPrivateKey::from_pkcs8_der(ca_key).map_err(|e| e.to_string())?;
+    let signature = key.sign(rsa::Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(&tbs)).map_err(|e| e.to_string())?;
+    c.signature = BitString::from_bytes(&signature).map_err(|e| e.to_string())?;
+    c.to_der().map_err(|e| e.to_string())
+}
 
 /// Size granule of the certificate EFs: the DER is followed by `FF` filler up
 /// to the next multiple of this, so readers must size reads from the DER header.
@@ -119,6 +169,17 @@ impl CardData {
             }
             other => return Err(HolderFieldError::UnknownField(other.to_string())),
         }
+        Ok(())
+    }
+
+    /// Make a leaf certificate expire at `not_after` (Unix seconds): the
+    /// fixture's certificate with that notAfter, signed again by its CA.
+    pub fn set_cert_expiry(&mut self, which: LeafCert, not_after: i64) -> Result<(), String> {
+        let (cert, ca_key) = match which {
+            LeafCert::Auth => (&mut self.auth_cert, AUTH_CA_KEY),
+            LeafCert::Sign => (&mut self.sign_cert, SIGN_CA_KEY),
+        };
+        *cert = reissue(cert, ca_key, not_after)?;
         Ok(())
     }
 
@@ -369,6 +430,41 @@ mod tests {
             assert_eq!(pubkey.n(), key.n());
             assert_eq!(key.size(), 256);
         }
+    }
+
+    #[test]
+    fn reissued_certificates_keep_everything_but_the_expiry() {
+        use rsa::traits::PublicKeyParts;
+        let fixture = CardData::default_fixture();
+        let mut d = CardData::default_fixture();
+        // 2026-12-01 22:00 UTC is already the 2nd in JST.
+        let now = 1_796_162_400;
+        assert_eq!(jst_end_of_day(now, 0), 1_796_223_599); // 2026-12-02 14:59:59 UTC
+        assert_eq!(jst_end_of_day(now, -1), 1_796_223_599 - 86_400);
+        d.set_cert_expiry(LeafCert::Auth, jst_end_of_day(now, 60)).unwrap();
+        d.set_cert_expiry(LeafCert::Sign, jst_end_of_day(now, -1)).unwrap();
+        for (new, old, ca) in
+            [(&d.auth_cert, &fixture.auth_cert, &d.auth_ca_cert), (&d.sign_cert, &fixture.sign_cert, &d.sign_ca_cert)]
+        {
+            let (_, n) = x509_parser::parse_x509_certificate(new).unwrap();
+            let (_, o) = x509_parser::parse_x509_certificate(old).unwrap();
+            assert_eq!((n.subject(), n.issuer(), n.public_key()), (o.subject(), o.issuer(), o.public_key()));
+            assert_eq!(n.extensions(), o.extensions());
+            let (_, ca) = x509_parser::parse_x509_certificate(ca).unwrap();
+            let ca_key =
+                <rsa::RsaPublicKey as rsa::pkcs8::DecodePublicKey>::from_public_key_der(ca.public_key().raw).unwrap();
+            let digest = <sha2::Sha256 as sha2::Digest>::digest(n.tbs_certificate.as_ref());
+            let scheme = rsa::Pkcs1v15Sign::new::<sha2::Sha256>();
+            ca_key.verify(scheme, &digest, &n.signature_value.data).expect("signed by its CA");
+            assert!(n.validity().not_before.timestamp() < n.validity().not_after.timestamp());
+        }
+        let (_, auth) = x509_parser::parse_x509_certificate(&d.auth_cert).unwrap();
+        assert_eq!(auth.validity().not_after.timestamp(), 1_796_223_599 + 60 * 86_400);
+        assert_eq!(d.auth_key.n().bits(), 2048);
+        // Far ahead: GeneralizedTime from 2050 on.
+        d.set_cert_expiry(LeafCert::Auth, jst_end_of_day(now, 365 * 30)).unwrap();
+        let (_, auth) = x509_parser::parse_x509_certificate(&d.auth_cert).unwrap();
+        assert!(auth.validity().not_after.timestamp() > 2_524_608_000);
     }
 
     #[test]

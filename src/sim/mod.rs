@@ -32,5 +32,5 @@ impl crate::transport::Transport for VirtualCard {
 pub use config::{
     BlockedSw, ForcedAnswer, OptionalApplet, SignCertFile, SimConfig, Smartphone, UnissuedSignPin, VerifiedQuery,
 };
-pub use data::{CardData, HolderFieldError};
+pub use data::{jst_end_of_day, CardData, HolderFieldError, LeafCert};
 pub use state::{PinId, PinRecord, PinStore, PinStoreError, StateDir, StateError};

@@ -401,6 +401,12 @@ pub fn jpki() -> Command {
         .env_remove("JPKI_CARDINFO_PIN")
         .env_remove("JPKI_NEW_PIN")
         .env_remove("JPKI_READER")
+        // English and UTC unless a test asks otherwise, whatever the developer's own locale and zone.
+        .env_remove("JPKI_LANG")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("LANG", "C.UTF-8")
+        .env("TZ", "UTC")
         .stdin(Stdio::null());
     c
 }
