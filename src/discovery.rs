@@ -62,6 +62,13 @@ pub fn probe_device(pcsc: &Pcsc, reader: &ReaderInfo) -> Result<Option<Device>> 
     }
 }
 
+/// Does this failure to connect end when a reader is plugged in, a card
+/// inserted, or another program lets go of the card? [`connect_waiting`]
+/// waits through these and no others.
+pub fn worth_waiting(e: &Error) -> bool {
+    matches!(e, Error::NoCard { .. } | Error::NoCardAnywhere | Error::Transport(TransportError::Busy) | Error::NoReader)
+}
+
 /// Connect, waiting up to `wait` for the card to appear or become free.
 pub fn connect_waiting(pcsc: &Pcsc, query: Option<&str>, access: Access, wait: Duration) -> Result<PcscTransport> {
     // A wait too long for the clock to represent has no deadline (no overflow panic).
@@ -73,9 +80,7 @@ pub fn connect_waiting(pcsc: &Pcsc, query: Option<&str>, access: Access, wait: D
         }
         let attempt = choose_reader(pcsc, query).and_then(|r| pcsc.connect(&r, access));
         match attempt {
-            Err(
-                Error::NoCard { .. } | Error::NoCardAnywhere | Error::Transport(TransportError::Busy) | Error::NoReader,
-            ) if deadline.is_none_or(|d| Instant::now() < d) => {
+            Err(e) if worth_waiting(&e) && deadline.is_none_or(|d| Instant::now() < d) => {
                 let left = deadline.map_or(wait, |d| d.saturating_duration_since(Instant::now()));
                 // Busy does not show as a state change: poll it.
                 pcsc.wait_for_change(left.min(Duration::from_millis(250)))?;

@@ -25,7 +25,7 @@ function __fish_jpki_using_subcommand
 end
 
 complete -c jpki -n "__fish_jpki_needs_command" -l reader -d 'Reader to use: an index from `jpki readers` or part of its name' -r
-complete -c jpki -n "__fish_jpki_needs_command" -l wait -d 'Wait up to SECONDS (at most 86400, a day) for the card to appear or become free' -r
+complete -c jpki -n "__fish_jpki_needs_command" -l wait -d 'Wait up to SECONDS (at most 86400, a day) for the card to appear or become free [default: 30 at a terminal, 0 in scripts; 0 does not wait]' -r
 complete -c jpki -n "__fish_jpki_needs_command" -l apdu-timeout -d 'Give up on a card that has not answered one command within SECONDS (exit 6; the card is released)' -r
 complete -c jpki -n "__fish_jpki_needs_command" -l extended-length -d 'Extended-length READ BINARY: auto (from the card\'s ATR), on, or off' -r -f -a "auto\t''
 on\t''
@@ -50,7 +50,7 @@ complete -c jpki -n "__fish_jpki_needs_command" -f -a "pdf" -d 'Sign a PDF with 
 complete -c jpki -n "__fish_jpki_needs_command" -f -a "doctor" -d 'Will the card work for e-Tax, マイナポータル, 法務局? Checks the service, reader, card, counters and certificates (spends no try unless --verify)'
 complete -c jpki -n "__fish_jpki_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c jpki -n "__fish_jpki_using_subcommand readers" -l reader -d 'Reader to use: an index from `jpki readers` or part of its name' -r
-complete -c jpki -n "__fish_jpki_using_subcommand readers" -l wait -d 'Wait up to SECONDS (at most 86400, a day) for the card to appear or become free' -r
+complete -c jpki -n "__fish_jpki_using_subcommand readers" -l wait -d 'Wait up to SECONDS (at most 86400, a day) for the card to appear or become free [default: 30 at a terminal, 0 in scripts; 0 does not wait]' -r
 complete -c jpki -n "__fish_jpki_using_subcommand readers" -l apdu-timeout -d 'Give up on a card that has not answered one command within SECONDS (exit 6; the card is released)' -r
 complete -c jpki -n "__fish_jpki_using_subcommand readers" -l extended-length -d 'Extended-length READ BINARY: auto (from the card\'s ATR), on, or off' -r -f -a "auto\t''
 on\t''
@@ -62,7 +62,7 @@ complete -c jpki -n "__fish_jpki_using_subcommand readers" -s v -l verbose -d 'T
 complete -c jpki -n "__fish_jpki_using_subcommand readers" -s h -l help -d 'Print help'
 complete -c jpki -n "__fish_jpki_using_subcommand status" -l pin-file -d 'Read the PIN from PATH (`-` for stdin, /dev/fd/N works). One trailing newline is ignored' -r -F
 complete -c jpki -n "__fish_jpki_using_subcommand status" -l reader -d 'Reader to use: an index from `jpki readers` or part of its name' -r
-complete -c jpki -n "__fish_jpki_using_subcommand status" -l wait -d 'Wait up to SECONDS (at most 86400, a day) for the card to appear or become free' -r
+complete -c jpki -n "__fish_jpki_using_subcommand status" -l wait -d 'Wait up to SECONDS (at most 86400, a day) for the card to appear or become free [default: 30 at a terminal, 0 in scripts; 0 does not wait]' -r
 complete -c jpki -n "__fish_jpki_using_subcommand status" -l apdu-timeout -d 'Give up on a card that has not answered one command within SECONDS (exit 6; the card is released)' -r
 complete -c jpki -n "__fish_jpki_using_subcommand status" -l extended-length -d 'Extended-length READ BINARY: auto (from the card\'s ATR), on, or off' -r -f -a "auto\t''
 on\t''
@@ -80,7 +80,7 @@ complete -c jpki -n "__fish_jpki_using_subcommand status" -s v -l verbose -d 'Tr
 complete -c jpki -n "__fish_jpki_using_subcommand status" -s h -l help -d 'Print help'
 complete -c jpki -n "__fish_jpki_using_subcommand verify" -l pin-file -d 'Read the PIN from PATH (`-` for stdin, /dev/fd/N works). One trailing newline is ignored' -r -F
 complete -c jpki -n "__fish_jpki_using_subcommand verify" -l reader -d 'Reader to use: an index from `jpki readers` or part of its name' -r
-complete -c jpki -n "__fish_jpki_using_subcommand verify" -l wait -d 'Wait up to SECONDS (at most 86400, a day) for the card to appear or become free' -r
+complete -c jpki -n "__fish_jpki_using_subcommand verify" -l wait -d 'Wait up to SECONDS (at most 86400, a day) for the card to appear or become free [default: 30 at a terminal, 0 in scripts; 0 does not wait]' -r
 complete -c jpki -n "__fish_jpki_using_subcommand verify" -l apdu-timeout -d 'Give up on a card that has not answered one command within SECONDS (exit 6; the card is released)' -r
 complete -c jpki -n "__fish_jpki_using_subcommand verify" -l extended-length -d 'Extended-length READ BINARY: auto (from the card\'s ATR), on, or off' -r -f -a "auto\t''
 on\t''
@@ -94,7 +94,7 @@ complete -c jpki -n "__fish_jpki_using_subcommand verify" -s h -l help -d 'Print
 complete -c jpki -n "__fish_jpki_using_subcommand cert" -s o -l output -d 'Write to FILE (DER unless --pem is given or FILE ends in .pem)' -r -F
 complete -c jpki -n "__fish_jpki_using_subcommand cert" -l pin-file -d 'Read the PIN from PATH (`-` for stdin, /dev/fd/N works). One trailing newline is ignored' -r -F
 complete -c jpki -n "__fish_jpki_using_subcommand cert" -l reader -d 'Reader to use: an index from `jpki readers` or part of its name' -r
-complete -c jpki -n "__fish_jpki_using_subcommand cert" -l wait -d 'Wait up to SECONDS (at most 86400, a day) for the card to appear or become free' -r
+complete -c jpki -n "__fish_jpki_using_subcommand cert" -l wait -d 'Wait up to SECONDS (at most 86400, a day) for the card to appear or become free [default: 30 at a terminal, 0 in scripts; 0 does not wait]' -r
 complete -c jpki -n "__fish_jpki_using_subcommand cert" -l apdu-timeout -d 'Give up on a card that has not answered one command within SECONDS (exit 6; the card is released)' -r
 complete -c jpki -n "__fish_jpki_using_subcommand cert" -l extended-length -d 'Extended-length READ BINARY: auto (from the card\'s ATR), on, or off' -r -f -a "auto\t''
 on\t''
@@ -124,14 +124,14 @@ complete -c jpki -n "__fish_jpki_using_subcommand sign" -l batch -d 'Sign many i
 files\t'A path of a file to hash and sign'"
 complete -c jpki -n "__fish_jpki_using_subcommand sign" -l pin-file -d 'Read the PIN from PATH (`-` for stdin, /dev/fd/N works). One trailing newline is ignored' -r -F
 complete -c jpki -n "__fish_jpki_using_subcommand sign" -l reader -d 'Reader to use: an index from `jpki readers` or part of its name' -r
-complete -c jpki -n "__fish_jpki_using_subcommand sign" -l wait -d 'Wait up to SECONDS (at most 86400, a day) for the card to appear or become free' -r
+complete -c jpki -n "__fish_jpki_using_subcommand sign" -l wait -d 'Wait up to SECONDS (at most 86400, a day) for the card to appear or become free [default: 30 at a terminal, 0 in scripts; 0 does not wait]' -r
 complete -c jpki -n "__fish_jpki_using_subcommand sign" -l apdu-timeout -d 'Give up on a card that has not answered one command within SECONDS (exit 6; the card is released)' -r
 complete -c jpki -n "__fish_jpki_using_subcommand sign" -l extended-length -d 'Extended-length READ BINARY: auto (from the card\'s ATR), on, or off' -r -f -a "auto\t''
 on\t''
 off\t''"
 complete -c jpki -n "__fish_jpki_using_subcommand sign" -l lang -d 'Language of messages: en or ja (default: JPKI_LANG, else the locale: LC_ALL, LC_MESSAGES, LANG)' -r -f -a "en\t''
 ja\t''"
-complete -c jpki -n "__fish_jpki_using_subcommand sign" -l cms -d 'Produce CMS (PKCS#7) SignedData, detached unless --attached'
+complete -c jpki -n "__fish_jpki_using_subcommand sign" -l cms -d 'Produce CMS (PKCS#7) SignedData, detached unless --attached. It carries the signer\'s certificate: with --key sign, your name, address, birth date and sex (see below)'
 complete -c jpki -n "__fish_jpki_using_subcommand sign" -l attached -d 'Include the content in the CMS'
 complete -c jpki -n "__fish_jpki_using_subcommand sign" -l pem -d 'Write the CMS as PEM instead of DER'
 complete -c jpki -n "__fish_jpki_using_subcommand sign" -l keep-going -d 'In a batch, go on past bad lines (they are reported and not signed)'
@@ -156,7 +156,7 @@ sha384\t''
 sha512\t''"
 complete -c jpki -n "__fish_jpki_using_subcommand check" -l pin-file -d 'Read the PIN from PATH (`-` for stdin, /dev/fd/N works). One trailing newline is ignored' -r -F
 complete -c jpki -n "__fish_jpki_using_subcommand check" -l reader -d 'Reader to use: an index from `jpki readers` or part of its name' -r
-complete -c jpki -n "__fish_jpki_using_subcommand check" -l wait -d 'Wait up to SECONDS (at most 86400, a day) for the card to appear or become free' -r
+complete -c jpki -n "__fish_jpki_using_subcommand check" -l wait -d 'Wait up to SECONDS (at most 86400, a day) for the card to appear or become free [default: 30 at a terminal, 0 in scripts; 0 does not wait]' -r
 complete -c jpki -n "__fish_jpki_using_subcommand check" -l apdu-timeout -d 'Give up on a card that has not answered one command within SECONDS (exit 6; the card is released)' -r
 complete -c jpki -n "__fish_jpki_using_subcommand check" -l extended-length -d 'Extended-length READ BINARY: auto (from the card\'s ATR), on, or off' -r -f -a "auto\t''
 on\t''
@@ -168,7 +168,7 @@ complete -c jpki -n "__fish_jpki_using_subcommand check" -l json -d 'Print one J
 complete -c jpki -n "__fish_jpki_using_subcommand check" -s v -l verbose -d 'Trace APDUs on stderr (PINs redacted). Repeat for more'
 complete -c jpki -n "__fish_jpki_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c jpki -n "__fish_jpki_using_subcommand pin; and not __fish_seen_subcommand_from change help" -l reader -d 'Reader to use: an index from `jpki readers` or part of its name' -r
-complete -c jpki -n "__fish_jpki_using_subcommand pin; and not __fish_seen_subcommand_from change help" -l wait -d 'Wait up to SECONDS (at most 86400, a day) for the card to appear or become free' -r
+complete -c jpki -n "__fish_jpki_using_subcommand pin; and not __fish_seen_subcommand_from change help" -l wait -d 'Wait up to SECONDS (at most 86400, a day) for the card to appear or become free [default: 30 at a terminal, 0 in scripts; 0 does not wait]' -r
 complete -c jpki -n "__fish_jpki_using_subcommand pin; and not __fish_seen_subcommand_from change help" -l apdu-timeout -d 'Give up on a card that has not answered one command within SECONDS (exit 6; the card is released)' -r
 complete -c jpki -n "__fish_jpki_using_subcommand pin; and not __fish_seen_subcommand_from change help" -l extended-length -d 'Extended-length READ BINARY: auto (from the card\'s ATR), on, or off' -r -f -a "auto\t''
 on\t''
@@ -183,7 +183,7 @@ complete -c jpki -n "__fish_jpki_using_subcommand pin; and not __fish_seen_subco
 complete -c jpki -n "__fish_jpki_using_subcommand pin; and __fish_seen_subcommand_from change" -l new-pin-file -d 'Read the new PIN from PATH (`-` for stdin, /dev/fd/N works)' -r -F
 complete -c jpki -n "__fish_jpki_using_subcommand pin; and __fish_seen_subcommand_from change" -l pin-file -d 'Read the PIN from PATH (`-` for stdin, /dev/fd/N works). One trailing newline is ignored' -r -F
 complete -c jpki -n "__fish_jpki_using_subcommand pin; and __fish_seen_subcommand_from change" -l reader -d 'Reader to use: an index from `jpki readers` or part of its name' -r
-complete -c jpki -n "__fish_jpki_using_subcommand pin; and __fish_seen_subcommand_from change" -l wait -d 'Wait up to SECONDS (at most 86400, a day) for the card to appear or become free' -r
+complete -c jpki -n "__fish_jpki_using_subcommand pin; and __fish_seen_subcommand_from change" -l wait -d 'Wait up to SECONDS (at most 86400, a day) for the card to appear or become free [default: 30 at a terminal, 0 in scripts; 0 does not wait]' -r
 complete -c jpki -n "__fish_jpki_using_subcommand pin; and __fish_seen_subcommand_from change" -l apdu-timeout -d 'Give up on a card that has not answered one command within SECONDS (exit 6; the card is released)' -r
 complete -c jpki -n "__fish_jpki_using_subcommand pin; and __fish_seen_subcommand_from change" -l extended-length -d 'Extended-length READ BINARY: auto (from the card\'s ATR), on, or off' -r -f -a "auto\t''
 on\t''
@@ -199,7 +199,7 @@ complete -c jpki -n "__fish_jpki_using_subcommand pin; and __fish_seen_subcomman
 complete -c jpki -n "__fish_jpki_using_subcommand pin; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c jpki -n "__fish_jpki_using_subcommand card-info" -l pin-file -d 'Read the PIN from PATH (`-` for stdin, /dev/fd/N works). One trailing newline is ignored' -r -F
 complete -c jpki -n "__fish_jpki_using_subcommand card-info" -l reader -d 'Reader to use: an index from `jpki readers` or part of its name' -r
-complete -c jpki -n "__fish_jpki_using_subcommand card-info" -l wait -d 'Wait up to SECONDS (at most 86400, a day) for the card to appear or become free' -r
+complete -c jpki -n "__fish_jpki_using_subcommand card-info" -l wait -d 'Wait up to SECONDS (at most 86400, a day) for the card to appear or become free [default: 30 at a terminal, 0 in scripts; 0 does not wait]' -r
 complete -c jpki -n "__fish_jpki_using_subcommand card-info" -l apdu-timeout -d 'Give up on a card that has not answered one command within SECONDS (exit 6; the card is released)' -r
 complete -c jpki -n "__fish_jpki_using_subcommand card-info" -l extended-length -d 'Extended-length READ BINARY: auto (from the card\'s ATR), on, or off' -r -f -a "auto\t''
 on\t''
@@ -213,7 +213,7 @@ complete -c jpki -n "__fish_jpki_using_subcommand card-info" -l json -d 'Print o
 complete -c jpki -n "__fish_jpki_using_subcommand card-info" -s v -l verbose -d 'Trace APDUs on stderr (PINs redacted). Repeat for more'
 complete -c jpki -n "__fish_jpki_using_subcommand card-info" -s h -l help -d 'Print help'
 complete -c jpki -n "__fish_jpki_using_subcommand completions" -l reader -d 'Reader to use: an index from `jpki readers` or part of its name' -r
-complete -c jpki -n "__fish_jpki_using_subcommand completions" -l wait -d 'Wait up to SECONDS (at most 86400, a day) for the card to appear or become free' -r
+complete -c jpki -n "__fish_jpki_using_subcommand completions" -l wait -d 'Wait up to SECONDS (at most 86400, a day) for the card to appear or become free [default: 30 at a terminal, 0 in scripts; 0 does not wait]' -r
 complete -c jpki -n "__fish_jpki_using_subcommand completions" -l apdu-timeout -d 'Give up on a card that has not answered one command within SECONDS (exit 6; the card is released)' -r
 complete -c jpki -n "__fish_jpki_using_subcommand completions" -l extended-length -d 'Extended-length READ BINARY: auto (from the card\'s ATR), on, or off' -r -f -a "auto\t''
 on\t''
@@ -224,7 +224,7 @@ complete -c jpki -n "__fish_jpki_using_subcommand completions" -l json -d 'Print
 complete -c jpki -n "__fish_jpki_using_subcommand completions" -s v -l verbose -d 'Trace APDUs on stderr (PINs redacted). Repeat for more'
 complete -c jpki -n "__fish_jpki_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c jpki -n "__fish_jpki_using_subcommand man" -l reader -d 'Reader to use: an index from `jpki readers` or part of its name' -r
-complete -c jpki -n "__fish_jpki_using_subcommand man" -l wait -d 'Wait up to SECONDS (at most 86400, a day) for the card to appear or become free' -r
+complete -c jpki -n "__fish_jpki_using_subcommand man" -l wait -d 'Wait up to SECONDS (at most 86400, a day) for the card to appear or become free [default: 30 at a terminal, 0 in scripts; 0 does not wait]' -r
 complete -c jpki -n "__fish_jpki_using_subcommand man" -l apdu-timeout -d 'Give up on a card that has not answered one command within SECONDS (exit 6; the card is released)' -r
 complete -c jpki -n "__fish_jpki_using_subcommand man" -l extended-length -d 'Extended-length READ BINARY: auto (from the card\'s ATR), on, or off' -r -f -a "auto\t''
 on\t''
@@ -235,7 +235,7 @@ complete -c jpki -n "__fish_jpki_using_subcommand man" -l json -d 'Print one JSO
 complete -c jpki -n "__fish_jpki_using_subcommand man" -s v -l verbose -d 'Trace APDUs on stderr (PINs redacted). Repeat for more'
 complete -c jpki -n "__fish_jpki_using_subcommand man" -s h -l help -d 'Print help'
 complete -c jpki -n "__fish_jpki_using_subcommand pdf; and not __fish_seen_subcommand_from sign verify help" -l reader -d 'Reader to use: an index from `jpki readers` or part of its name' -r
-complete -c jpki -n "__fish_jpki_using_subcommand pdf; and not __fish_seen_subcommand_from sign verify help" -l wait -d 'Wait up to SECONDS (at most 86400, a day) for the card to appear or become free' -r
+complete -c jpki -n "__fish_jpki_using_subcommand pdf; and not __fish_seen_subcommand_from sign verify help" -l wait -d 'Wait up to SECONDS (at most 86400, a day) for the card to appear or become free [default: 30 at a terminal, 0 in scripts; 0 does not wait]' -r
 complete -c jpki -n "__fish_jpki_using_subcommand pdf; and not __fish_seen_subcommand_from sign verify help" -l apdu-timeout -d 'Give up on a card that has not answered one command within SECONDS (exit 6; the card is released)' -r
 complete -c jpki -n "__fish_jpki_using_subcommand pdf; and not __fish_seen_subcommand_from sign verify help" -l extended-length -d 'Extended-length READ BINARY: auto (from the card\'s ATR), on, or off' -r -f -a "auto\t''
 on\t''
@@ -258,7 +258,7 @@ complete -c jpki -n "__fish_jpki_using_subcommand pdf; and __fish_seen_subcomman
 complete -c jpki -n "__fish_jpki_using_subcommand pdf; and __fish_seen_subcommand_from sign" -l contact -d 'How to reach the signer (/ContactInfo)' -r
 complete -c jpki -n "__fish_jpki_using_subcommand pdf; and __fish_seen_subcommand_from sign" -l pin-file -d 'Read the PIN from PATH (`-` for stdin, /dev/fd/N works). One trailing newline is ignored' -r -F
 complete -c jpki -n "__fish_jpki_using_subcommand pdf; and __fish_seen_subcommand_from sign" -l reader -d 'Reader to use: an index from `jpki readers` or part of its name' -r
-complete -c jpki -n "__fish_jpki_using_subcommand pdf; and __fish_seen_subcommand_from sign" -l wait -d 'Wait up to SECONDS (at most 86400, a day) for the card to appear or become free' -r
+complete -c jpki -n "__fish_jpki_using_subcommand pdf; and __fish_seen_subcommand_from sign" -l wait -d 'Wait up to SECONDS (at most 86400, a day) for the card to appear or become free [default: 30 at a terminal, 0 in scripts; 0 does not wait]' -r
 complete -c jpki -n "__fish_jpki_using_subcommand pdf; and __fish_seen_subcommand_from sign" -l apdu-timeout -d 'Give up on a card that has not answered one command within SECONDS (exit 6; the card is released)' -r
 complete -c jpki -n "__fish_jpki_using_subcommand pdf; and __fish_seen_subcommand_from sign" -l extended-length -d 'Extended-length READ BINARY: auto (from the card\'s ATR), on, or off' -r -f -a "auto\t''
 on\t''
@@ -271,7 +271,7 @@ complete -c jpki -n "__fish_jpki_using_subcommand pdf; and __fish_seen_subcomman
 complete -c jpki -n "__fish_jpki_using_subcommand pdf; and __fish_seen_subcommand_from sign" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c jpki -n "__fish_jpki_using_subcommand pdf; and __fish_seen_subcommand_from verify" -l ca -d 'Also check that each signer\'s certificate was issued by this CA certificate (PEM or DER)' -r -F
 complete -c jpki -n "__fish_jpki_using_subcommand pdf; and __fish_seen_subcommand_from verify" -l reader -d 'Reader to use: an index from `jpki readers` or part of its name' -r
-complete -c jpki -n "__fish_jpki_using_subcommand pdf; and __fish_seen_subcommand_from verify" -l wait -d 'Wait up to SECONDS (at most 86400, a day) for the card to appear or become free' -r
+complete -c jpki -n "__fish_jpki_using_subcommand pdf; and __fish_seen_subcommand_from verify" -l wait -d 'Wait up to SECONDS (at most 86400, a day) for the card to appear or become free [default: 30 at a terminal, 0 in scripts; 0 does not wait]' -r
 complete -c jpki -n "__fish_jpki_using_subcommand pdf; and __fish_seen_subcommand_from verify" -l apdu-timeout -d 'Give up on a card that has not answered one command within SECONDS (exit 6; the card is released)' -r
 complete -c jpki -n "__fish_jpki_using_subcommand pdf; and __fish_seen_subcommand_from verify" -l extended-length -d 'Extended-length READ BINARY: auto (from the card\'s ATR), on, or off' -r -f -a "auto\t''
 on\t''

@@ -94,7 +94,7 @@ impl Input {
 
 fn read(path: &Path, what: Input) -> Result<Vec<u8>, Failure> {
     std::fs::read(path).map_err(|e| {
-        let (what, path) = (what.name(), super::output::quoted_path(path));
+        let (what, path, e) = (what.name(), super::output::quoted_path(path), super::output::io_problem(&e));
         Failure::usage(tr!("cannot read the {what} {path}: {e}", "{what} {path} を読めません: {e}"))
     })
 }
@@ -195,7 +195,10 @@ fn certificate(
 
 pub fn run(global: &Global, connect: &dyn Connect, args: &CheckArgs) -> Result<Output, Failure> {
     if args.card_cert.is_none_or(|w| w.kind().required_pin().is_none() && w.kind() != CertKind::Auth) {
-        args.pin_args.refuse_unused("`check` without --card-cert sign or auth")?;
+        args.pin_args.refuse_unused(pick(
+            "`check` without --card-cert sign or auth",
+            "--card-cert sign も --card-cert auth もない `check`",
+        ))?;
     }
     // Every file is read and parsed before the card may be used.
     let ca = match &args.ca {

@@ -140,12 +140,14 @@ pub struct Global {
         "標準出力に JSON 文書を1つ出力する (形式は README を参照)"
     ))]
     pub json: bool,
-    #[arg(long, global = true, value_name = pick("SECONDS", "秒数"), default_value_t = 0,
+    #[arg(long, global = true, value_name = pick("SECONDS", "秒数"),
           value_parser = clap::value_parser!(u64).range(..=MAX_WAIT), help = pick(
-        "Wait up to SECONDS (at most 86400, a day) for the card to appear or become free",
-        "カードが置かれるか空くまで、最大でこの秒数 (上限 86400 = 1日) 待つ"
+        "Wait up to SECONDS (at most 86400, a day) for the card to appear or become free \
+         [default: 30 at a terminal, 0 in scripts; 0 does not wait]",
+        "カードが置かれるか空くまで、最大でこの秒数 (上限 86400 = 1日) 待つ \
+         [既定値: 端末では30、スクリプトでは0。0 は待たない]"
     ))]
-    pub wait: u64,
+    pub wait: Option<u64>,
     #[arg(long, global = true, value_name = pick("SECONDS", "秒数"), default_value_t = 30,
           value_parser = clap::value_parser!(u64).range(1..=3600), help = pick(
         "Give up on a card that has not answered one command within SECONDS (exit 6; the card is released)",
@@ -168,6 +170,18 @@ pub struct Global {
         "表示する言語: en(英語) か ja(日本語)。省略時は JPKI_LANG、次にロケール (LC_ALL, LC_MESSAGES, LANG) に従う"
     ))]
     pub lang: Option<i18n::Lang>,
+}
+
+/// How long a command run at a terminal waits for the card when `--wait` is not given.
+pub const TERMINAL_WAIT: u64 = 30;
+
+impl Global {
+    /// How long to wait for the card: `--wait`, else [`TERMINAL_WAIT`] at a
+    /// terminal (a person can insert the card), else none (a script fails at once).
+    pub fn wait(&self) -> std::time::Duration {
+        let default = if pin_input::at_terminal() { TERMINAL_WAIT } else { 0 };
+        std::time::Duration::from_secs(self.wait.unwrap_or(default))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

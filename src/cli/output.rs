@@ -13,6 +13,25 @@ use super::i18n::{pick, tr};
 /// removing or changing one bumps it.
 pub const SCHEMA_VERSION: u32 = 5;
 
+/// Separates a label from its value in text whose value column is lined up
+/// by [`align_columns`] (a control character no label contains).
+pub const COLUMN: char = '\u{1F}';
+
+/// Every line `label COLUMN value` with its value at the same terminal cell,
+/// one past the widest of these labels; other lines as they are.
+pub fn align_columns(text: &str) -> String {
+    let widest = text.lines().filter_map(|l| l.split_once(COLUMN)).map(|(label, _)| width(label)).max();
+    let Some(widest) = widest else { return text.to_string() };
+    let mut out = String::with_capacity(text.len() + 64);
+    for line in text.split_inclusive('\n') {
+        match line.split_once(COLUMN) {
+            Some((label, value)) => out.push_str(&labelled(label, widest, value)),
+            None => out.push_str(line),
+        }
+    }
+    out
+}
+
 /// `label` padded to `cells` terminal cells (a full-width character takes two), a space, then `value`.
 pub fn labelled(label: &str, cells: usize, value: &str) -> String {
     format!("{} {value}", pad(label, cells))
@@ -84,6 +103,24 @@ pub fn failure_document(command: &str, failure: &Failure) -> Value {
     fields.insert("ok".into(), false.into());
     fields.insert("error".into(), Value::Object(err));
     json_document(command, fields)
+}
+
+/// Why a file could not be read or written, in the current language: the
+/// system's own text is English, so the common kinds are worded here.
+pub fn io_problem(e: &std::io::Error) -> String {
+    use std::io::ErrorKind as K;
+    let ja = match e.kind() {
+        K::NotFound => "ファイルが見つかりません",
+        K::PermissionDenied => "権限がありません",
+        K::IsADirectory => "ディレクトリです",
+        K::NotADirectory => "パスの途中がディレクトリではありません",
+        K::StorageFull => "ディスクがいっぱいです",
+        K::ReadOnlyFilesystem => "読み取り専用のファイルシステムです",
+        K::BrokenPipe => "パイプが閉じられました",
+        K::InvalidData => "テキストとして読めないデータです",
+        _ => return e.raw_os_error().map_or_else(|| e.to_string(), |n| tr!("{e}", "入出力エラー (OS エラー {n})")),
+    };
+    pick(e.to_string(), ja.to_string())
 }
 
 /// Refuse to put binary data on a terminal before any card work is done.
@@ -303,6 +340,17 @@ pub fn print_stdout(bytes: &[u8], must_deliver: bool) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn columns_line_up_at_the_widest_label_shown() {
+        let text = format!("Reader: x\n署名用パスワード:{COLUMN}ロック中\n  advice\nPIN:{COLUMN}3\n{COLUMN}more\n");
+        let aligned = align_columns(&text);
+        assert_eq!(
+            aligned,
+            "Reader: x\n署名用パスワード: ロック中\n  advice\nPIN:              3\n                  more\n"
+        );
+        assert_eq!(align_columns("no columns\n"), "no columns\n");
+    }
 
     #[test]
     fn labels_line_up_by_display_width() {

@@ -7,11 +7,39 @@ use std::path::Path;
 use jpki::pin::{Pin, PinKind};
 use zeroize::Zeroizing;
 
+use super::advice::{pin_name, pin_rule};
 use super::exit::{ExitCode, Failure};
+use super::i18n::{pick, tr};
+use super::output::io_problem;
 
-/// Is there a person at a terminal to ask?
+/// Is `jpki` run at a terminal? A person is taken to be watching when stderr,
+/// where every message, note and progress line goes, is a terminal; a script
+/// or a pipe into a log is not asked anything and not kept waiting.
+pub fn at_terminal() -> bool {
+    std::io::stderr().is_terminal()
+}
+
+/// Is there a person at a terminal to ask? The prompt reads the controlling
+/// terminal itself, not stdin, so stdin may carry data (`… | jpki sign --batch`).
 pub fn interactive() -> bool {
-    std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+    at_terminal() && open_terminal().is_ok()
+}
+
+/// The controlling terminal, for reading and writing: /dev/tty on Unix.
+#[cfg(unix)]
+fn open_terminal() -> std::io::Result<std::fs::File> {
+    std::fs::OpenOptions::new().read(true).write(true).open("/dev/tty")
+}
+
+/// The console's input, where rpassword reads too.
+#[cfg(windows)]
+fn open_terminal() -> std::io::Result<std::fs::File> {
+    std::fs::OpenOptions::new().read(true).write(true).open("CONIN$")
+}
+
+#[cfg(not(any(unix, windows)))]
+fn open_terminal() -> std::io::Result<std::fs::File> {
+    Err(std::io::ErrorKind::Unsupported.into())
 }
 
 /// Longest PIN file accepted; a PIN is at most 16 characters.
@@ -20,7 +48,7 @@ const MAX_PIN_FILE: u64 = 64;
 /// Read a secret from a file, `/dev/fd/N` or `-` (stdin). Exactly one
 /// trailing newline (LF or CRLF) is removed; anything else is kept, so that
 /// validation rejects it rather than silently changing the PIN.
-/// `what` names the file in errors ("PIN file", "new-PIN file").
+/// `what` names the file in errors ("PIN file", "new-PIN file"), in the current language.
 pub fn read_secret_file(path: &Path, what: &str) -> Result<Zeroizing<String>, Failure> {
     let mut bytes = Zeroizing::new(Vec::new());
     let result = if path.as_os_str() == "-" {
@@ -29,14 +57,21 @@ pub fn read_secret_file(path: &Path, what: &str) -> Result<Zeroizing<String>, Fa
         std::fs::File::open(path).and_then(|f| f.take(MAX_PIN_FILE + 1).read_to_end(&mut bytes))
     };
     // The path is not echoed: a PIN typed where a path was expected must not reach the screen.
-    result.map_err(|e| Failure::usage(format!("cannot read the {what}: {e}")))?;
+    result.map_err(|e| {
+        let e = io_problem(&e);
+        Failure::usage(tr!("cannot read the {what}: {e}", "{what}を読めません: {e}"))
+    })?;
     if bytes.len() as u64 > MAX_PIN_FILE {
-        return Err(Failure::usage(format!("the {what} is too long to hold a PIN")));
+        return Err(Failure::usage(tr!(
+            "the {what} is too long to hold a PIN",
+            "{what}が長すぎます。暗証番号のファイルではありません"
+        )));
     }
     let newline = if bytes.ends_with(b"\r\n") { 2 } else { usize::from(bytes.ends_with(b"\n")) };
     let keep = bytes.len() - newline;
     bytes.truncate(keep);
-    let text = std::str::from_utf8(&bytes).map_err(|_| Failure::usage(format!("the {what} is not UTF-8 text")))?;
+    let text = std::str::from_utf8(&bytes)
+        .map_err(|_| Failure::usage(tr!("the {what} is not UTF-8 text", "{what}が UTF-8 のテキストではありません")))?;
     Ok(Zeroizing::new(text.to_string()))
 }
 
@@ -62,22 +97,39 @@ pub enum PinRole {
 
 impl PinRole {
     fn name(self, kind: PinKind) -> String {
+        let name = pin_name(kind);
         match self {
-            PinRole::Only => format!("the {kind}"),
-            PinRole::Current => format!("the current {kind}"),
-            PinRole::New => format!("the new {kind}"),
+            PinRole::Only => tr!("the {name}", "{name}"),
+            PinRole::Current => tr!("the current {name}", "現在の{name}"),
+            PinRole::New => tr!("the new {name}", "新しい{name}"),
         }
     }
 }
 
+/// Why a PIN was refused, in Japanese: the library's reasons are fixed English phrases.
+fn reason_ja(reason: &str) -> Option<&'static str> {
+    Some(match reason {
+        "it is empty" => "空です",
+        "it contains non-ASCII characters" => "ASCII 以外の文字が入っています",
+        "it contains control characters" => "制御文字が入っています",
+        "it contains characters other than digits" => "数字以外の文字が入っています",
+        "it does not have 4 digits" => "4桁ではありません",
+        "it contains characters other than A-Z and 0-9" => "A〜Z と 0〜9 以外の文字が入っています",
+        "its length is not between 6 and 16" => "長さが6〜16文字ではありません",
+        "a new password needs both letters and digits" => "新しいパスワードには英字と数字の両方が必要です",
+        _ => return None,
+    })
+}
+
 /// A PIN refused before the card, named for its role.
 pub fn invalid_pin(role: PinRole, e: &jpki::pin::InvalidPin) -> Failure {
+    let name = role.name(e.kind);
+    let rule = pin_rule(e.kind);
+    let reason = pick(e.reason, reason_ja(e.reason).unwrap_or(e.reason));
     Failure {
-        message: format!(
-            "{} is not valid: {}; it must be {}. Nothing was sent to the card",
-            role.name(e.kind),
-            e.reason,
-            e.kind.rule()
+        message: tr!(
+            "{name} is not valid: {reason}; it must be {rule}. Nothing was sent to the card",
+            "{name}が正しくありません ({reason})。{rule}で入力してください。カードには何も送っていません"
         ),
         pin: Some(e.kind),
         ..Failure::from(jpki::Error::from(e.clone()))
@@ -88,9 +140,11 @@ pub fn invalid_pin(role: PinRole, e: &jpki::pin::InvalidPin) -> Failure {
 /// over the prompt. Nothing touches the card here.
 pub fn obtain(kind: PinKind, role: PinRole, file: Option<&Path>, env_var: &str, prompt: &str) -> Result<Pin, Failure> {
     let text = if let Some(path) = file {
-        read_secret_file(path, "PIN file")?
+        read_secret_file(path, pick("PIN file", "暗証番号のファイル"))?
     } else if let Some(value) = std::env::var_os(env_var) {
-        let value = value.into_string().map_err(|_| Failure::usage(format!("{env_var} is not valid Unicode")))?;
+        let value = value.into_string().map_err(|_| {
+            Failure::usage(tr!("{env_var} is not valid Unicode", "{env_var} の値が正しい文字列ではありません"))
+        })?;
         Zeroizing::new(value)
     } else if interactive() {
         ask(prompt, Echo::Off)?
@@ -98,8 +152,15 @@ pub fn obtain(kind: PinKind, role: PinRole, file: Option<&Path>, env_var: &str, 
         return Err(Failure {
             code: ExitCode::Usage,
             kind: "no_pin",
-            message: format!("no {kind} was given and there is no terminal to ask for it"),
-            hint: Some(format!("Pass it with --pin-file PATH (or - for stdin) or the {env_var} environment variable")),
+            message: tr!(
+                "no {} was given and there is no terminal to ask for it",
+                "{}が指定されておらず、入力を求める端末もありません",
+                pin_name(kind)
+            ),
+            hint: Some(tr!(
+                "Pass it with --pin-file PATH (or - for stdin) or the {env_var} environment variable",
+                "--pin-file PATH (標準入力なら -) か環境変数 {env_var} で渡してください"
+            )),
             pin: Some(kind),
             tries_left: None,
             unlock: None,
@@ -115,7 +176,7 @@ pub fn confirm(question: &str) -> bool {
         return false;
     }
     match ask(&format!("{question} [y/N] "), Echo::On) {
-        Ok(answer) => matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes"),
+        Ok(answer) => matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes" | "はい"),
         Err(_) => false,
     }
 }
@@ -135,7 +196,8 @@ const PROMPT_POLL: rustix::event::Timespec = rustix::event::Timespec { tv_sec: 0
 const MAX_PROMPT_LINE: usize = 256;
 
 fn cannot_read(e: std::io::Error) -> Failure {
-    Failure::usage(format!("cannot read from the terminal: {e}"))
+    let e = io_problem(&e);
+    Failure::usage(tr!("cannot read from the terminal: {e}", "端末から読み取れません: {e}"))
 }
 
 /// The typed line without its line break, as text.
@@ -145,7 +207,9 @@ fn typed_text(mut line: Zeroizing<Vec<u8>>) -> Result<Zeroizing<String>, Failure
     if line.last() == Some(&b'\r') {
         line.pop();
     }
-    let text = std::str::from_utf8(&line).map_err(|_| Failure::usage("what was typed is not UTF-8 text"))?;
+    let text = std::str::from_utf8(&line).map_err(|_| {
+        Failure::usage(pick("what was typed is not UTF-8 text", "入力が UTF-8 のテキストではありません"))
+    })?;
     Ok(Zeroizing::new(text.to_string()))
 }
 
@@ -159,7 +223,7 @@ fn typed_text(mut line: Zeroizing<Vec<u8>>) -> Result<Zeroizing<String>, Failure
 pub fn ask(prompt: &str, echo: Echo) -> Result<Zeroizing<String>, Failure> {
     use rustix::event::{PollFd, PollFlags};
     use std::io::Write;
-    let file = std::fs::OpenOptions::new().read(true).write(true).open("/dev/tty").map_err(cannot_read)?;
+    let file = open_terminal().map_err(cannot_read)?;
     let _echo = match echo {
         Echo::Off => Some(EchoOff::new(&file).map_err(cannot_read)?),
         Echo::On => None,
@@ -198,18 +262,22 @@ pub fn ask(prompt: &str, echo: Echo) -> Result<Zeroizing<String>, Failure> {
     typed_text(line)
 }
 
-/// Show `prompt` and read one line. Without a Unix terminal to poll, the
-/// read blocks: an interrupt is seen once the line is in.
+/// Show `prompt` and read one line from the console. Without a Unix terminal
+/// to poll, the read blocks: an interrupt is seen once the line is in.
 #[cfg(not(unix))]
 pub fn ask(prompt: &str, echo: Echo) -> Result<Zeroizing<String>, Failure> {
     let typed = match echo {
         Echo::Off => rpassword::prompt_password(prompt).map_err(cannot_read)?,
         Echo::On => {
+            // The console, not stdin, which may carry the data to sign.
             use std::io::{BufRead, Write};
             let mut stderr = std::io::stderr();
             stderr.write_all(prompt.as_bytes()).and_then(|()| stderr.flush()).map_err(cannot_read)?;
+            let console = open_terminal().map_err(cannot_read)?;
             let mut typed = String::new();
-            std::io::stdin().lock().take(MAX_PROMPT_LINE as u64 + 1).read_line(&mut typed).map_err(cannot_read)?;
+            std::io::BufReader::new(console.take(MAX_PROMPT_LINE as u64 + 1))
+                .read_line(&mut typed)
+                .map_err(cannot_read)?;
             typed
         }
     };
@@ -289,6 +357,30 @@ mod tests {
         assert_eq!(invalid_pin(PinRole::Only, &e).message, e.to_string());
     }
     use std::io::Write;
+
+    #[test]
+    fn every_reason_a_pin_is_refused_is_said_in_japanese() {
+        use crate::cli::i18n::{set_for_this_thread, Lang};
+        let refused = [
+            (PinKind::Auth, ""),
+            (PinKind::Auth, "１２３４"),
+            (PinKind::Auth, "12\u{7}4"),
+            (PinKind::Auth, "12a4"),
+            (PinKind::CardInfo, "123"),
+            (PinKind::Sign, "ABC-123"),
+            (PinKind::Sign, "AB12"),
+        ];
+        let mut errors: Vec<_> = refused.iter().map(|&(kind, text)| Pin::new(kind, text).unwrap_err()).collect();
+        errors.push(Pin::new_replacement(PinKind::Sign, "ABCDEFG").unwrap_err());
+        set_for_this_thread(Lang::Ja);
+        for e in &errors {
+            assert!(reason_ja(e.reason).is_some(), "no Japanese for {:?}", e.reason);
+            let message = invalid_pin(PinRole::New, e).message;
+            assert!(message.starts_with("新しい"), "{message}");
+            assert!(!message.contains(e.reason), "{message}");
+        }
+        set_for_this_thread(Lang::En);
+    }
 
     #[test]
     fn strips_exactly_one_newline() {

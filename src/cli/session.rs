@@ -8,6 +8,7 @@ use jpki::pin::Pin;
 use jpki::transport::Transport;
 
 use super::exit::Failure;
+use super::i18n::tr;
 use super::pin_input;
 use super::{ExtendedChoice, Global};
 
@@ -30,8 +31,18 @@ impl Connect for PcscConnect {
     fn open(&self, global: &Global, access: Access) -> Result<Card, Failure> {
         let mut pcsc = Pcsc::establish()?;
         pcsc.set_apdu_timeout(Duration::from_secs(global.apdu_timeout));
-        let wait = Duration::from_secs(global.wait);
-        let transport = jpki::discovery::connect_waiting(&pcsc, global.reader.as_deref(), access, wait)?;
+        let reader = global.reader.as_deref();
+        let wait = global.wait();
+        // One look first, so that a wait is announced only when there is one.
+        let transport = match jpki::discovery::connect_waiting(&pcsc, reader, access, Duration::ZERO) {
+            Err(e) if !wait.is_zero() && jpki::discovery::worth_waiting(&e) => {
+                if pin_input::at_terminal() {
+                    eprintln!("jpki: {}", waiting_message(&e, wait));
+                }
+                jpki::discovery::connect_waiting(&pcsc, reader, access, wait)?
+            }
+            other => other?,
+        };
         let extended = match global.extended_length {
             ExtendedChoice::On => ExtendedLength::On,
             ExtendedChoice::Off => ExtendedLength::Off,
@@ -39,6 +50,25 @@ impl Connect for PcscConnect {
             ExtendedChoice::Auto => ExtendedLength::Off,
         };
         Ok(JpkiCard::new(Box::new(transport), extended))
+    }
+}
+
+/// What `jpki` waits for, and how to stop it.
+fn waiting_message(e: &jpki::Error, wait: Duration) -> String {
+    let secs = wait.as_secs();
+    match e {
+        jpki::Error::NoReader => tr!(
+            "no reader is connected: connect one. Waiting up to {secs} s (Ctrl-C to stop)",
+            "カードリーダーが接続されていません。接続してください。最大{secs}秒待ちます (Ctrl-C で中止)"
+        ),
+        jpki::Error::Transport(_) => tr!(
+            "the card is in use by another program. Waiting up to {secs} s for it (Ctrl-C to stop)",
+            "カードは別のプログラムが使用中です。最大{secs}秒待ちます (Ctrl-C で中止)"
+        ),
+        _ => tr!(
+            "insert your My Number Card in the reader, or hold it on the NFC reader. Waiting up to {secs} s (Ctrl-C to stop)",
+            "マイナンバーカードをリーダーに挿すか、NFC リーダーにかざしてください。最大{secs}秒待ちます (Ctrl-C で中止)"
+        ),
     }
 }
 

@@ -10,7 +10,10 @@ use jpki::digest::{HashAlgorithm, MessageDigest};
 use jpki::Error;
 
 use super::exit::Failure;
-use super::output::{check_binary_stdout, check_output_path, path_text, quoted_path, write_file, Output, Readers};
+use super::i18n::{pick, tr};
+use super::output::{
+    check_binary_stdout, check_output_path, io_problem, path_text, quoted_path, write_file, Output, Readers,
+};
 use super::{session, session::Connect, Global, KeyChoice, PinArgs};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -41,7 +44,22 @@ pub enum SigFormat {
     Base64,
 }
 
+/// What a CMS made with the signing key tells whoever receives it.
+fn cms_privacy() -> &'static str {
+    pick(
+        "Privacy: a CMS signature (--cms) carries the signer's certificate. With the signing key (--key sign) that is \
+         the 署名用電子証明書, which holds your name, address, birth date and sex: anyone who receives the signature can \
+         read them. The auth key (--key auth) carries none of them.",
+        // Japanese has no spaces for clap to wrap at: one sentence a line.
+        "プライバシー: CMS 署名 (--cms) には署名者の証明書が入ります。\n\
+         署名用の鍵 (--key sign) では署名用電子証明書で、あなたの氏名・住所・生年月日・性別 (基本4情報) が\n\
+         記載されており、署名を受け取った人は誰でも読めます。\n\
+         利用者証明用の鍵 (--key auth) の証明書には基本4情報は入っていません。",
+    )
+}
+
 #[derive(Debug, Args)]
+#[command(after_help = cms_privacy())]
 pub struct SignArgs {
     #[arg(long, value_enum, help = super::i18n::pick(
         "Key to sign with: sign (署名用, signing password) or auth (利用者証明用, 4-digit PIN)",
@@ -74,8 +92,10 @@ pub struct SignArgs {
     ))]
     pub output: Option<PathBuf>,
     #[arg(long, conflicts_with = "batch", help = super::i18n::pick(
-        "Produce CMS (PKCS#7) SignedData, detached unless --attached",
-        "CMS (PKCS#7) SignedData を作る (--attached がなければ分離形式)"
+        "Produce CMS (PKCS#7) SignedData, detached unless --attached. It carries the signer's certificate: \
+         with --key sign, your name, address, birth date and sex (see below)",
+        "CMS (PKCS#7) SignedData を作る (--attached がなければ分離形式)。署名者の証明書が入るため、\
+         --key sign ではあなたの氏名・住所・生年月日・性別が含まれます (下記参照)"
     ))]
     pub cms: bool,
     #[arg(long, requires = "cms", conflicts_with = "digest", help = super::i18n::pick(
@@ -110,7 +130,11 @@ pub struct SignArgs {
 /// Save a signature the card made; if that fails, say that it was lost.
 pub fn write_signature(path: &Path, bytes: &[u8], readers: Readers) -> Result<(), Failure> {
     write_file(path, bytes, readers).map_err(|f| Failure {
-        message: format!("{} (the card made the signature, but it was not saved)", f.message),
+        message: tr!(
+            "{} (the card made the signature, but it was not saved)",
+            "{} (カードは署名しましたが、署名は保存されていません)",
+            f.message
+        ),
         ..f
     })
 }
@@ -145,22 +169,34 @@ fn read_input<T>(args: &SignArgs, consume: impl FnOnce(&mut dyn Read) -> std::io
     };
     let result = if input.as_os_str() == "-" {
         if std::io::stdin().is_terminal() {
-            let digest = if args.attached { "" } else { ", or use --digest HEX" };
-            return Err(
-                Failure::usage("no data to sign").with_hint(format!("Give a FILE or pipe data to stdin{digest}"))
-            );
+            let hint = if args.attached {
+                pick("Give a FILE or pipe data to stdin", "FILE を指定するか、データを標準入力に流してください")
+            } else {
+                pick(
+                    "Give a FILE or pipe data to stdin, or use --digest HEX",
+                    "FILE を指定するか、データを標準入力に流すか、--digest HEX を使ってください",
+                )
+            };
+            return Err(Failure::usage(pick("no data to sign", "署名するデータがありません")).with_hint(hint));
         }
         counted(&mut std::io::stdin().lock())
     } else {
         open_file(input).and_then(|mut f| counted(&mut f))
     };
-    let shown = if input.as_os_str() == "-" { "stdin".to_string() } else { quoted_path(input) };
+    let shown = if input.as_os_str() == "-" { pick("stdin", "標準入力").to_string() } else { quoted_path(input) };
     match result {
-        Err(e) => Err(Failure::usage(format!("cannot read {shown}: {e}"))),
-        Ok((_, 0)) if !args.allow_empty => {
-            Err(Failure::usage(format!("the input {shown} is empty; nothing was signed"))
-                .with_hint("Pass --allow-empty to sign empty input"))
+        Err(e) => {
+            let e = io_problem(&e);
+            Err(Failure::usage(tr!("cannot read {shown}: {e}", "{shown} を読めません: {e}")))
         }
+        Ok((_, 0)) if !args.allow_empty => Err(Failure::usage(tr!(
+            "the input {shown} is empty; nothing was signed",
+            "入力 {shown} が空です。何も署名していません"
+        ))
+        .with_hint(pick(
+            "Pass --allow-empty to sign empty input",
+            "空の入力に署名するには --allow-empty を付けてください",
+        ))),
         Ok((value, _)) => Ok(value),
     }
 }
@@ -169,13 +205,20 @@ fn read_input<T>(args: &SignArgs, consume: impl FnOnce(&mut dyn Read) -> std::io
 /// on the first read.
 pub fn open_file(path: &Path) -> std::io::Result<std::fs::File> {
     if path.is_dir() {
-        return Err(std::io::Error::new(std::io::ErrorKind::IsADirectory, "it is a directory"));
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::IsADirectory,
+            pick("it is a directory", "ディレクトリです"),
+        ));
     }
     std::fs::File::open(path)
 }
 
 /// PIN, digest and output checks shared by the raw and CMS modes; nothing touches the card.
-fn prepare(args: &SignArgs, binary_out: bool) -> Result<(jpki::pin::Pin, MessageDigest, Option<Vec<u8>>), Failure> {
+fn prepare(
+    args: &SignArgs,
+    binary_out: bool,
+    json: bool,
+) -> Result<(jpki::pin::Pin, MessageDigest, Option<Vec<u8>>), Failure> {
     let reads_stdin = args.digest.is_none() && input_path(args).as_os_str() == "-";
     if let Some(path) = &args.output {
         let mut inputs: Vec<&Path> = args.pin_args.pin_file.as_deref().into_iter().collect();
@@ -186,10 +229,26 @@ fn prepare(args: &SignArgs, binary_out: bool) -> Result<(jpki::pin::Pin, Message
     }
     check_binary_stdout(binary_out, args.output.is_some())?;
     if args.pin_args.pin_file.as_deref() == Some(Path::new("-")) && reads_stdin {
-        return Err(Failure::usage("stdin cannot carry both the PIN and the data to sign")
-            .with_hint("Give the data as a FILE, or the PIN with an environment variable"));
+        return Err(Failure::usage(pick(
+            "stdin cannot carry both the PIN and the data to sign",
+            "標準入力で暗証番号と署名するデータの両方は渡せません",
+        ))
+        .with_hint(pick(
+            "Give the data as a FILE, or the PIN with an environment variable",
+            "データを FILE で渡すか、暗証番号を環境変数で渡してください",
+        )));
     }
     let pin_kind = args.key.key().pin();
+    // Said before the PIN is asked for, so that the holder can still stop.
+    if args.cms && args.key.key() == jpki::card::KeyKind::Sign && !json && super::pin_input::at_terminal() {
+        eprintln!(
+            "jpki: {}",
+            pick(
+                "note: the CMS will carry your signing certificate, with your name, address, birth date and sex",
+                "注意: この CMS には署名用電子証明書が入り、あなたの氏名・住所・生年月日・性別が含まれます",
+            )
+        );
+    }
     let pin = args.pin_args.obtain_default(pin_kind)?;
     if args.attached {
         let content = read_input(args, |r| {
@@ -205,7 +264,7 @@ fn prepare(args: &SignArgs, binary_out: bool) -> Result<(jpki::pin::Pin, Message
 
 fn cms_run(global: &Global, connect: &dyn Connect, args: &SignArgs) -> Result<Output, Failure> {
     let key = args.key.key();
-    let (pin, digest, content) = prepare(args, !args.pem && !global.json)?;
+    let (pin, digest, content) = prepare(args, !args.pem && !global.json, global.json)?;
     let hash = digest.algorithm;
     let attrs = jpki::cms::signed_attributes(&digest.bytes, std::time::SystemTime::now())
         .map_err(|e| Failure::usage(e.to_string()))?;
@@ -224,7 +283,11 @@ fn cms_run(global: &Global, connect: &dyn Connect, args: &SignArgs) -> Result<Ou
         let readers = if key == jpki::card::KeyKind::Sign { Readers::Owner } else { Readers::Usual };
         write_signature(path, &encoded, readers)?;
         out = out.field("output", path_text(path));
-        out.text = format!("Wrote the CMS signature ({} bytes) to {}\n", encoded.len(), path_text(path));
+        let (n, shown) = (encoded.len(), path_text(path));
+        out.text = tr!(
+            "Wrote the CMS signature ({n} bytes) to {shown}\n",
+            "CMS 署名 ({n}バイト) を {shown} に書き込みました\n"
+        );
     } else if args.pem {
         out.text = String::from_utf8_lossy(&encoded).into_owned();
     } else {
@@ -254,11 +317,31 @@ pub fn card_cms(
     Ok((der, certificate))
 }
 
+/// Why a digest was refused, in the current language.
+pub fn digest_problem(e: &jpki::digest::DigestError) -> String {
+    match *e {
+        jpki::digest::DigestError::NotHex => {
+            pick("the digest is not valid hex", "ダイジェストが正しい16進数ではありません").to_string()
+        }
+        jpki::digest::DigestError::WrongLength { algorithm, expected, got } => {
+            let digits = expected * 2;
+            tr!(
+                "a {algorithm} digest has {expected} bytes ({digits} hex digits), but {got} bytes were given",
+                "{algorithm} のダイジェストは{expected}バイト (16進数{digits}桁) ですが、{got}バイトでした"
+            )
+        }
+        // The library may add kinds; its own words then.
+        #[allow(unreachable_patterns)]
+        _ => e.to_string(),
+    }
+}
+
 /// The digest to sign, from --digest or by hashing the input.
 pub fn gather_digest(args: &SignArgs) -> Result<MessageDigest, Failure> {
     let algorithm = args.hash.algorithm();
     if let Some(hex_text) = &args.digest {
-        return MessageDigest::from_hex(algorithm, hex_text).map_err(|e| Failure::usage(format!("--digest: {e}")));
+        return MessageDigest::from_hex(algorithm, hex_text)
+            .map_err(|e| Failure::usage(format!("--digest: {}", digest_problem(&e))));
     }
     let bytes = read_input(args, |r| algorithm.hash_reader(r))?;
     MessageDigest::new(algorithm, bytes).map_err(|e| Failure::usage(e.to_string()))
@@ -299,7 +382,7 @@ pub fn run(global: &Global, connect: &dyn Connect, args: &SignArgs) -> Result<Ou
     }
     let key = args.key.key();
     let format = args.format.unwrap_or(if args.output.is_some() { SigFormat::Raw } else { SigFormat::Hex });
-    let (pin, digest, _) = prepare(args, format == SigFormat::Raw && !global.json)?;
+    let (pin, digest, _) = prepare(args, format == SigFormat::Raw && !global.json, global.json)?;
 
     let signature = session::signer(global, connect, key, &pin, args.pin_args.force)?.sign(&digest)?;
 
@@ -314,7 +397,9 @@ pub fn run(global: &Global, connect: &dyn Connect, args: &SignArgs) -> Result<Ou
     if let Some(path) = &args.output {
         write_signature(path, &encoded, Readers::Usual)?;
         out = out.field("output", path_text(path));
-        out.text = format!("Wrote the signature ({} bytes) to {}\n", signature.len(), path_text(path));
+        let (n, shown) = (signature.len(), path_text(path));
+        out.text =
+            tr!("Wrote the signature ({n} bytes) to {shown}\n", "署名 ({n}バイト) を {shown} に書き込みました\n");
     } else if format == SigFormat::Raw {
         out.bytes = Some(encoded);
     } else {
