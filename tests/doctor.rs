@@ -379,7 +379,7 @@ fn at_a_terminal_doctor_waits_for_the_card_with_a_message() {
     let out = child.wait_with_output().unwrap();
     drop(stdin);
     let screen = stdout(&out);
-    assert!(screen.contains("No card in the reader: insert it"), "{screen}");
+    assert!(screen.contains("insert your My Number Card in the reader"), "{screen}");
     assert!(screen.contains("[ok]   Card: My Number Card"), "{screen}");
     assert_eq!(out.status.code(), Some(0), "{screen}");
     let sent = sim.apdu_count();

@@ -146,13 +146,9 @@ fn walk(global: &Global, connect: &dyn Connect, args: &DoctorArgs, pins: &Pins) 
     if stop {
         return Ok(checks);
     }
-    // No card and no wait asked: at a terminal, wait a while for the holder
-    // to insert it; elsewhere, said without opening anything.
-    let query = global.reader.as_deref();
-    if global.wait == 0
-        && !diagnose::card_present(&readers, query)
-        && !(pin_input::interactive() && wait_for_card(&pcsc, query)?)
-    {
+    // No card and no wait (a script, or --wait 0): said without opening
+    // anything. At a terminal the card step waits for it, saying so.
+    if global.wait().is_zero() && !diagnose::card_present(&readers, global.reader.as_deref()) {
         checks.push(Finding::NoCard.into());
         return Ok(checks);
     }
@@ -171,36 +167,6 @@ fn walk(global: &Global, connect: &dyn Connect, args: &DoctorArgs, pins: &Pins) 
     let mut consent = pin_input::last_try_consent(args.pin_args.force);
     checks.extend(diagnose::card(&mut card, &request, &mut consent)?);
     Ok(checks)
-}
-
-/// How long doctor waits at a terminal for the card to be inserted.
-const TERMINAL_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
-
-/// Wait up to [`TERMINAL_WAIT`] for a card in the reader `query` names (any
-/// reader without one), saying so on stderr. False when none came.
-fn wait_for_card(pcsc: &jpki::pcsc::Pcsc, query: Option<&str>) -> Result<bool, Failure> {
-    use std::io::Write;
-    let seconds = TERMINAL_WAIT.as_secs();
-    let _ = writeln!(
-        std::io::stderr(),
-        "{}",
-        tr!(
-            "No card in the reader: insert it, or hold it on the NFC reader (waiting up to {seconds} s; Ctrl-C to stop)",
-            "カードがありません。差し込むか、NFCリーダーに置いてください（最大 {seconds} 秒待ちます。Ctrl-C で中止）"
-        )
-    );
-    let deadline = std::time::Instant::now() + TERMINAL_WAIT;
-    while std::time::Instant::now() < deadline {
-        if jpki::pcsc::cancelled() {
-            return Err(Failure::interrupted());
-        }
-        // Wakes at a change, and at least every 250 ms to notice an interrupt.
-        pcsc.wait_for_change(std::time::Duration::from_millis(250)).map_err(Failure::from)?;
-        if diagnose::card_present(&pcsc.readers().unwrap_or_default(), query) {
-            return Ok(true);
-        }
-    }
-    Ok(false)
 }
 
 /// The card step's finding when the card could not be opened; an interrupt
