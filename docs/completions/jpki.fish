@@ -294,7 +294,7 @@ sign\t''
 both\t''"
 complete -c jpki -n "__fish_jpki_using_subcommand doctor" -l pin-file -d 'Read the PIN from PATH (`-` for stdin, /dev/fd/N works). One trailing newline is ignored' -r -F
 complete -c jpki -n "__fish_jpki_using_subcommand doctor" -l reader -d 'Reader to use: an index from `jpki readers` or part of its name' -r
-complete -c jpki -n "__fish_jpki_using_subcommand doctor" -l wait -d 'Wait up to SECONDS (at most 86400, a day) for the card to appear or become free' -r
+complete -c jpki -n "__fish_jpki_using_subcommand doctor" -l wait -d 'Wait up to SECONDS (at most 86400, a day) for the card to appear or become free [default: 30 at a terminal, 0 in scripts; 0 does not wait]' -r
 complete -c jpki -n "__fish_jpki_using_subcommand doctor" -l apdu-timeout -d 'Give up on a card that has not answered one command within SECONDS (exit 6; the card is released)' -r
 complete -c jpki -n "__fish_jpki_using_subcommand doctor" -l extended-length -d 'Extended-length READ BINARY: auto (from the card\'s ATR), on, or off' -r -f -a "auto\t''
 on\t''
