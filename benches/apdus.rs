@@ -173,9 +173,7 @@ fn card_ops(f: &Files, batches: &[usize]) -> Vec<Op> {
         op("card-info", &["card-info"]).pin(&f.cardinfo, CARDINFO_PIN),
         op("card-info --my-number-only", &["card-info", "--my-number-only"]).pin(&f.cardinfo, CARDINFO_PIN),
     ]);
-    if has_command("doctor") {
-        ops.push(op("doctor", &["doctor"]));
-    }
+    ops.extend(doctor());
     let mut change = op("pin change auth", &["pin", "change", "auth", "--new-pin-file"]).arg(&f.auth_new);
     change = change.pin(&f.auth, AUTH_PIN);
     change.secrets[1].1 = NEW_AUTH_PIN.len();
@@ -198,6 +196,7 @@ fn phone_ops(f: &Files) -> Vec<Op> {
     ];
     ops.extend(signing_ops(f, "phone"));
     ops.push(pdf_sign(f, "phone"));
+    ops.extend(doctor());
     ops
 }
 
@@ -217,6 +216,11 @@ fn signing_ops(f: &Files, tag: &str) -> Vec<Op> {
 
 fn pdf_sign(f: &Files, tag: &str) -> Op {
     op("pdf sign", &["pdf", "sign"]).arg(&f.pdf).arg("-o").arg(f.out(&format!("{tag}.pdf"))).pin(&f.sign, SIGN_PIN)
+}
+
+/// `doctor`, where this `jpki` has it.
+fn doctor() -> Option<Op> {
+    has_command("doctor").then(|| op("doctor", &["doctor"]))
 }
 
 /// Does this `jpki` have the subcommand (`doctor` is newer than the benchmark)?
@@ -702,7 +706,7 @@ fn main() {
         "\nFloors: card-protocol.md §15 (conservative = forms several peers send to real cards; shortest = SFI forms and \
          extended Le, single-source). * = derived from §15's sequences for this exact command (see `floor_of` in \
          benches/apdus.rs). Peers' counts as §15 gives them; cert rows count for N = 1,583; \"bind\" = OpenSC's AP SELECT \
-         at bind; — = §15 gives no count. `readers` and `status --certs` have no §15 sequence.{}\n",
+         at bind; — = §15 gives no count, or (both floors) has no sequence for the command.{}\n",
         if o.full {
             ""
         } else {
