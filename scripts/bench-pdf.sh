@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs="${1:-3}"
-cargo build --release --locked --bins >&2
+cargo build --release --locked --all-features --bins >&2
 jpki="$PWD/target/release/jpki"
 sim="$PWD/target/release/jpki-sim"
 work="$(mktemp -d)"
