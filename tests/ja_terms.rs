@@ -71,6 +71,7 @@ const TERMS: &[Rule] = &[
     rule("市町村の窓口", "市区町村の窓口"),
     rule("市区町村窓口", "市区町村の窓口"),
     rule("コンビニエンスストア", "コンビニ"),
+    rule("スマートカードリーダー", "カードリーダー"),
     rule("ディレクトリ", "フォルダー"),
     Rule { variant: "フォルダ", unless_followed_by: &["ー"], preferred: "フォルダー" },
     rule("たずね", "尋ね"),
@@ -194,12 +195,29 @@ const MIXED_TERMS: &[&str] = &[
 /// Half-width brackets and Latin words stand apart from Japanese text:
 /// `残り3回 (最大3回)`, `CMS 署名`.
 fn check_spacing(file: &Path, first_line: usize, text: &str, problems: &mut Vec<String>) {
-    let mut masked = text.to_string();
+    // The text as the program has it: a `\` line continuation drops the
+    // newline and the next line's indent. `lines[k]`: the line of char k.
+    let (mut shown_chars, mut lines) = (Vec::new(), Vec::new());
+    let (raw, mut i, mut line) = (text.chars().collect::<Vec<_>>(), 0, first_line);
+    while i < raw.len() {
+        if raw[i] == '\\' && raw.get(i + 1) == Some(&'\n') {
+            i += 1;
+            while i < raw.len() && raw[i].is_whitespace() {
+                line += usize::from(raw[i] == '\n');
+                i += 1;
+            }
+            continue;
+        }
+        shown_chars.push(raw[i]);
+        lines.push(line);
+        line += usize::from(raw[i] == '\n');
+        i += 1;
+    }
+    let mut masked: String = shown_chars.iter().collect();
     for term in MIXED_TERMS {
         masked = masked.replace(term, &"語".repeat(term.chars().count()));
     }
     let chars: Vec<char> = masked.chars().collect();
-    let shown_chars: Vec<char> = text.chars().collect();
     let latin = |k: usize| {
         // `\n` and `%Y年` are an escape and a date format, not words.
         chars[k].is_ascii_alphabetic() && !(k > 0 && matches!(chars[k - 1], '\\' | '%' | '-'))
@@ -208,7 +226,7 @@ fn check_spacing(file: &Path, first_line: usize, text: &str, problems: &mut Vec<
         let glued = (is_japanese(pair[0]) && (pair[1] == '(' || latin(k + 1)))
             || ((pair[0] == ')' || latin(k)) && is_japanese(pair[1]));
         if glued {
-            let line = first_line + chars[..k].iter().filter(|&&c| c == '\n').count();
+            let line = lines[k];
             let shown: String = shown_chars[k.saturating_sub(6)..(k + 8).min(chars.len())].iter().collect();
             problems.push(format!(
                 "{}:{line}: {shown:?}: put a space between Japanese and ( ) or a Latin word",
@@ -287,7 +305,9 @@ fn the_scanner_finds_variants_where_they_are() {
     check_spacing(Path::new("x.rs"), 1, "残り1回(最大3回) と (ok) です", &mut spacing);
     check_spacing(Path::new("x.rs"), 2, "CMS署名、照合番号A(個人番号)", &mut spacing);
     check_spacing(Path::new("x.rs"), 3, "CMS 署名\\n券面事項確認APの%Y年 「JPKI暗証番号リセット」", &mut spacing);
-    assert_eq!(spacing.len(), 3, "{spacing:#?}");
+    check_spacing(Path::new("x.rs"), 4, "カードを外す\\\n    (または抜く) と", &mut spacing);
+    assert_eq!(spacing.len(), 4, "{spacing:#?}");
+    assert!(spacing[3].starts_with("x.rs:4: "), "{spacing:#?}");
     let mut allowed = Vec::new();
     check(Path::new("x.rs"), 1, "公的個人認証AP と公的個人認証サービス、スマホ用電子証明書", TERMS, &mut allowed);
     assert!(allowed.is_empty(), "{allowed:#?}");

@@ -192,7 +192,7 @@ pub fn message(e: &Error) -> String {
     let pin = |kind: &PinKind| pin_name(*kind);
     match e {
         Error::NoService => "PC/SC サービス (pcscd) が動いていないか、接続できません".into(),
-        Error::NoReader => "スマートカードリーダーが接続されていません".into(),
+        Error::NoReader => "カードリーダーが接続されていません".into(),
         Error::NoCard { reader } => format!("リーダー {reader:?} にカードがありません"),
         Error::NoCardAnywhere => "どのリーダーにもカードがありません".into(),
         Error::ReaderNotFound { query, available } => {
@@ -405,7 +405,7 @@ impl From<Error> for Failure {
                 hint(
                     "jpki gave up on it and could not power it down: remove the card from the reader (or unplug the \
                       reader) before anyone uses it, then try again; --apdu-timeout SECONDS allows a slower card",
-                    "jpki は待つのをやめましたが、カードの電源を切れませんでした: 誰かが使う前にカードをリーダーから外す\
+                    "jpki は待つのをやめましたが、カードの電源を切れませんでした: 誰かが使う前にカードをリーダーから外す \
                      (またはリーダーを抜く) してから、もう一度試してください。遅いカードには --apdu-timeout 秒数 を使えます",
                 ),
             ),

@@ -319,7 +319,7 @@ fn sign(global: &Global, connect: &dyn Connect, args: &PdfSignArgs) -> Result<Ou
             tr!(
                 "Signed {input} as field {field} ({sub_filter}); wrote {output} ({added} bytes added to the original \
                  {original_len})\n",
-                "{input} にフィールド {field} ({sub_filter}) として署名し、{output} に書き出しました\
+                "{input} にフィールド {field} ({sub_filter}) として署名し、{output} に書き出しました \
                  (元の {original_len} バイトに {added} バイトを追加)\n"
             )
         },
