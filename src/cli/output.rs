@@ -13,6 +13,25 @@ use super::i18n::{pick, tr};
 /// removing or changing one bumps it.
 pub const SCHEMA_VERSION: u32 = 5;
 
+/// Separates a label from its value in text whose value column is lined up
+/// by [`align_columns`] (a control character no label contains).
+pub const COLUMN: char = '\u{1F}';
+
+/// Every line `label COLUMN value` with its value at the same terminal cell,
+/// one past the widest of these labels; other lines as they are.
+pub fn align_columns(text: &str) -> String {
+    let widest = text.lines().filter_map(|l| l.split_once(COLUMN)).map(|(label, _)| width(label)).max();
+    let Some(widest) = widest else { return text.to_string() };
+    let mut out = String::with_capacity(text.len() + 64);
+    for line in text.split_inclusive('\n') {
+        match line.split_once(COLUMN) {
+            Some((label, value)) => out.push_str(&labelled(label, widest, value)),
+            None => out.push_str(line),
+        }
+    }
+    out
+}
+
 /// `label` padded to `cells` terminal cells (a full-width character takes two), a space, then `value`.
 pub fn labelled(label: &str, cells: usize, value: &str) -> String {
     format!("{} {value}", pad(label, cells))
@@ -318,6 +337,17 @@ pub fn print_stdout(bytes: &[u8], must_deliver: bool) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn columns_line_up_at_the_widest_label_shown() {
+        let text = format!("Reader: x\n署名用パスワード:{COLUMN}ロック中\n  advice\nPIN:{COLUMN}3\n{COLUMN}more\n");
+        let aligned = align_columns(&text);
+        assert_eq!(
+            aligned,
+            "Reader: x\n署名用パスワード: ロック中\n  advice\nPIN:              3\n                  more\n"
+        );
+        assert_eq!(align_columns("no columns\n"), "no columns\n");
+    }
 
     #[test]
     fn labels_line_up_by_display_width() {

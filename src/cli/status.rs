@@ -148,11 +148,10 @@ fn describe_unissued(counter: &Counter) -> (String, Value) {
     (labelled(&(counter_label(counter) + pick(":", ":")), text), render(counter, fields))
 }
 
-/// Width of the label column, in terminal cells.
-const LABEL_CELLS: usize = 47;
-
+/// A label and its value; the value column is lined up once the whole text is
+/// known (`output::align_columns`), as wide as the longest label shown.
 fn labelled(label: &str, value: &str) -> String {
-    super::output::labelled(label, LABEL_CELLS, value)
+    format!("{label}{}{value}", super::output::COLUMN)
 }
 
 fn capitalized(s: &str) -> String {
@@ -248,7 +247,8 @@ pub fn run(global: &Global, connect: &dyn Connect, args: &StatusArgs) -> Result<
         Some(Err(e)) => {
             let f = Failure::from(e);
             let why = one_line(&f.message);
-            text.push_str(&labelled("Sign certificate:", &format!("expiry not read: {why}\n")));
+            let label = super::cert::status_label(CertKind::Sign);
+            text.push_str(&labelled(label, &tr!("expiry not read: {why}\n", "有効期限を読めませんでした: {why}\n")));
             certs.insert("sign_not_read".into(), f.kind.into());
         }
         None => {}
@@ -261,7 +261,7 @@ pub fn run(global: &Global, connect: &dyn Connect, args: &StatusArgs) -> Result<
     if args.certs {
         out = out.field("certificates", Value::Object(certs));
     }
-    out.text = text;
+    out.text = super::output::align_columns(&text);
     Ok(out)
 }
 
