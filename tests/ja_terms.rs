@@ -222,9 +222,11 @@ fn check_spacing(file: &Path, first_line: usize, text: &str, problems: &mut Vec<
         // `\n` and `%Y年` are an escape and a date format, not words.
         chars[k].is_ascii_alphabetic() && !(k > 0 && matches!(chars[k - 1], '\\' | '%' | '-'))
     };
+    // `e-Tax・マイナポータル`: the middle dot is punctuation, not a word.
+    let word = |c: char| is_japanese(c) && c != '・';
     for (k, pair) in chars.windows(2).enumerate() {
-        let glued = (is_japanese(pair[0]) && (pair[1] == '(' || latin(k + 1)))
-            || ((pair[0] == ')' || latin(k)) && is_japanese(pair[1]));
+        let glued =
+            (word(pair[0]) && (pair[1] == '(' || latin(k + 1))) || ((pair[0] == ')' || latin(k)) && word(pair[1]));
         if glued {
             let line = lines[k];
             let shown: String = shown_chars[k.saturating_sub(6)..(k + 8).min(chars.len())].iter().collect();
@@ -304,7 +306,12 @@ fn the_scanner_finds_variants_where_they_are() {
     let mut spacing = Vec::new();
     check_spacing(Path::new("x.rs"), 1, "残り1回(最大3回) と (ok) です", &mut spacing);
     check_spacing(Path::new("x.rs"), 2, "CMS署名、照合番号A(個人番号)", &mut spacing);
-    check_spacing(Path::new("x.rs"), 3, "CMS 署名\\n券面事項確認APの%Y年 「JPKI暗証番号リセット」", &mut spacing);
+    check_spacing(
+        Path::new("x.rs"),
+        3,
+        "CMS 署名\\n券面事項確認APの%Y年 「JPKI暗証番号リセット」 e-Tax・マイナポータル",
+        &mut spacing,
+    );
     check_spacing(Path::new("x.rs"), 4, "カードを外す\\\n    (または抜く) と", &mut spacing);
     assert_eq!(spacing.len(), 4, "{spacing:#?}");
     assert!(spacing[3].starts_with("x.rs:4: "), "{spacing:#?}");
