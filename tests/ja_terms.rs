@@ -1,7 +1,7 @@
 //! One voice in Japanese: every string literal in src/ that holds Japanese
 //! (the Japanese side of each `pick`/`tr!`, and the Japanese-only helpers)
-//! uses the official terms and one punctuation rule, and the Japanese README
-//! uses the same terms. A variant fails the test with its file:line and the
+//! uses the official terms and one punctuation rule, and so do README.ja.md
+//! and scripts/try.sh. A variant fails the test with its file:line and the
 //! preferred wording.
 //!
 //! The simulator (src/sim, src/bin/jpki-sim.rs) is left out: what it holds is
@@ -278,11 +278,13 @@ fn every_japanese_message_uses_the_official_terms_and_one_punctuation() {
 }
 
 #[test]
-fn the_japanese_readme_and_try_script_use_the_same_terms() {
+fn the_japanese_readme_and_try_script_use_the_same_terms_and_punctuation() {
     let mut problems = Vec::new();
     for name in ["README.ja.md", "scripts/try.sh"] {
         let text = std::fs::read_to_string(root().join(name)).unwrap();
         check(Path::new(name), 1, &text, TERMS, &mut problems);
+        check(Path::new(name), 1, &text, PUNCTUATION, &mut problems);
+        check_spacing(Path::new(name), 1, &text, &mut problems);
     }
     assert!(problems.is_empty(), "{} variants:\n{}", problems.len(), problems.join("\n"));
 }
