@@ -7,6 +7,7 @@ pub mod cardinfo;
 pub mod cert;
 pub mod check;
 pub mod completions;
+pub mod doctor;
 pub mod exit;
 pub mod help;
 pub mod i18n;
@@ -248,6 +249,11 @@ pub enum Command {
         "カードで PDF に署名する、または PDF の署名を検証する"
     ))]
     Pdf(pdf::PdfCommand),
+    #[command(about = i18n::pick(
+        "Will the card work for e-Tax, マイナポータル, 法務局? Checks the service, reader, card, counters and certificates (spends no try unless --verify)",
+        "e-Tax・マイナポータル・法務局で使えるかを診断します。サービス、リーダー、カード、残り回数、証明書を確認します（--verify なしでは回数を減らしません）"
+    ))]
+    Doctor(doctor::DoctorArgs),
 }
 
 /// The JSON `command` name of a subcommand as typed, for errors found before
@@ -265,6 +271,7 @@ pub fn command_name(typed: &str) -> Option<&'static str> {
         "completions" => "completions",
         "man" => "man",
         "pdf" => "pdf",
+        "doctor" => "doctor",
         _ => return None,
     })
 }
@@ -286,6 +293,7 @@ impl Command {
             Command::Man(_) => "man",
             Command::Pdf(pdf::PdfCommand::Sign(_)) => "pdf-sign",
             Command::Pdf(pdf::PdfCommand::Verify(_)) => "pdf-verify",
+            Command::Doctor(_) => "doctor",
         }
     }
 }
@@ -431,5 +439,6 @@ pub fn run(cli: &Cli, connect: &dyn Connect) -> Result<Output, Failure> {
         Command::Completions(args) => completions::run(args),
         Command::Man(args) => completions::man(args),
         Command::Pdf(command) => pdf::run(global, connect, command),
+        Command::Doctor(args) => doctor::run(global, connect, args),
     }
 }

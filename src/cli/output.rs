@@ -62,6 +62,9 @@ pub struct Output {
     /// Stdout carries a signature the card made: if the reader closed the
     /// pipe, it was lost, and that is an error rather than a quiet exit.
     pub must_deliver: bool,
+    /// A report that is printed all the same but says something failed
+    /// (`doctor`): its one stderr line and its exit code.
+    pub failed: Option<Failure>,
 }
 
 impl Output {
