@@ -72,6 +72,7 @@ const TERMS: &[Rule] = &[
     rule("市区町村窓口", "市区町村の窓口"),
     rule("コンビニエンスストア", "コンビニ"),
     rule("スマートカードリーダー", "カードリーダー"),
+    rule("残り {", "残り{n}回 (numbers and counters written together)"),
     rule("ディレクトリ", "フォルダー"),
     Rule { variant: "フォルダ", unless_followed_by: &["ー"], preferred: "フォルダー" },
     rule("たずね", "尋ね"),
