@@ -23,12 +23,12 @@ use super::{pin_input, session::Connect, Global, PinArgs};
 pub struct DoctorArgs {
     #[arg(long = "for", value_enum, value_delimiter = ',', value_name = "PURPOSE", help = pick(
         "What the card is for (comma-separated or repeated); all by default",
-        "カードの用途（カンマ区切りまたは繰り返し指定）。省略時はすべて"
+        "カードの用途 (カンマ区切りまたは繰り返し指定)。省略時はすべて"
     ))]
     pub purposes: Vec<PurposeChoice>,
     #[arg(long, value_enum, value_name = "auth|sign|both", help = pick(
         "Also check these PINs, each behind the lockout guard (never the last try without --force or a yes at the prompt). A correct one resets its counter",
-        "暗証番号も確認する（ロック防止の確認つき。残り1回のときは --force かプロンプトでの同意が必要）。正しければ残り回数は最大に戻る"
+        "暗証番号も確認する (ロック防止の確認つき。残り1回のときは --force かプロンプトでの同意が必要)。正しければ残り回数は最大に戻る"
     ))]
     pub verify: Option<VerifyChoice>,
     #[command(flatten)]
@@ -37,15 +37,15 @@ pub struct DoctorArgs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum PurposeChoice {
-    #[value(help = pick("e-Tax: login (利用者証明用) and filing signatures (署名用)", "e-Tax: ログイン（利用者証明用）と申告の署名（署名用）"))]
+    #[value(help = pick("e-Tax: login (利用者証明用) and filing signatures (署名用)", "e-Tax: ログイン (利用者証明用) と申告の署名 (署名用)"))]
     Etax,
-    #[value(help = pick("マイナポータル: login (利用者証明用)", "マイナポータル: ログイン（利用者証明用）"))]
+    #[value(help = pick("マイナポータル: login (利用者証明用)", "マイナポータル: ログイン (利用者証明用)"))]
     MynaPortal,
-    #[value(help = pick("法務局 online applications: signatures (署名用)", "法務局のオンライン申請: 署名（署名用）"))]
+    #[value(help = pick("法務局 online applications: signatures (署名用)", "法務局のオンライン申請: 署名 (署名用)"))]
     Houmukyoku,
-    #[value(help = pick("Any other login with the card (利用者証明用)", "その他のログイン（利用者証明用）"))]
+    #[value(help = pick("Any other login with the card (利用者証明用)", "その他のログイン (利用者証明用)"))]
     Login,
-    #[value(help = pick("Any other signature with the card (署名用)", "その他の電子署名（署名用）"))]
+    #[value(help = pick("Any other signature with the card (署名用)", "その他の電子署名 (署名用)"))]
     Signing,
 }
 
@@ -101,11 +101,11 @@ fn gather(args: &DoctorArgs) -> Result<Pins, Failure> {
         let prompt = match kind {
             PinKind::Auth => tr!(
                 "Enter the auth PIN (利用者証明用暗証番号, 4 digits) to check it: ",
-                "確認する利用者証明用暗証番号（数字4桁）を入力してください: "
+                "確認する利用者証明用暗証番号 (数字4桁) を入力してください: "
             ),
             _ => tr!(
                 "Enter the signing password (署名用パスワード) to check it: ",
-                "確認する署名用パスワード（英数字6〜16文字）を入力してください: "
+                "確認する署名用パスワード (英数字6〜16文字) を入力してください: "
             ),
         };
         args.pin_args.obtain(kind, &prompt).map(Some)
@@ -253,9 +253,9 @@ fn cert_name(kind: CertKind) -> String {
 
 fn purpose_name(purpose: Purpose) -> String {
     match purpose {
-        Purpose::Etax => tr!("e-Tax (login and filing)", "e-Tax（ログインと申告）"),
-        Purpose::MynaPortal => tr!("マイナポータル (login)", "マイナポータル（ログイン）"),
-        Purpose::Houmukyoku => tr!("法務局 online applications (signature)", "法務局オンライン申請（署名）"),
+        Purpose::Etax => tr!("e-Tax (login and filing)", "e-Tax (ログインと申告)"),
+        Purpose::MynaPortal => tr!("マイナポータル (login)", "マイナポータル (ログイン)"),
+        Purpose::Houmukyoku => tr!("法務局 online applications (signature)", "法務局オンライン申請 (署名)"),
         Purpose::Login => tr!("Other logins with the card", "その他のログイン"),
         Purpose::Signing => tr!("Other electronic signatures", "その他の電子署名"),
     }
@@ -264,16 +264,16 @@ fn purpose_name(purpose: Purpose) -> String {
 /// One line for a finding, and its advice.
 fn words(finding: &Finding) -> (String, String, Option<String>) {
     let (label, text, advice): (String, String, Option<String>) = match finding {
-        Finding::ServiceRunning => (tr!("PC/SC service", "PC/SCサービス"), tr!("running", "動作中"), None),
+        Finding::ServiceRunning => (tr!("PC/SC service", "PC/SC サービス"), tr!("running", "動作中"), None),
         Finding::ServiceDown(probe) => {
-            let label = tr!("PC/SC service", "PC/SCサービス");
+            let label = tr!("PC/SC service", "PC/SC サービス");
             match *probe {
                 ServiceProbe::PcscLite { installed: false, .. } => (
                     label,
                     tr!("pcscd is not installed", "pcscd がインストールされていません"),
                     Some(tr!(
                         "Install it: `sudo apt-get install pcscd` (Debian, Ubuntu) or `sudo dnf install pcsc-lite` (Fedora)",
-                        "インストールしてください: `sudo apt-get install pcscd`（Debian、Ubuntu）または `sudo dnf install pcsc-lite`（Fedora）"
+                        "インストールしてください: `sudo apt-get install pcscd` (Debian、Ubuntu) または `sudo dnf install pcsc-lite` (Fedora)"
                     )),
                 ),
                 ServiceProbe::PcscLite { systemd: true, socket_unit: true, .. } => (
@@ -304,7 +304,7 @@ fn words(finding: &Finding) -> (String, String, Option<String>) {
                 ),
                 ServiceProbe::Windows => (
                     label,
-                    tr!("the Smart Card service (SCardSvr) is not running", "スマートカードサービス（SCardSvr）が動作していません"),
+                    tr!("the Smart Card service (SCardSvr) is not running", "スマート カード サービス (SCardSvr) が動作していません"),
                     Some(tr!(
                         "Plug in the reader: Windows starts the service when a reader is connected and stops it when none is",
                         "カードリーダーを接続してください。Windows はリーダーが接続されるとこのサービスを開始し、外されると停止します"
@@ -313,22 +313,22 @@ fn words(finding: &Finding) -> (String, String, Option<String>) {
             }
         }
         Finding::PcscError(e) => (
-            tr!("PC/SC service", "PC/SCサービス"),
+            tr!("PC/SC service", "PC/SC サービス"),
             tr!("error: {e}", "エラー: {e}"),
-            Some(tr!("Restart the PC/SC service and try again", "PC/SCサービスを再起動して、もう一度お試しください")),
+            Some(tr!("Restart the PC/SC service and try again", "PC/SC サービスを再起動して、もう一度お試しください")),
         ),
         Finding::Reader { name, readers } => {
-            (tr!("Reader", "カードリーダー"), tr!("{name} ({readers} connected)", "{name}（接続数 {readers}）"), None)
+            (tr!("Reader", "カードリーダー"), tr!("{name} ({readers} connected)", "{name} (接続数 {readers})"), None)
         }
         Finding::NoReader { unlisted_usb: 1.. } => (
             tr!("Reader", "カードリーダー"),
             tr!(
                 "a smart-card reader is plugged in but the PC/SC service does not list it",
-                "カードリーダーは接続されていますが、PC/SCサービスに認識されていません"
+                "カードリーダーは接続されていますが、PC/SC サービスに認識されていません"
             ),
             Some(tr!(
                 "Install its driver, then restart pcscd: most readers use the CCID driver (Debian, Ubuntu: `sudo apt-get install libccid`; Fedora: `sudo dnf install pcsc-lite-ccid`)",
-                "ドライバーを入れてから pcscd を再起動してください。多くのリーダーは CCID ドライバーを使います（Debian、Ubuntu: `sudo apt-get install libccid`、Fedora: `sudo dnf install pcsc-lite-ccid`）"
+                "ドライバーを入れてから pcscd を再起動してください。多くのリーダーは CCID ドライバーを使います (Debian、Ubuntu: `sudo apt-get install libccid`、Fedora: `sudo dnf install pcsc-lite-ccid`)"
             )),
         ),
         Finding::NoReader { .. } => (
@@ -336,7 +336,7 @@ fn words(finding: &Finding) -> (String, String, Option<String>) {
             tr!("none connected", "接続されていません"),
             Some(tr!(
                 "Connect a contact or NFC reader. One that is plugged in but not listed needs its driver: most use the CCID driver (Debian, Ubuntu: libccid; Fedora: pcsc-lite-ccid), then restart pcscd",
-                "接触型またはNFCのカードリーダーを接続してください。接続済みなのに表示されない場合はドライバーが必要です。多くは CCID ドライバー（Debian、Ubuntu: libccid、Fedora: pcsc-lite-ccid）を使います。入れたあと pcscd を再起動してください"
+                "接触型または NFC のカードリーダーを接続してください。接続済みなのに表示されない場合はドライバーが必要です。多くは CCID ドライバー (Debian、Ubuntu: libccid、Fedora: pcsc-lite-ccid) を使います。入れたあと pcscd を再起動してください"
             )),
         ),
         Finding::ReaderNotFound { query, available } => {
@@ -346,7 +346,7 @@ fn words(finding: &Finding) -> (String, String, Option<String>) {
                 tr!("none matches {query:?}", "{query:?} に一致するリーダーがありません"),
                 Some(tr!(
                     "Readers: {available}. Choose one with --reader NAME|INDEX (or JPKI_READER)",
-                    "接続中のリーダー: {available}。--reader 名前|番号（または JPKI_READER）で選んでください"
+                    "接続中のリーダー: {available}。--reader 名前|番号 (または JPKI_READER) で選んでください"
                 )),
             )
         }
@@ -363,13 +363,13 @@ fn words(finding: &Finding) -> (String, String, Option<String>) {
             let text = match card_info_applet {
                 Some(true) => tr!(
                     "{device} in {reader} (公的個人認証AP and 券面事項入力補助AP found)",
-                    "{device}（{reader}、公的個人認証APと券面事項入力補助APあり）"
+                    "{device} ({reader}、公的個人認証APと券面事項入力補助APあり)"
                 ),
                 Some(false) => tr!(
                     "{device} in {reader} (公的個人認証AP found; no 券面事項入力補助AP)",
-                    "{device}（{reader}、公的個人認証APあり、券面事項入力補助APなし）"
+                    "{device} ({reader}、公的個人認証APあり、券面事項入力補助APなし)"
                 ),
-                None => tr!("{device} in {reader} (公的個人認証AP found)", "{device}（{reader}、公的個人認証APあり）"),
+                None => tr!("{device} in {reader} (公的個人認証AP found)", "{device} ({reader}、公的個人認証APあり)"),
             };
             (tr!("Card", "カード"), text, None)
         }
@@ -378,7 +378,7 @@ fn words(finding: &Finding) -> (String, String, Option<String>) {
             tr!("no card in the reader", "カードがありません"),
             Some(tr!(
                 "Insert the card, or hold it flat on the NFC reader, and run again (or use --wait SECONDS)",
-                "カードを差し込むか、NFCリーダーに平らに置いてから、もう一度実行してください（--wait 秒数 も使えます）"
+                "カードを差し込むか、NFC リーダーに平らに置いてから、もう一度実行してください (--wait 秒数 も使えます)"
             )),
         ),
         Finding::SeveralCards { candidates } => {
@@ -391,7 +391,7 @@ fn words(finding: &Finding) -> (String, String, Option<String>) {
         }
         Finding::NotJpki => (
             tr!("Card", "カード"),
-            tr!("not a My Number Card (no 公的個人認証AP)", "マイナンバーカードではありません（公的個人認証APがありません）"),
+            tr!("not a My Number Card (no 公的個人認証AP)", "マイナンバーカードではありません (公的個人認証APがありません)"),
             Some(tr!("Insert your My Number Card (マイナンバーカード)", "マイナンバーカードを入れてください")),
         ),
         Finding::CardBusy => (
@@ -399,7 +399,7 @@ fn words(finding: &Finding) -> (String, String, Option<String>) {
             tr!("in use by another program", "ほかのプログラムが使用中です"),
             Some(tr!(
                 "Close the other program (a browser, the e-Tax or マイナポータル app), then run again",
-                "ほかのプログラム（ブラウザー、e-Tax やマイナポータルのアプリなど）を閉じてから、もう一度実行してください"
+                "ほかのプログラム (ブラウザー、e-Tax やマイナポータルのアプリなど) を閉じてから、もう一度実行してください"
             )),
         ),
         Finding::CardError(e) => (
@@ -407,14 +407,14 @@ fn words(finding: &Finding) -> (String, String, Option<String>) {
             tr!("error: {e}", "エラー: {e}"),
             Some(tr!(
                 "Take the card out and put it back (or hold it still on the NFC reader), then run again",
-                "カードを抜き差しして（NFCリーダーでは動かさずに置いて）、もう一度実行してください"
+                "カードを抜き差しして (NFC リーダーでは動かさずに置いて)、もう一度実行してください"
             )),
         ),
         Finding::Counter { pin, state } => {
             let (text, advice) = match state {
-                CounterState::Tries { left, max } => (tr!("{left} of {max} tries left", "残り {left} 回（最大 {max} 回）"), None),
+                CounterState::Tries { left, max } => (tr!("{left} of {max} tries left", "残り{left}回 (最大{max}回)"), None),
                 CounterState::LastTry { max, unlock } => (
-                    tr!("LAST TRY: 1 of {max} left", "残り1回（最大 {max} 回）"),
+                    tr!("LAST TRY: 1 of {max} left", "残り1回 (最大{max}回)"),
                     Some(tr!(
                         "One more wrong PIN blocks it: if you are not sure of it, do not try. {way}",
                         "次に間違えるとロックされます。自信がなければ入力しないでください。{way}",
@@ -429,11 +429,11 @@ fn words(finding: &Finding) -> (String, String, Option<String>) {
                     None,
                 ),
                 CounterState::NotInUse => {
-                    (tr!("not in use (no signing certificate)", "未使用（署名用電子証明書なし）"), None)
+                    (tr!("not in use (no signing certificate)", "未使用 (署名用電子証明書なし)"), None)
                 }
                 CounterState::Unreadable(e) => (
-                    tr!("unreadable ({e})", "読み取れません（{e}）"),
-                    Some(tr!("Run `jpki status`, which spends no try", "`jpki status` で確認してください（試行回数は減りません）")),
+                    tr!("unreadable ({e})", "読み取れません ({e})"),
+                    Some(tr!("Run `jpki status`, which spends no try", "`jpki status` で確認してください (試行回数は減りません)")),
                 ),
             };
             (pin_name(*pin), text, advice)
@@ -452,7 +452,7 @@ fn words(finding: &Finding) -> (String, String, Option<String>) {
                 CertStatus::BehindPin(kind) => {
                     let (pin, flag) = (advice::pin_name(*kind), kind.name());
                     (
-                        tr!("present; its expiry is read after the {pin}", "あり（有効期限は{pin}の入力後に読めます）"),
+                        tr!("present; its expiry is read after the {pin}", "あり (有効期限は{pin}の入力後に読めます)"),
                         Some(tr!(
                             "Add --verify {flag} to check its expiry too",
                             "有効期限も確認するには --verify {flag} を付けてください"
@@ -460,11 +460,11 @@ fn words(finding: &Finding) -> (String, String, Option<String>) {
                     )
                 }
                 CertStatus::Unknown => (
-                    tr!("unknown (EF 0008 unreadable)", "不明（EF 0008 を読めません）"),
+                    tr!("unknown (EF 0008 unreadable)", "不明 (EF 0008 を読めません)"),
                     Some(tr!("Run `jpki status` for details", "`jpki status` で詳しく確認してください")),
                 ),
                 CertStatus::Unreadable(e) => (
-                    tr!("unreadable ({e})", "読み取れません（{e}）"),
+                    tr!("unreadable ({e})", "読み取れません ({e})"),
                     Some(tr!("Run again; if it repeats, ask your municipal office", "もう一度実行してください。繰り返す場合は市区町村の窓口にご相談ください")),
                 ),
             };
@@ -479,7 +479,7 @@ fn words(finding: &Finding) -> (String, String, Option<String>) {
                     unlock.map(|u| advice::sentence(*pin, u)),
                 ),
                 PinOutcome::Wrong { tries_left, unlock } => (
-                    tr!("WRONG: {tries_left} tries left", "誤り: 残り {tries_left} 回"),
+                    tr!("WRONG: {tries_left} tries left", "誤り: 残り{tries_left}回"),
                     Some(match unlock {
                         Some(u) => tr!(
                             "Do not guess. If you forgot it: {way}",
@@ -497,7 +497,7 @@ fn words(finding: &Finding) -> (String, String, Option<String>) {
                     tr!("not tried: only the last try is left", "未確認: 残り1回のため入力しませんでした"),
                     Some(tr!(
                         "Add --force (or answer yes at the prompt) only if you are sure of it. If you forgot it: {way}",
-                        "確実な場合に限り --force を付ける（またはプロンプトで yes と答える）と確認します。忘れた場合: {way}",
+                        "確実な場合に限り --force を付ける (またはプロンプトで yes と答える) と確認します。忘れた場合: {way}",
                         way = advice::sentence(*pin, *unlock)
                     )),
                 ),
@@ -506,7 +506,7 @@ fn words(finding: &Finding) -> (String, String, Option<String>) {
                 }
                 PinOutcome::Error(e) => (
                     tr!("failed: {e}", "失敗: {e}"),
-                    Some(tr!("Check the counter with `jpki status`, which spends no try", "`jpki status` で残り回数を確認してください（回数は減りません）")),
+                    Some(tr!("Check the counter with `jpki status`, which spends no try", "`jpki status` で残り回数を確認してください (回数は減りません)")),
                 ),
             };
             (label, text, advice)
@@ -601,7 +601,7 @@ fn verdict_words(v: &Verdict, checks: &[Check]) -> String {
             };
             tr!(
                 "ready (PIN not checked: add --verify {flag})",
-                "利用できます（暗証番号は未確認です。確認するには --verify {flag}）"
+                "利用できます (暗証番号は未確認です。確認するには --verify {flag})"
             )
         }
     }

@@ -112,8 +112,8 @@ pub fn io_problem(e: &std::io::Error) -> String {
     let ja = match e.kind() {
         K::NotFound => "ファイルが見つかりません",
         K::PermissionDenied => "権限がありません",
-        K::IsADirectory => "ディレクトリです",
-        K::NotADirectory => "パスの途中がディレクトリではありません",
+        K::IsADirectory => "フォルダーです",
+        K::NotADirectory => "パスの途中がフォルダーではありません",
         K::StorageFull => "ディスクがいっぱいです",
         K::ReadOnlyFilesystem => "読み取り専用のファイルシステムです",
         K::BrokenPipe => "パイプが閉じられました",
@@ -144,14 +144,14 @@ pub fn check_binary_stdout(binary: bool, to_file: bool) -> Result<(), Failure> {
 pub fn check_output_path(path: &Path, inputs: &[&Path]) -> Result<(), Failure> {
     let shown = quoted_path(path);
     if path.is_dir() {
-        return Err(Failure::usage(tr!("the output path {shown} is a directory", "出力先 {shown} はディレクトリです")));
+        return Err(Failure::usage(tr!("the output path {shown} is a directory", "出力先 {shown} はフォルダーです")));
     }
     let parent = parent_dir(path);
     if !parent.is_dir() {
         let parent = quoted_path(parent);
         return Err(Failure::usage(tr!(
             "the output directory {parent} does not exist",
-            "出力先のディレクトリ {parent} がありません"
+            "出力先のフォルダー {parent} がありません"
         )));
     }
     if let Some(input) = inputs.iter().find(|input| same_file(path, input)) {
