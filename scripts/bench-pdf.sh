@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs="${1:-3}"
-cargo build --release --locked --bins >&2
+cargo build --release --locked --all-features --bins >&2
 jpki="$PWD/target/release/jpki"
 sim="$PWD/target/release/jpki-sim"
 work="$(mktemp -d)"
@@ -36,12 +36,17 @@ python3 "$work/make.py" "$work/100mb.pdf" 100
 printf 'ABC123\n' > "$work/pin"
 printf 'x\n' > "$work/tiny"
 
-# The benchmark holds vpcd slot 0 like the tests do, so that they do not collide.
-exec 9>"${TMPDIR:-/tmp}/jpki-test-vpcd-slot-0.lock"
+# The benchmark holds pcscd's lock (shared) and vpcd slot 0 like the tests do, so that they do not
+# collide: names and port from the harness's file.
+mapfile -t harness < <(python3 -c 'import json; d = json.load(open("tests/common/vpcd.json")); r = d["readers"][0]
+print(d["pcscd_lock"], d["slot_lock"].replace("{index}", "0"), r["port"], r["name"], sep="\n")')
+exec 8>"${TMPDIR:-/tmp}/${harness[0]}"
+flock -s 8
+exec 9>"${TMPDIR:-/tmp}/${harness[1]}"
 flock 9
-"$sim" --state "$work/state" --port 35963 --apdu-log "$work/apdu.log" >/dev/null 2>&1 &
+"$sim" --state "$work/state" --port "${harness[2]}" --apdu-log "$work/apdu.log" >/dev/null 2>&1 &
 sim_pid=$!
-export JPKI_READER="Virtual PCD 00 00"
+export JPKI_READER="${harness[3]}"
 "$jpki" --wait 10 status --jpki-only >/dev/null
 
 # Median of RUNS runs of a command: "wall_seconds max_rss_kib". A failed run stops the benchmark.

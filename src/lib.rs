@@ -21,6 +21,7 @@ pub mod cert;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod cms;
+pub mod diagnose;
 pub mod digest;
 pub mod discovery;
 pub mod error;

@@ -56,7 +56,15 @@ fn main() -> std::process::ExitCode {
                 print_stdout(terminal_safe(&output.text).as_bytes(), output.must_deliver)
             };
             match written {
-                Ok(()) => ExitCode::Success,
+                // A report whose checks failed: it is out, and its failure gets
+                // the one stderr line every failure gets.
+                Ok(()) => match &output.failed {
+                    Some(failure) => {
+                        let _ = writeln!(std::io::stderr(), "{}", one_line(&cli::argv::scrubbed(failure).line()));
+                        failure.code
+                    }
+                    None => ExitCode::Success,
+                },
                 Err(e) => {
                     let lost = match output.must_deliver {
                         true => pick(

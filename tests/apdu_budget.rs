@@ -1,6 +1,6 @@
 //! APDU budgets (issue 6): the number of APDUs each core command sends to the
 //! card, asserted so that a regression fails CI. This is the budget regression
-//! test; `scripts/bench.sh` measures the same commands with bytes and time and
+//! test; `scripts/bench.sh` (benches/apdus.rs) measures the same commands with bytes and time and
 //! compares them with the floors of card-protocol.md §15.
 //!
 //! Every count comes from the virtual card's APDU log, for one whole `jpki`

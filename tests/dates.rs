@@ -168,7 +168,7 @@ fn each_certificate_keeps_its_own_expiry() {
         let at = unix(certs[format!("{key}_not_after")].as_str().unwrap());
         let o = run(&mut local(&sim, "Asia/Tokyo", "ja", &["check", "--cms", cms, data]));
         let (code, said) = match key {
-            "auth" => (0, format!("正しいCMS署名です\n（証明書の有効期限 {}。", shown(at, "Asia/Tokyo", "ja"))),
+            "auth" => (0, format!("正しい CMS 署名です\n(証明書の有効期限 {}。", shown(at, "Asia/Tokyo", "ja"))),
             _ => (9, format!("証明書は {} に有効期限が切れています", shown(at, "Asia/Tokyo", "ja"))),
         };
         assert_code(&o, code);

@@ -460,7 +460,7 @@ fn pdf_sign_and_verify_speak_japanese_under_lang_ja() {
     let o = run(jpki().args(["--lang", "ja", "pdf", "verify"]).arg(&signed));
     assert_code(&o, 0);
     let text = stdout(&o);
-    assert!(text.starts_with("署名 1（") && text.contains("有効") && text.contains("ファイル全体"), "{text}");
+    assert!(text.starts_with("署名 1 (") && text.contains("有効") && text.contains("ファイル全体"), "{text}");
     assert!(text.contains("発行者は未確認") && !text.contains("valid"), "{text}");
 
     // A refusal, and its hint, in Japanese too; the JSON kind stays as it is.

@@ -28,6 +28,9 @@ _jpki() {
             jpki,completions)
                 cmd="jpki__subcmd__completions"
                 ;;
+            jpki,doctor)
+                cmd="jpki__subcmd__doctor"
+                ;;
             jpki,help)
                 cmd="jpki__subcmd__help"
                 ;;
@@ -63,6 +66,9 @@ _jpki() {
                 ;;
             jpki__subcmd__help,completions)
                 cmd="jpki__subcmd__help__subcmd__completions"
+                ;;
+            jpki__subcmd__help,doctor)
+                cmd="jpki__subcmd__help__subcmd__doctor"
                 ;;
             jpki__subcmd__help,help)
                 cmd="jpki__subcmd__help__subcmd__help"
@@ -134,7 +140,7 @@ _jpki() {
 
     case "${cmd}" in
         jpki)
-            opts="-v -h -V --reader --json --wait --apdu-timeout --extended-length --verbose --lang --help --version readers status verify cert sign check pin card-info completions man pdf help"
+            opts="-v -h -V --reader --json --wait --apdu-timeout --extended-length --verbose --lang --help --version readers status verify cert sign check pin card-info completions man pdf doctor help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -351,8 +357,54 @@ _jpki() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        jpki__subcmd__doctor)
+            opts="-v -h --for --verify --pin-file --force --reader --json --wait --apdu-timeout --extended-length --verbose --lang --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --for)
+                    COMPREPLY=($(compgen -W "etax myna-portal houmukyoku login signing" -- "${cur}"))
+                    return 0
+                    ;;
+                --verify)
+                    COMPREPLY=($(compgen -W "auth sign both" -- "${cur}"))
+                    return 0
+                    ;;
+                --pin-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --reader)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --apdu-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --extended-length)
+                    COMPREPLY=($(compgen -W "auto on off" -- "${cur}"))
+                    return 0
+                    ;;
+                --lang)
+                    COMPREPLY=($(compgen -W "en ja" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         jpki__subcmd__help)
-            opts="readers status verify cert sign check pin card-info completions man pdf help"
+            opts="readers status verify cert sign check pin card-info completions man pdf doctor help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -408,6 +460,20 @@ _jpki() {
             return 0
             ;;
         jpki__subcmd__help__subcmd__completions)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        jpki__subcmd__help__subcmd__doctor)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

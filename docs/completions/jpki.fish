@@ -47,6 +47,7 @@ complete -c jpki -n "__fish_jpki_needs_command" -f -a "card-info" -d 'Read My Nu
 complete -c jpki -n "__fish_jpki_needs_command" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell or elvish)'
 complete -c jpki -n "__fish_jpki_needs_command" -f -a "man" -d 'Write the man pages of jpki and each command into a folder'
 complete -c jpki -n "__fish_jpki_needs_command" -f -a "pdf" -d 'Sign a PDF with the card, or check the signatures of one'
+complete -c jpki -n "__fish_jpki_needs_command" -f -a "doctor" -d 'Will the card work for e-Tax, マイナポータル, 法務局? Checks the service, reader, card, counters and certificates (spends no try unless --verify)'
 complete -c jpki -n "__fish_jpki_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c jpki -n "__fish_jpki_using_subcommand readers" -l reader -d 'Reader to use: an index from `jpki readers` or part of its name' -r
 complete -c jpki -n "__fish_jpki_using_subcommand readers" -l wait -d 'Wait up to SECONDS (at most 86400, a day) for the card to appear or become free [default: 30 at a terminal, 0 in scripts; 0 does not wait]' -r
@@ -283,18 +284,40 @@ complete -c jpki -n "__fish_jpki_using_subcommand pdf; and __fish_seen_subcomman
 complete -c jpki -n "__fish_jpki_using_subcommand pdf; and __fish_seen_subcommand_from help" -f -a "sign" -d 'Sign a PDF with the card (an incremental update: the original bytes are kept)'
 complete -c jpki -n "__fish_jpki_using_subcommand pdf; and __fish_seen_subcommand_from help" -f -a "verify" -d 'Check every signature of a PDF (does not check revocation)'
 complete -c jpki -n "__fish_jpki_using_subcommand pdf; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c jpki -n "__fish_jpki_using_subcommand help; and not __fish_seen_subcommand_from readers status verify cert sign check pin card-info completions man pdf help" -f -a "readers" -d 'List readers, their cards, and whether each card has the JPKI applet'
-complete -c jpki -n "__fish_jpki_using_subcommand help; and not __fish_seen_subcommand_from readers status verify cert sign check pin card-info completions man pdf help" -f -a "status" -d 'Show the tries left of the three PINs you set and whether a signing certificate exists (spends no try; --all adds the 照合番号 counters)'
-complete -c jpki -n "__fish_jpki_using_subcommand help; and not __fish_seen_subcommand_from readers status verify cert sign check pin card-info completions man pdf help" -f -a "verify" -d 'Check one PIN; a correct PIN resets its counter to the maximum'
-complete -c jpki -n "__fish_jpki_using_subcommand help; and not __fish_seen_subcommand_from readers status verify cert sign check pin card-info completions man pdf help" -f -a "cert" -d 'Read a certificate (PEM, DER, or details)'
-complete -c jpki -n "__fish_jpki_using_subcommand help; and not __fish_seen_subcommand_from readers status verify cert sign check pin card-info completions man pdf help" -f -a "sign" -d 'Sign a digest, a file or stdin (PKCS#1 v1.5); the signature is checked before output'
-complete -c jpki -n "__fish_jpki_using_subcommand help; and not __fish_seen_subcommand_from readers status verify cert sign check pin card-info completions man pdf help" -f -a "check" -d 'Check a raw or CMS signature offline (does not check revocation)'
-complete -c jpki -n "__fish_jpki_using_subcommand help; and not __fish_seen_subcommand_from readers status verify cert sign check pin card-info completions man pdf help" -f -a "pin" -d 'Change a PIN (jpki cannot reset a blocked one: `jpki pin --help` says who can)'
-complete -c jpki -n "__fish_jpki_using_subcommand help; and not __fish_seen_subcommand_from readers status verify cert sign check pin card-info completions man pdf help" -f -a "card-info" -d 'Read My Number (masked) and the basic four attributes from the card-info applet'
-complete -c jpki -n "__fish_jpki_using_subcommand help; and not __fish_seen_subcommand_from readers status verify cert sign check pin card-info completions man pdf help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell or elvish)'
-complete -c jpki -n "__fish_jpki_using_subcommand help; and not __fish_seen_subcommand_from readers status verify cert sign check pin card-info completions man pdf help" -f -a "man" -d 'Write the man pages of jpki and each command into a folder'
-complete -c jpki -n "__fish_jpki_using_subcommand help; and not __fish_seen_subcommand_from readers status verify cert sign check pin card-info completions man pdf help" -f -a "pdf" -d 'Sign a PDF with the card, or check the signatures of one'
-complete -c jpki -n "__fish_jpki_using_subcommand help; and not __fish_seen_subcommand_from readers status verify cert sign check pin card-info completions man pdf help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c jpki -n "__fish_jpki_using_subcommand doctor" -l for -d 'What the card is for (comma-separated or repeated); all by default' -r -f -a "etax\t'e-Tax: login (利用者証明用) and filing signatures (署名用)'
+myna-portal\t'マイナポータル: login (利用者証明用)'
+houmukyoku\t'法務局 online applications: signatures (署名用)'
+login\t'Any other login with the card (利用者証明用)'
+signing\t'Any other signature with the card (署名用)'"
+complete -c jpki -n "__fish_jpki_using_subcommand doctor" -l verify -d 'Also check these PINs, each behind the lockout guard (never the last try without --force or a yes at the prompt). A correct one resets its counter' -r -f -a "auth\t''
+sign\t''
+both\t''"
+complete -c jpki -n "__fish_jpki_using_subcommand doctor" -l pin-file -d 'Read the PIN from PATH (`-` for stdin, /dev/fd/N works). One trailing newline is ignored' -r -F
+complete -c jpki -n "__fish_jpki_using_subcommand doctor" -l reader -d 'Reader to use: an index from `jpki readers` or part of its name' -r
+complete -c jpki -n "__fish_jpki_using_subcommand doctor" -l wait -d 'Wait up to SECONDS (at most 86400, a day) for the card to appear or become free [default: 30 at a terminal, 0 in scripts; 0 does not wait]' -r
+complete -c jpki -n "__fish_jpki_using_subcommand doctor" -l apdu-timeout -d 'Give up on a card that has not answered one command within SECONDS (exit 6; the card is released)' -r
+complete -c jpki -n "__fish_jpki_using_subcommand doctor" -l extended-length -d 'Extended-length READ BINARY: auto (from the card\'s ATR), on, or off' -r -f -a "auto\t''
+on\t''
+off\t''"
+complete -c jpki -n "__fish_jpki_using_subcommand doctor" -l lang -d 'Language of messages: en or ja (default: JPKI_LANG, else the locale: LC_ALL, LC_MESSAGES, LANG)' -r -f -a "en\t''
+ja\t''"
+complete -c jpki -n "__fish_jpki_using_subcommand doctor" -l force -d 'Allow spending the last remaining try without asking'
+complete -c jpki -n "__fish_jpki_using_subcommand doctor" -l json -d 'Print one JSON document on stdout (see the README for the schema)'
+complete -c jpki -n "__fish_jpki_using_subcommand doctor" -s v -l verbose -d 'Trace APDUs on stderr (PINs redacted). Repeat for more'
+complete -c jpki -n "__fish_jpki_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c jpki -n "__fish_jpki_using_subcommand help; and not __fish_seen_subcommand_from readers status verify cert sign check pin card-info completions man pdf doctor help" -f -a "readers" -d 'List readers, their cards, and whether each card has the JPKI applet'
+complete -c jpki -n "__fish_jpki_using_subcommand help; and not __fish_seen_subcommand_from readers status verify cert sign check pin card-info completions man pdf doctor help" -f -a "status" -d 'Show the tries left of the three PINs you set and whether a signing certificate exists (spends no try; --all adds the 照合番号 counters)'
+complete -c jpki -n "__fish_jpki_using_subcommand help; and not __fish_seen_subcommand_from readers status verify cert sign check pin card-info completions man pdf doctor help" -f -a "verify" -d 'Check one PIN; a correct PIN resets its counter to the maximum'
+complete -c jpki -n "__fish_jpki_using_subcommand help; and not __fish_seen_subcommand_from readers status verify cert sign check pin card-info completions man pdf doctor help" -f -a "cert" -d 'Read a certificate (PEM, DER, or details)'
+complete -c jpki -n "__fish_jpki_using_subcommand help; and not __fish_seen_subcommand_from readers status verify cert sign check pin card-info completions man pdf doctor help" -f -a "sign" -d 'Sign a digest, a file or stdin (PKCS#1 v1.5); the signature is checked before output'
+complete -c jpki -n "__fish_jpki_using_subcommand help; and not __fish_seen_subcommand_from readers status verify cert sign check pin card-info completions man pdf doctor help" -f -a "check" -d 'Check a raw or CMS signature offline (does not check revocation)'
+complete -c jpki -n "__fish_jpki_using_subcommand help; and not __fish_seen_subcommand_from readers status verify cert sign check pin card-info completions man pdf doctor help" -f -a "pin" -d 'Change a PIN (jpki cannot reset a blocked one: `jpki pin --help` says who can)'
+complete -c jpki -n "__fish_jpki_using_subcommand help; and not __fish_seen_subcommand_from readers status verify cert sign check pin card-info completions man pdf doctor help" -f -a "card-info" -d 'Read My Number (masked) and the basic four attributes from the card-info applet'
+complete -c jpki -n "__fish_jpki_using_subcommand help; and not __fish_seen_subcommand_from readers status verify cert sign check pin card-info completions man pdf doctor help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell or elvish)'
+complete -c jpki -n "__fish_jpki_using_subcommand help; and not __fish_seen_subcommand_from readers status verify cert sign check pin card-info completions man pdf doctor help" -f -a "man" -d 'Write the man pages of jpki and each command into a folder'
+complete -c jpki -n "__fish_jpki_using_subcommand help; and not __fish_seen_subcommand_from readers status verify cert sign check pin card-info completions man pdf doctor help" -f -a "pdf" -d 'Sign a PDF with the card, or check the signatures of one'
+complete -c jpki -n "__fish_jpki_using_subcommand help; and not __fish_seen_subcommand_from readers status verify cert sign check pin card-info completions man pdf doctor help" -f -a "doctor" -d 'Will the card work for e-Tax, マイナポータル, 法務局? Checks the service, reader, card, counters and certificates (spends no try unless --verify)'
+complete -c jpki -n "__fish_jpki_using_subcommand help; and not __fish_seen_subcommand_from readers status verify cert sign check pin card-info completions man pdf doctor help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c jpki -n "__fish_jpki_using_subcommand help; and __fish_seen_subcommand_from pin" -f -a "change" -d 'Change a PIN: the old one is checked (behind the lockout guard), then replaced'
 complete -c jpki -n "__fish_jpki_using_subcommand help; and __fish_seen_subcommand_from pdf" -f -a "sign" -d 'Sign a PDF with the card (an incremental update: the original bytes are kept)'
 complete -c jpki -n "__fish_jpki_using_subcommand help; and __fish_seen_subcommand_from pdf" -f -a "verify" -d 'Check every signature of a PDF (does not check revocation)'

@@ -112,7 +112,8 @@ struct Args {
     cert_flags: Option<String>,
 
     /// Model a card that lacks this applet (SELECT answers 6A82): cardinfo
-    /// (券面事項入力補助AP) or visual (券面事項確認AP). Repeatable
+    /// (券面事項入力補助AP), visual (券面事項確認AP) or jpki (公的個人認証AP: not a
+    /// My Number Card). Repeatable
     #[arg(long, value_name = "APPLET")]
     without_applet: Vec<OptionalApplet>,
 

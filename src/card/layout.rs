@@ -26,7 +26,7 @@ impl Applet {
         match self {
             Applet::Jpki => "JPKI applet (公的個人認証AP)",
             Applet::CardInfo => "card-info applet (券面事項入力補助AP)",
-            Applet::Visual => "券面確認 applet (券面事項確認AP)",
+            Applet::Visual => "visual applet (券面事項確認AP)",
         }
     }
 }

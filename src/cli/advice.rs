@@ -21,7 +21,7 @@ pub fn pin_name(kind: PinKind) -> &'static str {
 pub fn pin_rule(kind: PinKind) -> &'static str {
     match kind {
         PinKind::Auth | PinKind::CardInfo => pick(kind.rule(), "数字4桁"),
-        PinKind::Sign => pick(kind.rule(), "英数字6〜16文字(英字は大文字)"),
+        PinKind::Sign => pick(kind.rule(), "英数字6〜16文字 (英字は大文字)"),
     }
 }
 
@@ -39,7 +39,7 @@ fn kiosk_stores(kind: PinKind) -> &'static str {
 fn office() -> String {
     tr!(
         "your municipal office (市区町村の窓口) can reset it (bring the card and an identity document)",
-        "市区町村の窓口で初期化・再設定できます(カードと本人確認書類を持参)"
+        "市区町村の窓口で初期化・再設定できます (カードと本人確認書類を持参)"
     )
 }
 
@@ -53,7 +53,7 @@ pub fn sentence(kind: PinKind, unlock: Unlock) -> String {
                 "A convenience-store kiosk can reset it (free, 6:30–23:00; {stores}): reserve within the 24 hours \
                  before with the smartphone app 「JPKI暗証番号リセット」, then bring the card and your {needs}. Your \
                  municipal office (市区町村の窓口) can too.",
-                "コンビニ等のキオスク端末で初期化・再設定できます(無料、6時30分〜23時、{stores})。24時間以内に\
+                "コンビニ等のキオスク端末で初期化・再設定できます (無料、6時30分〜23時、{stores})。24時間以内に\
                  スマートフォンアプリ「JPKI暗証番号リセット」で予約し、カードと{needs}を持って行ってください。\
                  市区町村の窓口でもできます。"
             )

@@ -63,7 +63,7 @@ pub struct CertArgs {
     pub pem: bool,
     #[arg(long, visible_alias = "text", help = super::i18n::pick(
         "Show subject, issuer, validity (with the renewal date), key and the holder's data instead",
-        "代わりに主体者、発行者、有効期間 (更新できる日を含む)、鍵、持ち主の情報を表示する"
+        "代わりに主体者、発行者、有効期間 (更新できる日を含む)、鍵、名義人の情報を表示する"
     ))]
     pub details: bool,
     #[arg(short, long, value_name = "FILE", help = super::i18n::pick(
@@ -235,7 +235,7 @@ fn advice(s: &CertSummary) -> Option<String> {
         CertState::Valid => None,
         CertState::RenewalOpen => Some(tr!(
             "RENEWAL WINDOW OPEN: renew it at your municipal office (市区町村の窓口) before it expires on {expiry}; bring the card",
-            "更新期間中です: 有効期限（{expiry}）までに、カードを持って市区町村の窓口で更新してください"
+            "更新期間中です: 有効期限 ({expiry}) までに、カードを持って市区町村の窓口で更新してください"
         )),
         CertState::Expired => Some(tr!(
             "EXPIRED: it cannot be used any more; have it reissued at your municipal office (市区町村の窓口)",
@@ -243,7 +243,7 @@ fn advice(s: &CertSummary) -> Option<String> {
         )),
         CertState::NotYetValid => Some(tr!(
             "NOT YET VALID (from {from}): check this computer's date and time",
-            "まだ有効ではありません（{from}から）: このコンピューターの日付と時刻を確認してください"
+            "まだ有効ではありません ({from}から): このコンピューターの日付と時刻を確認してください"
         )),
     }
 }
@@ -252,8 +252,8 @@ fn advice(s: &CertSummary) -> Option<String> {
 fn renewal_text(s: &CertSummary) -> String {
     let from = local_time(s.times.renewal_from);
     match s.state {
-        CertState::Expired => pick("no longer possible (expired)", "できません（期限切れ）").to_string(),
-        CertState::RenewalOpen => tr!("possible now (since {from})", "可能です（{from}から）"),
+        CertState::Expired => pick("no longer possible (expired)", "できません (期限切れ)").to_string(),
+        CertState::RenewalOpen => tr!("possible now (since {from})", "可能です ({from}から)"),
         CertState::Valid | CertState::NotYetValid => tr!("possible from {from}", "{from}から可能"),
     }
 }
@@ -274,7 +274,7 @@ pub fn status_label(kind: CertKind) -> &'static str {
 /// `auth_renewal_from`, `auth_state`, or `sign_…`) added to `json`.
 pub fn status_validity(kind: CertKind, s: &CertSummary, json: &mut Map<String, Value>) -> (String, Option<String>) {
     let (expiry, days, renewal) = (local_time(s.times.not_after), days_text(s.days_left), renewal_text(s));
-    let line = tr!("expires {expiry} ({days}); renewal {renewal}", "有効期限 {expiry}（{days}）、更新は{renewal}");
+    let line = tr!("expires {expiry} ({days}); renewal {renewal}", "有効期限 {expiry} ({days})、更新は{renewal}");
     let name = kind.name();
     json.insert(format!("{name}_not_after"), s.not_after.clone().into());
     json.insert(format!("{name}_days_left"), s.days_left.into());
@@ -291,10 +291,10 @@ fn detail_cells() -> usize {
 /// The holder's sex as the library labels it, in the reader's language.
 fn sex_text(label: &str) -> String {
     let ja = match label {
-        "male (1)" => "男性（1）",
-        "female (2)" => "女性（2）",
-        "not applicable (9)" => "適用不能（9）",
-        "unknown (0)" => "不明（0）",
+        "male (1)" => "男性 (1)",
+        "female (2)" => "女性 (2)",
+        "not applicable (9)" => "適用不能 (9)",
+        "unknown (0)" => "不明 (0)",
         other => other,
     };
     pick(label, ja).to_string()
@@ -323,14 +323,14 @@ fn details_text(s: &CertSummary) -> String {
     }
     row("SHA-256:", &s.sha256_fingerprint);
     if let Some(h) = &s.holder {
-        t.push_str(pick("Holder (from the certificate):\n", "持ち主（証明書に記載の基本4情報）:\n"));
+        t.push_str(pick("Holder (from the certificate):\n", "名義人 (証明書に記載の基本4情報):\n"));
         let rows = [
             (pick("Name", "氏名"), &h.name),
-            (pick("Name (substitute)", "氏名（代替文字）"), &h.name_substitute),
+            (pick("Name (substitute)", "氏名 (代替文字)"), &h.name_substitute),
             (pick("Birth date", "生年月日"), &h.birth_date),
             (pick("Sex", "性別"), &h.sex.as_deref().map(sex_text)),
             (pick("Address", "住所"), &h.address),
-            (pick("Address (substitute)", "住所（代替文字）"), &h.address_substitute),
+            (pick("Address (substitute)", "住所 (代替文字)"), &h.address_substitute),
         ];
         for (label, value) in rows {
             if let Some(v) = value {

@@ -22,7 +22,7 @@ use super::{session::Connect, Global, PinArgs};
     "This is a self-check for users. It does NOT check whether the certificate was revoked (JPKI revocation needs a \
      platform operator's OCSP access); a signature that passes here may still be rejected by a relying party.",
     "利用者が自分で確かめるためのものです。証明書が失効していないかは確認しません\n\
-     (公的個人認証の失効確認にはプラットフォーム事業者の OCSP 接続が必要です)。\n\
+     (公的個人認証サービスの失効確認にはプラットフォーム事業者の OCSP 接続が必要です)。\n\
      ここで問題がなくても、受け取る側で拒否されることがあります。"
 ))]
 pub struct CheckArgs {
@@ -84,9 +84,9 @@ impl Input {
     fn name(self) -> &'static str {
         match self {
             Input::Certificate => pick("certificate", "証明書"),
-            Input::CaCertificate => pick("CA certificate", "認証局（CA）証明書"),
+            Input::CaCertificate => pick("CA certificate", "認証局 (CA) 証明書"),
             Input::Data => pick("data file", "データファイル"),
-            Input::Cms => pick("CMS file", "CMSファイル"),
+            Input::Cms => pick("CMS file", "CMS ファイル"),
             Input::Signature => pick("signature file", "署名ファイル"),
         }
     }
@@ -111,9 +111,9 @@ fn why_not(e: &CertError) -> String {
             "署名の長さ {got} バイトが鍵の大きさ {expected} バイトと合いません"
         ),
         CertError::NotRsa(what) => {
-            tr!("the certificate's key is not RSA: {what}", "証明書の鍵がRSAではありません: {what}")
+            tr!("the certificate's key is not RSA: {what}", "証明書の鍵が RSA ではありません: {what}")
         }
-        CertError::Parse(what) => tr!("not a valid X.509 certificate: {what}", "X.509証明書として読めません: {what}"),
+        CertError::Parse(what) => tr!("not a valid X.509 certificate: {what}", "X.509 証明書として読めません: {what}"),
     }
 }
 
@@ -136,7 +136,7 @@ fn problem(p: CertProblem) -> Failure {
         CertProblem::WrongKeyUsage(usage) => {
             let message = tr!(
                 "the certificate's key usage ({usage}) does not allow digital signatures",
-                "証明書の鍵用途（{usage}）はデジタル署名を許していません"
+                "証明書の鍵用途 ({usage}) はデジタル署名を許していません"
             );
             (ExitCode::CertKeyUsage, "certificate_key_usage", message)
         }
@@ -144,7 +144,7 @@ fn problem(p: CertProblem) -> Failure {
             // `why` is the library's own (English) account of the chain.
             let message = tr!(
                 "the certificate was not issued by the given CA: {why}",
-                "証明書は指定の認証局から発行されていません: {why}"
+                "証明書は指定した認証局から発行されていません: {why}"
             );
             (ExitCode::CertChain, "certificate_chain", message)
         }
@@ -209,7 +209,7 @@ pub fn run(global: &Global, connect: &dyn Connect, args: &CheckArgs) -> Result<O
     };
     if let Some(ca) = &ca {
         jpki::cert::summarize(ca, 0)
-            .map_err(|e| Failure::usage(tr!("the CA file: {e}", "認証局（CA）のファイル: {e}")))?;
+            .map_err(|e| Failure::usage(tr!("the CA file: {e}", "認証局 (CA) のファイル: {e}")))?;
     }
     let data = match &args.data {
         Some(p) => Some(read(p, Input::Data)?),
@@ -225,7 +225,7 @@ pub fn run(global: &Global, connect: &dyn Connect, args: &CheckArgs) -> Result<O
             (None, None) => {
                 return Err(Failure::usage(pick(
                     "the CMS is detached: give the signed DATA file",
-                    "分離型のCMSです: 署名されたデータのファイル（DATA）を指定してください",
+                    "分離型の CMS です: 署名されたデータのファイル (DATA) を指定してください",
                 )))
             }
         };
@@ -235,7 +235,7 @@ pub fn run(global: &Global, connect: &dyn Connect, args: &CheckArgs) -> Result<O
                 "digest_mismatch",
                 pick(
                     "the data does not match the digest signed in the CMS (it was changed, or it is the wrong file)",
-                    "データがCMSで署名されたダイジェストと一致しません（変更されたか、別のファイルです）",
+                    "データが CMS で署名されたダイジェストと一致しません (変更されたか、別のファイルです)",
                 )
                 .into(),
             ));
@@ -244,7 +244,7 @@ pub fn run(global: &Global, connect: &dyn Connect, args: &CheckArgs) -> Result<O
         let signed_digest = parsed.hash.hash(&parsed.signed_bytes);
         verify_pkcs1(&cert, parsed.hash, &signed_digest, &parsed.signature).map_err(|e| {
             let e = why_not(&e);
-            let message = tr!("the CMS signature does not verify: {e}", "CMS署名を検証できません: {e}");
+            let message = tr!("the CMS signature does not verify: {e}", "CMS 署名を検証できません: {e}");
             fail(ExitCode::BadSignature, "bad_signature", message)
         })?;
         (cert, "cms", parsed.signing_time)
@@ -267,7 +267,7 @@ pub fn run(global: &Global, connect: &dyn Connect, args: &CheckArgs) -> Result<O
             (None, None) => {
                 return Err(Failure::usage(pick(
                     "give the signed DATA file or --digest HEX",
-                    "署名されたデータのファイル（DATA）か --digest HEX を指定してください",
+                    "署名されたデータのファイル (DATA) か --digest HEX を指定してください",
                 )))
             }
         };
@@ -294,11 +294,11 @@ pub fn run(global: &Global, connect: &dyn Connect, args: &CheckArgs) -> Result<O
     let text = match ca.is_some() {
         false => tr!(
             "Good {form} signature by {signer}\n(certificate valid until {until}; revocation was not checked)\n",
-            "{signer} による正しい{form}署名です\n（証明書の有効期限 {until}。失効は確認していません）\n"
+            "{signer} による正しい {form} 署名です\n(証明書の有効期限 {until}。失効は確認していません)\n"
         ),
         true => tr!(
             "Good {form} signature by {signer}\n(certificate valid until {until}, issued by the given CA; revocation was not checked)\n",
-            "{signer} による正しい{form}署名です\n（証明書の有効期限 {until}、指定の認証局が発行。失効は確認していません）\n"
+            "{signer} による正しい {form} 署名です\n(証明書の有効期限 {until}、指定した認証局が発行。失効は確認していません)\n"
         ),
     };
     Ok(Output { text, ..Default::default() }

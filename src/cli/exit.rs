@@ -83,7 +83,7 @@ impl Failure {
         Failure { code: ExitCode::Interrupted, kind: "interrupted", ..Failure::usage(message) }.with_hint(pick(
             "Nothing more was sent, and the card, if one was in use, was disconnected (powered down if a PIN may have \
              been verified); if a VERIFY was under way, check the counter with `jpki status`",
-            "それ以上は何も送らず、使っていたカードは切断しました(暗証番号を照合した可能性があれば電源も切りました)。\
+            "それ以上は何も送らず、使っていたカードは切断しました (暗証番号を照合した可能性があれば電源も切りました)。\
              照合 (VERIFY) の途中だった場合は `jpki status` で残り回数を確かめてください",
         ))
     }
@@ -123,7 +123,7 @@ impl Failure {
 fn check_counter_hint() -> String {
     pick(
         "Check the counter, which spends no try, with `jpki status`",
-        "`jpki status` で残り回数を確かめてください(試行回数は減りません)",
+        "`jpki status` で残り回数を確かめてください (試行回数は減りません)",
     )
     .into()
 }
@@ -147,7 +147,7 @@ fn no_service_hint(os: &str) -> &'static str {
         ),
         _ => pick(
             "Start it with `sudo systemctl start pcscd` (Debian/Ubuntu: `sudo apt-get install pcscd`; Fedora: `sudo dnf install pcsc-lite`)",
-            "`sudo systemctl start pcscd` で起動してください(Debian/Ubuntu: `sudo apt-get install pcscd`、Fedora: `sudo dnf install pcsc-lite`)",
+            "`sudo systemctl start pcscd` で起動してください (Debian/Ubuntu: `sudo apt-get install pcscd`、Fedora: `sudo dnf install pcsc-lite`)",
         ),
     }
 }
@@ -192,7 +192,7 @@ pub fn message(e: &Error) -> String {
     let pin = |kind: &PinKind| pin_name(*kind);
     match e {
         Error::NoService => "PC/SC サービス (pcscd) が動いていないか、接続できません".into(),
-        Error::NoReader => "スマートカードリーダーが接続されていません".into(),
+        Error::NoReader => "カードリーダーが接続されていません".into(),
         Error::NoCard { reader } => format!("リーダー {reader:?} にカードがありません"),
         Error::NoCardAnywhere => "どのリーダーにもカードがありません".into(),
         Error::ReaderNotFound { query, available } => {
@@ -205,7 +205,7 @@ pub fn message(e: &Error) -> String {
             format!("{query:?} は複数のリーダーに合います: {}", candidates.join(", "))
         }
         Error::NotJpki { reader } => {
-            format!("リーダー {reader:?} のカードには公的個人認証APがありません(マイナンバーカードではありません)")
+            format!("リーダー {reader:?} のカードには公的個人認証APがありません (マイナンバーカードではありません)")
         }
         Error::AppletMissing { applet } => format!("このカードには{}がありません", applet_ja(applet)),
         Error::WrongPin { kind, tries_left, .. } => format!("{}が違います。残り{tries_left}回です", pin(kind)),
@@ -214,7 +214,7 @@ pub fn message(e: &Error) -> String {
             format!("{}の残りは1回です。同意がないため照合しません", pin(kind))
         }
         Error::VerifyOutcomeUnknown { kind } => format!(
-            "{}の照合中にカードとの通信が失敗しました(カードが外されたか、応答が壊れています)。試行が数えられたかは分かりません",
+            "{}の照合中にカードとの通信が失敗しました (カードが外されたか、応答が壊れています)。試行が数えられたかは分かりません",
             pin(kind)
         ),
         Error::VerifyUnexpectedAnswer { kind, sw, before, after } => format!(
@@ -228,7 +228,7 @@ pub fn message(e: &Error) -> String {
         Error::PinNotVerified { kind } => {
             format!("カードが拒否しました: このセッションでは{}が照合されていません", pin(kind))
         }
-        Error::SignCertNotIssued { .. } => "このカードには署名用電子証明書がありません(発行されていません)".into(),
+        Error::SignCertNotIssued { .. } => "このカードには署名用電子証明書がありません (発行されていません)".into(),
         Error::UnexpectedStatus { operation, sw } => format!("カードは {operation} に {sw} と応答しました"),
         Error::PinFileNotSelected { sw } => format!("カードは暗証番号ファイルの SELECT に {sw} と応答しました"),
         Error::OddRetryAnswer { sw } => format!("カードは残り回数の問い合わせに {sw} と応答しました"),
@@ -269,7 +269,7 @@ impl From<Error> for Failure {
                 "no_card",
                 hint(
                     "Insert the card (or hold it on the NFC reader), or use --wait SECONDS",
-                    "カードを挿入する(NFC リーダーならかざす)か、--wait 秒数 を使ってください",
+                    "カードを挿入する (NFC リーダーならかざす) か、--wait 秒数 を使ってください",
                 ),
             ),
             Error::ReaderNotFound { .. } => f(
@@ -383,7 +383,7 @@ impl From<Error> for Failure {
                 Failure {
                     message: tr!(
                         "{}; the signing password given was also wrong ({tries_left} tries left)",
-                        "{}。入力された署名用パスワードも違いました(残り{tries_left}回)",
+                        "{}。入力された署名用パスワードも違いました (残り{tries_left}回)",
                         failure.message
                     ),
                     hint: wrong.hint,
@@ -405,8 +405,8 @@ impl From<Error> for Failure {
                 hint(
                     "jpki gave up on it and could not power it down: remove the card from the reader (or unplug the \
                       reader) before anyone uses it, then try again; --apdu-timeout SECONDS allows a slower card",
-                    "jpki は待つのをやめましたが、カードの電源を切れませんでした: 誰かが使う前にカードをリーダーから外す\
-                     (またはリーダーを抜く)してから、もう一度試してください。遅いカードには --apdu-timeout 秒数 を使えます",
+                    "jpki は待つのをやめましたが、カードの電源を切れませんでした: 誰かが使う前にカードをリーダーから外す \
+                     (またはリーダーを抜く) してから、もう一度試してください。遅いカードには --apdu-timeout 秒数 を使えます",
                 ),
             ),
             Error::Transport(TransportError::Busy) => f(
@@ -461,9 +461,9 @@ pub fn change_outcome_unknown(kind: PinKind, message: String) -> Failure {
             "The new {pin} may be in force. `jpki status` shows the tries left and spends none; then \
              `jpki verify {name}` with the NEW PIN finds out: accepted, it was changed; refused, which costs one try, \
              it was not",
-            "新しい{pin}が有効になっているかもしれません。`jpki status` で残り回数を確かめ(試行は減りません)、\
-             `jpki verify {name}` に新しい暗証番号を入力すると分かります: 受け付けられれば変更済み、\
-             拒否されれば(1回分減ります)変更されていません"
+            "新しい{pin}が有効になっているかもしれません。`jpki status` で残り回数を確かめ (試行は減りません)、\
+             `jpki verify {name}` に新しい{pin}を入力すると分かります: 受け付けられれば変更済み、\
+             拒否されれば (1回分減ります) 変更されていません"
         )),
         pin: Some(kind),
         tries_left: None,

@@ -7,6 +7,7 @@ pub mod cardinfo;
 pub mod cert;
 pub mod check;
 pub mod completions;
+pub mod doctor;
 pub mod exit;
 pub mod help;
 pub mod i18n;
@@ -88,7 +89,7 @@ JPKI_CARDINFO_PIN (`pin change` では JPKI_NEW_PIN または --new-pin-file も
      `sign --batch --keep-going` で誤った行があった場合、正しい行は署名済み)
   3  PC/SC サービスがない、カードリーダーがない、カードがない、リーダーが
      見つからないか一つに決まらない、マイナンバーカードではない、コマンドに
-     必要なAPがないカード、またはカードが使用中
+     必要なアプリケーション (AP) がないカード、またはカードが使用中
   4  暗証番号が違う (試行回数を1回使いました)
   5  暗証番号がロックされている、または --force なしで最後の1回を断った
   6  カードか通信のエラー、または VERIFY や暗証番号変更の結果が不明
@@ -111,7 +112,7 @@ JPKI_CARDINFO_PIN (`pin change` では JPKI_NEW_PIN または --new-pin-file も
     name = "jpki",
     about = pick(
         "Safe command-line tool for the JPKI applet of the My Number Card (マイナンバーカード)",
-        "マイナンバーカードの公的個人認証AP を安全に使うためのコマンドラインツール"
+        "マイナンバーカードの公的個人認証APを安全に使うためのコマンドラインツール"
     ),
     version = concat!(env!("CARGO_PKG_VERSION"), " (", env!("JPKI_BUILD_INFO"), ")"),
     after_help = after_help(),
@@ -194,7 +195,7 @@ pub enum ExtendedChoice {
 pub enum Command {
     #[command(about = pick(
         "List readers, their cards, and whether each card has the JPKI applet",
-        "カードリーダーとそのカード、各カードに公的個人認証AP があるかを一覧する"
+        "カードリーダーとそのカード、各カードに公的個人認証APがあるかを一覧する"
     ))]
     Readers,
     #[command(about = i18n::pick(
@@ -230,7 +231,7 @@ pub enum Command {
     Pin(pin::PinCommand),
     #[command(about = pick(
         "Read My Number (masked) and the basic four attributes from the card-info applet",
-        "券面事項入力補助AP から個人番号 (伏せ字) と基本4情報を読み出す"
+        "券面事項入力補助APから個人番号 (伏せ字) と基本4情報を読み出す"
     ))]
     CardInfo(cardinfo::CardInfoArgs),
     #[command(about = pick(
@@ -248,6 +249,11 @@ pub enum Command {
         "カードで PDF に署名する、または PDF の署名を検証する"
     ))]
     Pdf(pdf::PdfCommand),
+    #[command(about = i18n::pick(
+        "Will the card work for e-Tax, マイナポータル, 法務局? Checks the service, reader, card, counters and certificates (spends no try unless --verify)",
+        "e-Tax・マイナポータル・法務局で使えるかを診断する。サービス、リーダー、カード、残り回数、証明書を確かめる (--verify なしでは回数を減らさない)"
+    ))]
+    Doctor(doctor::DoctorArgs),
 }
 
 /// The JSON `command` name of a subcommand as typed, for errors found before
@@ -265,6 +271,7 @@ pub fn command_name(typed: &str) -> Option<&'static str> {
         "completions" => "completions",
         "man" => "man",
         "pdf" => "pdf",
+        "doctor" => "doctor",
         _ => return None,
     })
 }
@@ -286,6 +293,7 @@ impl Command {
             Command::Man(_) => "man",
             Command::Pdf(pdf::PdfCommand::Sign(_)) => "pdf-sign",
             Command::Pdf(pdf::PdfCommand::Verify(_)) => "pdf-verify",
+            Command::Doctor(_) => "doctor",
         }
     }
 }
@@ -431,5 +439,6 @@ pub fn run(cli: &Cli, connect: &dyn Connect) -> Result<Output, Failure> {
         Command::Completions(args) => completions::run(args),
         Command::Man(args) => completions::man(args),
         Command::Pdf(command) => pdf::run(global, connect, command),
+        Command::Doctor(args) => doctor::run(global, connect, args),
     }
 }

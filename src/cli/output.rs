@@ -13,6 +13,25 @@ use super::i18n::{pick, tr};
 /// removing or changing one bumps it.
 pub const SCHEMA_VERSION: u32 = 5;
 
+/// Separates a label from its value in text whose value column is lined up
+/// by [`align_columns`] (a control character no label contains).
+pub const COLUMN: char = '\u{1F}';
+
+/// Every line `label COLUMN value` with its value at the same terminal cell,
+/// one past the widest of these labels; other lines as they are.
+pub fn align_columns(text: &str) -> String {
+    let widest = text.lines().filter_map(|l| l.split_once(COLUMN)).map(|(label, _)| width(label)).max();
+    let Some(widest) = widest else { return text.to_string() };
+    let mut out = String::with_capacity(text.len() + 64);
+    for line in text.split_inclusive('\n') {
+        match line.split_once(COLUMN) {
+            Some((label, value)) => out.push_str(&labelled(label, widest, value)),
+            None => out.push_str(line),
+        }
+    }
+    out
+}
+
 /// `label` padded to `cells` terminal cells (a full-width character takes two), a space, then `value`.
 pub fn labelled(label: &str, cells: usize, value: &str) -> String {
     format!("{} {value}", pad(label, cells))
@@ -43,6 +62,9 @@ pub struct Output {
     /// Stdout carries a signature the card made: if the reader closed the
     /// pipe, it was lost, and that is an error rather than a quiet exit.
     pub must_deliver: bool,
+    /// A report that is printed all the same but says something failed
+    /// (`doctor`): its one stderr line and its exit code.
+    pub failed: Option<Failure>,
 }
 
 impl Output {
@@ -90,8 +112,8 @@ pub fn io_problem(e: &std::io::Error) -> String {
     let ja = match e.kind() {
         K::NotFound => "ファイルが見つかりません",
         K::PermissionDenied => "権限がありません",
-        K::IsADirectory => "ディレクトリです",
-        K::NotADirectory => "パスの途中がディレクトリではありません",
+        K::IsADirectory => "フォルダーです",
+        K::NotADirectory => "パスの途中がフォルダーではありません",
         K::StorageFull => "ディスクがいっぱいです",
         K::ReadOnlyFilesystem => "読み取り専用のファイルシステムです",
         K::BrokenPipe => "パイプが閉じられました",
@@ -122,14 +144,14 @@ pub fn check_binary_stdout(binary: bool, to_file: bool) -> Result<(), Failure> {
 pub fn check_output_path(path: &Path, inputs: &[&Path]) -> Result<(), Failure> {
     let shown = quoted_path(path);
     if path.is_dir() {
-        return Err(Failure::usage(tr!("the output path {shown} is a directory", "出力先 {shown} はディレクトリです")));
+        return Err(Failure::usage(tr!("the output path {shown} is a directory", "出力先 {shown} はフォルダーです")));
     }
     let parent = parent_dir(path);
     if !parent.is_dir() {
         let parent = quoted_path(parent);
         return Err(Failure::usage(tr!(
             "the output directory {parent} does not exist",
-            "出力先のディレクトリ {parent} がありません"
+            "出力先のフォルダー {parent} がありません"
         )));
     }
     if let Some(input) = inputs.iter().find(|input| same_file(path, input)) {
@@ -318,6 +340,17 @@ pub fn print_stdout(bytes: &[u8], must_deliver: bool) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn columns_line_up_at_the_widest_label_shown() {
+        let text = format!("Reader: x\n署名用パスワード:{COLUMN}ロック中\n  advice\nPIN:{COLUMN}3\n{COLUMN}more\n");
+        let aligned = align_columns(&text);
+        assert_eq!(
+            aligned,
+            "Reader: x\n署名用パスワード: ロック中\n  advice\nPIN:              3\n                  more\n"
+        );
+        assert_eq!(align_columns("no columns\n"), "no columns\n");
+    }
 
     #[test]
     fn labels_line_up_by_display_width() {

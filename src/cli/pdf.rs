@@ -23,8 +23,8 @@ fn privacy() -> &'static str {
         "Privacy: the signing certificate (署名用) that goes into the PDF carries your name, address, birth date \
          and sex, and anyone who receives the file can read them. The auth key (--key auth) carries none of them, \
          but relying parties such as the 登記・供託オンライン申請 system require the signing key.",
-        "個人情報について: PDF に入る署名用電子証明書には、あなたの氏名・住所・生年月日・性別（基本4情報）が記録されており、\
-         ファイルを受け取った人は誰でも読めます。利用者証明用の鍵（--key auth）の証明書にはどれも記録されていませんが、\
+        "個人情報について: PDF に入る署名用電子証明書には、あなたの氏名・住所・生年月日・性別 (基本4情報) が記録されており、\
+         ファイルを受け取った人は誰でも読めます。利用者証明用の鍵 (--key auth) の証明書にはどれも記録されていませんが、\
          登記・供託オンライン申請システムなどの受け手は署名用の鍵を求めます。",
     )
 }
@@ -79,7 +79,7 @@ pub struct PdfSignArgs {
     pub output: PathBuf,
     #[arg(long, value_enum, default_value_t = KeyChoice::Sign, help = super::i18n::pick(
         "Key to sign with: sign (署名用, signing password; the default) or auth (利用者証明用, 4-digit PIN)",
-        "署名に使う鍵: sign (署名用、署名用パスワード。既定) か auth (利用者証明用、数字4桁の暗証番号)"
+        "署名に使う鍵: sign (署名用、署名用パスワード。既定) か auth (利用者証明用、利用者証明用暗証番号)"
     ))]
     pub key: KeyChoice,
     #[arg(long, value_enum, default_value_t = ProfileChoice::Adbe, help = super::i18n::pick(
@@ -138,7 +138,7 @@ fn refused(path: &Path, e: PdfError) -> Failure {
     let hint = match e {
         PdfError::Encrypted => pick(
             "Remove the password or encryption first (for example `qpdf --decrypt`), then sign that file",
-            "先にパスワードや暗号化を外し（例: `qpdf --decrypt`）、そのファイルに署名してください",
+            "先にパスワードや暗号化を外し (例: `qpdf --decrypt`)、そのファイルに署名してください",
         ),
         PdfError::NotPdf => pick("Give a PDF file", "PDF ファイルを指定してください"),
         PdfError::Damaged(_) => pick(
@@ -157,7 +157,7 @@ fn refused(path: &Path, e: PdfError) -> Failure {
 fn pdf_error_text(e: &PdfError) -> String {
     match e {
         PdfError::NotPdf => {
-            pick("it is not a PDF file (no %PDF- header)", "PDF ファイルではありません（%PDF- ヘッダーがありません）")
+            pick("it is not a PDF file (no %PDF- header)", "PDF ファイルではありません (%PDF- ヘッダーがありません)")
                 .into()
         }
         PdfError::Encrypted => pick("the PDF is encrypted", "PDF が暗号化されています").into(),
@@ -171,7 +171,7 @@ fn pdf_error_text(e: &PdfError) -> String {
         }
         PdfError::SignatureTooLarge(n) => tr!(
             "the signature ({n} bytes) does not fit the space reserved for it",
-            "署名（{n} バイト）が、そのために確保した領域に収まりません"
+            "署名 ({n} バイト) が、そのために確保した領域に収まりません"
         ),
     }
 }
@@ -183,13 +183,13 @@ fn problem_text(p: &SigProblem) -> String {
         SigProblem::Cms(d) => tr!("its CMS cannot be read: {d}", "CMS を読み取れません: {d}"),
         SigProblem::DigestMismatch => pick(
             "the document was changed after it was signed (the digest does not match)",
-            "署名の後で文書が変更されています（ダイジェストが一致しません）",
+            "署名の後で文書が変更されています (ダイジェストが一致しません)",
         )
         .into(),
         SigProblem::BadSignature(d) => tr!("the CMS signature does not verify: {d}", "CMS の署名を検証できません: {d}"),
         SigProblem::SigningCertificate => pick(
             "the CMS names another certificate than the one it carries (ESS signing-certificate-v2)",
-            "CMS が、含んでいる証明書とは別の証明書を指しています（ESS signing-certificate-v2）",
+            "CMS が、含んでいる証明書とは別の証明書を指しています (ESS signing-certificate-v2)",
         )
         .into(),
         SigProblem::Certificate(c) => match c {
@@ -201,12 +201,12 @@ fn problem_text(p: &SigProblem) -> String {
             }
             CertProblem::WrongKeyUsage(u) => tr!(
                 "the certificate's key usage ({u}) does not allow digital signatures",
-                "証明書の鍵用途（{u}）はデジタル署名を許していません"
+                "証明書の鍵用途 ({u}) はデジタル署名を許していません"
             ),
             CertProblem::ChainBroken(d) => {
                 tr!(
                     "the certificate was not issued by the given CA: {d}",
-                    "証明書は指定した CA から発行されていません: {d}"
+                    "証明書は指定した認証局から発行されていません: {d}"
                 )
             }
         },
@@ -319,8 +319,8 @@ fn sign(global: &Global, connect: &dyn Connect, args: &PdfSignArgs) -> Result<Ou
             tr!(
                 "Signed {input} as field {field} ({sub_filter}); wrote {output} ({added} bytes added to the original \
                  {original_len})\n",
-                "{input} にフィールド {field} ({sub_filter}) として署名し、{output} に書き出しました\
-                 （元の {original_len} バイトに {added} バイトを追加）\n"
+                "{input} にフィールド {field} ({sub_filter}) として署名し、{output} に書き出しました \
+                 (元の {original_len} バイトに {added} バイトを追加)\n"
             )
         },
         ..Default::default()
@@ -352,7 +352,7 @@ fn problem_code(p: &SigProblem) -> (ExitCode, &'static str) {
 
 fn describe(i: usize, c: &SignatureCheck, file_len: u64, chain: bool) -> String {
     let (n, field, sub_filter) = (i + 1, &c.field, &c.sub_filter);
-    let mut t = tr!("Signature {n} ({field}, {sub_filter}): ", "署名 {n}（{field}、{sub_filter}）: ");
+    let mut t = tr!("Signature {n} ({field}, {sub_filter}): ", "署名 {n} ({field}、{sub_filter}): ");
     match &c.problem {
         None => t.push_str(pick("valid\n", "有効\n")),
         Some(p) => t.push_str(&tr!("NOT VALID: {}\n", "無効: {}\n", problem_text(p))),
@@ -365,7 +365,7 @@ fn describe(i: usize, c: &SignatureCheck, file_len: u64, chain: bool) -> String 
     }
     if let Some(at) = c.signing_time {
         let at = jpki::cert::format_time(at);
-        t.push_str(&tr!("  signed at:    {at} (the signer's clock)\n", "  署名時刻:     {at}（署名者の時計）\n"));
+        t.push_str(&tr!("  signed at:    {at} (the signer's clock)\n", "  署名時刻:     {at} (署名者の時計)\n"));
     }
     let (covered, after) = (c.covered_bytes, c.bytes_after);
     let coverage = if c.covers_whole_file {
@@ -386,12 +386,12 @@ fn describe(i: usize, c: &SignatureCheck, file_len: u64, chain: bool) -> String 
         t.push_str(&if chain {
             tr!(
                 "  certificate:  valid at signing time, issued by the given CA; revocation not checked\n",
-                "  証明書:       署名時に有効、指定した CA が発行。失効は未確認\n"
+                "  証明書:       署名時に有効、指定した認証局が発行。失効は未確認\n"
             )
         } else {
             tr!(
                 "  certificate:  valid at signing time, issuer not checked (give --ca); revocation not checked\n",
-                "  証明書:       署名時に有効、発行者は未確認（--ca で指定）。失効は未確認\n"
+                "  証明書:       署名時に有効、発行者は未確認 (--ca で指定)。失効は未確認\n"
             )
         });
     }
@@ -405,12 +405,12 @@ fn verify(global: &Global, args: &PdfVerifyArgs) -> Result<Output, Failure> {
             let bytes = std::fs::read(p).map_err(|e| {
                 Failure::usage(tr!(
                     "cannot read the CA certificate {shown:?}: {e}",
-                    "CA 証明書 {shown:?} を読めません: {e}"
+                    "認証局 (CA) 証明書 {shown:?} を読めません: {e}"
                 ))
             })?;
             let der = der_from_pem_or_der(&bytes).map_err(|e| Failure::usage(e.to_string()))?;
             jpki::cert::summarize(&der, 0)
-                .map_err(|e| Failure::usage(tr!("the CA file: {e}", "CA 証明書のファイル: {e}")))?;
+                .map_err(|e| Failure::usage(tr!("the CA file: {e}", "認証局 (CA) のファイル: {e}")))?;
             Some(der)
         }
         None => None,
@@ -444,7 +444,7 @@ fn verify(global: &Global, args: &PdfVerifyArgs) -> Result<Output, Failure> {
         return Err(fail(
             code,
             kind,
-            tr!("signature {n} ({field}) is not valid: {problem}", "署名 {n}（{field}）は無効です: {problem}"),
+            tr!("signature {n} ({field}) is not valid: {problem}", "署名 {n} ({field}) は無効です: {problem}"),
         ));
     }
     let last = checks.iter().map(|c| c.covered_bytes).max().unwrap_or(0);

@@ -31,7 +31,7 @@ pub fn change_after_help() -> String {
     let sources = pick(
         "The new PIN comes from --new-pin-file, the JPKI_NEW_PIN environment variable, or a prompt that asks twice. \
          The old one from --pin-file, JPKI_AUTH_PIN / JPKI_SIGN_PIN / JPKI_CARDINFO_PIN, or a prompt.",
-        "新しい暗証番号は --new-pin-file、環境変数 JPKI_NEW_PIN、または2回たずねるプロンプトから読みます。\
+        "新しい暗証番号は --new-pin-file、環境変数 JPKI_NEW_PIN、または2回尋ねるプロンプトから読みます。\
          今の暗証番号は --pin-file、JPKI_AUTH_PIN / JPKI_SIGN_PIN / JPKI_CARDINFO_PIN、またはプロンプトから読みます。",
     );
     format!("{}\n\n{sources}", super::advice::help())
@@ -73,7 +73,7 @@ fn new_pin(kind: PinKind, args: &ChangeArgs) -> Result<Pin, Failure> {
     if !pin_input::interactive() {
         return Err(Failure::usage(tr!(
             "no new {pin} was given and there is no terminal to ask for it",
-            "新しい{pin}が渡されておらず、たずねる端末もありません"
+            "新しい{pin}が渡されておらず、入力を求める端末もありません"
         ))
         .with_hint(pick(
             "Pass it with --new-pin-file PATH or the JPKI_NEW_PIN environment variable",

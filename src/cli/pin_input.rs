@@ -100,7 +100,7 @@ impl PinRole {
         let name = pin_name(kind);
         match self {
             PinRole::Only => tr!("the {name}", "{name}"),
-            PinRole::Current => tr!("the current {name}", "現在の{name}"),
+            PinRole::Current => tr!("the current {name}", "今の{name}"),
             PinRole::New => tr!("the new {name}", "新しい{name}"),
         }
     }
@@ -116,7 +116,7 @@ fn reason_ja(reason: &str) -> Option<&'static str> {
         "it does not have 4 digits" => "4桁ではありません",
         "it contains characters other than A-Z and 0-9" => "A〜Z と 0〜9 以外の文字が入っています",
         "its length is not between 6 and 16" => "長さが6〜16文字ではありません",
-        "a new password needs both letters and digits" => "新しいパスワードには英字と数字の両方が必要です",
+        "a new password needs both letters and digits" => "新しい署名用パスワードには英字と数字の両方が必要です",
         _ => return None,
     })
 }

@@ -63,7 +63,7 @@ fn cms_privacy() -> &'static str {
 pub struct SignArgs {
     #[arg(long, value_enum, help = super::i18n::pick(
         "Key to sign with: sign (署名用, signing password) or auth (利用者証明用, 4-digit PIN)",
-        "署名に使う鍵: sign (署名用、署名用パスワード) か auth (利用者証明用、数字4桁の暗証番号)"
+        "署名に使う鍵: sign (署名用、署名用パスワード) か auth (利用者証明用、利用者証明用暗証番号)"
     ))]
     pub key: KeyChoice,
     #[arg(long, value_name = "HEX", conflicts_with = "input", help = super::i18n::pick(
@@ -205,10 +205,7 @@ fn read_input<T>(args: &SignArgs, consume: impl FnOnce(&mut dyn Read) -> std::io
 /// on the first read.
 pub fn open_file(path: &Path) -> std::io::Result<std::fs::File> {
     if path.is_dir() {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::IsADirectory,
-            pick("it is a directory", "ディレクトリです"),
-        ));
+        return Err(std::io::Error::new(std::io::ErrorKind::IsADirectory, pick("it is a directory", "フォルダーです")));
     }
     std::fs::File::open(path)
 }
@@ -286,7 +283,7 @@ fn cms_run(global: &Global, connect: &dyn Connect, args: &SignArgs) -> Result<Ou
         let (n, shown) = (encoded.len(), path_text(path));
         out.text = tr!(
             "Wrote the CMS signature ({n} bytes) to {shown}\n",
-            "CMS 署名 ({n}バイト) を {shown} に書き込みました\n"
+            "CMS 署名 ({n}バイト) を {shown} に書き出しました\n"
         );
     } else if args.pem {
         out.text = String::from_utf8_lossy(&encoded).into_owned();
@@ -399,7 +396,7 @@ pub fn run(global: &Global, connect: &dyn Connect, args: &SignArgs) -> Result<Ou
         out = out.field("output", path_text(path));
         let (n, shown) = (signature.len(), path_text(path));
         out.text =
-            tr!("Wrote the signature ({n} bytes) to {shown}\n", "署名 ({n}バイト) を {shown} に書き込みました\n");
+            tr!("Wrote the signature ({n} bytes) to {shown}\n", "署名 ({n}バイト) を {shown} に書き出しました\n");
     } else if format == SigFormat::Raw {
         out.bytes = Some(encoded);
     } else {

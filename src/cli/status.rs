@@ -23,13 +23,13 @@ pub struct StatusArgs {
     #[arg(long, conflicts_with = "all", help = pick(
         "Only the two JPKI counters and whether the signing certificate was issued: 7 APDUs instead of 9, for the \
          least time in an NFC reader's field",
-        "公的個人認証AP の2つの残り回数と署名用電子証明書の有無だけ: APDU は9でなく7つで、NFC リーダーにかざす時間が最短",
+        "公的個人認証APの2つの残り回数と署名用電子証明書の有無だけ: APDU は9でなく7つで、NFC リーダーにかざす時間が最短",
     ))]
     pub jpki_only: bool,
     #[arg(long, help = pick(
         "Also the four 照合番号 counters (A and B of the 券面事項入力補助AP and of the 券面事項確認AP), which no \
          holder types and no jpki command uses: 12 APDUs",
-        "券面事項入力補助APと券面事項確認APの照合番号A・Bの4つの残り回数も表示します(利用者が入力するものではなく、jpki のどのコマンドも使いません): APDU 12個",
+        "券面事項入力補助APと券面事項確認APの照合番号A・Bの4つの残り回数も表示する (利用者が入力するものではなく、jpki のどのコマンドも使わない): APDU 12個",
     ))]
     pub all: bool,
     #[arg(long, help = pick(
@@ -59,12 +59,12 @@ fn counter_label(counter: &Counter) -> String {
     }
     match counter.name {
         // Short enough for the label column in both languages.
-        "cardinfo-a" => pick("券面事項入力補助AP 照合番号A (My Number)", "券面事項入力補助AP 照合番号A(個人番号)"),
+        "cardinfo-a" => pick("券面事項入力補助AP 照合番号A (My Number)", "券面事項入力補助AP 照合番号A (個人番号)"),
         "cardinfo-b" => {
-            pick("券面事項入力補助AP 照合番号B (birth date etc.)", "券面事項入力補助AP 照合番号B(生年月日等)")
+            pick("券面事項入力補助AP 照合番号B (birth date etc.)", "券面事項入力補助AP 照合番号B (生年月日等)")
         }
-        "visual-a" => pick("券面事項確認AP 照合番号A (My Number)", "券面事項確認AP 照合番号A(個人番号)"),
-        "visual-b" => pick("券面事項確認AP 照合番号B (birth date etc.)", "券面事項確認AP 照合番号B(生年月日等)"),
+        "visual-a" => pick("券面事項確認AP 照合番号A (My Number)", "券面事項確認AP 照合番号A (個人番号)"),
+        "visual-b" => pick("券面事項確認AP 照合番号B (birth date etc.)", "券面事項確認AP 照合番号B (生年月日等)"),
         _ => return capitalized(counter.description),
     }
     .to_string()
@@ -74,9 +74,11 @@ fn counter_label(counter: &Counter) -> String {
 /// the way out of this PIN, shown when it is blocked or at its last try.
 pub fn describe(counter: &Counter, state: &Result<PinState, Error>, unlock: Option<Unlock>) -> (String, Value) {
     let of_max = |n: u8| match counter.max_tries {
-        Some(max) if n <= max => tr!("{n} of {max} tries left", "残り{n}回(最大{max}回)"),
-        Some(max) => tr!("{n} tries left (more than the documented {max})", "残り{n}回(資料にある最大{max}回より多い)"),
-        None => tr!("{n} tries left (no source gives the maximum)", "残り{n}回(最大回数を示す資料はありません)"),
+        Some(max) if n <= max => tr!("{n} of {max} tries left", "残り{n}回 (最大{max}回)"),
+        Some(max) => {
+            tr!("{n} tries left (more than the documented {max})", "残り{n}回 (資料にある最大{max}回より多い)")
+        }
+        None => tr!("{n} tries left (no source gives the maximum)", "残り{n}回 (最大回数を示す資料はありません)"),
     };
     let (text, mut fields) = match state {
         Ok(PinState::TriesLeft(1)) if unlock.is_some() => (
@@ -90,7 +92,7 @@ pub fn describe(counter: &Counter, state: &Result<PinState, Error>, unlock: Opti
         Ok(PinState::Verified) => (
             pick(
                 "verified in the card's current session (counter at its maximum)",
-                "カードの現在のセッションで照合済み(残り回数は最大)",
+                "カードの現在のセッションで照合済み (残り回数は最大)",
             )
             .to_string(),
             json!({"state": "verified", "tries_left": null}),
@@ -103,7 +105,7 @@ pub fn describe(counter: &Counter, state: &Result<PinState, Error>, unlock: Opti
         Err(e) => {
             let why = super::exit::message(e);
             (
-                tr!("unreadable ({why})", "読めません({why})"),
+                tr!("unreadable ({why})", "読めません ({why})"),
                 json!({"state": "unreadable", "tries_left": null, "error": e.to_string()}),
             )
         }
@@ -141,16 +143,15 @@ fn describe_unissued(counter: &Counter) -> (String, Value) {
     let fields = json!({"state": "not_issued", "tries_left": null});
     let text = pick(
         "not in use (no signing certificate on this card)",
-        "使われていません(このカードには署名用電子証明書がありません)",
+        "使われていません (このカードには署名用電子証明書がありません)",
     );
     (labelled(&(counter_label(counter) + pick(":", ":")), text), render(counter, fields))
 }
 
-/// Width of the label column, in terminal cells.
-const LABEL_CELLS: usize = 47;
-
+/// A label and its value; the value column is lined up once the whole text is
+/// known (`output::align_columns`), as wide as the longest label shown.
 fn labelled(label: &str, value: &str) -> String {
-    super::output::labelled(label, LABEL_CELLS, value)
+    format!("{label}{}{value}", super::output::COLUMN)
 }
 
 fn capitalized(s: &str) -> String {
@@ -163,7 +164,7 @@ pub fn run(global: &Global, connect: &dyn Connect, args: &StatusArgs) -> Result<
         let kind = jpki::pin::PinKind::Sign;
         let prompt = pick(
             "Enter the signing password (to read the signing certificate): ",
-            "署名用パスワードを入力してください(署名用電子証明書を読むため): ",
+            "署名用パスワードを入力してください (署名用電子証明書を読むため): ",
         );
         Some(args.pin_args.obtain(kind, prompt)?)
     } else {
@@ -205,11 +206,11 @@ pub fn run(global: &Global, connect: &dyn Connect, args: &StatusArgs) -> Result<
         Some(true) => pick("issued", "発行済み"),
         Some(false) => pick(
             "NOT ISSUED on this card (holders under 15 and some others have none)",
-            "このカードには発行されていません(15歳未満の方などには発行されません)",
+            "このカードには発行されていません (15歳未満の方などには発行されません)",
         ),
         None => pick(
             "unknown (the card's availability file EF 0008 was unreadable or unrecognized)",
-            "不明(カードの EF 0008 を読めないか、内容が分かりません)",
+            "不明 (カードの EF 0008 を読めないか、内容が分かりません)",
         ),
     };
     text.push_str(&labelled(pick("Signing certificate (署名用電子証明書):", "署名用電子証明書:"), availability));
@@ -246,7 +247,8 @@ pub fn run(global: &Global, connect: &dyn Connect, args: &StatusArgs) -> Result<
         Some(Err(e)) => {
             let f = Failure::from(e);
             let why = one_line(&f.message);
-            text.push_str(&labelled("Sign certificate:", &format!("expiry not read: {why}\n")));
+            let label = super::cert::status_label(CertKind::Sign);
+            text.push_str(&labelled(label, &tr!("expiry not read: {why}\n", "有効期限を読めませんでした: {why}\n")));
             certs.insert("sign_not_read".into(), f.kind.into());
         }
         None => {}
@@ -259,7 +261,7 @@ pub fn run(global: &Global, connect: &dyn Connect, args: &StatusArgs) -> Result<
     if args.certs {
         out = out.field("certificates", Value::Object(certs));
     }
-    out.text = text;
+    out.text = super::output::align_columns(&text);
     Ok(out)
 }
 

@@ -178,6 +178,8 @@ pub enum OptionalApplet {
     CardInfo,
     /// 券面事項確認AP (its 照合番号A/B).
     Visual,
+    /// 公的個人認証AP: the card is not a My Number Card (a bank or transit card).
+    Jpki,
 }
 
 impl FromStr for OptionalApplet {
@@ -186,7 +188,8 @@ impl FromStr for OptionalApplet {
         match s.trim().to_ascii_lowercase().as_str() {
             "cardinfo" => Ok(OptionalApplet::CardInfo),
             "visual" => Ok(OptionalApplet::Visual),
-            other => Err(format!("unknown applet {other:?} (expected cardinfo or visual)")),
+            "jpki" => Ok(OptionalApplet::Jpki),
+            other => Err(format!("unknown applet {other:?} (expected cardinfo, visual or jpki)")),
         }
     }
 }

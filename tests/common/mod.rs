@@ -42,7 +42,7 @@ pub fn full_run() -> bool {
 /// ignored, with the reason (see build.rs): for a machine without pcscd.
 pub const SKIP_ENV: &str = "JPKI_SKIP_PCSCD_TESTS";
 
-/// vpcd's readers and the lock files, in the file scripts/bench.py reads too.
+/// vpcd's readers and the lock files, kept in a file that scripts can read too.
 struct Harness {
     slots: Vec<(&'static str, u16)>,
     pcscd_lock: String,

@@ -34,10 +34,13 @@ impl VirtualCard {
                     return sw(SW_NOT_FOUND);
                 };
                 // A smartphone carries the JPKI applet alone.
-                let lacking =
-                    |a: OptionalApplet| self.config.smartphone.is_some() || self.config.without_applets.contains(&a);
+                let lacking = |a: OptionalApplet| {
+                    (self.config.smartphone.is_some() && a != OptionalApplet::Jpki)
+                        || self.config.without_applets.contains(&a)
+                };
                 if (df == Applet::Text && lacking(OptionalApplet::CardInfo))
                     || (df == Applet::Visual && lacking(OptionalApplet::Visual))
+                    || (df == Applet::Jpki && lacking(OptionalApplet::Jpki))
                 {
                     return sw(SW_NOT_FOUND);
                 }
