@@ -21,10 +21,11 @@ pub enum Device {
 }
 
 impl Device {
-    /// Classify a token label; padding (spaces, NULs) is ignored.
+    /// Classify a token label; padding (spaces, NULs, or the FF of unwritten
+    /// bytes) is ignored, so an erased file is an empty, unknown label.
     pub fn from_label(label: &[u8]) -> Device {
-        let text = String::from_utf8_lossy(label);
-        match text.trim_end_matches([' ', '\0']) {
+        let end = label.iter().rposition(|b| !matches!(b, b' ' | 0 | 0xFF)).map_or(0, |i| i + 1);
+        match String::from_utf8_lossy(&label[..end]).as_ref() {
             "JPKIAPICCTOKEN2" => Device::MyNumberCard,
             "JPKIAPICCTOKEN" => Device::JukiCard,
             "JPKIAPGPSETOKEN" => Device::Android,
@@ -99,7 +100,7 @@ mod tests {
 
     #[test]
     fn labels_are_classified_whatever_their_padding() {
-        let cases: [(&[u8], &str); 7] = [
+        let cases: [(&[u8], &str); 9] = [
             (b"JPKIAPICCTOKEN2                 ", "my_number_card"),
             (b"JPKIAPICCTOKEN\0\0", "juki_card"),
             (b"JPKIAPGPSETOKEN", "android"),
@@ -108,10 +109,16 @@ mod tests {
             (b"JPKIAPICCTOKEN3", "unknown"),
             (b" JPKIAPGPSETOKEN", "unknown"),
             (b"", "unknown"),
+            // Unwritten bytes read as FF.
+            (b"JPKIAPGPSETOKEN\xFF\xFF\xFF\xFF", "android"),
+            (b"JPKIAPICCTOKEN2 \0\xFF", "my_number_card"),
         ];
         for (label, id) in cases {
             assert_eq!(Device::from_label(label).id(), id, "{label:?}");
         }
+        // Erased or short: no label, not 32 replacement characters.
+        assert_eq!(Device::from_label(&[0xFF; 32]), Device::Unknown(String::new()));
+        assert_eq!(Device::from_label(b"JP\xFF"), Device::Unknown("JP".into()));
         assert!(Device::Android.is_smartphone() && Device::Iphone.is_smartphone());
         assert!(!Device::MyNumberCard.is_smartphone() && !Device::Unknown("x".into()).is_smartphone());
         assert_eq!(CertKind::Auth.required_pin_on(&Device::Android), Some(PinKind::Auth));
