@@ -213,6 +213,17 @@ fn typed_text(mut line: Zeroizing<Vec<u8>>) -> Result<Zeroizing<String>, Failure
     Ok(Zeroizing::new(text.to_string()))
 }
 
+/// Append what `from` gives to `line`, never beyond its capacity: growing a
+/// vector moves it and leaves the old copy of the typed PIN unzeroized.
+#[cfg(unix)]
+fn read_into(line: &mut Zeroizing<Vec<u8>>, mut from: impl Read) -> std::io::Result<usize> {
+    let mut chunk = Zeroizing::new([0u8; MAX_PROMPT_LINE + 1]);
+    let room = (line.capacity() - line.len()).min(chunk.len());
+    let n = from.read(&mut chunk[..room])?;
+    line.extend_from_slice(&chunk[..n]);
+    Ok(n)
+}
+
 /// Show `prompt` on the terminal and read one line from it, without the newline.
 ///
 /// A blocking read would not return on Ctrl-C (the signal handler restarts
@@ -230,8 +241,7 @@ pub fn ask(prompt: &str, echo: Echo) -> Result<Zeroizing<String>, Failure> {
     };
     let mut tty = &file;
     tty.write_all(prompt.as_bytes()).and_then(|()| tty.flush()).map_err(cannot_read)?;
-    let mut line = Zeroizing::new(Vec::with_capacity(MAX_PROMPT_LINE));
-    let mut chunk = Zeroizing::new([0u8; MAX_PROMPT_LINE]);
+    let mut line = Zeroizing::new(Vec::with_capacity(MAX_PROMPT_LINE + 1));
     loop {
         if jpki::pcsc::cancelled() {
             // Leave the cursor on a fresh line for the report.
@@ -249,12 +259,11 @@ pub fn ask(prompt: &str, echo: Echo) -> Result<Zeroizing<String>, Failure> {
         if ready == 0 {
             continue;
         }
-        let n = match tty.read(&mut chunk[..]) {
+        let n = match read_into(&mut line, &mut tty) {
             Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(cannot_read(e)),
         };
-        line.extend_from_slice(&chunk[..n]);
         if n == 0 || line.contains(&b'\n') || line.len() > MAX_PROMPT_LINE {
             break;
         }
@@ -380,6 +389,20 @@ mod tests {
             assert!(!message.contains(e.reason), "{message}");
         }
         set_for_this_thread(Lang::En);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_long_line_at_the_prompt_never_moves_the_buffer() {
+        // Read as the prompt does, without a line break: the buffer never
+        // grows, so no copy of what was typed is left behind unzeroized.
+        let mut line = Zeroizing::new(Vec::with_capacity(MAX_PROMPT_LINE + 1));
+        let (at, capacity) = (line.as_ptr(), line.capacity());
+        let typed = [b'1'; 3 * MAX_PROMPT_LINE];
+        let mut from = &typed[..];
+        while read_into(&mut line, &mut from).unwrap() > 0 && line.len() <= MAX_PROMPT_LINE {}
+        assert_eq!((line.as_ptr(), line.capacity()), (at, capacity));
+        assert!(line.len() > MAX_PROMPT_LINE);
     }
 
     #[test]
