@@ -2,6 +2,11 @@
 //! card, its counters, its certificates and, when asked, its PINs. Every check
 //! is a typed [`Finding`] with a [`Status`]; wording and advice are the
 //! caller's. [`verdicts`] says, for each [`Purpose`], whether the card will do.
+//!
+//! What it probes of the system beyond PC/SC is read-only and fixed: whether
+//! a few well-known paths exist (pcscd, systemd's units) and the USB class
+//! files under /sys. It reads no environment variable and runs or lists no
+//! process, so a caller's environment cannot steer what it reports.
 
 use std::path::Path;
 

@@ -35,3 +35,49 @@ pub mod sim;
 pub mod transport;
 
 pub use error::{BadData, Error, Result};
+
+#[cfg(test)]
+mod layering {
+    /// The library outside the CLI and the binaries: it never
+    /// prints, reads argv or the environment, or ends the process.
+    #[test]
+    fn the_library_neither_prints_nor_reads_argv_or_the_environment() {
+        // Split so that this list does not match itself.
+        let forbidden = [
+            concat!("print", "ln!"),
+            concat!("print", "!("),
+            concat!("e", "print"),
+            concat!("env::", "var"),
+            concat!("env::", "args"),
+            concat!("process::", "exit"),
+            concat!("dbg", "!"),
+        ];
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut dirs = vec![root.clone()];
+        let mut found = Vec::new();
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                let rel = path.strip_prefix(&root).unwrap().to_string_lossy().replace('\\', "/");
+                if ["cli", "bin", "main.rs"].contains(&rel.as_str()) {
+                    continue;
+                }
+                if path.is_dir() {
+                    dirs.push(path);
+                    continue;
+                }
+                if path.extension().is_none_or(|e| e != "rs") {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).unwrap();
+                for (n, line) in text.lines().enumerate() {
+                    let code = line.split("//").next().unwrap_or("");
+                    if forbidden.iter().any(|f| code.contains(f)) {
+                        found.push(format!("src/{rel}:{}: {}", n + 1, line.trim()));
+                    }
+                }
+            }
+        }
+        assert!(found.is_empty(), "the library must leave this to the CLI:\n{}", found.join("\n"));
+    }
+}
