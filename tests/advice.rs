@@ -35,7 +35,7 @@ fn status_both_ways(sim: &Sim, en: &[&str], ja: &[&str]) -> Value {
     let o = run(lang(sim.jpki(), false, false).args(["--json", "status"]));
     assert_code(&o, 0);
     let doc = json(&o);
-    assert_eq!(doc["schema_version"], 5);
+    assert_eq!(doc["schema_version"], 6);
     for by_locale in [false, true] {
         let o = run(lang(sim.jpki(), true, by_locale).args(["--json", "status"]));
         assert_eq!(json(&o)["pins"], doc["pins"], "JSON must not change with the language");

@@ -30,11 +30,13 @@ const STATUS_ALL: usize = 14;
 const STATUS_ALL_NO_SFI: usize = 21; // 3 applet SELECTs, SEL + READ of 0008 and 0006, and SELECT + query for each of the 7
 const STATUS_ALL_SFI_REFUSED: usize = 22; // STATUS_ALL_NO_SFI + the one refused short-form query
 const VERIFY: usize = 4; // AP, SEL(pin), Q (lockout guard), V
-/// At the last try, the other JPKI counter is read for the way out should it
-/// block: AP, SEL(pin), Q, SEL(other), Q, SEL(pin), V.
-const VERIFY_LAST_TRY: usize = 7;
-/// Blocked: nothing is tried; the other counter gives the way out: AP, SEL(pin), Q, SEL(other), Q.
-const VERIFY_BLOCKED: usize = 5;
+/// At the last try, the token (a smartphone's way out is its app) and the
+/// other JPKI counter are read for the way out should it block: AP,
+/// SEL(pin), Q, SEL(0006), READ, SEL(other), Q, SEL(pin), V.
+const VERIFY_LAST_TRY: usize = 9;
+/// Blocked: nothing is tried; the token and the other counter give the way
+/// out: AP, SEL(pin), Q, SEL(0006), READ, SEL(other), Q.
+const VERIFY_BLOCKED: usize = 7;
 const CERT_EXTENDED: usize = 3; // AP, SEL(cert), READ with extended Le
 const CERT_SIGN_EXTENDED: usize = 6; // AP, SEL(001B), Q, V, SEL(0001), READ
 const SIGN_EXTENDED: usize = 8; // AP, SEL(pin), Q, V, SEL(cert), READ (self-check), SEL(key), SIGN

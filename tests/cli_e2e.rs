@@ -15,7 +15,7 @@ fn status_reports_the_holders_pins_in_nine_apdus_and_spends_nothing() {
     let o = run(sim.jpki().args(["--json", "status"]));
     assert_code(&o, 0);
     let doc = json(&o);
-    assert_eq!(doc["schema_version"], 5);
+    assert_eq!(doc["schema_version"], 6);
     assert_eq!(doc["command"], "status");
     assert_eq!(doc["pins"][0]["pin"], "auth");
     assert_eq!(doc["pins"][0]["tries_left"], 3);

@@ -211,7 +211,7 @@ fn batch_of_files_and_json_lines_in_input_order() {
         stdout(&o).lines().map(|l| serde_json::from_str(l).expect("a JSON line")).collect();
     assert_eq!(docs.len(), paths.len());
     for (i, doc) in docs.iter().enumerate() {
-        assert_eq!(doc["schema_version"], 5, "{doc}");
+        assert_eq!(doc["schema_version"], 6, "{doc}");
         assert_eq!(doc["command"], "sign-batch", "{doc}");
         assert_eq!(doc["line"], i + 1, "{doc}");
         assert_eq!(doc["input"], paths[i].display().to_string(), "{doc}");

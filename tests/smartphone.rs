@@ -237,3 +237,32 @@ fn a_smartphone_signs_a_pdf_with_either_key() {
     }
     sim.assert_counters_full("pdf sign on a smartphone");
 }
+
+/// A blocked password, or one at its last try, on a phone: the way out is
+/// the phone's app, never the card's kiosk or the office, in status, in the
+/// error and in both languages; a blocked PIN is still never sent.
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
+#[test]
+fn a_blocked_password_on_a_smartphone_is_reset_in_its_app() {
+    pcscd_test!();
+    let sim = Sim::start(&["--smartphone", "--set-tries", "auth=0", "--set-tries", "sign=1"]);
+    let app = serde_json::json!({"way": "smartphone_app"});
+    let o = run(sim.jpki().args(["--json", "status"]));
+    assert_code(&o, 0);
+    for pin in json(&o)["pins"].as_array().unwrap().iter().filter(|p| p["pin"] != "cardinfo") {
+        assert_eq!(pin["unlock"], app, "{pin}");
+    }
+    let before = sim.apdu_count();
+    let o = run(&mut sim.with_pin(AUTH_PIN, &["--json", "verify", "auth"]));
+    assert_code(&o, 5);
+    assert_eq!(json(&o)["error"]["unlock"], app, "{}", stdout(&o));
+    assert_eq!(pins_sent(&sim, before), 0);
+    for (lang, app, not) in [("en", "マイナポータル app", "kiosk"), ("ja", "マイナポータルアプリ", "コンビニ")]
+    {
+        let o = run(&mut sim.with_pin(SIGN_PIN, &["--lang", lang, "verify", "sign"]));
+        assert_code(&o, 5);
+        let said = stderr(&o);
+        assert!(said.contains(app) && !said.contains(not), "{said}");
+    }
+    assert_eq!(pins_sent(&sim, before), 0);
+}

@@ -225,10 +225,15 @@ mod tests {
                                 "{what}"
                             );
                         }
+                        // ... and names the phone's own way out, not the card's kiosk.
                         assert!(
-                            matches!(card.verify(&wrong, &mut no), Err(Error::LastTryNeedsConsent { .. })),
+                            matches!(
+                                card.verify(&wrong, &mut no),
+                                Err(Error::LastTryNeedsConsent { unlock: Unlock::SmartphoneApp, .. })
+                            ),
                             "{what}"
                         );
+                        assert_eq!(status.unlock(PinKind::Sign), Unlock::SmartphoneApp, "{what}");
                     }
                 }
             }

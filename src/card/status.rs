@@ -73,6 +73,9 @@ impl CardStatus {
     /// (both JPKI counters are read whatever the request).
     pub fn unlock(&self, kind: PinKind) -> Unlock {
         let Some(other) = Unlock::kiosk_needs(kind) else { return Unlock::given(kind, None) };
+        if self.device.is_smartphone() {
+            return Unlock::SmartphoneApp;
+        }
         // Without a signing certificate its password is not in use, whatever
         // its counter says.
         if other == PinKind::Sign && self.sign_certificate_issued == SignCertificate::NotIssued {

@@ -6,6 +6,8 @@ pub(super) use crate::transport::scripted::Scripted;
 pub(super) const AP: &str = "00A4040C0AD392F000260100000001";
 pub(super) const TXT: &str = "00A4040C0AD3921000310001010408";
 pub(super) const VIS: &str = "00A4040C0AD3921000310001010402";
+/// SELECT of the JPKI token file (EF 0006), which says card or smartphone.
+pub(super) const TOKEN: &str = "00A4020C020006";
 
 /// A scripted card with short-form retry queries allowed.
 pub(super) fn short_form_card(steps: &[(&str, &str)]) -> JpkiCard<Scripted> {

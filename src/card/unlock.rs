@@ -5,7 +5,9 @@
 //! after a reservation with J-LIS's smartphone app, but the kiosk asks for
 //! the OTHER JPKI password: so the way out depends on whether that one still
 //! works. The card-info PIN can be reset only at the municipal office. The
-//! wording is the CLI's; this is the typed answer.
+//! smartphone certificate's passwords are reset neither there nor at a
+//! kiosk but in the マイナポータル app, which reads the card. The wording is
+//! the CLI's; this is the typed answer.
 
 use super::*;
 
@@ -20,6 +22,10 @@ pub enum Unlock {
     /// Only the municipal office (市区町村の窓口) can reset it: the card and
     /// an identity document.
     Office { because: OfficeOnly },
+    /// On the smartphone certificate: the マイナポータル app on the phone
+    /// resets it, reading the My Number Card (for the signing password, with
+    /// the card's own signing password).
+    SmartphoneApp,
 }
 
 /// Why only the municipal office can help.
@@ -68,11 +74,12 @@ impl Unlock {
         Unlock::Office { because }
     }
 
-    /// The stable name of the way, for JSON: `kiosk` or `office`.
+    /// The stable name of the way, for JSON: `kiosk`, `office` or `smartphone_app`.
     pub const fn way(self) -> &'static str {
         match self {
             Unlock::Kiosk { .. } => "kiosk",
             Unlock::Office { .. } => "office",
+            Unlock::SmartphoneApp => "smartphone_app",
         }
     }
 }
@@ -81,8 +88,13 @@ impl<T: Transport> JpkiCard<T> {
     /// The way out of a blocked or forgotten `kind`, reading the other JPKI
     /// counter (by SELECT + query, which spends no try). A card that does not
     /// answer that query leaves the office as the only way it can vouch for.
+    /// On a smartphone (its token read once per session, here if not yet)
+    /// the way is its app, whatever the counters.
     pub fn unlock(&mut self, kind: PinKind) -> Unlock {
         let Some(other) = Unlock::kiosk_needs(kind) else { return Unlock::given(kind, None) };
+        if self.device().is_ok_and(|d| d.is_smartphone()) {
+            return Unlock::SmartphoneApp;
+        }
         // A card without a signing certificate: the password is not in use,
         // whatever its counter says. Only a value already read is used.
         let reading = if other == PinKind::Sign && self.sign_certificate == Some(SignCertificate::NotIssued) {
@@ -122,16 +134,23 @@ mod tests {
 
     #[test]
     fn the_other_counter_is_read_by_select_and_query() {
-        let t = Scripted::new(&[(AP, "9000"), ("00A4020C020018", "9000"), ("00200080", "63C0")]);
+        let t = Scripted::new(&[(AP, "9000"), (TOKEN, "6A82"), ("00A4020C020018", "9000"), ("00200080", "63C0")]);
         let mut card = JpkiCard::new(t, ExtendedLength::On);
         let blocked = Unlock::Office { because: OfficeOnly::OtherBlocked(PinKind::Auth) };
         assert_eq!(card.unlock(PinKind::Sign), blocked);
+        assert!(card.transport().finished());
+        // On a smartphone the way is its app, whatever the other counter: not read.
+        let label = hex::encode_upper(format!("{:<32}", "JPKIAPIOSTOKEN")) + "9000";
+        let t = Scripted::new(&[(AP, "9000"), (TOKEN, "9000"), ("00B0000020", &label)]);
+        let mut card = JpkiCard::new(t, ExtendedLength::On);
+        assert_eq!(card.unlock(PinKind::Auth), Unlock::SmartphoneApp);
+        assert_eq!(card.unlock(PinKind::Sign), Unlock::SmartphoneApp);
         assert!(card.transport().finished());
         // The card-info PIN needs no APDU at all.
         let mut card = JpkiCard::new(Scripted::new(&[]), ExtendedLength::On);
         assert_eq!(card.unlock(PinKind::CardInfo), Unlock::Office { because: OfficeOnly::NoKiosk });
         // A lost card leaves the office as the only sure way.
-        let t = Scripted::new(&[(AP, "9000"), ("00A4020C02001B", "9000"), ("00200080", "GONE")]);
+        let t = Scripted::new(&[(AP, "9000"), (TOKEN, "6A82"), ("00A4020C02001B", "9000"), ("00200080", "GONE")]);
         let mut card = JpkiCard::new(t, ExtendedLength::On);
         let unknown = Unlock::Office { because: OfficeOnly::OtherUnknown(PinKind::Sign) };
         assert_eq!(card.unlock(PinKind::Auth), unknown);

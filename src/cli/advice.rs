@@ -86,6 +86,20 @@ pub fn sentence(kind: PinKind, unlock: Unlock) -> String {
         Unlock::Office { because: OfficeOnly::NoKiosk } => {
             tr!("No convenience-store kiosk resets it: only {office}.", "コンビニでは初期化できません。{office}。")
         }
+        Unlock::SmartphoneApp => {
+            let card_password = match kind {
+                PinKind::Sign => {
+                    pick(" and asks for the card's own signing password", "。カードの署名用パスワードも必要です")
+                }
+                _ => "",
+            };
+            tr!(
+                "This is the smartphone certificate (スマホ用電子証明書): the マイナポータル app on the phone resets \
+                 it (パスワード初期化); it reads your My Number Card{card_password}.",
+                "スマホ用電子証明書のパスワードは、スマートフォンのマイナポータルアプリで初期化できます \
+                 (マイナンバーカードを読み取ります{card_password})。"
+            )
+        }
     }
 }
 
@@ -102,6 +116,7 @@ pub fn json(unlock: Unlock) -> Value {
         Unlock::Office { because: OfficeOnly::OtherNotInUse(o) } => office("other_not_in_use", Some(o)),
         Unlock::Office { because: OfficeOnly::OtherUnknown(o) } => office("other_unknown", Some(o)),
         Unlock::Office { because: OfficeOnly::NoKiosk } => office("no_kiosk", None),
+        Unlock::SmartphoneApp => json!({"way": unlock.way()}),
     }
 }
 
@@ -167,7 +182,22 @@ mod tests {
             assert!(!text.chars().any(|c| c.is_ascii_alphabetic() && !"JPKI".contains(c)), "{text}");
             assert_eq!(json(unlock), en_json);
         }
+        // The smartphone certificate: its app, never a kiosk or the office.
+        for (kind, en, ja) in [
+            (PinKind::Auth, "reads your My Number Card.", "読み取ります)。"),
+            (PinKind::Sign, "the card's own signing password.", "署名用パスワードも必要です)。"),
+        ] {
+            set_for_this_thread(Lang::En);
+            let text = sentence(kind, Unlock::SmartphoneApp);
+            assert!(text.contains("マイナポータル app") && text.ends_with(en), "{text}");
+            assert!(!text.contains("kiosk") && !text.contains("office"), "{text}");
+            set_for_this_thread(Lang::Ja);
+            let text = sentence(kind, Unlock::SmartphoneApp);
+            assert!(text.contains("マイナポータルアプリ") && text.ends_with(ja), "{text}");
+            assert!(!text.contains("コンビニ") && !text.contains("窓口"), "{text}");
+        }
         set_for_this_thread(Lang::En);
+        assert_eq!(json(Unlock::SmartphoneApp), json!({"way": "smartphone_app"}));
         assert_eq!(json(Unlock::Kiosk { needs: PinKind::Auth }), json!({"way": "kiosk", "needs": "auth"}));
         let blocked = json(Unlock::Office { because: OfficeOnly::OtherBlocked(PinKind::Sign) });
         assert_eq!(blocked, json!({"way": "office", "because": "other_blocked", "other": "sign"}));

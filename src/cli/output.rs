@@ -11,7 +11,7 @@ use super::i18n::{pick, tr};
 
 /// Version of the JSON documents `--json` prints. Adding a field keeps it;
 /// removing or changing one bumps it.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 
 /// Separates a label from its value in text whose value column is lined up
 /// by [`align_columns`] (a control character no label contains).
