@@ -242,6 +242,7 @@ fn pin_help_gives_every_way_out_in_both_languages() {
             "bring the card and your signing password",
             "is blocked too, so no convenience-store kiosk can reset it",
             "card-info PIN (券面事項入力補助用暗証番号): No convenience-store kiosk resets it",
+            "The smartphone certificate (スマホ用電子証明書): neither a kiosk nor the office",
         ] {
             assert!(help.contains(want), "{args:?}: missing {want:?}:\n{help}");
         }
@@ -250,6 +251,7 @@ fn pin_help_gives_every_way_out_in_both_languages() {
             KIOSK_JA,
             "カードと利用者証明用暗証番号を持って",
             "券面事項入力補助用暗証番号: コンビニでは初期化できません",
+            "スマホ用電子証明書: パスワードはキオスク端末でも窓口でもなく、スマートフォンのマイナポータルアプリで初期化します",
         ] {
             // clap wraps Japanese at its few spaces: compare without them.
             let unwrapped: String = help.split_whitespace().collect();

@@ -133,7 +133,13 @@ pub fn help() -> String {
     let (ks, bs) = (kiosk(sign, auth), blocked_too(sign, auth));
     let (ka, ba, kc) = (kiosk(auth, sign), blocked_too(auth, sign), sentence(cardinfo, office_only));
     let (sign, auth, cardinfo) = (pin_name(sign), pin_name(auth), pin_name(cardinfo));
-    format!("{head}\n\n{sign}: {ks} {bs}\n\n{auth}: {ka} {ba}\n\n{cardinfo}: {kc}")
+    let phone = pick(
+        "The smartphone certificate (スマホ用電子証明書): neither a kiosk nor the office resets its passwords; the \
+         マイナポータル app on the phone does (パスワード初期化), reading your My Number Card.",
+        "スマホ用電子証明書: パスワードはキオスク端末でも窓口でもなく、スマートフォンのマイナポータルアプリで初期化します \
+         (マイナンバーカードを読み取ります)。",
+    );
+    format!("{head}\n\n{sign}: {ks} {bs}\n\n{auth}: {ka} {ba}\n\n{cardinfo}: {kc}\n\n{phone}")
 }
 
 #[cfg(test)]
