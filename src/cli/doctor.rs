@@ -412,7 +412,7 @@ fn words(finding: &Finding) -> (String, String, Option<String>) {
         ),
         Finding::Counter { pin, state } => {
             let (text, advice) = match state {
-                CounterState::Tries { left, max } => (tr!("{left} of {max} tries left", "残り{left}回 (最大{max}回)"), None),
+                CounterState::Tries { left, max } => (super::status::tries_left(*left, Some(*max)), None),
                 CounterState::LastTry { max, unlock } => (
                     tr!("LAST TRY: 1 of {max} left", "残り1回 (最大{max}回)"),
                     Some(tr!(
@@ -721,6 +721,19 @@ mod tests {
         assert!(advice(Finding::ServiceDown(socket)).contains("pcscd.socket"));
         let bare = ServiceProbe::PcscLite { installed: true, systemd: false, socket_unit: true };
         assert!(advice(Finding::ServiceDown(bare)).contains("sudo pcscd"));
+    }
+
+    #[test]
+    fn a_count_above_the_documented_maximum_is_not_shown_as_more_than_all() {
+        // A smartphone may allow more tries than the card.
+        let text =
+            |left| words(&Finding::Counter { pin: PinKind::Auth, state: CounterState::Tries { left, max: 3 } }).1;
+        set_for_this_thread(Lang::En);
+        assert_eq!(text(2), "2 of 3 tries left");
+        assert_eq!(text(5), "5 tries left (more than the documented 3)");
+        set_for_this_thread(Lang::Ja);
+        assert!(!text(5).contains("最大3回)"), "{}", text(5));
+        set_for_this_thread(Lang::En);
     }
 
     #[test]

@@ -70,16 +70,22 @@ fn counter_label(counter: &Counter) -> String {
     .to_string()
 }
 
-/// One line of text and one JSON object for a counter's state. `unlock`:
-/// the way out of this PIN, shown when it is blocked or at its last try.
-pub fn describe(counter: &Counter, state: &Result<PinState, Error>, unlock: Option<Unlock>) -> (String, Value) {
-    let of_max = |n: u8| match counter.max_tries {
+/// `n` tries left of `max`; a count above the documented maximum (a
+/// smartphone's may be) is shown as the card gives it, never as "5 of 3".
+pub fn tries_left(n: u8, max: Option<u8>) -> String {
+    match max {
         Some(max) if n <= max => tr!("{n} of {max} tries left", "残り{n}回 (最大{max}回)"),
         Some(max) => {
             tr!("{n} tries left (more than the documented {max})", "残り{n}回 (資料にある最大{max}回より多い)")
         }
         None => tr!("{n} tries left (no source gives the maximum)", "残り{n}回 (最大回数を示す資料はありません)"),
-    };
+    }
+}
+
+/// One line of text and one JSON object for a counter's state. `unlock`:
+/// the way out of this PIN, shown when it is blocked or at its last try.
+pub fn describe(counter: &Counter, state: &Result<PinState, Error>, unlock: Option<Unlock>) -> (String, Value) {
+    let of_max = |n: u8| tries_left(n, counter.max_tries);
     let (text, mut fields) = match state {
         Ok(PinState::TriesLeft(1)) if unlock.is_some() => (
             tr!("{}: a wrong PIN now blocks it", "{}: 次に間違えるとロックされます", of_max(1)),
