@@ -68,6 +68,9 @@ pub struct JpkiCard<T: Transport> {
     missing_applets: Vec<Applet>,
     /// What answered (EF 0006), once read.
     device: Option<Device>,
+    /// On a smartphone, the count each PIN stood at when first verified
+    /// again in this session: its full count, which no source gives.
+    phone_full_counts: Vec<(PinKind, u8)>,
 }
 
 impl<T: Transport> JpkiCard<T> {
@@ -81,6 +84,7 @@ impl<T: Transport> JpkiCard<T> {
             sign_certificate: None,
             missing_applets: Vec::new(),
             device: None,
+            phone_full_counts: Vec::new(),
         }
     }
 

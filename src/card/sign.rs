@@ -133,6 +133,29 @@ mod tests {
     }
 
     #[test]
+    fn a_smartphone_with_fewer_tries_than_the_card_signs_a_batch_and_a_fall_still_stops_it() {
+        use crate::sim::{CardData, PinStore, Smartphone, VirtualCard};
+        let config =
+            SimConfig { sign_needs_fresh_verify: true, smartphone: Some(Smartphone::Android), ..SimConfig::default() };
+        let data = CardData::default_fixture();
+        let mut pins = PinStore::defaults(&data);
+        // Fewer tries than the card's documented 3 (no source gives a phone's).
+        pins.set_max(PinId::Auth, 2).unwrap();
+        let phone = JpkiCard::new(VirtualCard::new(config, data, pins), crate::card::ExtendedLength::On);
+        let pin = Pin::new(PinKind::Auth, "1234").unwrap();
+        let mut signer = Signer::open(phone, KeyKind::Auth, &pin, &mut yes).unwrap();
+        for text in [&b"one"[..], b"two", b"three"] {
+            signer.sign_reverifying(&digest(text), &pin).unwrap();
+        }
+        assert_eq!(signer.reverified(), 2);
+        // A try counted behind our back is still caught, and no VERIFY follows.
+        signer.card.transport_mut().pin_store_mut().set_tries(PinId::Auth, 1).unwrap();
+        let fell = signer.sign_reverifying(&digest(b"four"), &pin);
+        assert!(matches!(fell, Err(Error::BadCardData(BadData::CounterFellAfterVerify { .. }))), "{fell:?}");
+        assert_eq!(signer.card().transport().pin_store().tries_left(PinId::Auth), 1);
+    }
+
+    #[test]
     fn a_wrong_password_on_a_card_without_a_signing_certificate_says_both() {
         let config = SimConfig { no_sign_cert: true, ..SimConfig::default() };
         let pin = Pin::new(PinKind::Sign, "WRONG1").unwrap();

@@ -77,16 +77,31 @@ impl<T: Transport> JpkiCard<T> {
 
     /// VERIFY again with a PIN proven correct earlier in this session, for a
     /// card that wants one per signature. The counter is read first and must
-    /// still be at its maximum; anything else means the card counted
-    /// something it should not have, and we stop.
+    /// still be full; anything else means the card counted something it
+    /// should not have, and we stop. Full is the documented maximum on a
+    /// card; on a smartphone, whose maximum no source gives, the count read
+    /// the first time here, right after the proven VERIFY.
     pub fn reverify(&mut self, pin: &Pin) -> Result<()> {
         let kind = pin.kind();
+        // The token first, so that the PIN file stays selected for the VERIFY.
+        let phone = self.device()?.is_smartphone();
         let before = self.guard_state(kind)?;
         match before {
             PinState::Verified => {}
-            PinState::TriesLeft(n) if n >= kind.max_tries() => {}
             PinState::Blocked => return Err(Error::PinBlocked { kind, unlock: self.unlock(kind) }),
-            PinState::TriesLeft(n) => return Err(BadData::CounterFellAfterVerify { kind, tries_left: n }.into()),
+            PinState::TriesLeft(n) => {
+                let full = match self.phone_full_counts.iter().find(|(k, _)| *k == kind) {
+                    _ if !phone => kind.max_tries(),
+                    Some(&(_, full)) => full,
+                    None => {
+                        self.phone_full_counts.push((kind, n));
+                        n
+                    }
+                };
+                if n < full {
+                    return Err(BadData::CounterFellAfterVerify { kind, tries_left: n }.into());
+                }
+            }
         }
         self.verify_unguarded(pin, before)
     }
