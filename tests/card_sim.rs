@@ -78,9 +78,10 @@ fn blocked_pins_are_never_tried_under_any_blocked_status_word() {
         let pin = Pin::new(PinKind::Sign, "ABC123").unwrap();
         let kiosk = jpki::card::Unlock::Kiosk { needs: PinKind::Auth };
         assert!(matches!(c.verify(&pin, &mut |_| true), Err(Error::PinBlocked { unlock, .. }) if unlock == kiosk));
-        // Only retry queries were sent: the guard's (the PIN file was already
-        // selected), then the auth PIN's, for the way out (SELECT + query).
-        assert_eq!(c.traffic().apdus - before, 3);
+        // No VERIFY: the guard's query (the PIN file was already selected),
+        // then for the way out the token (SELECT + READ: card or smartphone)
+        // and the auth PIN's counter (SELECT + query).
+        assert_eq!(c.traffic().apdus - before, 5);
     }
 }
 
