@@ -219,13 +219,14 @@ fn a_signal_at_the_last_try_question_ends_the_command_and_powers_the_card_down()
             if json {
                 assert_interrupted_document(&json_document(&screen, &ctx), &ctx);
             }
-            // The card got the guard's query, the signing password's (free, for
-            // the way out the question names), and then nothing but the power-down.
+            // The card got the guard's query, the token (card or smartphone)
+            // and the signing password's query (free, for the way out the
+            // question names), and then nothing but the power-down.
             let log = log_since(&sim, before);
             let query = log.iter().position(|l| l.starts_with("APDU ") && l.contains(" 00200080 ")).expect("query");
             let rest: Vec<&str> = log[query + 1..].iter().map(|l| l.split(" -> ").next().unwrap_or(l)).collect();
             let tail: Vec<String> = rest.iter().map(|l| l.split_whitespace().skip(2).collect()).collect();
-            assert_eq!(tail, ["00A4020C02001B", "00200080", ""], "{ctx}: {log:?}");
+            assert_eq!(tail, ["00A4020C020006", "00B0000020", "00A4020C02001B", "00200080", ""], "{ctx}: {log:?}");
             assert_eq!(log.last().map(String::as_str), Some("EVENT power-off"), "{ctx}: {log:?}");
             assert_eq!(sim.tries_left("auth"), 1, "{ctx}");
             cases += 1;
