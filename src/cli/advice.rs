@@ -50,12 +50,12 @@ pub fn sentence(kind: PinKind, unlock: Unlock) -> String {
         Unlock::Kiosk { needs } => {
             let (stores, needs) = (kiosk_stores(kind), pin_name(needs));
             tr!(
-                "A convenience-store kiosk can reset it (free, 6:30–23:00; {stores}): reserve within the 24 hours \
-                 before with the smartphone app 「JPKI暗証番号リセット」, then bring the card and your {needs}. Your \
-                 municipal office (市区町村の窓口) can too.",
-                "コンビニ等のキオスク端末で初期化・再設定できます (無料、6時30分〜23時、{stores})。24時間以内に\
-                 スマートフォンアプリ「JPKI暗証番号リセット」で予約し、カードと{needs}を持って行ってください。\
-                 市区町村の窓口でもできます。"
+                "A convenience-store kiosk can reset it (free, 6:30–23:00; {stores}): first reserve with the \
+                 smartphone app 「JPKI暗証番号リセット」, then go to the kiosk with the card within 24 hours; you \
+                 will need your {needs} there. Your municipal office (市区町村の窓口) can too.",
+                "コンビニ等のキオスク端末で初期化・再設定できます (無料、6時30分〜23時、{stores})。先にスマートフォン\
+                 アプリ「JPKI暗証番号リセット」で予約し、24時間以内にカードを持って店舗へ行ってください。\
+                 その際に{needs}が必要です。市区町村の窓口でもできます。"
             )
         }
         Unlock::Office { because: OfficeOnly::OtherBlocked(other) } => {
@@ -89,6 +89,48 @@ pub fn sentence(kind: PinKind, unlock: Unlock) -> String {
     }
 }
 
+/// The way out for a PIN at its last try: one wording for `status`, the
+/// errors, the last-try question and `doctor`.
+pub fn if_forgotten(kind: PinKind, unlock: Unlock) -> String {
+    // The sentence goes on after the colon, so in English it starts in lower case.
+    let way = recase_first(&sentence(kind, unlock), false);
+    tr!("If you forget it: {way}", "忘れた場合: {way}")
+}
+
+/// `s` with its first letter in upper or lower case (no change to Japanese).
+fn recase_first(s: &str, upper: bool) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) if upper => c.to_uppercase().chain(chars).collect(),
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// Advice of several sentences, one sentence a line, each line after the
+/// first starting with `indent`: a whole paragraph on one line is hard to
+/// read at a terminal, and Japanese has no spaces where a terminal could break it.
+pub fn by_sentence(text: &str, indent: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(end) = sentence_end(rest) {
+        let (sentence, after) = rest.split_at(end);
+        out.push_str(sentence.trim_end());
+        out.push('\n');
+        out.push_str(indent);
+        rest = after.trim_start();
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Where the first sentence of `text` ends, when more text follows it.
+fn sentence_end(text: &str) -> Option<usize> {
+    let ja = text.find('。').map(|i| i + '。'.len_utf8());
+    let en = text.find(". ").map(|i| i + 1);
+    [ja, en].into_iter().flatten().filter(|&i| !text[i..].trim().is_empty()).min()
+}
+
 /// The way as JSON, the same in every language: `{"way": "kiosk", "needs":
 /// "auth"}` or `{"way": "office", "because": "other_blocked", "other": "sign"}`.
 pub fn json(unlock: Unlock) -> Value {
@@ -109,16 +151,31 @@ pub fn json(unlock: Unlock) -> Value {
 pub fn help() -> String {
     let [auth, sign, cardinfo] = [PinKind::Auth, PinKind::Sign, PinKind::CardInfo];
     let kiosk = |kind, needs| sentence(kind, Unlock::Kiosk { needs });
-    let blocked_too = |kind, other| sentence(kind, Unlock::Office { because: OfficeOnly::OtherBlocked(other) });
+    // No card is read here, so the other PIN's state is a condition.
+    let blocked_too = |other| {
+        let (other, office) = (pin_name(other), office());
+        tr!(
+            "If your {other} is blocked or forgotten too, no convenience-store kiosk can reset it: only {office}.",
+            "{other}もロックされている、または忘れた場合は、コンビニでは初期化できません。{office}。"
+        )
+    };
     let head = pick(
         "A BLOCKED or forgotten PIN cannot be reset with jpki. `jpki status` shows which way is open to you:",
         "ロックされた、または忘れた暗証番号は jpki では初期化できません。どの方法が使えるかは `jpki status` で分かります:",
     );
     let office_only = Unlock::Office { because: OfficeOnly::NoKiosk };
-    let (ks, bs) = (kiosk(sign, auth), blocked_too(sign, auth));
-    let (ka, ba, kc) = (kiosk(auth, sign), blocked_too(auth, sign), sentence(cardinfo, office_only));
-    let (sign, auth, cardinfo) = (pin_name(sign), pin_name(auth), pin_name(cardinfo));
-    format!("{head}\n\n{sign}: {ks} {bs}\n\n{auth}: {ka} {ba}\n\n{cardinfo}: {kc}")
+    let (ks, bs) = (kiosk(sign, auth), blocked_too(auth));
+    let (ka, ba, kc) = (kiosk(auth, sign), blocked_too(sign), sentence(cardinfo, office_only));
+    // Each name heads its paragraph.
+    let [sign, auth, cardinfo] = [sign, auth, cardinfo].map(|kind| recase_first(pin_name(kind), true));
+    // Japanese goes one sentence a line: clap breaks lines at spaces only.
+    let para = |name: String, text: String| match super::i18n::lang() {
+        super::i18n::Lang::Ja => format!("{name}:\n{}", by_sentence(&text, "")),
+        super::i18n::Lang::En => format!("{name}: {text}"),
+    };
+    let (sign, auth, cardinfo) =
+        (para(sign, format!("{ks} {bs}")), para(auth, format!("{ka} {ba}")), para(cardinfo, kc));
+    format!("{head}\n\n{sign}\n\n{auth}\n\n{cardinfo}")
 }
 
 #[cfg(test)]
@@ -129,8 +186,8 @@ mod tests {
     #[test]
     fn each_way_is_worded_in_both_languages_and_the_json_stays_the_same() {
         let cases = [
-            (PinKind::Sign, Unlock::Kiosk { needs: PinKind::Auth }, "auth PIN", "利用者証明用暗証番号を持って"),
-            (PinKind::Auth, Unlock::Kiosk { needs: PinKind::Sign }, "signing password", "署名用パスワードを持って"),
+            (PinKind::Sign, Unlock::Kiosk { needs: PinKind::Auth }, "auth PIN", "利用者証明用暗証番号が必要"),
+            (PinKind::Auth, Unlock::Kiosk { needs: PinKind::Sign }, "signing password", "署名用パスワードが必要"),
             (
                 PinKind::Sign,
                 Unlock::Office { because: OfficeOnly::OtherBlocked(PinKind::Auth) },
@@ -171,5 +228,25 @@ mod tests {
         assert_eq!(json(Unlock::Kiosk { needs: PinKind::Auth }), json!({"way": "kiosk", "needs": "auth"}));
         let blocked = json(Unlock::Office { because: OfficeOnly::OtherBlocked(PinKind::Sign) });
         assert_eq!(blocked, json!({"way": "office", "because": "other_blocked", "other": "sign"}));
+    }
+
+    #[test]
+    fn advice_goes_one_sentence_a_line_and_the_last_keeps_its_stop() {
+        assert_eq!(by_sentence("A (6:30–23:00). B: c. D.", "  "), "A (6:30–23:00).\n  B: c.\n  D.");
+        assert_eq!(by_sentence("一です。二です (三)。", "> "), "一です。\n> 二です (三)。");
+        assert_eq!(by_sentence("One sentence.", "  "), "One sentence.");
+        assert_eq!(by_sentence("", "  "), "");
+    }
+
+    #[test]
+    fn the_last_try_advice_goes_on_in_lower_case_after_its_colon() {
+        let kiosk = Unlock::Kiosk { needs: PinKind::Auth };
+        set_for_this_thread(Lang::En);
+        assert!(if_forgotten(PinKind::Sign, kiosk).starts_with("If you forget it: a convenience-store kiosk"));
+        let office = Unlock::Office { because: OfficeOnly::OtherBlocked(PinKind::Sign) };
+        assert!(if_forgotten(PinKind::Auth, office).starts_with("If you forget it: your signing password"));
+        set_for_this_thread(Lang::Ja);
+        assert!(if_forgotten(PinKind::Sign, kiosk).starts_with("忘れた場合: コンビニ等のキオスク端末"));
+        set_for_this_thread(Lang::En);
     }
 }

@@ -414,11 +414,11 @@ fn words(finding: &Finding) -> (String, String, Option<String>) {
             let (text, advice) = match state {
                 CounterState::Tries { left, max } => (tr!("{left} of {max} tries left", "残り{left}回 (最大{max}回)"), None),
                 CounterState::LastTry { max, unlock } => (
-                    tr!("LAST TRY: 1 of {max} left", "残り1回 (最大{max}回)"),
+                    tr!("LAST TRY: 1 of {max} tries left", "残り1回 (最大{max}回)"),
                     Some(tr!(
-                        "One more wrong PIN blocks it: if you are not sure of it, do not try. {way}",
+                        "A wrong PIN now blocks it: if you are not sure of it, do not try. {way}",
                         "次に間違えるとロックされます。自信がなければ入力しないでください。{way}",
-                        way = advice::sentence(*pin, *unlock)
+                        way = advice::if_forgotten(*pin, *unlock)
                     )),
                 ),
                 CounterState::Blocked { unlock } => {
@@ -482,9 +482,9 @@ fn words(finding: &Finding) -> (String, String, Option<String>) {
                     tr!("WRONG: {tries_left} tries left", "誤り: 残り{tries_left}回"),
                     Some(match unlock {
                         Some(u) => tr!(
-                            "Do not guess. If you forgot it: {way}",
-                            "推測で入力しないでください。忘れた場合: {way}",
-                            way = advice::sentence(*pin, *u)
+                            "Do not guess. {way}",
+                            "推測で入力しないでください。{way}",
+                            way = advice::if_forgotten(*pin, *u)
                         ),
                         None => tr!(
                             "Do not guess: each wrong try brings the lock nearer",
@@ -496,9 +496,9 @@ fn words(finding: &Finding) -> (String, String, Option<String>) {
                 PinOutcome::LastTryRefused { unlock } => (
                     tr!("not tried: only the last try is left", "未確認: 残り1回のため入力しませんでした"),
                     Some(tr!(
-                        "Add --force (or answer yes at the prompt) only if you are sure of it. If you forgot it: {way}",
-                        "確実な場合に限り --force を付ける (またはプロンプトで yes と答える) と確認します。忘れた場合: {way}",
-                        way = advice::sentence(*pin, *unlock)
+                        "Add --force (or answer yes at the prompt) only if you are sure of it. {way}",
+                        "確実な場合に限り --force を付ける (またはプロンプトで yes と答える) と確認します。{way}",
+                        way = advice::if_forgotten(*pin, *unlock)
                     )),
                 ),
                 PinOutcome::NoCertificate => {
@@ -614,7 +614,7 @@ fn render(checks: &[Check], verdicts: &[Verdict]) -> Output {
         let (label, line, advice) = words(&check.finding);
         text.push_str(&format!("{} {}: {}\n", marker(check.status), label, one_line(&line)));
         if let Some(advice) = &advice {
-            text.push_str(&format!("       -> {}\n", one_line(advice)));
+            text.push_str(&format!("       -> {}\n", advice::by_sentence(&one_line(advice), "          ")));
         }
         let mut obj = Map::new();
         obj.insert("step".into(), check.finding.step().into());

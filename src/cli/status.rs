@@ -112,14 +112,12 @@ pub fn describe(counter: &Counter, state: &Result<PinState, Error>, unlock: Opti
     };
     let advice = match (state, unlock) {
         (Ok(PinState::Blocked), Some(unlock)) => Some(advice::sentence(counter_kind(counter), unlock)),
-        (Ok(PinState::TriesLeft(1)), Some(unlock)) => {
-            Some(tr!("If you forget it: {}", "忘れた場合: {}", advice::sentence(counter_kind(counter), unlock)))
-        }
+        (Ok(PinState::TriesLeft(1)), Some(unlock)) => Some(advice::if_forgotten(counter_kind(counter), unlock)),
         _ => None,
     };
     let mut text = labelled(&(counter_label(counter) + pick(":", ":")), &text);
     if let (Some(sentence), Some(unlock), Value::Object(f)) = (advice, unlock, &mut fields) {
-        text.push_str(&format!("\n  {sentence}"));
+        text.push_str(&format!("\n  {}", advice::by_sentence(&sentence, "  ")));
         f.insert("unlock".into(), advice::json(unlock));
     }
     (text, render(counter, fields))
@@ -225,7 +223,7 @@ pub fn run(global: &Global, connect: &dyn Connect, args: &StatusArgs) -> Result<
             "expiry not read: the smartphone shows it only after the auth PIN (see `jpki cert auth --details`)",
             "有効期限は未読: スマートフォンは利用者証明用暗証番号の照合後にしか見せません (`jpki cert auth --details` を参照)",
         );
-        let label = pick("Auth certificate:", "利用者証明用電子証明書:");
+        let label = super::cert::status_label(CertKind::Auth);
         text.push_str(&labelled(label, &format!("{why}\n")));
         certs.insert("auth_not_read".into(), "needs_auth_pin".into());
     }
