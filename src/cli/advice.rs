@@ -53,9 +53,9 @@ pub fn sentence(kind: PinKind, unlock: Unlock) -> String {
                 "A convenience-store kiosk can reset it (free, 6:30–23:00; {stores}): first reserve with the \
                  smartphone app 「JPKI暗証番号リセット」, then go to the kiosk with the card within 24 hours; you \
                  will need your {needs} there. Your municipal office (市区町村の窓口) can too.",
-                "コンビニ等のキオスク端末で初期化・再設定できます (無料、6時30分〜23時、{stores})。先にスマートフォン\
-                 アプリ「JPKI暗証番号リセット」で予約し、24時間以内にカードを持って店舗へ行ってください。\
-                 その際に{needs}が必要です。市区町村の窓口でもできます。"
+                "コンビニ等のキオスク端末で初期化・再設定できます。対応店舗: {stores} (無料、6時30分〜23時)。\
+                 先にスマートフォンアプリ「JPKI暗証番号リセット」で予約してください。予約から24時間以内に、\
+                 カードを持って店舗へ行ってください。その際に{needs}が必要です。市区町村の窓口でもできます。"
             )
         }
         Unlock::Office { because: OfficeOnly::OtherBlocked(other) } => {

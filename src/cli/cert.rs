@@ -22,7 +22,7 @@ use super::{session, session::Connect, Global, PinArgs};
 pub enum CertChoice {
     #[value(help = super::i18n::pick(
         "利用者証明用電子証明書 (no PIN on the card; a smartphone asks for the auth PIN)",
-        "利用者証明用電子証明書 (カードでは暗証番号不要。スマートフォンでは利用者証明用暗証番号を求める)"
+        "利用者証明用電子証明書 (カードでは暗証番号不要) (スマートフォンでは利用者証明用暗証番号が必要)"
     ))]
     Auth,
     #[value(help = super::i18n::pick("署名用電子証明書 (needs the signing password)", "署名用電子証明書 (署名用パスワードが必要)"))]

@@ -29,7 +29,7 @@ pub struct StatusArgs {
     #[arg(long, help = pick(
         "Also the four 照合番号 counters (A and B of the 券面事項入力補助AP and of the 券面事項確認AP), which no \
          holder types and no jpki command uses: 12 APDUs",
-        "券面事項入力補助APと券面事項確認APの照合番号A・Bの4つの残り回数も表示する (利用者が入力するものではなく、jpki のどのコマンドも使わない): APDU 12個",
+        "照合番号A・B (券面事項入力補助APと券面事項確認AP) の4つの残り回数も表示する (利用者が入力するものではなく、jpki のどのコマンドも使わない): APDU 12個",
     ))]
     pub all: bool,
     #[arg(long, help = pick(
