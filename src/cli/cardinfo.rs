@@ -35,16 +35,20 @@ fn sex_label(code: &str) -> &'static str {
     }
 }
 
-/// The card's YYYYMMDD birth date as a holder reads it; anything else as it came.
-fn birth_date(raw: &str) -> String {
+/// A birth date as a holder reads it, from the card's YYYYMMDD or the
+/// certificate's YYYY-MM-DD; anything else as it came.
+pub fn birth_date(given: &str) -> String {
+    let dashed = given.len() == 10 && given.as_bytes()[4] == b'-' && given.as_bytes()[7] == b'-';
+    let raw = if dashed { given.replace('-', "") } else { given.to_string() };
+    let raw = raw.as_str();
     let digits = raw.len() == 8 && raw.bytes().all(|b| b.is_ascii_digit());
     if !digits {
-        return raw.to_string();
+        return given.to_string();
     }
     let (y, m, d) = (&raw[..4], &raw[4..6], &raw[6..]);
     // A partly unknown date (zeros) is shown as the card has it.
     if !("01"..="12").contains(&m) || !("01"..="31").contains(&d) {
-        return raw.to_string();
+        return given.to_string();
     }
     let (m_ja, d_ja) = (m.trim_start_matches('0'), d.trim_start_matches('0'));
     super::i18n::tr!("{y}-{m}-{d}", "{y}年{m_ja}月{d_ja}日")
@@ -114,8 +118,10 @@ mod tests {
         assert_eq!(birth_date("19800217"), "1980-02-17");
         set_for_this_thread(Lang::Ja);
         assert_eq!(birth_date("19800217"), "1980年2月17日");
+        assert_eq!(birth_date("1980-02-17"), "1980年2月17日");
         assert_eq!(birth_date("2001101"), "2001101");
         assert_eq!(birth_date("19800000"), "19800000");
+        assert_eq!(birth_date("1980-00-00"), "1980-00-00");
         assert_eq!(birth_date("1980-2-17"), "1980-2-17");
         set_for_this_thread(Lang::En);
     }

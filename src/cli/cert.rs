@@ -327,7 +327,7 @@ fn details_text(s: &CertSummary) -> String {
         let rows = [
             (pick("Name", "氏名"), &h.name),
             (pick("Name (substitute)", "氏名 (代替文字)"), &h.name_substitute),
-            (pick("Birth date", "生年月日"), &h.birth_date),
+            (pick("Birth date", "生年月日"), &h.birth_date.as_deref().map(super::cardinfo::birth_date)),
             (pick("Sex", "性別"), &h.sex.as_deref().map(sex_text)),
             (pick("Address", "住所"), &h.address),
             (pick("Address (substitute)", "住所 (代替文字)"), &h.address_substitute),

@@ -318,7 +318,7 @@ fn words(finding: &Finding) -> (String, String, Option<String>) {
             Some(tr!("Restart the PC/SC service and try again", "PC/SC サービスを再起動して、もう一度お試しください")),
         ),
         Finding::Reader { name, readers } => {
-            (tr!("Reader", "カードリーダー"), tr!("{name} ({readers} connected)", "{name} (接続数 {readers})"), None)
+            (tr!("Reader", "カードリーダー"), tr!("{name} (readers connected: {readers})", "{name} (接続中のリーダー: {readers}台)"), None)
         }
         Finding::NoReader { unlisted_usb: 1.. } => (
             tr!("Reader", "カードリーダー"),
@@ -362,14 +362,14 @@ fn words(finding: &Finding) -> (String, String, Option<String>) {
             let device = super::readers::device_text(device);
             let text = match card_info_applet {
                 Some(true) => tr!(
-                    "{device} in {reader} (公的個人認証AP and 券面事項入力補助AP found)",
+                    "{device} in {reader} (JPKI applet and card-info applet found)",
                     "{device} ({reader}、公的個人認証APと券面事項入力補助APあり)"
                 ),
                 Some(false) => tr!(
-                    "{device} in {reader} (公的個人認証AP found; no 券面事項入力補助AP)",
+                    "{device} in {reader} (JPKI applet found; no card-info applet)",
                     "{device} ({reader}、公的個人認証APあり、券面事項入力補助APなし)"
                 ),
-                None => tr!("{device} in {reader} (公的個人認証AP found)", "{device} ({reader}、公的個人認証APあり)"),
+                None => tr!("{device} in {reader} (JPKI applet found)", "{device} ({reader}、公的個人認証APあり)"),
             };
             (tr!("Card", "カード"), text, None)
         }
@@ -391,8 +391,8 @@ fn words(finding: &Finding) -> (String, String, Option<String>) {
         }
         Finding::NotJpki => (
             tr!("Card", "カード"),
-            tr!("not a My Number Card (no 公的個人認証AP)", "マイナンバーカードではありません (公的個人認証APがありません)"),
-            Some(tr!("Insert your My Number Card (マイナンバーカード)", "マイナンバーカードを入れてください")),
+            tr!("not a My Number Card (no JPKI applet)", "マイナンバーカードではありません (公的個人認証APがありません)"),
+            Some(tr!("Insert your My Number Card (マイナンバーカード), or hold it on the NFC reader", "マイナンバーカードをリーダーに挿すか、NFC リーダーにかざしてください")),
         ),
         Finding::CardBusy => (
             tr!("Card", "カード"),
@@ -452,7 +452,7 @@ fn words(finding: &Finding) -> (String, String, Option<String>) {
                 CertStatus::BehindPin(kind) => {
                     let (pin, flag) = (advice::pin_name(*kind), kind.name());
                     (
-                        tr!("present; its expiry is read after the {pin}", "あり (有効期限は{pin}の入力後に読めます)"),
+                        tr!("issued; its expiry is read after the {pin}", "発行済み (有効期限は{pin}の入力後に読めます)"),
                         Some(tr!(
                             "Add --verify {flag} to check its expiry too",
                             "有効期限も確認するには --verify {flag} を付けてください"

@@ -296,7 +296,7 @@ impl From<Error> for Failure {
             Error::NotJpki { .. } => f(
                 ExitCode::NoCard,
                 "not_jpki",
-                hint("Insert a My Number Card (マイナンバーカード)", "マイナンバーカードを挿入してください"),
+                hint("Insert your My Number Card (マイナンバーカード), or hold it on the NFC reader", "マイナンバーカードをリーダーに挿すか、NFC リーダーにかざしてください"),
             ),
             Error::AppletMissing { .. } => f(
                 ExitCode::NoCard,
