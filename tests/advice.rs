@@ -133,7 +133,7 @@ fn a_blocked_card_info_pin_goes_to_the_office_only() {
     let sim = Sim::start(&["--set-tries", "cardinfo=0"]);
     let doc = status_both_ways(
         &sim,
-        &["No convenience-store kiosk resets it: only your municipal office (市区町村の窓口)"],
+        &["No convenience-store kiosk resets it.\n  Only your municipal office (市区町村の窓口)"],
         // One sentence a line.
         &["コンビニでは初期化できません。\n  市区町村の窓口で初期化・再設定できます"],
     );

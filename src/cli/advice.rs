@@ -50,9 +50,9 @@ pub fn sentence(kind: PinKind, unlock: Unlock) -> String {
         Unlock::Kiosk { needs } => {
             let (stores, needs) = (kiosk_stores(kind), pin_name(needs));
             tr!(
-                "A convenience-store kiosk can reset it (free, 6:30–23:00; {stores}): first reserve with the \
-                 smartphone app 「JPKI暗証番号リセット」, then go to the kiosk with the card within 24 hours; you \
-                 will need your {needs} there. Your municipal office (市区町村の窓口) can too.",
+                "A convenience-store kiosk can reset it (free, 6:30–23:00; {stores}). First reserve with the \
+                 smartphone app 「JPKI暗証番号リセット」. Within 24 hours, take the card to the kiosk; you will need \
+                 your {needs} there. Your municipal office (市区町村の窓口) can too.",
                 "コンビニ等のキオスク端末で初期化・再設定できます。対応店舗: {stores} (無料、6時30分〜23時)。\
                  先にスマートフォンアプリ「JPKI暗証番号リセット」で予約してください。予約から24時間以内に、\
                  カードを持って店舗へ行ってください。その際に{needs}が必要です。市区町村の窓口でもできます。"
@@ -61,7 +61,7 @@ pub fn sentence(kind: PinKind, unlock: Unlock) -> String {
         Unlock::Office { because: OfficeOnly::OtherBlocked(other) } => {
             let other = pin_name(other);
             tr!(
-                "Your {other} is blocked too, so no convenience-store kiosk can reset it: only {office}.",
+                "Your {other} is blocked too, so no convenience-store kiosk can reset it. Only {office}.",
                 "{other}もロックされているため、コンビニでは初期化できません。{office}。"
             )
         }
@@ -69,14 +69,15 @@ pub fn sentence(kind: PinKind, unlock: Unlock) -> String {
             let other = pin_name(other);
             tr!(
                 "This card has no signing certificate, so the convenience-store kiosk reset, which asks for the \
-                 {other}, is not open to it: only {office}.",
+                 {other}, is not open to it. Only {office}.",
                 "このカードには署名用電子証明書がないため、{other}を使うコンビニでの初期化はできません。{office}。"
             )
         }
         Unlock::Office { because: OfficeOnly::OtherUnknown(other) } => {
-            let other = pin_name(other);
+            // Here the office begins its sentence.
+            let (other, office) = (pin_name(other), recase_first(&office, true));
             tr!(
-                "The {other}, which a convenience-store kiosk reset asks for, could not be read: {office}. If the \
+                "The {other}, which a convenience-store kiosk reset asks for, could not be read. {office}. If the \
                  {other} works, a kiosk can reset it too, after a reservation with the smartphone app \
                  「JPKI暗証番号リセット」.",
                 "コンビニでの初期化に必要な{other}の状態を読めませんでした。{office}。{other}が使えれば、\
@@ -84,7 +85,7 @@ pub fn sentence(kind: PinKind, unlock: Unlock) -> String {
             )
         }
         Unlock::Office { because: OfficeOnly::NoKiosk } => {
-            tr!("No convenience-store kiosk resets it: only {office}.", "コンビニでは初期化できません。{office}。")
+            tr!("No convenience-store kiosk resets it. Only {office}.", "コンビニでは初期化できません。{office}。")
         }
     }
 }
@@ -155,7 +156,7 @@ pub fn help() -> String {
     let blocked_too = |other| {
         let (other, office) = (pin_name(other), office());
         tr!(
-            "If your {other} is blocked or forgotten too, no convenience-store kiosk can reset it: only {office}.",
+            "If your {other} is blocked or forgotten too, no convenience-store kiosk can reset it. Only {office}.",
             "{other}もロックされている、または忘れた場合は、コンビニでは初期化できません。{office}。"
         )
     };
@@ -245,6 +246,10 @@ mod tests {
         assert!(if_forgotten(PinKind::Sign, kiosk).starts_with("If you forget it: a convenience-store kiosk"));
         let office = Unlock::Office { because: OfficeOnly::OtherBlocked(PinKind::Sign) };
         assert!(if_forgotten(PinKind::Auth, office).starts_with("If you forget it: your signing password"));
+        // Each sentence starts with a capital and the office is never an afterthought after a colon.
+        let unknown = sentence(PinKind::Sign, Unlock::Office { because: OfficeOnly::OtherUnknown(PinKind::Auth) });
+        assert!(unknown.contains("could not be read. Your municipal office"), "{unknown}");
+        assert!(!help().contains(": only") && !help().contains(". your"), "{}", help());
         set_for_this_thread(Lang::Ja);
         assert!(if_forgotten(PinKind::Sign, kiosk).starts_with("忘れた場合: コンビニ等のキオスク端末"));
         set_for_this_thread(Lang::En);
