@@ -99,7 +99,7 @@ pub fn describe(counter: &Counter, state: &Result<PinState, Error>, unlock: Opti
         ),
         Err(Error::NotJpki { .. } | Error::AppletMissing { .. })
         | Err(Error::PinFileNotSelected { sw: StatusWord::FileNotFound }) => (
-            pick("not present on this card", "このカードにはありません").to_string(),
+            pick("not present on this device", "このデバイスにはありません").to_string(),
             json!({"state": "absent", "tries_left": null}),
         ),
         Err(e) => {
