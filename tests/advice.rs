@@ -75,8 +75,8 @@ fn a_blocked_signing_password_with_a_usable_auth_pin_goes_to_the_kiosk() {
     let sim = Sim::start(&["--set-tries", "sign=0"]);
     let doc = status_both_ways(
         &sim,
-        &[KIOSK_EN, "bring the card and your auth PIN"],
-        &[KIOSK_JA, "カードと利用者証明用暗証番号を持って"],
+        &[KIOSK_EN, "you will need your auth PIN (利用者証明用暗証番号) there"],
+        &[KIOSK_JA, "その際に利用者証明用暗証番号が必要です"],
     );
     assert_eq!(pin(&doc, "sign")["unlock"], json!({"way": "kiosk", "needs": "auth"}));
     assert_eq!(pin(&doc, "auth").get("unlock"), None, "a usable PIN needs no advice: {doc}");
@@ -95,8 +95,12 @@ fn a_blocked_auth_pin_with_a_usable_signing_password_goes_to_the_kiosk() {
     let sim = Sim::start(&["--set-tries", "auth=0"]);
     let doc = status_both_ways(
         &sim,
-        &[KIOSK_EN, "bring the card and your signing password", "Seven-Eleven and some AEON stores"],
-        &[KIOSK_JA, "カードと署名用パスワードを持って"],
+        &[
+            KIOSK_EN,
+            "you will need your signing password (署名用パスワード) there",
+            "Seven-Eleven and some AEON stores",
+        ],
+        &[KIOSK_JA, "その際に署名用パスワードが必要です"],
     );
     assert_eq!(pin(&doc, "auth")["unlock"], json!({"way": "kiosk", "needs": "sign"}));
     let unlock = failure(&sim, &["verify", "auth"], AUTH_PIN, 5, KIOSK_EN, KIOSK_JA);
@@ -129,8 +133,9 @@ fn a_blocked_card_info_pin_goes_to_the_office_only() {
     let sim = Sim::start(&["--set-tries", "cardinfo=0"]);
     let doc = status_both_ways(
         &sim,
-        &["No convenience-store kiosk resets it: only your municipal office (市区町村の窓口)"],
-        &["コンビニでは初期化できません。市区町村の窓口で初期化・再設定できます"],
+        &["No convenience-store kiosk resets it.\n  Only your municipal office (市区町村の窓口)"],
+        // One sentence a line.
+        &["コンビニでは初期化できません。\n  市区町村の窓口で初期化・再設定できます"],
     );
     assert_eq!(pin(&doc, "cardinfo")["unlock"], json!({"way": "office", "because": "no_kiosk"}));
     let unlock =
@@ -147,8 +152,8 @@ fn the_last_try_of_each_pin_comes_with_its_way_out() {
         &sim,
         &[
             "a wrong PIN now blocks it",
-            "If you forget it: A convenience-store kiosk",
-            "If you forget it: No convenience-store",
+            "If you forget it: a convenience-store kiosk",
+            "If you forget it: no convenience-store",
         ],
         &[
             "次に間違えるとロックされます",
@@ -166,7 +171,7 @@ fn the_last_try_of_each_pin_comes_with_its_way_out() {
     // Refused without --force and without a terminal to ask: nothing spent.
     for (which, pin, needs) in [("sign", SIGN_PIN, "auth"), ("auth", AUTH_PIN, "sign")] {
         let unlock =
-            failure(&sim, &["verify", which], pin, 5, "--force. If you forgot it: A convenience-store kiosk", KIOSK_JA);
+            failure(&sim, &["verify", which], pin, 5, "--force. If you forget it: a convenience-store kiosk", KIOSK_JA);
         assert_eq!(unlock, json!({"way": "kiosk", "needs": needs}));
     }
     let unlock = failure(
@@ -174,7 +179,7 @@ fn the_last_try_of_each_pin_comes_with_its_way_out() {
         &["card-info"],
         CARDINFO_PIN,
         5,
-        "If you forgot it: No convenience-store",
+        "If you forget it: no convenience-store",
         "忘れた場合: コンビニでは",
     );
     assert_eq!(unlock, json!({"way": "office", "because": "no_kiosk"}));
@@ -234,22 +239,25 @@ fn value_cell(line: &str) -> usize {
 #[test]
 fn pin_help_gives_every_way_out_in_both_languages() {
     for args in [&["pin", "--help"][..], &["pin", "change", "--help"]] {
-        let help = stdout(&run(lang(jpki(), false, false).args(args)));
+        // clap wraps English at the terminal's width: compare with single spaces.
+        let help = stdout(&run(lang(jpki(), false, false).args(args))).split_whitespace().collect::<Vec<_>>().join(" ");
         for want in [
             "A BLOCKED or forgotten PIN cannot be reset with jpki",
             KIOSK_EN,
-            "bring the card and your auth PIN",
-            "bring the card and your signing password",
-            "is blocked too, so no convenience-store kiosk can reset it",
-            "card-info PIN (券面事項入力補助用暗証番号): No convenience-store kiosk resets it",
-            "The smartphone certificate (スマホ用電子証明書): neither a kiosk nor the office",
+            "you will need your auth PIN (利用者証明用暗証番号) there",
+            "you will need your signing password (署名用パスワード) there",
+            "If your signing password (署名用パスワード) is blocked or forgotten too, no convenience-store kiosk can",
+            "If your auth PIN (利用者証明用暗証番号) is blocked or forgotten too, no convenience-store kiosk can",
+            "Card-info PIN (券面事項入力補助用暗証番号): No convenience-store kiosk resets it",
+            "The smartphone certificate (スマホ用電子証明書): Neither a kiosk nor the office",
         ] {
             assert!(help.contains(want), "{args:?}: missing {want:?}:\n{help}");
         }
         let help = stdout(&run(lang(jpki(), true, true).args(args)));
         for want in [
             KIOSK_JA,
-            "カードと利用者証明用暗証番号を持って",
+            "その際に利用者証明用暗証番号が必要です",
+            "署名用パスワードもロックされている、または忘れた場合は、コンビニでは初期化できません",
             "券面事項入力補助用暗証番号: コンビニでは初期化できません",
             "スマホ用電子証明書: パスワードはキオスク端末でも窓口でもなく、スマートフォンのマイナポータルアプリで初期化します",
         ] {

@@ -120,6 +120,10 @@ fn a_fresh_card_is_ready_for_everything_within_the_apdus_of_status_certs() {
     let out = stdout(&text.out);
     assert_eq!(out.lines().filter(|l| l.starts_with("[ok]")).count(), 8 + 5, "{out}");
     assert!(out.contains("add --verify both"), "{out}");
+    // English words for the applets, and the word `status` uses for a certificate.
+    assert!(out.contains("(JPKI applet and card-info applet found)"), "{out}");
+    assert!(out.contains("(署名用電子証明書): issued; its expiry is read after"), "{out}");
+    assert!(out.contains("(readers connected: 2)") || out.contains("(readers connected: 1)"), "{out}");
     assert!(text.apdus.len() <= status_certs);
 }
 
@@ -175,6 +179,7 @@ fn a_card_without_the_jpki_applet_is_not_a_my_number_card() {
     r.exit(3);
     assert_eq!(r.kinds(), ["service_running", "reader_found", "not_jpki"]);
     assert!(r.check("card", None)["advice"].as_str().unwrap().contains("My Number Card"));
+    assert!(r.check("card", None)["message"].as_str().unwrap().ends_with("(no JPKI applet)"), "{}", r.doc);
     // Its SELECT, once.
     assert_eq!(r.apdus.len(), 1, "{}", r.listing());
     // A My Number Card without the card-info applet is fine for every purpose here.

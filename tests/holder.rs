@@ -602,7 +602,7 @@ fn a_card_without_the_card_info_or_visual_applet() {
         // A refused applet is asked for once: 14 APDUs, less the queries of the missing counters.
         assert_eq!(sim.apdu_count(), 14 - absent.len(), "{lacking:?}: {:?}", sim.log_lines());
         let text = stdout(&run(sim.jpki().args(["status", "--all"])));
-        assert_eq!(text.matches("not present on this card").count(), absent.len(), "{text}");
+        assert_eq!(text.matches("not present on this device").count(), absent.len(), "{text}");
 
         let cardinfo_pin = [("JPKI_CARDINFO_PIN", CARDINFO_PIN)];
         let new_pin = [("JPKI_CARDINFO_PIN", CARDINFO_PIN), ("JPKI_NEW_PIN", "4321")];

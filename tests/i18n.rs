@@ -129,6 +129,11 @@ fn is_japanese(c: char) -> bool {
     matches!(c, '\u{3040}'..='\u{30ff}' | '\u{3400}'..='\u{9fff}' | '\u{ff00}'..='\u{ffef}')
 }
 
+/// Terminal columns of `line`: Japanese characters and punctuation take two.
+fn cells(line: &str) -> usize {
+    line.chars().map(|c| if is_japanese(c) || ('\u{3000}'..='\u{303f}').contains(&c) { 2 } else { 1 }).sum()
+}
+
 fn has_japanese(text: &str) -> bool {
     text.chars().any(is_japanese)
 }
@@ -300,6 +305,11 @@ fn help_pages_in_japanese_have_no_english_sentence() {
             }
             if let Some(s) = english_sentence(&text) {
                 problems.push(format!("{args:?} ({locale}): {s}"));
+            }
+            // clap breaks lines only at spaces, which Japanese seldom has: a
+            // line past its 100 columns would spill over the terminal's edge.
+            for line in text.lines().filter(|line| cells(line) > 100) {
+                problems.push(format!("{args:?} ({locale}): {} columns: {line}", cells(line)));
             }
         }
         let o = run(jpki_in("C.UTF-8").args(args));

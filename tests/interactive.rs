@@ -100,14 +100,14 @@ fn the_last_try_question_says_the_way_out_in_either_language() {
     let o = on_terminal(&sim, &["--lang", "en", "verify", "sign"], &["ABC123", "n"]);
     let screen = stdout(&o);
     assert!(screen.contains("Only 1 try is left for the signing password"), "{screen}");
-    assert!(screen.contains("Your auth PIN (利用者証明用暗証番号) is blocked too"), "{screen}");
+    assert!(screen.contains("If you forget it: your auth PIN (利用者証明用暗証番号) is blocked too"), "{screen}");
     assert_eq!(o.status.code(), Some(5), "{screen}");
     // The signing password usable: the auth PIN can be reset at a kiosk with it.
     let sim = Sim::start(&["--set-tries", "auth=1"]);
     let o = on_terminal(&sim, &["--lang", "ja", "verify", "auth"], &["1234", "n"]);
     let screen = stdout(&o);
     assert!(screen.contains("利用者証明用暗証番号の残りは1回です"), "{screen}");
-    assert!(screen.contains("「JPKI暗証番号リセット」で予約し、カードと署名用パスワードを持って"), "{screen}");
+    assert!(screen.contains("その際に署名用パスワードが必要です"), "{screen}");
     assert_eq!(o.status.code(), Some(5), "{screen}");
     assert_eq!((sim.tries_left("auth"), sim.tries_left("sign")), (1, SIGN_TRIES));
 }

@@ -35,6 +35,25 @@ fn sex_label(code: &str) -> &'static str {
     }
 }
 
+/// A birth date as a holder reads it, from the card's YYYYMMDD or the
+/// certificate's YYYY-MM-DD; anything else as it came.
+pub fn birth_date(given: &str) -> String {
+    let dashed = given.len() == 10 && given.as_bytes()[4] == b'-' && given.as_bytes()[7] == b'-';
+    let raw = if dashed { given.replace('-', "") } else { given.to_string() };
+    let raw = raw.as_str();
+    let digits = raw.len() == 8 && raw.bytes().all(|b| b.is_ascii_digit());
+    if !digits {
+        return given.to_string();
+    }
+    let (y, m, d) = (&raw[..4], &raw[4..6], &raw[6..]);
+    // A partly unknown date (zeros) is shown as the card has it.
+    if !("01"..="12").contains(&m) || !("01"..="31").contains(&d) {
+        return given.to_string();
+    }
+    let (m_ja, d_ja) = (m.trim_start_matches('0'), d.trim_start_matches('0'));
+    super::i18n::tr!("{y}-{m}-{d}", "{y}年{m_ja}月{d_ja}日")
+}
+
 /// A missing card-info applet on the smartphone certificate is no fault:
 /// the phone carries the JPKI applet alone. Say so, and what to use instead.
 fn explain_smartphone(card: &mut session::Card, f: Failure) -> Failure {
@@ -67,15 +86,16 @@ pub fn run(global: &Global, connect: &dyn Connect, args: &CardInfoArgs) -> Resul
     let attributes = if args.my_number_only { None } else { Some(card.read_attributes().map_err(Failure::from)?) };
     drop(card);
     let shown = if args.show_my_number { number.to_string() } else { mask_my_number(&number) };
-    // Labels padded to the widest English one, 生年月日's (22 cells).
+    // Labels padded to the widest one, 生年月日's (22 cells in English, 10 in Japanese).
     // Each value is card data: its line breaks are escaped, so it keeps to its line.
-    let line = |label: &str, value: &str| labelled(label, 22, &one_line(value)) + "\n";
+    let width = pick(22, 10);
+    let line = |label: &str, value: &str| labelled(label, width, &one_line(value)) + "\n";
     let mut text = line(pick("My Number (個人番号):", "個人番号:"), &shown);
     let mut out = Output::default().field("my_number", shown.clone()).field("my_number_masked", !args.show_my_number);
     if let Some(a) = &attributes {
         text.push_str(&line(pick("Name (氏名):", "氏名:"), &a.name));
         text.push_str(&line(pick("Address (住所):", "住所:"), &a.address));
-        text.push_str(&line(pick("Birth date (生年月日):", "生年月日:"), &a.birth_date));
+        text.push_str(&line(pick("Birth date (生年月日):", "生年月日:"), &birth_date(&a.birth_date)));
         let (sex, code) = (sex_label(&a.sex), &a.sex);
         text.push_str(&line(pick("Sex (性別):", "性別:"), &format!("{sex} ({code})")));
         out = out.field(
@@ -85,4 +105,24 @@ pub fn run(global: &Global, connect: &dyn Connect, args: &CardInfoArgs) -> Resul
     }
     out.text = text;
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::i18n::{set_for_this_thread, Lang};
+    use super::*;
+
+    #[test]
+    fn the_birth_date_reads_as_a_date_in_each_language_and_odd_values_pass_through() {
+        set_for_this_thread(Lang::En);
+        assert_eq!(birth_date("19800217"), "1980-02-17");
+        set_for_this_thread(Lang::Ja);
+        assert_eq!(birth_date("19800217"), "1980年2月17日");
+        assert_eq!(birth_date("1980-02-17"), "1980年2月17日");
+        assert_eq!(birth_date("2001101"), "2001101");
+        assert_eq!(birth_date("19800000"), "19800000");
+        assert_eq!(birth_date("1980-00-00"), "1980-00-00");
+        assert_eq!(birth_date("1980-2-17"), "1980-2-17");
+        set_for_this_thread(Lang::En);
+    }
 }

@@ -22,7 +22,7 @@ use super::{session, session::Connect, Global, PinArgs};
 pub enum CertChoice {
     #[value(help = super::i18n::pick(
         "利用者証明用電子証明書 (no PIN on the card; a smartphone asks for the auth PIN)",
-        "利用者証明用電子証明書 (カードでは暗証番号不要。スマートフォンでは利用者証明用暗証番号を求める)"
+        "利用者証明用電子証明書 (カードでは暗証番号不要) (スマートフォンでは利用者証明用暗証番号が必要)"
     ))]
     Auth,
     #[value(help = super::i18n::pick("署名用電子証明書 (needs the signing password)", "署名用電子証明書 (署名用パスワードが必要)"))]
@@ -261,8 +261,8 @@ fn renewal_text(s: &CertSummary) -> String {
 /// The label of a certificate's line in `status --certs`.
 pub fn status_label(kind: CertKind) -> &'static str {
     match kind {
-        CertKind::Auth => pick("Auth certificate:", "利用者証明用電子証明書:"),
-        CertKind::Sign => pick("Sign certificate:", "署名用電子証明書:"),
+        CertKind::Auth => pick("Auth certificate (利用者証明用電子証明書):", "利用者証明用電子証明書:"),
+        CertKind::Sign => pick("Signing certificate (署名用電子証明書):", "署名用電子証明書:"),
         CertKind::AuthCa => pick("Auth CA certificate:", "利用者証明用の認証局証明書:"),
         CertKind::SignCa => pick("Sign CA certificate:", "署名用の認証局証明書:"),
     }
@@ -313,7 +313,7 @@ fn details_text(s: &CertSummary) -> String {
     row(pick("Issuer:", "発行者:"), &s.issuer);
     row(pick("Serial:", "シリアル:"), &s.serial);
     row(pick("Valid from:", "有効期間開始:"), &local_time(s.times.not_before));
-    row(pick("Valid to:", "有効期限:"), &tr!("{expiry} ({days})", "{expiry}（{days}）"));
+    row(pick("Valid to:", "有効期限:"), &format!("{expiry} ({days})"));
     row(pick("Renewal:", "更新:"), &renewal_text(s));
     row(pick("State:", "状態:"), &advice(s).unwrap_or_else(|| pick("valid", "有効").to_string()));
     row(pick("Key:", "鍵:"), &tr!("{} {} bits", "{} {}ビット", s.key_algorithm, s.key_bits));
@@ -327,7 +327,7 @@ fn details_text(s: &CertSummary) -> String {
         let rows = [
             (pick("Name", "氏名"), &h.name),
             (pick("Name (substitute)", "氏名 (代替文字)"), &h.name_substitute),
-            (pick("Birth date", "生年月日"), &h.birth_date),
+            (pick("Birth date", "生年月日"), &h.birth_date.as_deref().map(super::cardinfo::birth_date)),
             (pick("Sex", "性別"), &h.sex.as_deref().map(sex_text)),
             (pick("Address", "住所"), &h.address),
             (pick("Address (substitute)", "住所 (代替文字)"), &h.address_substitute),

@@ -318,7 +318,7 @@ fn words(finding: &Finding) -> (String, String, Option<String>) {
             Some(tr!("Restart the PC/SC service and try again", "PC/SC サービスを再起動して、もう一度お試しください")),
         ),
         Finding::Reader { name, readers } => {
-            (tr!("Reader", "カードリーダー"), tr!("{name} ({readers} connected)", "{name} (接続数 {readers})"), None)
+            (tr!("Reader", "カードリーダー"), tr!("{name} (readers connected: {readers})", "{name} (接続中のリーダー: {readers}台)"), None)
         }
         Finding::NoReader { unlisted_usb: 1.. } => (
             tr!("Reader", "カードリーダー"),
@@ -362,14 +362,14 @@ fn words(finding: &Finding) -> (String, String, Option<String>) {
             let device = super::readers::device_text(device);
             let text = match card_info_applet {
                 Some(true) => tr!(
-                    "{device} in {reader} (公的個人認証AP and 券面事項入力補助AP found)",
+                    "{device} in {reader} (JPKI applet and card-info applet found)",
                     "{device} ({reader}、公的個人認証APと券面事項入力補助APあり)"
                 ),
                 Some(false) => tr!(
-                    "{device} in {reader} (公的個人認証AP found; no 券面事項入力補助AP)",
+                    "{device} in {reader} (JPKI applet found; no card-info applet)",
                     "{device} ({reader}、公的個人認証APあり、券面事項入力補助APなし)"
                 ),
-                None => tr!("{device} in {reader} (公的個人認証AP found)", "{device} ({reader}、公的個人認証APあり)"),
+                None => tr!("{device} in {reader} (JPKI applet found)", "{device} ({reader}、公的個人認証APあり)"),
             };
             (tr!("Card", "カード"), text, None)
         }
@@ -391,8 +391,8 @@ fn words(finding: &Finding) -> (String, String, Option<String>) {
         }
         Finding::NotJpki => (
             tr!("Card", "カード"),
-            tr!("not a My Number Card (no 公的個人認証AP)", "マイナンバーカードではありません (公的個人認証APがありません)"),
-            Some(tr!("Insert your My Number Card (マイナンバーカード)", "マイナンバーカードを入れてください")),
+            tr!("not a My Number Card (no JPKI applet)", "マイナンバーカードではありません (公的個人認証APがありません)"),
+            Some(tr!("Insert your My Number Card (マイナンバーカード), or hold it on the NFC reader", "マイナンバーカードをリーダーに挿すか、NFC リーダーにかざしてください")),
         ),
         Finding::CardBusy => (
             tr!("Card", "カード"),
@@ -414,11 +414,11 @@ fn words(finding: &Finding) -> (String, String, Option<String>) {
             let (text, advice) = match state {
                 CounterState::Tries { left, max } => (super::status::tries_left(*left, Some(*max)), None),
                 CounterState::LastTry { max, unlock } => (
-                    tr!("LAST TRY: 1 of {max} left", "残り1回 (最大{max}回)"),
+                    tr!("LAST TRY: 1 of {max} tries left", "残り1回 (最大{max}回)"),
                     Some(tr!(
-                        "One more wrong PIN blocks it: if you are not sure of it, do not try. {way}",
+                        "A wrong PIN now blocks it: if you are not sure of it, do not try. {way}",
                         "次に間違えるとロックされます。自信がなければ入力しないでください。{way}",
-                        way = advice::sentence(*pin, *unlock)
+                        way = advice::if_forgotten(*pin, *unlock)
                     )),
                 ),
                 CounterState::Blocked { unlock } => {
@@ -452,7 +452,7 @@ fn words(finding: &Finding) -> (String, String, Option<String>) {
                 CertStatus::BehindPin(kind) => {
                     let (pin, flag) = (advice::pin_name(*kind), kind.name());
                     (
-                        tr!("present; its expiry is read after the {pin}", "あり (有効期限は{pin}の入力後に読めます)"),
+                        tr!("issued; its expiry is read after the {pin}", "発行済み (有効期限は{pin}の入力後に読めます)"),
                         Some(tr!(
                             "Add --verify {flag} to check its expiry too",
                             "有効期限も確認するには --verify {flag} を付けてください"
@@ -482,9 +482,9 @@ fn words(finding: &Finding) -> (String, String, Option<String>) {
                     tr!("WRONG: {tries_left} tries left", "誤り: 残り{tries_left}回"),
                     Some(match unlock {
                         Some(u) => tr!(
-                            "Do not guess. If you forgot it: {way}",
-                            "推測で入力しないでください。忘れた場合: {way}",
-                            way = advice::sentence(*pin, *u)
+                            "Do not guess. {way}",
+                            "推測で入力しないでください。{way}",
+                            way = advice::if_forgotten(*pin, *u)
                         ),
                         None => tr!(
                             "Do not guess: each wrong try brings the lock nearer",
@@ -496,9 +496,9 @@ fn words(finding: &Finding) -> (String, String, Option<String>) {
                 PinOutcome::LastTryRefused { unlock } => (
                     tr!("not tried: only the last try is left", "未確認: 残り1回のため入力しませんでした"),
                     Some(tr!(
-                        "Add --force (or answer yes at the prompt) only if you are sure of it. If you forgot it: {way}",
-                        "確実な場合に限り --force を付ける (またはプロンプトで yes と答える) と確認します。忘れた場合: {way}",
-                        way = advice::sentence(*pin, *unlock)
+                        "Add --force (or answer yes at the prompt) only if you are sure of it. {way}",
+                        "確実な場合に限り --force を付ける (またはプロンプトで yes と答える) と確認します。{way}",
+                        way = advice::if_forgotten(*pin, *unlock)
                     )),
                 ),
                 PinOutcome::NoCertificate => {
@@ -614,7 +614,7 @@ fn render(checks: &[Check], verdicts: &[Verdict]) -> Output {
         let (label, line, advice) = words(&check.finding);
         text.push_str(&format!("{} {}: {}\n", marker(check.status), label, one_line(&line)));
         if let Some(advice) = &advice {
-            text.push_str(&format!("       -> {}\n", one_line(advice)));
+            text.push_str(&format!("       -> {}\n", advice::by_sentence(&one_line(advice), "          ")));
         }
         let mut obj = Map::new();
         obj.insert("step".into(), check.finding.step().into());

@@ -186,10 +186,17 @@ fn transport_ja(e: &TransportError) -> String {
 
 /// The library's message (English) in the current language.
 pub fn message(e: &Error) -> String {
-    if super::i18n::lang() == Lang::En {
-        return e.to_string();
-    }
     let pin = |kind: &PinKind| pin_name(*kind);
+    if super::i18n::lang() == Lang::En {
+        // The holder's words where the library's would read as a counter or as jargon.
+        return match e {
+            Error::WrongPin { kind, tries_left: 0, .. } => format!("wrong {}: it is now blocked", pin(kind)),
+            Error::LastTryNeedsConsent { kind, .. } => {
+                format!("only one try is left for the {}; jpki does not spend it without your consent", pin(kind))
+            }
+            _ => e.to_string(),
+        };
+    }
     match e {
         Error::NoService => "PC/SC サービス (pcscd) が動いていないか、接続できません".into(),
         Error::NoReader => "カードリーダーが接続されていません".into(),
@@ -208,10 +215,11 @@ pub fn message(e: &Error) -> String {
             format!("リーダー {reader:?} のカードには公的個人認証APがありません (マイナンバーカードではありません)")
         }
         Error::AppletMissing { applet } => format!("このカードには{}がありません", applet_ja(applet)),
+        Error::WrongPin { kind, tries_left: 0, .. } => format!("{}が違います。ロックされました", pin(kind)),
         Error::WrongPin { kind, tries_left, .. } => format!("{}が違います。残り{tries_left}回です", pin(kind)),
         Error::PinBlocked { kind, .. } => format!("{}はロックされています", pin(kind)),
         Error::LastTryNeedsConsent { kind, .. } => {
-            format!("{}の残りは1回です。同意がないため照合しません", pin(kind))
+            format!("{}の残りは1回です。最後の1回は同意なしには使いません", pin(kind))
         }
         Error::VerifyOutcomeUnknown { kind } => format!(
             "{}の照合中にカードとの通信が失敗しました (カードが外されたか、応答が壊れています)。試行が数えられたかは分かりません",
@@ -288,7 +296,7 @@ impl From<Error> for Failure {
             Error::NotJpki { .. } => f(
                 ExitCode::NoCard,
                 "not_jpki",
-                hint("Insert a My Number Card (マイナンバーカード)", "マイナンバーカードを挿入してください"),
+                hint("Insert your My Number Card (マイナンバーカード), or hold it on the NFC reader", "マイナンバーカードをリーダーに挿すか、NFC リーダーにかざしてください"),
             ),
             Error::AppletMissing { .. } => f(
                 ExitCode::NoCard,
@@ -302,9 +310,9 @@ impl From<Error> for Failure {
                 let hint = match (tries_left, unlock) {
                     (0, Some(unlock)) => blocked_hint(kind, unlock),
                     (1, Some(unlock)) => tr!(
-                        "Only one try is left: be sure before the next attempt. If you forgot it: {}",
-                        "残りは1回です。次に試す前に確かめてください。忘れた場合: {}",
-                        super::advice::sentence(kind, unlock)
+                        "Only one try is left: be sure before the next attempt. {}",
+                        "残りは1回です。次に試す前に確かめてください。{}",
+                        super::advice::if_forgotten(kind, unlock)
                     ),
                     _ => check_counter_hint(),
                 };
@@ -333,11 +341,9 @@ impl From<Error> for Failure {
                     ExitCode::PinBlocked,
                     "last_try_refused",
                     Some(tr!(
-                        "Nothing was sent. A wrong PIN now blocks it; if you are sure, run again with --force. If you \
-                         forgot it: {}",
-                        "何も送っていません。いま間違えるとロックされます。確かな場合は --force を付けて実行してください。\
-                         忘れた場合: {}",
-                        super::advice::sentence(kind, unlock)
+                        "Nothing was sent. A wrong PIN now blocks it; if you are sure, run again with --force. {}",
+                        "何も送っていません。次に間違えるとロックされます。確かな場合は --force を付けて実行してください。{}",
+                        super::advice::if_forgotten(kind, unlock)
                     )),
                 )
             },
@@ -370,7 +376,7 @@ impl From<Error> for Failure {
                 ExitCode::NoSignCert,
                 "sign_cert_not_issued",
                 hint(
-                    "The auth certificate (利用者証明用) may still be used: try `--key auth` or `cert auth`",
+                    "The auth certificate (利用者証明用電子証明書) may still be used: try `--key auth` or `cert auth`",
                     "利用者証明用電子証明書は使えます: `--key auth` か `cert auth` を試してください",
                 ),
             ),
@@ -516,5 +522,23 @@ mod tests {
             let hint = no_service_hint(os);
             assert!(!hint.contains("systemctl") && !hint.contains("pcscd") && !hint.contains("sudo"), "{os}: {hint}");
         }
+    }
+
+    #[test]
+    fn the_try_that_blocks_a_pin_and_the_refused_last_try_are_said_plainly() {
+        use super::super::i18n::{set_for_this_thread, Lang};
+        use jpki::card::{OfficeOnly, Unlock};
+        use jpki::pin::PinKind;
+        use jpki::Error;
+        let unlock = Unlock::Office { because: OfficeOnly::NoKiosk };
+        let blocked = Error::WrongPin { kind: PinKind::Auth, tries_left: 0, unlock: Some(unlock) };
+        let refused = Error::LastTryNeedsConsent { kind: PinKind::Sign, unlock };
+        set_for_this_thread(Lang::En);
+        assert!(super::message(&blocked).ends_with("(利用者証明用暗証番号): it is now blocked"));
+        assert!(super::message(&refused).ends_with("jpki does not spend it without your consent"));
+        set_for_this_thread(Lang::Ja);
+        assert_eq!(super::message(&blocked), "利用者証明用暗証番号が違います。ロックされました");
+        assert_eq!(super::message(&refused), "署名用パスワードの残りは1回です。最後の1回は同意なしには使いません");
+        set_for_this_thread(Lang::En);
     }
 }

@@ -251,7 +251,7 @@ pub enum Command {
     Pdf(pdf::PdfCommand),
     #[command(about = i18n::pick(
         "Will the card work for e-Tax, マイナポータル, 法務局? Checks the service, reader, card, counters and certificates (spends no try unless --verify)",
-        "e-Tax・マイナポータル・法務局で使えるかを診断する。サービス、リーダー、カード、残り回数、証明書を確かめる (--verify なしでは回数を減らさない)"
+        "e-Tax・マイナポータル・法務局で使えるかを診断する: サービス、リーダー、カード、残り回数、証明書を確かめる (--verify なしでは回数を減らさない)"
     ))]
     Doctor(doctor::DoctorArgs),
 }

@@ -336,11 +336,11 @@ pub struct LastTry {
 
 impl jpki::card::LastTryConsent for LastTry {
     fn consent(&mut self, kind: PinKind, unlock: jpki::card::Unlock) -> bool {
-        let (pin, advice) = (super::advice::pin_name(kind), super::advice::sentence(kind, unlock));
+        let (pin, advice) = (super::advice::pin_name(kind), super::advice::if_forgotten(kind, unlock));
         self.force
             || confirm(&super::i18n::tr!(
-                "Only 1 try is left for the {pin}. A wrong PIN now blocks it. If you forgot it: {advice} Continue?",
-                "{pin}の残りは1回です。いま間違えるとロックされます。忘れた場合: {advice}続けますか?"
+                "Only 1 try is left for the {pin}. A wrong PIN now blocks it. {advice} Continue?",
+                "{pin}の残りは1回です。次に間違えるとロックされます。{advice}続けますか?"
             ))
     }
 }

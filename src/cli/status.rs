@@ -29,7 +29,7 @@ pub struct StatusArgs {
     #[arg(long, help = pick(
         "Also the four 照合番号 counters (A and B of the 券面事項入力補助AP and of the 券面事項確認AP), which no \
          holder types and no jpki command uses: 12 APDUs",
-        "券面事項入力補助APと券面事項確認APの照合番号A・Bの4つの残り回数も表示する (利用者が入力するものではなく、jpki のどのコマンドも使わない): APDU 12個",
+        "照合番号A・B (券面事項入力補助APと券面事項確認AP) の4つの残り回数も表示する (利用者が入力するものではなく、jpki のどのコマンドも使わない): APDU 12個",
     ))]
     pub all: bool,
     #[arg(long, help = pick(
@@ -105,7 +105,7 @@ pub fn describe(counter: &Counter, state: &Result<PinState, Error>, unlock: Opti
         ),
         Err(Error::NotJpki { .. } | Error::AppletMissing { .. })
         | Err(Error::PinFileNotSelected { sw: StatusWord::FileNotFound }) => (
-            pick("not present on this card", "このカードにはありません").to_string(),
+            pick("not present on this device", "このデバイスにはありません").to_string(),
             json!({"state": "absent", "tries_left": null}),
         ),
         Err(e) => {
@@ -118,14 +118,12 @@ pub fn describe(counter: &Counter, state: &Result<PinState, Error>, unlock: Opti
     };
     let advice = match (state, unlock) {
         (Ok(PinState::Blocked), Some(unlock)) => Some(advice::sentence(counter_kind(counter), unlock)),
-        (Ok(PinState::TriesLeft(1)), Some(unlock)) => {
-            Some(tr!("If you forget it: {}", "忘れた場合: {}", advice::sentence(counter_kind(counter), unlock)))
-        }
+        (Ok(PinState::TriesLeft(1)), Some(unlock)) => Some(advice::if_forgotten(counter_kind(counter), unlock)),
         _ => None,
     };
     let mut text = labelled(&(counter_label(counter) + pick(":", ":")), &text);
     if let (Some(sentence), Some(unlock), Value::Object(f)) = (advice, unlock, &mut fields) {
-        text.push_str(&format!("\n  {sentence}"));
+        text.push_str(&format!("\n  {}", advice::by_sentence(&sentence, "  ")));
         f.insert("unlock".into(), advice::json(unlock));
     }
     (text, render(counter, fields))
@@ -231,7 +229,7 @@ pub fn run(global: &Global, connect: &dyn Connect, args: &StatusArgs) -> Result<
             "expiry not read: the smartphone shows it only after the auth PIN (see `jpki cert auth --details`)",
             "有効期限は未読: スマートフォンは利用者証明用暗証番号の照合後にしか見せません (`jpki cert auth --details` を参照)",
         );
-        let label = pick("Auth certificate:", "利用者証明用電子証明書:");
+        let label = super::cert::status_label(CertKind::Auth);
         text.push_str(&labelled(label, &format!("{why}\n")));
         certs.insert("auth_not_read".into(), "needs_auth_pin".into());
     }
