@@ -166,7 +166,7 @@ fn cert_read_within_three_apdus_with_extended_length() {
 #[test]
 fn readers_and_the_smartphone_within_their_budgets() {
     pcscd_test!();
-    let sim = Sim::start(&["--smartphone"]);
+    let sim = Sim::start_alone(&["--smartphone"]);
     // readers: AP, SEL(0006), READ for the card in this reader.
     let m = measure(&sim, "readers (smartphone)", sim.jpki().arg("readers"));
     assert_within("readers", &m, 3);

@@ -18,7 +18,7 @@ fn pins_sent(sim: &Sim, before: usize) -> usize {
 #[test]
 fn readers_and_status_name_the_smartphone_and_its_missing_applets_are_absent() {
     pcscd_test!();
-    let sim = Sim::start(&["--smartphone"]);
+    let sim = Sim::start_alone(&["--smartphone"]);
     let o = run(sim.jpki().args(["--json", "readers"]));
     assert_code(&o, 0);
     let doc = json(&o);

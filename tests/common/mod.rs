@@ -149,7 +149,7 @@ impl SlotLock {
     /// another), which must fail loudly rather than hang CI.
     const WAIT: Duration = Duration::from_secs(300);
 
-    fn wait_for(mut take: impl FnMut() -> Option<SlotLock>) -> SlotLock {
+    fn wait_for<T>(mut take: impl FnMut() -> Option<T>) -> T {
         let start = std::time::Instant::now();
         loop {
             if let Some(l) = take() {
@@ -169,9 +169,14 @@ impl SlotLock {
         Self::wait_for(|| (0..slots().len()).find_map(Self::try_take))
     }
 
-    /// Take every slot (for tests that need no other card present).
+    /// Take every slot (for tests that need no other card present): all at
+    /// once or none, so that this never holds one slot while waiting for
+    /// another (a deadlock with a test that holds that one and wants this).
     pub fn all() -> Vec<SlotLock> {
-        (0..slots().len()).map(|i| Self::wait_for(|| Self::try_take(i))).collect()
+        Self::wait_for(|| {
+            let taken: Vec<SlotLock> = (0..slots().len()).map_while(Self::try_take).collect();
+            (taken.len() == slots().len()).then_some(taken)
+        })
     }
 }
 
@@ -195,6 +200,8 @@ pub struct Sim {
     pub port: u16,
     pub log: PathBuf,
     _slot: Option<SlotLock>,
+    /// The other readers, held empty while this card is alone (see [`Sim::start_alone`]).
+    _others: Vec<SlotLock>,
     args: Vec<String>,
 }
 
@@ -204,6 +211,18 @@ impl Sim {
         let slot = SlotLock::any();
         let index = slot.index;
         Self::start_in(slot, index, args)
+    }
+
+    /// Start it in the first reader and keep every other reader empty, for
+    /// commands that connect to the cards of all readers (`readers`): a
+    /// concurrent test's card there would find its reader in use.
+    pub fn start_alone(args: &[&str]) -> Sim {
+        let mut slots = SlotLock::all().into_iter();
+        let first = slots.next().expect("a vpcd slot");
+        let index = first.index;
+        let mut sim = Self::start_in(first, index, args);
+        sim._others = slots.collect();
+        sim
     }
 
     pub fn start_in(slot: SlotLock, index: usize, args: &[&str]) -> Sim {
@@ -226,6 +245,7 @@ impl Sim {
             port,
             log,
             _slot: Some(slot),
+            _others: Vec::new(),
             args: args.iter().map(|s| s.to_string()).collect(),
         }
     }
