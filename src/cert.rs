@@ -162,7 +162,7 @@ pub struct CertSummary {
     pub holder: Option<HolderInfo>,
 }
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum CertError {
     #[error("not a valid X.509 certificate: {0}")]
     Parse(String),

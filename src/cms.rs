@@ -22,7 +22,7 @@ use const_oid::db::rfc5911::{
 };
 use const_oid::db::rfc5912::{ID_SHA_1, ID_SHA_224, ID_SHA_256, ID_SHA_384, ID_SHA_512, RSA_ENCRYPTION};
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum CmsError {
     #[error("DER encoding failed: {0}")]
     Der(#[from] der::Error),

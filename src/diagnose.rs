@@ -118,7 +118,7 @@ pub enum Finding {
     ServiceRunning,
     ServiceDown(ServiceProbe),
     /// Another PC/SC failure while reaching the service or listing readers.
-    PcscError(String),
+    PcscError(Cause),
     /// The reader to use, and how many there are.
     Reader {
         name: String,
@@ -155,7 +155,7 @@ pub enum Finding {
     NotJpki,
     CardBusy,
     /// The card or the link failed, or the card answered something odd.
-    CardError(String),
+    CardError(Cause),
     /// A retry counter, read without spending a try.
     Counter {
         pin: PinKind,
@@ -174,6 +174,38 @@ pub enum Finding {
 }
 
 /// A retry counter's state.
+/// Why a step failed: the library's own error, for whoever shows it to word it
+/// in the holder's language, or a reason its caller has already worded.
+#[derive(Debug, Clone)]
+pub enum Cause {
+    Error(Error),
+    Worded(String),
+}
+
+impl From<Error> for Cause {
+    fn from(e: Error) -> Self {
+        Cause::Error(e)
+    }
+}
+
+impl std::fmt::Display for Cause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Cause::Error(e) => e.fmt(f),
+            Cause::Worded(text) => f.write_str(text),
+        }
+    }
+}
+
+// Findings are compared by what they say (errors have no equality of their own).
+impl PartialEq for Cause {
+    fn eq(&self, other: &Self) -> bool {
+        self.to_string() == other.to_string()
+    }
+}
+
+impl Eq for Cause {}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CounterState {
     /// Tries left, more than one.
@@ -195,7 +227,7 @@ pub enum CounterState {
     /// The signing password of a card without a signing certificate.
     NotInUse,
     /// The card gave no usable answer.
-    Unreadable(String),
+    Unreadable(Cause),
 }
 
 /// A certificate's presence and, once read, its validity.
@@ -213,7 +245,7 @@ pub enum CertStatus {
     /// EF 0008 holds no value `jpki` knows.
     Unknown,
     /// Present but unreadable or not a certificate.
-    Unreadable(String),
+    Unreadable(Cause),
 }
 
 /// What `--verify` found.
@@ -236,7 +268,7 @@ pub enum PinOutcome {
     /// Not tried: the card has no signing certificate.
     NoCertificate,
     /// Anything else (the outcome may be unknown: the message says).
-    Error(String),
+    Error(Cause),
 }
 
 /// One check: what it found, how that came out, and which needs it bears on
@@ -382,7 +414,7 @@ pub fn service() -> Result<Pcsc, Check> {
     match Pcsc::establish() {
         Ok(pcsc) => Ok(pcsc),
         Err(Error::NoService) => Err(Check::new(Finding::ServiceDown(probe_service(std::env::consts::OS)))),
-        Err(e) => Err(Check::new(Finding::PcscError(e.to_string()))),
+        Err(e) => Err(Check::new(Finding::PcscError(e.into()))),
     }
 }
 
@@ -419,7 +451,7 @@ pub fn reader(pcsc: &Pcsc, query: Option<&str>) -> Check {
             Check::new(Finding::NoReader { unlisted_usb: usb_card_interfaces(Path::new(USB_DEVICES)) })
         }
         Ok(readers) => choose(&readers, query),
-        Err(e) => Check::new(Finding::PcscError(e.to_string())),
+        Err(e) => Check::new(Finding::PcscError(e.into())),
     }
 }
 
@@ -448,7 +480,7 @@ pub fn choose(readers: &[ReaderInfo], query: Option<&str>) -> Check {
             Err(Error::ReaderQueryAmbiguous { query, candidates }) => {
                 Finding::ReaderQueryAmbiguous { query, candidates }
             }
-            Err(e) => Finding::PcscError(e.to_string()),
+            Err(e) => Finding::PcscError(e.into()),
         },
         (_, None) => {
             let with_card: Vec<&ReaderInfo> = readers.iter().filter(|r| r.card_present).collect();
@@ -481,7 +513,7 @@ pub fn card_not_opened(e: Error) -> Check {
         Error::AmbiguousReader { candidates } => Finding::SeveralCards { candidates },
         Error::NotJpki { .. } => Finding::NotJpki,
         Error::Transport(TransportError::Busy) => Finding::CardBusy,
-        other => Finding::CardError(other.to_string()),
+        other => Finding::CardError(other.into()),
     })
 }
 
@@ -555,7 +587,7 @@ pub fn card<T: Transport>(
                 Err(Error::SignCertNotIssued { wrong_pin: Some(tries_left) }) => {
                     PinOutcome::Wrong { tries_left, unlock: None }
                 }
-                Err(e) => PinOutcome::Error(e.to_string()),
+                Err(e) => PinOutcome::Error(e.into()),
             },
         };
         // The counter after this VERIFY: asked again after a correct PIN
@@ -565,7 +597,7 @@ pub fn card<T: Transport>(
             PinOutcome::Correct => Some(match card.pin_state(kind) {
                 Ok(state) => counter_state(state, max, || status.unlock(kind)),
                 Err(e @ Error::Transport(TransportError::Cancelled)) => return Err(e),
-                Err(e) => CounterState::Unreadable(e.to_string()),
+                Err(e) => CounterState::Unreadable(e.into()),
             }),
             PinOutcome::Wrong { tries_left, unlock } => {
                 let unlock = unlock.unwrap_or_else(|| status.unlock(kind));
@@ -598,11 +630,11 @@ fn read_validity<T: Transport>(card: &mut JpkiCard<T>, cert: CertKind, now: i64)
     Ok(match card.read_certificate(cert) {
         Ok(der) => match crate::cert::summarize(&der, now) {
             Ok(summary) => CertStatus::Read(Box::new(summary)),
-            Err(e) => CertStatus::Unreadable(e.to_string()),
+            Err(e) => CertStatus::Unreadable(Error::from(crate::error::BadData::from(e)).into()),
         },
         Err(e @ Error::Transport(TransportError::Cancelled)) => return Err(e),
         Err(Error::SignCertNotIssued { .. }) => CertStatus::NotIssued,
-        Err(e) => CertStatus::Unreadable(e.to_string()),
+        Err(e) => CertStatus::Unreadable(e.into()),
     })
 }
 
@@ -618,7 +650,7 @@ fn counters(status: &CardStatus) -> Vec<(PinKind, CounterState)> {
                 CounterReading::Read(Err(Error::AppletMissing { .. })) => return None,
                 CounterReading::NotIssued => CounterState::NotInUse,
                 CounterReading::Read(Ok(state)) => counter_state(*state, max, || status.unlock(kind)),
-                CounterReading::Read(Err(e)) => CounterState::Unreadable(e.to_string()),
+                CounterReading::Read(Err(e)) => CounterState::Unreadable(e.clone().into()),
             };
             Some((kind, state))
         })

@@ -5,7 +5,7 @@ use crate::card::{CertKind, PinState, Unlock};
 use crate::pin::{InvalidPin, PinKind};
 use crate::transport::{ExchangeError, TransportError};
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     #[error("the PC/SC service (pcscd) is not running or not reachable")]
@@ -81,7 +81,7 @@ impl Error {
 
 /// What was wrong with what the card sent: an answer that framed well but
 /// cannot be what the card should hold.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum BadData {
     #[error("the {} certificate file is empty", kind.name())]

@@ -4,7 +4,7 @@
 use crate::apdu::{Command, Response, StatusWord};
 
 /// Failures below the APDU level.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum TransportError {
     /// The card was removed or reset, or the link dropped, mid-command.
     #[error("the card was removed or the link to it was lost")]
@@ -59,7 +59,7 @@ impl<T: Transport + ?Sized> Transport for Box<T> {
 pub const MAX_GET_RESPONSE_ROUNDS: usize = 300;
 
 /// Errors of one APDU exchange.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum ExchangeError {
     #[error(transparent)]
     Transport(#[from] TransportError),

@@ -360,6 +360,26 @@ fn japanese_words_the_same_checks_and_json_keeps_its_kinds() {
     assert!(out.contains("署名用パスワード: ロック中") && out.contains("利用できません"), "{out}");
 }
 
+/// An odd card answer is worded in the holder's language, as `status` and the
+/// errors word it, not in the library's English.
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
+#[test]
+fn an_odd_card_answer_is_worded_in_the_holders_language() {
+    pcscd_test!();
+    let sim = Sim::start(&["--verify-answer", "6F00"]);
+    let line = |lang: &str, mark: &str| {
+        let r = doctor(&sim, &mut sim.with_pin(AUTH_PIN, &["--lang", lang, "doctor", "--verify", "auth"]));
+        assert_code(&r.out, 6);
+        stdout(&r.out).lines().find(|l| l.contains(mark)).unwrap_or_default().to_string()
+    };
+    let en = line("en", "6F00");
+    let detail = en.split("failed: ").nth(1).unwrap_or_else(|| panic!("{en}"));
+    let ja = line("ja", "利用者証明用暗証番号の確認");
+    assert!(ja.contains("照合 (VERIFY) に 6F00") && ja.contains("試行は数えられていません"), "{ja}");
+    let english_start: String = detail.chars().take(20).collect();
+    assert!(!ja.contains(&english_start), "the library's English in Japanese: {ja}");
+}
+
 #[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
 #[test]
 fn at_a_terminal_doctor_waits_for_the_card_with_a_message() {

@@ -5,8 +5,8 @@
 use clap::{Args, ValueEnum};
 use jpki::card::{CertKind, Unlock};
 use jpki::diagnose::{
-    self, CardRequest, CertStatus, Check, CounterState, Finding, Need, PinOutcome, Purpose, ServiceProbe, Status,
-    Verdict,
+    self, CardRequest, Cause, CertStatus, Check, CounterState, Finding, Need, PinOutcome, Purpose, ServiceProbe,
+    Status, Verdict,
 };
 use jpki::pcsc::Access;
 use jpki::pin::{Pin, PinKind};
@@ -181,9 +181,17 @@ fn not_opened(f: Failure, readers: &[jpki::pcsc::ReaderInfo]) -> Result<Check, F
         "no_reader" => Finding::NoReader { unlisted_usb: 0 },
         "no_service" => Finding::ServiceDown(diagnose::probe_service(std::env::consts::OS)),
         "interrupted" | "usage" | "internal" => return Err(f),
-        _ => Finding::CardError(f.message),
+        _ => Finding::CardError(Cause::Worded(f.message)),
     };
     Ok(finding.into())
+}
+
+/// A step's cause in the holder's language (the library's errors are worded here, as `status` words them).
+fn cause(c: &Cause) -> String {
+    match c {
+        Cause::Error(e) => super::exit::message(e),
+        Cause::Worded(text) => text.clone(),
+    }
 }
 
 /// The exit code a failed check stands for (the first one sets the command's).
@@ -314,7 +322,7 @@ fn words(finding: &Finding) -> (String, String, Option<String>) {
         }
         Finding::PcscError(e) => (
             tr!("PC/SC service", "PC/SC サービス"),
-            tr!("error: {e}", "エラー: {e}"),
+            tr!("error: {e}", "エラー: {e}", e = cause(e)),
             Some(tr!("Restart the PC/SC service and try again", "PC/SC サービスを再起動して、もう一度お試しください")),
         ),
         Finding::Reader { name, readers } => {
@@ -404,7 +412,7 @@ fn words(finding: &Finding) -> (String, String, Option<String>) {
         ),
         Finding::CardError(e) => (
             tr!("Card", "カード"),
-            tr!("error: {e}", "エラー: {e}"),
+            tr!("error: {e}", "エラー: {e}", e = cause(e)),
             Some(tr!(
                 "Take the card out and put it back (or hold it still on the NFC reader), then run again",
                 "カードを抜き差しして (NFC リーダーでは動かさずに置いて)、もう一度実行してください"
@@ -432,7 +440,7 @@ fn words(finding: &Finding) -> (String, String, Option<String>) {
                     (tr!("not in use (no signing certificate)", "未使用 (署名用電子証明書なし)"), None)
                 }
                 CounterState::Unreadable(e) => (
-                    tr!("unreadable ({e})", "読み取れません ({e})"),
+                    tr!("unreadable ({e})", "読み取れません ({e})", e = cause(e)),
                     Some(tr!("Run `jpki status`, which spends no try", "`jpki status` で確認してください (試行回数は減りません)")),
                 ),
             };
@@ -464,7 +472,7 @@ fn words(finding: &Finding) -> (String, String, Option<String>) {
                     Some(tr!("Run `jpki status` for details", "`jpki status` で詳しく確認してください")),
                 ),
                 CertStatus::Unreadable(e) => (
-                    tr!("unreadable ({e})", "読み取れません ({e})"),
+                    tr!("unreadable ({e})", "読み取れません ({e})", e = cause(e)),
                     Some(tr!("Run again; if it repeats, ask your municipal office", "もう一度実行してください。繰り返す場合は市区町村の窓口にご相談ください")),
                 ),
             };
@@ -505,7 +513,7 @@ fn words(finding: &Finding) -> (String, String, Option<String>) {
                     (tr!("not tried: no signing certificate", "未確認: 署名用電子証明書がありません"), None)
                 }
                 PinOutcome::Error(e) => (
-                    tr!("failed: {e}", "失敗: {e}"),
+                    tr!("failed: {e}", "失敗: {e}", e = cause(e)),
                     Some(tr!("Check the counter with `jpki status`, which spends no try", "`jpki status` で残り回数を確認してください (回数は減りません)")),
                 ),
             };
@@ -678,7 +686,7 @@ mod tests {
             Finding::ServiceDown(ServiceProbe::PcscLite { installed: true, systemd: false, socket_unit: false }),
             Finding::ServiceDown(ServiceProbe::MacOs),
             Finding::ServiceDown(ServiceProbe::Windows),
-            Finding::PcscError("x".into()),
+            Finding::PcscError(Cause::Worded("x".into())),
             Finding::NoReader { unlisted_usb: 0 },
             Finding::NoReader { unlisted_usb: 1 },
             Finding::ReaderNotFound { query: "q".into(), available: vec!["A".into()] },
@@ -687,17 +695,17 @@ mod tests {
             Finding::SeveralCards { candidates: vec!["A".into(), "B".into()] },
             Finding::NotJpki,
             Finding::CardBusy,
-            Finding::CardError("x".into()),
+            Finding::CardError(Cause::Worded("x".into())),
             counter(CounterState::Blocked { unlock: KIOSK }),
             counter(CounterState::LastTry { max: 3, unlock: KIOSK }),
             cert(read(-30)),
             cert(read(3)),
             cert(CertStatus::NotIssued),
-            cert(CertStatus::Unreadable("x".into())),
+            cert(CertStatus::Unreadable(Cause::Worded("x".into()))),
             pin(PinOutcome::Wrong { tries_left: 2, unlock: None }),
             pin(PinOutcome::Wrong { tries_left: 0, unlock: Some(KIOSK) }),
             pin(PinOutcome::LastTryRefused { unlock: KIOSK }),
-            pin(PinOutcome::Error("x".into())),
+            pin(PinOutcome::Error(Cause::Worded("x".into()))),
         ]
     }
 
