@@ -211,12 +211,13 @@ pub enum CounterState {
     /// Tries left, more than one.
     Tries {
         left: u8,
-        max: u8,
+        /// `None` where no source gives it (the smartphone certificate).
+        max: Option<u8>,
     },
     /// One try left: the next wrong PIN blocks it; `unlock` is the way out
     /// if it does, or if the PIN is forgotten.
     LastTry {
-        max: u8,
+        max: Option<u8>,
         unlock: Unlock,
     },
     Blocked {
@@ -592,7 +593,7 @@ pub fn card<T: Transport>(
         };
         // The counter after this VERIFY: asked again after a correct PIN
         // (free), as the card said after a wrong one.
-        let max = Counter::of(kind).max_tries.unwrap_or(kind.max_tries());
+        let max = Counter::of(kind).max_tries_on(&status.device);
         let after = match &outcome {
             PinOutcome::Correct => Some(match card.pin_state(kind) {
                 Ok(state) => counter_state(state, max, || status.unlock(kind)),
@@ -645,7 +646,7 @@ fn counters(status: &CardStatus) -> Vec<(PinKind, CounterState)> {
         .into_iter()
         .filter_map(|kind| {
             let (counter, reading) = status.counters.iter().find(|(c, _)| *c == Counter::of(kind))?;
-            let max = counter.max_tries.unwrap_or(kind.max_tries());
+            let max = counter.max_tries_on(&status.device);
             let state = match reading {
                 CounterReading::Read(Err(Error::AppletMissing { .. })) => return None,
                 CounterReading::NotIssued => CounterState::NotInUse,
@@ -658,7 +659,7 @@ fn counters(status: &CardStatus) -> Vec<(PinKind, CounterState)> {
 }
 
 /// `unlock` is asked only for a PIN blocked or at its last try.
-fn counter_state(state: PinState, max: u8, unlock: impl FnOnce() -> Unlock) -> CounterState {
+fn counter_state(state: PinState, max: Option<u8>, unlock: impl FnOnce() -> Unlock) -> CounterState {
     match state {
         PinState::TriesLeft(0) | PinState::Blocked => CounterState::Blocked { unlock: unlock() },
         PinState::TriesLeft(1) => CounterState::LastTry { max, unlock: unlock() },

@@ -266,3 +266,22 @@ fn a_blocked_password_on_a_smartphone_is_reset_in_its_app() {
     }
     assert_eq!(pins_sent(&sim, before), 0);
 }
+
+/// No source gives the smartphone certificate's maxima: jpki states none,
+/// whatever the phone allows (here 5 and 10, where the card's are 3 and 5).
+#[cfg_attr(jpki_skip_pcscd, ignore = "needs pcscd with vpcd; built with JPKI_SKIP_PCSCD_TESTS=1")]
+#[test]
+fn a_smartphone_counter_is_shown_without_the_cards_maximum() {
+    pcscd_test!();
+    let sim = Sim::start(&["--smartphone", "--set-max", "auth=5", "--set-max", "sign=10", "--set-tries", "auth=2"]);
+    let doc = json(&run(sim.jpki().args(["--json", "status"])));
+    for pin in doc["pins"].as_array().unwrap() {
+        assert!(pin["max_tries"].is_null(), "{pin}");
+    }
+    assert_eq!(doc["pins"][0]["tries_left"], 2);
+    for args in [&["status"][..], &["doctor"][..]] {
+        let text = stdout(&run(sim.jpki().args(args)));
+        assert!(!text.contains("of 3") && !text.contains("of 5"), "{args:?}: {text}");
+        assert!(text.contains("2 tries left"), "{args:?}: {text}");
+    }
+}

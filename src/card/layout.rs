@@ -120,6 +120,16 @@ pub struct Counter {
 }
 
 impl Counter {
+    /// The maximum on `device`: no source gives the smartphone certificate's,
+    /// whose counters the phone keeps (tested under several in the simulator).
+    pub fn max_tries_on(&self, device: &super::Device) -> Option<u8> {
+        if device.is_smartphone() {
+            None
+        } else {
+            self.max_tries
+        }
+    }
+
     pub const fn of(kind: PinKind) -> Counter {
         let (applet, fid) = match kind {
             PinKind::Auth => (Applet::Jpki, 0x0018),

@@ -420,9 +420,12 @@ fn words(finding: &Finding) -> (String, String, Option<String>) {
         ),
         Finding::Counter { pin, state } => {
             let (text, advice) = match state {
-                CounterState::Tries { left, max } => (super::status::tries_left(*left, Some(*max)), None),
+                CounterState::Tries { left, max } => (super::status::tries_left(*left, *max), None),
                 CounterState::LastTry { max, unlock } => (
-                    tr!("LAST TRY: 1 of {max} tries left", "残り1回 (最大{max}回)"),
+                    match max {
+                        Some(max) => tr!("LAST TRY: 1 of {max} tries left", "残り1回 (最大{max}回)"),
+                        None => tr!("LAST TRY: 1 try left", "残り1回"),
+                    },
                     Some(tr!(
                         "A wrong PIN now blocks it: if you are not sure of it, do not try. {way}",
                         "次に間違えるとロックされます。自信がなければ入力しないでください。{way}",
@@ -557,7 +560,7 @@ fn data(finding: &Finding) -> Map<String, Value> {
             };
             let max = match state {
                 CounterState::Tries { max, .. } | CounterState::LastTry { max, .. } => *max,
-                _ => pin.max_tries(),
+                _ => Some(pin.max_tries()),
             };
             json!({"pin": pin.name(), "tries_left": tries, "max_tries": max})
         }
@@ -697,7 +700,7 @@ mod tests {
             Finding::CardBusy,
             Finding::CardError(Cause::Worded("x".into())),
             counter(CounterState::Blocked { unlock: KIOSK }),
-            counter(CounterState::LastTry { max: 3, unlock: KIOSK }),
+            counter(CounterState::LastTry { max: Some(3), unlock: KIOSK }),
             cert(read(-30)),
             cert(read(3)),
             cert(CertStatus::NotIssued),
@@ -735,7 +738,7 @@ mod tests {
     fn a_count_above_the_documented_maximum_is_not_shown_as_more_than_all() {
         // A smartphone may allow more tries than the card.
         let text =
-            |left| words(&Finding::Counter { pin: PinKind::Auth, state: CounterState::Tries { left, max: 3 } }).1;
+            |left| words(&Finding::Counter { pin: PinKind::Auth, state: CounterState::Tries { left, max: Some(3) } }).1;
         set_for_this_thread(Lang::En);
         assert_eq!(text(2), "2 of 3 tries left");
         assert_eq!(text(5), "5 tries left (more than the documented 3)");
@@ -747,7 +750,8 @@ mod tests {
     #[test]
     fn the_first_failed_check_sets_the_exit_code() {
         let checks: Vec<Check> = vec![
-            Finding::Counter { pin: PinKind::Sign, state: CounterState::LastTry { max: 5, unlock: KIOSK } }.into(),
+            Finding::Counter { pin: PinKind::Sign, state: CounterState::LastTry { max: Some(5), unlock: KIOSK } }
+                .into(),
             Finding::Certificate { cert: CertKind::Sign, state: CertStatus::NotIssued }.into(),
             Finding::Counter { pin: PinKind::Auth, state: CounterState::Blocked { unlock: KIOSK } }.into(),
         ];

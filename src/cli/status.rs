@@ -84,8 +84,14 @@ pub fn tries_left(n: u8, max: Option<u8>) -> String {
 
 /// One line of text and one JSON object for a counter's state. `unlock`:
 /// the way out of this PIN, shown when it is blocked or at its last try.
-pub fn describe(counter: &Counter, state: &Result<PinState, Error>, unlock: Option<Unlock>) -> (String, Value) {
-    let of_max = |n: u8| tries_left(n, counter.max_tries);
+/// `max`: the counter's maximum on this device (none stated for a smartphone).
+pub fn describe(
+    counter: &Counter,
+    max: Option<u8>,
+    state: &Result<PinState, Error>,
+    unlock: Option<Unlock>,
+) -> (String, Value) {
+    let of_max = |n: u8| tries_left(n, max);
     let (text, mut fields) = match state {
         Ok(PinState::TriesLeft(1)) if unlock.is_some() => (
             tr!("{}: a wrong PIN now blocks it", "{}: 次に間違えるとロックされます", of_max(1)),
@@ -126,15 +132,15 @@ pub fn describe(counter: &Counter, state: &Result<PinState, Error>, unlock: Opti
         text.push_str(&format!("\n  {}", advice::by_sentence(&sentence, "  ")));
         f.insert("unlock".into(), advice::json(unlock));
     }
-    (text, render(counter, fields))
+    (text, render(counter, max, fields))
 }
 
 fn counter_kind(counter: &Counter) -> PinKind {
     counter.pin_kind().unwrap_or(PinKind::CardInfo)
 }
 
-fn render(counter: &Counter, fields: Value) -> Value {
-    let mut obj = json!({"pin": counter.name, "max_tries": counter.max_tries, "description": counter.description});
+fn render(counter: &Counter, max: Option<u8>, fields: Value) -> Value {
+    let mut obj = json!({"pin": counter.name, "max_tries": max, "description": counter.description});
     if let (Value::Object(o), Value::Object(f)) = (&mut obj, fields) {
         o.extend(f);
     }
@@ -143,13 +149,13 @@ fn render(counter: &Counter, fields: Value) -> Value {
 
 /// The signing password of a card that has no signing certificate: not in
 /// use, whatever its file answers.
-fn describe_unissued(counter: &Counter) -> (String, Value) {
+fn describe_unissued(counter: &Counter, max: Option<u8>) -> (String, Value) {
     let fields = json!({"state": "not_issued", "tries_left": null});
     let text = pick(
         "not in use (no signing certificate on this card)",
         "使われていません (このカードには署名用電子証明書がありません)",
     );
-    (labelled(&(counter_label(counter) + pick(":", ":")), text), render(counter, fields))
+    (labelled(&(counter_label(counter) + pick(":", ":")), text), render(counter, max, fields))
 }
 
 /// A label and its value; the value column is lined up once the whole text is
@@ -198,9 +204,10 @@ pub fn run(global: &Global, connect: &dyn Connect, args: &StatusArgs) -> Result<
     text.push_str(&tr!("Device: {device}\n", "デバイス: {device}\n"));
     let mut pins = Vec::new();
     for (counter, reading) in &status.counters {
+        let max = counter.max_tries_on(&status.device);
         let (line, obj) = match reading {
-            CounterReading::NotIssued => describe_unissued(counter),
-            CounterReading::Read(state) => describe(counter, state, counter.pin_kind().map(|k| status.unlock(k))),
+            CounterReading::NotIssued => describe_unissued(counter, max),
+            CounterReading::Read(state) => describe(counter, max, state, counter.pin_kind().map(|k| status.unlock(k))),
         };
         text.push_str(&line);
         text.push('\n');
@@ -276,7 +283,9 @@ mod tests {
     #[test]
     fn a_missing_applet_or_key_file_is_absent_and_other_odd_answers_unreadable() {
         let counter = Counter::ALL[5];
-        let state = |r: Result<PinState, Error>| describe(&counter, &r, None).1["state"].as_str().unwrap().to_string();
+        let state = |r: Result<PinState, Error>| {
+            describe(&counter, counter.max_tries, &r, None).1["state"].as_str().unwrap().to_string()
+        };
         assert_eq!(state(Err(Error::AppletMissing { applet: "x" })), "absent");
         let select = |sw| Err(Error::PinFileNotSelected { sw });
         assert_eq!(state(select(StatusWord::FileNotFound)), "absent");
@@ -284,7 +293,7 @@ mod tests {
         let query = Err(Error::OddRetryAnswer { sw: StatusWord::FileNotFound });
         assert_eq!(state(query), "unreadable");
         assert_eq!(state(Ok(PinState::TriesLeft(5))), "ok");
-        let (text, json) = describe(&counter, &Ok(PinState::TriesLeft(5)), None);
+        let (text, json) = describe(&counter, counter.max_tries, &Ok(PinState::TriesLeft(5)), None);
         assert!(text.ends_with("5 tries left (more than the documented 3)"), "{text}");
         assert_eq!((json["tries_left"].as_u64(), json["max_tries"].as_u64()), (Some(5), Some(3)));
     }
