@@ -18,22 +18,19 @@ use super::session::{signer, Connect};
 use super::sign::{card_cms, open_file, write_signature};
 use super::{Global, KeyChoice, PinArgs};
 
+/// The note under `pdf sign --help`. Japanese has no spaces for clap to wrap
+/// at, so its lines are broken here.
 fn privacy() -> &'static str {
     pick(
         "Privacy: the signing certificate (署名用) that goes into the PDF carries your name, address, birth date \
          and sex, and anyone who receives the file can read them. The auth key (--key auth) carries none of them, \
          but relying parties such as the 登記・供託オンライン申請 system require the signing key.",
-        "個人情報について: PDF に入る署名用電子証明書には、あなたの氏名・住所・生年月日・性別 (基本4情報) が記録されており、\
-         ファイルを受け取った人は誰でも読めます。利用者証明用の鍵 (--key auth) の証明書にはどれも記録されていませんが、\
-         登記・供託オンライン申請システムなどの受け手は署名用の鍵を求めます。",
+        "個人情報について: PDF に入る署名用電子証明書には氏名・住所・生年月日・性別が\n\
+         記載されており、ファイルを受け取った人は誰でも読めます。利用者証明用の鍵 (--key auth) の\n\
+         証明書には記載されていませんが、登記・供託オンライン申請システムなど、署名用の鍵を求める\n\
+         提出先があります。",
     )
 }
-
-// Japanese has no spaces for clap to wrap at: the lines are broken here.
-const PRIVACY_JA: &str = "個人情報について: PDF に入る署名用電子証明書には氏名・住所・生年月日・性別が\n\
-記載されており、ファイルを受け取った人は誰でも読めます。利用者証明用の鍵 (--key auth) の\n\
-証明書には記載されていませんが、登記・供託オンライン申請システムなど、署名用の鍵を求める\n\
-提出先があります。";
 
 #[derive(Debug, Subcommand)]
 pub enum PdfCommand {
@@ -64,8 +61,7 @@ pub enum ProfileChoice {
 }
 
 #[derive(Debug, Args)]
-// Japanese help has its own line breaks (clap wraps at spaces only).
-#[command(after_help = super::i18n::pick(privacy(), PRIVACY_JA))]
+#[command(after_help = privacy())]
 pub struct PdfSignArgs {
     #[arg(value_name = "IN.pdf", help = super::i18n::pick(
         "The PDF to sign",
