@@ -78,6 +78,7 @@ pub fn tries_left(n: u8, max: Option<u8>) -> String {
         Some(max) => {
             tr!("{n} tries left (more than the documented {max})", "残り{n}回 (資料にある最大{max}回より多い)")
         }
+        None if n == 1 => tr!("1 try left (no source gives the maximum)", "残り1回 (最大回数を示す資料はありません)"),
         None => tr!("{n} tries left (no source gives the maximum)", "残り{n}回 (最大回数を示す資料はありません)"),
     }
 }
@@ -279,6 +280,13 @@ pub fn run(global: &Global, connect: &dyn Connect, args: &StatusArgs) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_try_without_a_known_maximum_is_singular() {
+        crate::cli::i18n::set_for_this_thread(crate::cli::i18n::Lang::En);
+        assert_eq!(tries_left(1, None), "1 try left (no source gives the maximum)");
+        assert_eq!(tries_left(2, None), "2 tries left (no source gives the maximum)");
+    }
 
     #[test]
     fn a_missing_applet_or_key_file_is_absent_and_other_odd_answers_unreadable() {
